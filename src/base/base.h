@@ -1,0 +1,7 @@
+// Facade of the base module: status, issues, files.
+#pragma once
+
+#include "base/files.h"
+#include "base/issues.h"
+#include "base/status.h"
+#include "base/string_map.h"

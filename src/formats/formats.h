@@ -1,0 +1,52 @@
+// Facade of the formats module: FHIR JSON and XML, both directions, over the element model.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/issues.h"
+#include "model/element.h"
+
+namespace silta::formats {
+
+enum class Format { kJson, kXml };
+
+struct ParseOptions {
+  std::string source_name;  // copied into every issue
+  // Off by default: unknown elements are an error, as the FHIR spec says.
+  bool allow_unknown_elements = false;
+  uint32_t max_depth = 256;
+};
+
+// Parses one resource. Every problem goes to `sink` with line/column and a FHIRPath location.
+// Returns null only when nothing usable could be read (malformed syntax, not a resource); a
+// non-null result may still have been reported with errors (the offending parts are dropped).
+std::unique_ptr<model::Document> ParseJson(std::string_view text,
+                                           std::shared_ptr<const model::TypeModel> model,
+                                           IssueSink& sink, const ParseOptions& options = {});
+std::unique_ptr<model::Document> ParseXml(std::string_view text,
+                                          std::shared_ptr<const model::TypeModel> model,
+                                          IssueSink& sink, const ParseOptions& options = {});
+std::unique_ptr<model::Document> Parse(std::string_view text, Format format,
+                                       std::shared_ptr<const model::TypeModel> model,
+                                       IssueSink& sink, const ParseOptions& options = {});
+
+struct WriteOptions {
+  bool pretty = true;
+};
+
+// Writes a resource element (a root or a contained resource).
+std::string WriteJson(const model::Element& resource, const WriteOptions& options = {});
+std::string WriteXml(const model::Element& resource, const WriteOptions& options = {});
+std::string Write(const model::Element& resource, Format format, const WriteOptions& options = {});
+
+// ".json"/".xml" (also ".ndjson" → JSON); nullopt for anything else.
+std::optional<Format> FormatFromPath(std::string_view path);
+// Looks at the first non-blank character: '{' → JSON, '<' → XML.
+std::optional<Format> SniffFormat(std::string_view text);
+std::optional<Format> FormatFromName(std::string_view name);  // "json" / "xml"
+
+}  // namespace silta::formats

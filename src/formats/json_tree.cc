@@ -1,0 +1,339 @@
+#include "formats/json_tree.h"
+
+#include <rapidjson/encodings.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace silta::formats {
+
+namespace {
+
+// Collects SAX events on explicit stacks, then copies each finished container into the arena
+// as a contiguous span. The stacks are reused, so a document costs few allocations.
+class TreeHandler {
+ public:
+  TreeHandler(std::pmr::memory_resource* arena, const rapidjson::StringStream* stream,
+              uint32_t max_depth)
+      : arena_(arena), stream_(stream), max_depth_(max_depth) {}
+
+  bool Null() {
+    JsonNode* n = PushNode(JsonKind::kNull);
+    n->offset = Here() - 4;
+    return true;
+  }
+  bool Bool(bool b) {
+    JsonNode* n = PushNode(JsonKind::kBool);
+    n->bool_value = b;
+    n->offset = Here() - (b ? 4 : 5);
+    return true;
+  }
+  bool Int(int) { return false; }  // unreachable with kParseNumbersAsStringsFlag
+  bool Uint(unsigned) { return false; }
+  bool Int64(int64_t) { return false; }
+  bool Uint64(uint64_t) { return false; }
+  bool Double(double) { return false; }
+  bool RawNumber(const char* str, rapidjson::SizeType length, bool) {
+    JsonNode* n = PushNode(JsonKind::kNumber);
+    n->text = Copy(str, length);
+    // RawNumber arrives after the number was consumed.
+    n->offset = static_cast<uint32_t>(stream_->Tell() - length);
+    return true;
+  }
+  bool String(const char* str, rapidjson::SizeType length, bool) {
+    JsonNode* n = PushNode(JsonKind::kString);
+    n->text = Copy(str, length);
+    n->offset = last_string_start_;
+    return true;
+  }
+  bool StartObject() { return Open(JsonKind::kObject); }
+  bool Key(const char* str, rapidjson::SizeType length, bool) {
+    pending_key_ = Copy(str, length);
+    pending_key_offset_ = last_string_start_;
+    has_pending_key_ = true;
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType count) { return Close(count); }
+  bool StartArray() { return Open(JsonKind::kArray); }
+  bool EndArray(rapidjson::SizeType count) { return Close(count); }
+
+  // The reader calls these hooks just before strings start, via the wrapping stream below.
+  void set_last_string_start(uint32_t offset) { last_string_start_ = offset; }
+
+  JsonNode root;
+  bool depth_exceeded = false;
+
+ private:
+  struct Frame {
+    JsonKind kind;
+    uint32_t offset;
+    size_t first;  // index into items_/members_ stacks
+    std::string_view key;
+    uint32_t key_offset;
+  };
+
+  std::string_view Copy(const char* str, size_t length) {
+    if (length == 0) return {"", 0};
+    char* mem = static_cast<char*>(arena_->allocate(length, 1));
+    std::memcpy(mem, str, length);
+    return {mem, length};
+  }
+
+  uint32_t Here() const { return static_cast<uint32_t>(stream_->Tell()); }
+
+  // Appends a value node to the current container (or sets the root) and returns it.
+  JsonNode* PushNode(JsonKind kind) {
+    JsonNode node;
+    node.kind = kind;
+    node.offset = Here() == 0 ? 0 : Here() - 1;
+    if (frames_.empty()) {
+      root = node;
+      return &root;
+    }
+    if (frames_.back().kind == JsonKind::kObject) {
+      JsonMember m;
+      m.name = pending_key_;
+      m.name_offset = pending_key_offset_;
+      m.value = node;
+      members_.push_back(m);
+      return &members_.back().value;
+    }
+    items_.push_back(node);
+    return &items_.back();
+  }
+
+  bool Open(JsonKind kind) {
+    if (frames_.size() >= max_depth_) {
+      depth_exceeded = true;
+      return false;
+    }
+    Frame f;
+    f.kind = kind;
+    f.offset = Here() == 0 ? 0 : Here() - 1;
+    f.first = kind == JsonKind::kObject ? members_.size() : items_.size();
+    f.key = has_pending_key_ ? pending_key_ : std::string_view();
+    f.key_offset = pending_key_offset_;
+    has_pending_key_ = false;
+    frames_.push_back(f);
+    return true;
+  }
+
+  bool Close(rapidjson::SizeType) {
+    Frame f = frames_.back();
+    frames_.pop_back();
+    JsonNode node;
+    node.kind = f.kind;
+    node.offset = f.offset;
+    if (f.kind == JsonKind::kObject) {
+      size_t n = members_.size() - f.first;
+      JsonMember* mem = n == 0 ? nullptr
+                               : static_cast<JsonMember*>(
+                                     arena_->allocate(sizeof(JsonMember) * n, alignof(JsonMember)));
+      std::uninitialized_copy(members_.begin() + static_cast<ptrdiff_t>(f.first), members_.end(),
+                              mem);
+      members_.resize(f.first);
+      node.members = {mem, n};
+    } else {
+      size_t n = items_.size() - f.first;
+      JsonNode* mem =
+          n == 0
+              ? nullptr
+              : static_cast<JsonNode*>(arena_->allocate(sizeof(JsonNode) * n, alignof(JsonNode)));
+      std::uninitialized_copy(items_.begin() + static_cast<ptrdiff_t>(f.first), items_.end(), mem);
+      items_.resize(f.first);
+      node.items = {mem, n};
+    }
+    if (frames_.empty()) {
+      root = node;
+      return true;
+    }
+    if (frames_.back().kind == JsonKind::kObject) {
+      JsonMember m;
+      m.name = f.key;
+      m.name_offset = f.key_offset;
+      m.value = node;
+      members_.push_back(m);
+    } else {
+      items_.push_back(node);
+    }
+    return true;
+  }
+
+  std::pmr::memory_resource* arena_;
+  const rapidjson::StringStream* stream_;
+  uint32_t max_depth_;
+  std::vector<Frame> frames_;
+  std::vector<JsonNode> items_;
+  std::vector<JsonMember> members_;
+  std::string_view pending_key_;
+  uint32_t pending_key_offset_ = 0;
+  bool has_pending_key_ = false;
+  uint32_t last_string_start_ = 0;
+};
+
+// A StringStream that tells the handler where each string starts: RapidJSON reports strings only
+// once they are complete, but issues should point at their first character.
+class LocatingStream : public rapidjson::StringStream {
+ public:
+  LocatingStream(const char* src, const char* end) : rapidjson::StringStream(src), end_(end) {}
+  Ch Peek() const { return src_ == end_ ? '\0' : *src_; }
+  Ch Take() {
+    if (src_ == end_) return '\0';
+    char c = *src_;
+    if (in_string_) {
+      if (escaped_) {
+        escaped_ = false;
+      } else if (c == '\\') {
+        escaped_ = true;
+      } else if (c == '"') {
+        in_string_ = false;
+      }
+    } else if (c == '"') {
+      in_string_ = true;
+      handler_->set_last_string_start(static_cast<uint32_t>(src_ - head_));
+    }
+    ++src_;
+    return c;
+  }
+  void set_handler(TreeHandler* h) { handler_ = h; }
+
+ private:
+  const char* end_;
+  TreeHandler* handler_ = nullptr;
+  bool in_string_ = false;
+  bool escaped_ = false;
+};
+
+}  // namespace
+}  // namespace silta::formats
+
+namespace rapidjson {
+template <>
+struct StreamTraits<silta::formats::LocatingStream> {
+  // The handler reads the stream's position during parsing, so the reader must not work on a
+  // private copy of it.
+  enum { copyOptimization = 0 };
+};
+}  // namespace rapidjson
+
+namespace silta::formats {
+
+bool ParseJsonTree(std::string_view text, std::pmr::memory_resource* arena, uint32_t max_depth,
+                   JsonNode* root, JsonParseError* error) {
+  if (text.size() >= UINT32_MAX) {
+    error->message = "document too large (4 GiB or more)";
+    error->offset = 0;
+    return false;
+  }
+  LocatingStream stream(text.data(), text.data() + text.size());
+  TreeHandler handler(arena, &stream, max_depth);
+  stream.set_handler(&handler);
+  rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>> reader;
+  constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag |
+                              rapidjson::kParseValidateEncodingFlag |
+                              rapidjson::kParseIterativeFlag;
+  rapidjson::ParseResult result = reader.Parse<kFlags>(stream, handler);
+  if (result.IsError()) {
+    error->offset = result.Offset();
+    if (handler.depth_exceeded) {
+      error->message = "JSON nesting is deeper than " + std::to_string(max_depth) + " levels";
+    } else {
+      error->message = std::string("malformed JSON: ") + rapidjson::GetParseError_En(result.Code());
+    }
+    return false;
+  }
+  *root = handler.root;
+  return true;
+}
+
+const char* JsonKindName(JsonKind kind) {
+  switch (kind) {
+    case JsonKind::kNull:
+      return "null";
+    case JsonKind::kBool:
+      return "boolean";
+    case JsonKind::kNumber:
+      return "number";
+    case JsonKind::kString:
+      return "string";
+    case JsonKind::kArray:
+      return "array";
+    case JsonKind::kObject:
+      return "object";
+  }
+  return "?";
+}
+
+namespace {
+
+const JsonMember* FindMember(const JsonNode& obj, std::string_view name) {
+  for (const JsonMember& m : obj.members) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+bool Diff(const JsonNode& a, const JsonNode& b, const std::string& path, std::string* out) {
+  auto fail = [&](const std::string& what) {
+    if (out != nullptr) *out = (path.empty() ? "/" : path) + ": " + what;
+    return false;
+  };
+  if (a.kind != b.kind) {
+    return fail(std::string(JsonKindName(a.kind)) + " vs " + JsonKindName(b.kind));
+  }
+  switch (a.kind) {
+    case JsonKind::kNull:
+      return true;
+    case JsonKind::kBool:
+      return a.bool_value == b.bool_value ? true : fail("different booleans");
+    case JsonKind::kNumber:
+    case JsonKind::kString:
+      if (a.text == b.text) return true;
+      return fail("\"" + std::string(a.text.substr(0, 80)) + "\" vs \"" +
+                  std::string(b.text.substr(0, 80)) + "\"");
+    case JsonKind::kArray:
+      if (a.items.size() != b.items.size()) {
+        return fail("array sizes " + std::to_string(a.items.size()) + " vs " +
+                    std::to_string(b.items.size()));
+      }
+      for (size_t i = 0; i < a.items.size(); ++i) {
+        if (!Diff(a.items[i], b.items[i], path + "/" + std::to_string(i), out)) return false;
+      }
+      return true;
+    case JsonKind::kObject:
+      if (a.members.size() != b.members.size()) {
+        for (const JsonMember& m : a.members) {
+          if (FindMember(b, m.name) == nullptr)
+            return fail("member \"" + std::string(m.name) + "\" only on the left");
+        }
+        for (const JsonMember& m : b.members) {
+          if (FindMember(a, m.name) == nullptr)
+            return fail("member \"" + std::string(m.name) + "\" only on the right");
+        }
+        return fail("member counts differ");
+      }
+      for (const JsonMember& m : a.members) {
+        const JsonMember* other = FindMember(b, m.name);
+        if (other == nullptr)
+          return fail("member \"" + std::string(m.name) + "\" only on the left");
+        if (!Diff(m.value, other->value, path + "/" + std::string(m.name), out)) return false;
+      }
+      return true;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool JsonEquals(const JsonNode& a, const JsonNode& b) { return Diff(a, b, "", nullptr); }
+
+std::string JsonDiff(const JsonNode& a, const JsonNode& b) {
+  std::string out;
+  Diff(a, b, "", &out);
+  return out;
+}
+
+}  // namespace silta::formats

@@ -1,0 +1,54 @@
+// A lossless JSON tree: numbers keep their exact text, members keep document order (duplicates
+// included, so callers can report them), and every node records its byte offset. Built with
+// RapidJSON's SAX reader into an arena; used as the first stage of FHIR JSON parsing and to
+// compare JSON documents exactly.
+#pragma once
+
+#include <cstdint>
+#include <memory_resource>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "base/issues.h"
+
+namespace silta::formats {
+
+enum class JsonKind : uint8_t { kNull, kBool, kNumber, kString, kArray, kObject };
+
+struct JsonMember;
+
+struct JsonNode {
+  JsonKind kind = JsonKind::kNull;
+  bool bool_value = false;
+  std::string_view text;          // string contents (unescaped) or number text
+  std::span<JsonNode> items;      // arrays
+  std::span<JsonMember> members;  // objects, in document order
+  uint32_t offset = 0;            // byte offset of the value's first character
+};
+
+struct JsonMember {
+  std::string_view name;
+  uint32_t name_offset = 0;
+  JsonNode value;
+};
+
+struct JsonParseError {
+  std::string message;
+  size_t offset = 0;
+};
+
+// Parses `text` into a tree allocated from `arena`. Returns false and fills `error` on malformed
+// JSON (including nesting deeper than `max_depth`, and invalid UTF-8).
+bool ParseJsonTree(std::string_view text, std::pmr::memory_resource* arena, uint32_t max_depth,
+                   JsonNode* root, JsonParseError* error);
+
+const char* JsonKindName(JsonKind kind);
+
+// Equality as JSON values: object member order ignored, numbers compared by their text.
+bool JsonEquals(const JsonNode& a, const JsonNode& b);
+
+// Describes the first difference found (a JSON-pointer-like path), for test failure messages.
+std::string JsonDiff(const JsonNode& a, const JsonNode& b);
+
+}  // namespace silta::formats

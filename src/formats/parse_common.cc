@@ -1,0 +1,216 @@
+#include "formats/parse_common.h"
+
+#include <pugixml.hpp>
+
+#include <algorithm>
+
+namespace silta::formats::internal {
+
+namespace {
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+}  // namespace
+
+bool IsIntegerLexical(std::string_view s) {
+  size_t i = 0;
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i == s.size()) return false;
+  if (s[i] == '0') return i + 1 == s.size();
+  for (; i < s.size(); ++i) {
+    if (!IsDigit(s[i])) return false;
+  }
+  return true;
+}
+
+bool IsDecimalLexical(std::string_view s) {
+  size_t i = 0;
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i == s.size() || !IsDigit(s[i])) return false;
+  if (s[i] == '0') {
+    ++i;
+  } else {
+    while (i < s.size() && IsDigit(s[i])) ++i;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (i == s.size() || !IsDigit(s[i])) return false;
+    while (i < s.size() && IsDigit(s[i])) ++i;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (i == s.size() || !IsDigit(s[i])) return false;
+    while (i < s.size() && IsDigit(s[i])) ++i;
+  }
+  return i == s.size();
+}
+
+bool IsValidUtf8(std::string_view s, size_t* bad_offset) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      *bad_offset = i;
+      return false;
+    }
+    if (i + len > n) {
+      *bad_offset = i;
+      return false;
+    }
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) {
+        *bad_offset = i;
+        return false;
+      }
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+      *bad_offset = i;
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+ParserBase::ParserBase(std::string_view text, std::shared_ptr<const model::TypeModel> model,
+                       IssueSink& sink, const ParseOptions& options)
+    : text_(text),
+      doc_(std::make_unique<model::Document>(model)),
+      model_(model.get()),
+      sink_(sink),
+      options_(options),
+      lines_(text) {
+  doc_->set_source_name(options.source_name);
+}
+
+std::string ParserBase::CurrentPath() const {
+  std::string out;
+  for (const PathFrame& f : path_) {
+    if (!out.empty()) out += '.';
+    out += f.name;
+    if (f.index >= 0) {
+      out += '[';
+      out += std::to_string(f.index);
+      out += ']';
+    }
+  }
+  return out;
+}
+
+void ParserBase::Report(Severity severity, IssueType type, const char* message_id,
+                        std::string message, size_t offset) {
+  if (severity >= Severity::kError) ++error_count_;
+  Issue issue;
+  issue.severity = severity;
+  issue.type = type;
+  issue.message_id = message_id;
+  issue.message = std::move(message);
+  issue.expression = CurrentPath();
+  issue.location = lines_.Locate(offset);
+  issue.source = options_.source_name;
+  sink_.Report(std::move(issue));
+}
+
+void ParserBase::FinishChildren(model::Element* parent, size_t mark) {
+  size_t count = children_.size() - mark;
+  std::span<model::Element*> out = doc_->NewChildArray(count);
+  std::copy(children_.begin() + static_cast<ptrdiff_t>(mark), children_.end(), out.begin());
+  children_.resize(mark);
+  parent->set_children(out);
+}
+
+bool ParserBase::CheckPrimitiveText(const model::TypeDef& type, std::string_view value,
+                                    size_t offset) {
+  if (value.empty()) {
+    Error(IssueType::kValue, "PRIMITIVE_EMPTY",
+          "empty value: a " + type.name + " must have content or be left out", offset);
+    return false;
+  }
+  switch (type.primitive) {
+    case model::Primitive::kBoolean:
+      if (value != "true" && value != "false") {
+        Error(IssueType::kValue, "PRIMITIVE_BAD_BOOLEAN",
+              "boolean must be true or false, found '" + std::string(value.substr(0, 40)) + "'",
+              offset);
+        return false;
+      }
+      return true;
+    case model::Primitive::kInteger:
+    case model::Primitive::kUnsignedInt:
+    case model::Primitive::kPositiveInt:
+      if (!IsIntegerLexical(value)) {
+        Error(IssueType::kValue, "PRIMITIVE_BAD_INTEGER",
+              "not a valid " + type.name + ": '" + std::string(value.substr(0, 40)) + "'", offset);
+        return false;
+      }
+      return true;
+    case model::Primitive::kDecimal:
+      if (!IsDecimalLexical(value)) {
+        Error(IssueType::kValue, "PRIMITIVE_BAD_DECIMAL",
+              "not a valid decimal: '" + std::string(value.substr(0, 40)) + "'", offset);
+        return false;
+      }
+      return true;
+    case model::Primitive::kXhtml:
+      return CheckXhtml(value, offset);
+    default:
+      return true;
+  }
+}
+
+// The narrative must be one well-formed XHTML div, or the XML writer would emit broken XML.
+bool ParserBase::CheckXhtml(std::string_view value, size_t offset) {
+  pugi::xml_document xhtml;
+  pugi::xml_parse_result r = xhtml.load_buffer(
+      value.data(), value.size(), pugi::parse_default | pugi::parse_doctype, pugi::encoding_utf8);
+  const char* problem = nullptr;
+  if (!r) {
+    problem = r.description();
+  } else {
+    pugi::xml_node root;
+    int elements = 0;
+    for (pugi::xml_node n : xhtml.children()) {
+      if (n.type() == pugi::node_doctype) problem = "DOCTYPE is not allowed";
+      if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) {
+        problem = "text outside the div";
+      }
+      if (n.type() == pugi::node_element) {
+        root = n;
+        ++elements;
+      }
+    }
+    if (problem == nullptr) {
+      if (elements != 1 || std::string_view(root.name()) != "div") {
+        problem = "the narrative must be a single <div> element";
+      } else if (std::string_view(root.attribute("xmlns").value()) !=
+                 "http://www.w3.org/1999/xhtml") {
+        problem = "the div must declare xmlns=\"http://www.w3.org/1999/xhtml\"";
+      }
+    }
+  }
+  if (problem == nullptr) return true;
+  Error(IssueType::kValue, "XHTML_MALFORMED",
+        std::string("the narrative is not well-formed XHTML: ") + problem, offset);
+  return false;
+}
+
+}  // namespace silta::formats::internal

@@ -1,0 +1,361 @@
+#include "model/type_model.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+namespace silta::model {
+
+namespace {
+
+struct PrimitiveName {
+  std::string_view name;
+  Primitive primitive;
+};
+
+constexpr PrimitiveName kPrimitiveNames[] = {
+    {"boolean", Primitive::kBoolean},
+    {"integer", Primitive::kInteger},
+    {"unsignedInt", Primitive::kUnsignedInt},
+    {"positiveInt", Primitive::kPositiveInt},
+    {"decimal", Primitive::kDecimal},
+    {"string", Primitive::kString},
+    {"code", Primitive::kCode},
+    {"id", Primitive::kId},
+    {"markdown", Primitive::kMarkdown},
+    {"uri", Primitive::kUri},
+    {"url", Primitive::kUrl},
+    {"canonical", Primitive::kCanonical},
+    {"oid", Primitive::kOid},
+    {"uuid", Primitive::kUuid},
+    {"base64Binary", Primitive::kBase64Binary},
+    {"instant", Primitive::kInstant},
+    {"date", Primitive::kDate},
+    {"dateTime", Primitive::kDateTime},
+    {"time", Primitive::kTime},
+    {"xhtml", Primitive::kXhtml},
+};
+
+// FHIRPath system types used as element types in R4 definitions (Element.id, Extension.url...),
+// when the definition does not name the FHIR type in an extension.
+std::string_view FhirTypeForSystemType(std::string_view code) {
+  constexpr std::string_view kPrefix = "http://hl7.org/fhirpath/System.";
+  std::string_view t = code.substr(kPrefix.size());
+  if (t == "String") return "string";
+  if (t == "Boolean") return "boolean";
+  if (t == "Integer") return "integer";
+  if (t == "Decimal") return "decimal";
+  if (t == "Date") return "date";
+  if (t == "DateTime") return "dateTime";
+  if (t == "Time") return "time";
+  return "string";
+}
+
+std::string_view Str(const rapidjson::Value& obj, const char* key) {
+  if (!obj.IsObject()) return {};
+  auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
+  return {it->value.GetString(), it->value.GetStringLength()};
+}
+
+std::string_view LastSegment(std::string_view path) {
+  size_t dot = path.rfind('.');
+  return dot == std::string_view::npos ? path : path.substr(dot + 1);
+}
+
+std::string_view ParentPath(std::string_view path) {
+  size_t dot = path.rfind('.');
+  return dot == std::string_view::npos ? std::string_view() : path.substr(0, dot);
+}
+
+}  // namespace
+
+Primitive PrimitiveFromName(std::string_view name) {
+  for (const auto& p : kPrimitiveNames) {
+    if (p.name == name) return p.primitive;
+  }
+  return Primitive::kNone;
+}
+
+JsonValueKind JsonKindOf(Primitive p) {
+  switch (p) {
+    case Primitive::kBoolean:
+      return JsonValueKind::kBoolean;
+    case Primitive::kInteger:
+    case Primitive::kUnsignedInt:
+    case Primitive::kPositiveInt:
+      return JsonValueKind::kInteger;
+    case Primitive::kDecimal:
+      return JsonValueKind::kDecimal;
+    default:
+      return JsonValueKind::kString;
+  }
+}
+
+bool TypeDef::IsA(const TypeDef* other) const {
+  for (const TypeDef* t = this; t != nullptr; t = t->base) {
+    if (t == other) return true;
+  }
+  return false;
+}
+
+bool TypeDef::IsA(std::string_view other_name) const {
+  for (const TypeDef* t = this; t != nullptr; t = t->base) {
+    if (t->name == other_name) return true;
+  }
+  return false;
+}
+
+const ElementDef* TypeDef::FindElement(std::string_view element_name) const {
+  for (const ElementDef& e : elements) {
+    if (e.name == element_name) return &e;
+  }
+  return nullptr;
+}
+
+bool TypeDef::MatchMember(std::string_view member_name, MemberMatch* match) const {
+  // members_ is small; a transparent lookup avoids building a std::string per member.
+  auto it = members_.find(member_name);
+  if (it == members_.end()) return false;
+  *match = it->second;
+  return true;
+}
+
+std::string TypeDef::MemberName(const ElementDef& element, const TypeDef& type) {
+  if (!element.is_choice) return element.name;
+  std::string out = element.name;
+  out += type.name;
+  out[element.name.size()] =
+      static_cast<char>(std::toupper(static_cast<unsigned char>(out[element.name.size()])));
+  return out;
+}
+
+// Turns StructureDefinition snapshots into TypeDefs. Two passes: create every type (including
+// the inline backbone types), then resolve type names to pointers once all exist.
+class TypeModelBuilder {
+ public:
+  Status AddDefinition(const rapidjson::Value& sd) {
+    std::string_view kind = Str(sd, "kind");
+    std::string_view derivation = Str(sd, "derivation");
+    std::string_view type_name = Str(sd, "type");
+    if (kind == "logical") return Status::Ok();
+    if (!derivation.empty() && derivation != "specialization") return Status::Ok();
+    if (type_name.empty()) return Status::Ok();
+    auto snap = sd.FindMember("snapshot");
+    if (snap == sd.MemberEnd() || !snap->value.IsObject()) {
+      return InvalidArgumentError("StructureDefinition " + std::string(type_name) +
+                                  " has no snapshot");
+    }
+    auto elements = snap->value.FindMember("element");
+    if (elements == snap->value.MemberEnd() || !elements->value.IsArray() ||
+        elements->value.Empty()) {
+      return InvalidArgumentError("StructureDefinition " + std::string(type_name) +
+                                  " has an empty snapshot");
+    }
+    if (fhir_version_.empty()) fhir_version_ = std::string(Str(sd, "fhirVersion"));
+
+    auto root = std::make_unique<PendingType>();
+    root->def.name = std::string(type_name);
+    root->def.url = std::string(Str(sd, "url"));
+    root->def.kind = kind == "resource"         ? TypeKind::kResource
+                     : kind == "primitive-type" ? TypeKind::kPrimitive
+                                                : TypeKind::kComplex;
+    root->def.primitive =
+        root->def.kind == TypeKind::kPrimitive ? PrimitiveFromName(type_name) : Primitive::kNone;
+    auto abs = sd.FindMember("abstract");
+    root->def.is_abstract = abs != sd.MemberEnd() && abs->value.IsBool() && abs->value.GetBool();
+    std::string_view base_url = Str(sd, "baseDefinition");
+    root->base_name = std::string(LastSegment(base_url.substr(base_url.rfind('/') + 1)));
+    if (base_url.empty()) root->base_name.clear();
+
+    // Index of pending types by element path, for this definition only.
+    std::map<std::string, PendingType*, std::less<>> by_path;
+    by_path[root->def.name] = root.get();
+    PendingType* root_ptr = root.get();
+    pending_.push_back(std::move(root));
+
+    const rapidjson::Value& list = elements->value;
+    for (rapidjson::SizeType i = 1; i < list.Size(); ++i) {
+      const rapidjson::Value& e = list[i];
+      std::string_view path = Str(e, "path");
+      std::string_view parent_path = ParentPath(path);
+      auto parent_it = by_path.find(parent_path);
+      if (parent_it == by_path.end()) {
+        return InvalidArgumentError("StructureDefinition " + std::string(type_name) + ": element " +
+                                    std::string(path) + " appears before its parent");
+      }
+      PendingType* parent = parent_it->second;
+      std::string_view segment = LastSegment(path);
+      // Primitive types describe their own lexical value as "x.value"; it is not an element.
+      if (root_ptr->def.kind == TypeKind::kPrimitive && parent == root_ptr && segment == "value") {
+        continue;
+      }
+      PendingElement pe;
+      pe.def.path = std::string(path);
+      pe.def.is_choice = segment.size() > 3 && segment.substr(segment.size() - 3) == "[x]";
+      pe.def.name = std::string(pe.def.is_choice ? segment.substr(0, segment.size() - 3) : segment);
+      auto min_it = e.FindMember("min");
+      if (min_it != e.MemberEnd() && min_it->value.IsUint()) pe.def.min = min_it->value.GetUint();
+      std::string_view max = Str(e, "max");
+      pe.def.max = max == "*"    ? kUnbounded
+                   : max.empty() ? 1
+                                 : static_cast<uint32_t>(std::stoul(std::string(max)));
+      auto mod = e.FindMember("isModifier");
+      pe.def.is_modifier = mod != e.MemberEnd() && mod->value.IsBool() && mod->value.GetBool();
+      auto sum = e.FindMember("isSummary");
+      pe.def.is_summary = sum != e.MemberEnd() && sum->value.IsBool() && sum->value.GetBool();
+      auto rep = e.FindMember("representation");
+      if (rep != e.MemberEnd() && rep->value.IsArray()) {
+        for (const auto& r : rep->value.GetArray()) {
+          if (r.IsString() && std::string_view(r.GetString()) == "xmlAttr") {
+            pe.def.xml_attribute = true;
+          }
+        }
+      }
+      std::string_view content_ref = Str(e, "contentReference");
+      if (!content_ref.empty()) {
+        size_t hash = content_ref.find('#');
+        pe.type_names.emplace_back(
+            content_ref.substr(hash == std::string_view::npos ? 0 : hash + 1));
+      }
+      auto types = e.FindMember("type");
+      if (types != e.MemberEnd() && types->value.IsArray()) {
+        for (const auto& t : types->value.GetArray()) {
+          std::string_view code = Str(t, "code");
+          if (code.rfind("http://hl7.org/fhirpath/System.", 0) == 0) {
+            pe.def.is_system_value = true;
+            std::string_view fhir_type = FhirTypeForSystemType(code);
+            auto ext = t.FindMember("extension");
+            if (ext != t.MemberEnd() && ext->value.IsArray()) {
+              for (const auto& x : ext->value.GetArray()) {
+                if (Str(x, "url") ==
+                    "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type") {
+                  std::string_view v = Str(x, "valueUrl");
+                  if (v.empty()) v = Str(x, "valueUri");
+                  if (!v.empty()) fhir_type = v;
+                }
+              }
+            }
+            pe.type_names.emplace_back(fhir_type);
+          } else {
+            pe.type_names.emplace_back(code);
+          }
+        }
+      }
+      // Elements followed by their own children get an inline (backbone) type named by path.
+      bool has_children = false;
+      if (i + 1 < list.Size()) {
+        std::string_view next = Str(list[i + 1], "path");
+        has_children = next.size() > path.size() && next.substr(0, path.size()) == path &&
+                       next[path.size()] == '.';
+      }
+      if (has_children) {
+        auto inline_type = std::make_unique<PendingType>();
+        inline_type->def.name = std::string(path);
+        inline_type->def.kind = TypeKind::kBackbone;
+        inline_type->base_name = pe.type_names.empty() ? "BackboneElement" : pe.type_names[0];
+        pe.type_names.assign(1, inline_type->def.name);
+        by_path[inline_type->def.name] = inline_type.get();
+        pending_.push_back(std::move(inline_type));
+      }
+      if (pe.type_names.empty()) {
+        return InvalidArgumentError("StructureDefinition " + std::string(type_name) + ": element " +
+                                    std::string(path) + " has no type");
+      }
+      pe.def.order = static_cast<uint16_t>(parent->elements.size());
+      parent->elements.push_back(std::move(pe));
+    }
+    return Status::Ok();
+  }
+
+  StatusOr<std::shared_ptr<const TypeModel>> Finish() {
+    auto model = std::make_shared<TypeModel>();
+    model->fhir_version_ = fhir_version_;
+    for (auto& p : pending_) {
+      auto def = std::make_unique<TypeDef>(std::move(p->def));
+      p->built = def.get();
+      if (!model->by_name_.emplace(def->name, def.get()).second) {
+        return InvalidArgumentError("type " + def->name + " is defined twice");
+      }
+      model->types_.push_back(std::move(def));
+    }
+    for (auto& p : pending_) {
+      TypeDef* t = p->built;
+      if (!p->base_name.empty()) {
+        auto it = model->by_name_.find(p->base_name);
+        if (it == model->by_name_.end()) {
+          return InvalidArgumentError("type " + t->name + " derives from unknown type " +
+                                      p->base_name);
+        }
+        t->base = it->second;
+      }
+      t->elements.reserve(p->elements.size());
+      for (auto& pe : p->elements) {
+        for (const std::string& type_name : pe.type_names) {
+          auto it = model->by_name_.find(type_name);
+          if (it == model->by_name_.end()) {
+            return InvalidArgumentError("element " + pe.def.path + " has unknown type " +
+                                        type_name);
+          }
+          pe.def.types.push_back(it->second);
+        }
+        t->elements.push_back(std::move(pe.def));
+      }
+    }
+    // Wire names need every element's types resolved, so they come last.
+    for (auto& type : model->types_) {
+      for (const ElementDef& e : type->elements) {
+        for (const TypeDef* choice : e.types) {
+          type->members_.emplace(TypeDef::MemberName(e, *choice), TypeDef::MemberMatch{&e, choice});
+        }
+      }
+    }
+    return std::shared_ptr<const TypeModel>(std::move(model));
+  }
+
+ private:
+  struct PendingElement {
+    ElementDef def;
+    std::vector<std::string> type_names;
+  };
+  struct PendingType {
+    TypeDef def;
+    std::string base_name;
+    std::vector<PendingElement> elements;
+    TypeDef* built = nullptr;
+  };
+
+  std::string fhir_version_;
+  std::vector<std::unique_ptr<PendingType>> pending_;
+};
+
+StatusOr<std::shared_ptr<const TypeModel>> TypeModel::FromStructureDefinitions(
+    const std::vector<std::string>& json_texts) {
+  TypeModelBuilder builder;
+  for (const std::string& text : json_texts) {
+    rapidjson::Document doc;
+    doc.Parse(text.data(), text.size());
+    if (doc.HasParseError()) {
+      return InvalidArgumentError(std::string("StructureDefinition is not valid JSON: ") +
+                                  rapidjson::GetParseError_En(doc.GetParseError()));
+    }
+    if (Str(doc, "resourceType") != "StructureDefinition") continue;
+    SILTA_RETURN_IF_ERROR(builder.AddDefinition(doc));
+  }
+  return builder.Finish();
+}
+
+const TypeDef* TypeModel::Find(std::string_view name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+const TypeDef* TypeModel::FindResource(std::string_view name) const {
+  const TypeDef* t = Find(name);
+  return t != nullptr && t->kind == TypeKind::kResource ? t : nullptr;
+}
+
+}  // namespace silta::model
