@@ -366,9 +366,12 @@ class XmlParser : public internal::ParserBase {
         }
       }
     }
+    size_t errors_before = error_count_;
     FillChildren(element, node, type, scope, depth);
     if (type.is_primitive() && !element->has_value() && element->children().empty()) {
-      if (!node.attribute("value")) {
+      // One message per problem: an empty element whose content was already reported is not
+      // reported again.
+      if (!node.attribute("value") && error_count_ == errors_before) {
         Error(IssueType::kStructure, "XML_PRIMITIVE_EMPTY",
               "'" + def.name + "' has neither a value nor extensions", Offset(node));
       }

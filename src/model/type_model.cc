@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <cctype>
@@ -271,6 +273,61 @@ class TypeModelBuilder {
     return Status::Ok();
   }
 
+  // Reads one type of the compact form written by TypeModel::Serialize.
+  Status AddCompact(const rapidjson::Value& t) {
+    if (!t.IsObject()) return DataLossError("type model cache: a type is not an object");
+    auto p = std::make_unique<PendingType>();
+    p->def.name = std::string(Str(t, "n"));
+    p->def.url = std::string(Str(t, "u"));
+    std::string_view kind = Str(t, "k");
+    p->def.kind = kind == "r"   ? TypeKind::kResource
+                  : kind == "p" ? TypeKind::kPrimitive
+                  : kind == "b" ? TypeKind::kBackbone
+                                : TypeKind::kComplex;
+    p->def.primitive =
+        p->def.kind == TypeKind::kPrimitive ? PrimitiveFromName(p->def.name) : Primitive::kNone;
+    p->def.is_abstract = t.HasMember("a");
+    p->base_name = std::string(Str(t, "b"));
+    auto elements = t.FindMember("e");
+    if (p->def.name.empty() || elements == t.MemberEnd() || !elements->value.IsArray()) {
+      return DataLossError("type model cache: malformed type " + p->def.name);
+    }
+    for (const auto& e : elements->value.GetArray()) {
+      if (!e.IsArray() || e.Size() != 5 || !e[0].IsString() || !e[1].IsUint() || !e[2].IsUint() ||
+          !e[3].IsUint() || !e[4].IsArray()) {
+        return DataLossError("type model cache: malformed element in " + p->def.name);
+      }
+      PendingElement pe;
+      pe.def.path = e[0].GetString();
+      std::string_view segment = LastSegment(pe.def.path);
+      uint32_t flags = e[3].GetUint();
+      pe.def.is_choice = (flags & kFlagChoice) != 0;
+      pe.def.name = std::string(pe.def.is_choice ? segment.substr(0, segment.size() - 3) : segment);
+      pe.def.min = e[1].GetUint();
+      pe.def.max = e[2].GetUint();
+      pe.def.is_system_value = (flags & kFlagSystemValue) != 0;
+      pe.def.xml_attribute = (flags & kFlagXmlAttribute) != 0;
+      pe.def.is_modifier = (flags & kFlagModifier) != 0;
+      pe.def.is_summary = (flags & kFlagSummary) != 0;
+      pe.def.order = static_cast<uint16_t>(p->elements.size());
+      for (const auto& tn : e[4].GetArray()) {
+        if (!tn.IsString()) return DataLossError("type model cache: malformed type name");
+        pe.type_names.emplace_back(tn.GetString());
+      }
+      p->elements.push_back(std::move(pe));
+    }
+    pending_.push_back(std::move(p));
+    return Status::Ok();
+  }
+
+  void set_fhir_version(std::string v) { fhir_version_ = std::move(v); }
+
+  static constexpr uint32_t kFlagChoice = 1;
+  static constexpr uint32_t kFlagSystemValue = 2;
+  static constexpr uint32_t kFlagXmlAttribute = 4;
+  static constexpr uint32_t kFlagModifier = 8;
+  static constexpr uint32_t kFlagSummary = 16;
+
   StatusOr<std::shared_ptr<const TypeModel>> Finish() {
     auto model = std::make_shared<TypeModel>();
     model->fhir_version_ = fhir_version_;
@@ -345,6 +402,86 @@ StatusOr<std::shared_ptr<const TypeModel>> TypeModel::FromStructureDefinitions(
     if (Str(doc, "resourceType") != "StructureDefinition") continue;
     SILTA_RETURN_IF_ERROR(builder.AddDefinition(doc));
   }
+  return builder.Finish();
+}
+
+constexpr int kCompactFormatVersion = 1;
+
+std::string TypeModel::Serialize() const {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("format");
+  w.Int(kCompactFormatVersion);
+  w.Key("fhirVersion");
+  w.String(fhir_version_.c_str());
+  w.Key("types");
+  w.StartArray();
+  for (const auto& t : types_) {
+    w.StartObject();
+    w.Key("n");
+    w.String(t->name.c_str());
+    if (!t->url.empty()) {
+      w.Key("u");
+      w.String(t->url.c_str());
+    }
+    w.Key("k");
+    w.String(t->kind == TypeKind::kResource    ? "r"
+             : t->kind == TypeKind::kPrimitive ? "p"
+             : t->kind == TypeKind::kBackbone  ? "b"
+                                               : "c");
+    if (t->is_abstract) {
+      w.Key("a");
+      w.Int(1);
+    }
+    if (t->base != nullptr) {
+      w.Key("b");
+      w.String(t->base->name.c_str());
+    }
+    w.Key("e");
+    w.StartArray();
+    for (const ElementDef& e : t->elements) {
+      w.StartArray();
+      w.String(e.path.c_str());
+      w.Uint(e.min);
+      w.Uint(e.max);
+      uint32_t flags = (e.is_choice ? TypeModelBuilder::kFlagChoice : 0) |
+                       (e.is_system_value ? TypeModelBuilder::kFlagSystemValue : 0) |
+                       (e.xml_attribute ? TypeModelBuilder::kFlagXmlAttribute : 0) |
+                       (e.is_modifier ? TypeModelBuilder::kFlagModifier : 0) |
+                       (e.is_summary ? TypeModelBuilder::kFlagSummary : 0);
+      w.Uint(flags);
+      w.StartArray();
+      for (const TypeDef* et : e.types) w.String(et->name.c_str());
+      w.EndArray();
+      w.EndArray();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+StatusOr<std::shared_ptr<const TypeModel>> TypeModel::Deserialize(std::string_view text) {
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    return DataLossError("type model cache is not valid JSON");
+  }
+  auto format = doc.FindMember("format");
+  if (format == doc.MemberEnd() || !format->value.IsInt() ||
+      format->value.GetInt() != kCompactFormatVersion) {
+    return FailedPreconditionError("type model cache has another format version");
+  }
+  auto types = doc.FindMember("types");
+  if (types == doc.MemberEnd() || !types->value.IsArray()) {
+    return DataLossError("type model cache has no types");
+  }
+  TypeModelBuilder builder;
+  builder.set_fhir_version(std::string(Str(doc, "fhirVersion")));
+  for (const auto& t : types->value.GetArray()) SILTA_RETURN_IF_ERROR(builder.AddCompact(t));
   return builder.Finish();
 }
 

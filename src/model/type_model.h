@@ -120,6 +120,11 @@ class TypeModel {
   static StatusOr<std::shared_ptr<const TypeModel>> FromStructureDefinitions(
       const std::vector<std::string>& json_texts);
 
+  // A compact form of the model (a few hundred KB for R4) that loads an order of magnitude
+  // faster than the StructureDefinitions it came from; used as an on-disk cache.
+  std::string Serialize() const;
+  static StatusOr<std::shared_ptr<const TypeModel>> Deserialize(std::string_view text);
+
   const TypeDef* Find(std::string_view name) const;
   // A concrete (or abstract) resource type by its resourceType name.
   const TypeDef* FindResource(std::string_view name) const;

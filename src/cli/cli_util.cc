@@ -1,0 +1,34 @@
+#include "cli/cli_util.h"
+
+#include <algorithm>
+
+#include "context/context.h"
+
+namespace silta::cli {
+
+int ParseArgs(CLI::App& app, const std::vector<std::string>& args, std::ostream& out,
+              std::ostream& err) {
+  // CLI11 consumes a reversed argument vector.
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    err << app.get_name() << ": " << e.what() << "\n";
+    err << "Run '" << app.get_name() << " --help' for usage.\n";
+    return 2;
+  }
+  return -1;
+}
+
+StatusOr<std::shared_ptr<const model::TypeModel>> LoadCoreTypeModel() {
+  return context::CoreTypeModel();
+}
+
+void PrintIssues(const std::vector<Issue>& issues, std::ostream& err) {
+  for (const Issue& issue : issues) err << FormatIssue(issue) << "\n";
+}
+
+}  // namespace silta::cli

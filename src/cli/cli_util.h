@@ -1,0 +1,29 @@
+// Helpers shared by the subcommands: argument parsing with CLI11 and loading the definitions.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "base/issues.h"
+#include "base/status.h"
+#include "model/type_model.h"
+
+namespace silta::cli {
+
+// Parses `args` into `app`. Returns an exit code to stop with (help shown: 0; bad usage: 2),
+// or -1 to go on.
+int ParseArgs(CLI::App& app, const std::vector<std::string>& args, std::ostream& out,
+              std::ostream& err);
+
+// The R4 core type model from the FHIR package cache, with a clear message when setup has not
+// installed the R4 package yet.
+StatusOr<std::shared_ptr<const model::TypeModel>> LoadCoreTypeModel();
+
+// Prints issues to `err` as "file:line:col: severity: message [path]".
+void PrintIssues(const std::vector<Issue>& issues, std::ostream& err);
+
+}  // namespace silta::cli
