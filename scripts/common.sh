@@ -1,0 +1,57 @@
+# Shared by setup.sh and test.sh: installing what Silta needs from Debian, configuring and
+# building. Idempotent: a second run installs nothing and rebuilds only what changed.
+set -euo pipefail
+
+SILTA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export SILTA_ROOT
+
+# Debian 12 packages for building, testing and fetching FHIR packages (npm).
+SILTA_DEBIAN_PACKAGES=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  g++ clang-14 libclang-rt-14-dev clang-format
+  rapidjson-dev libpugixml-dev libarchive-dev libpcre2-dev libcli11-dev
+  libcurl4-openssl-dev libpoco-dev libsqlite3-dev libssl-dev zlib1g-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nodejs npm
+)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+silta_install_debian_packages() {
+  local missing=()
+  for p in "${SILTA_DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  # Node.js from another source (NodeSource) ships npm inside the nodejs package.
+  if [[ " ${missing[*]} " == *" npm "* ]] && command -v npm >/dev/null 2>&1; then
+    missing=("${missing[@]/npm/}")
+  fi
+  missing=($(printf '%s\n' "${missing[@]}" | sed '/^$/d'))
+  if ((${#missing[@]} == 0)); then
+    return 0
+  fi
+  log "Installing Debian packages: ${missing[*]}"
+  local sudo=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 2; }
+    sudo="sudo"
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# silta_build DIR [cmake options...]: configure once, then build incrementally.
+silta_build() {
+  local dir="$1"
+  shift
+  if [[ ! -f "$dir/build.ninja" ]]; then
+    cmake -S "$SILTA_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
+  fi
+  cmake --build "$dir" --parallel "$(nproc)"
+}
+
+# The R4 core definitions in the FHIR package cache ($SILTA_PACKAGE_CACHE or ~/.fhir/packages).
+silta_install_core_package() {
+  local silta="$1"
+  "$silta" packages install hl7.fhir.r4.core@4.0.1
+}
