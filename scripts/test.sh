@@ -21,7 +21,8 @@ ctest --test-dir build-test --output-on-failure --parallel "$(nproc)"
 if [[ "${SILTA_TEST_QUICK:-0}" != 1 ]]; then
   log "clang 14 build with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
   silta_build build-asan -DCMAKE_BUILD_TYPE=Debug -DSILTA_WERROR=ON -DSILTA_SANITIZE=ON \
-    -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_FLAGS=-O1 -DSILTA_BUILD_BENCH=OFF
+    -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_FLAGS=-O1 -DSILTA_BUILD_BENCH=OFF \
+    -DSILTA_FUZZ=ON
   log "Tests (ASan + UBSan)"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure --parallel "$(nproc)"

@@ -180,8 +180,14 @@ bool ParserBase::CheckPrimitiveText(const model::TypeDef& type, std::string_view
 // The narrative must be one well-formed XHTML div, or the XML writer would emit broken XML.
 bool ParserBase::CheckXhtml(std::string_view value, size_t offset) {
   pugi::xml_document xhtml;
-  pugi::xml_parse_result r = xhtml.load_buffer(
-      value.data(), value.size(), pugi::parse_default | pugi::parse_doctype, pugi::encoding_utf8);
+  // Every kind of node is kept so that anything besides the one div element (declarations,
+  // processing instructions, comments, stray text) can be refused: it would land verbatim in
+  // the middle of an XML document.
+  pugi::xml_parse_result r =
+      xhtml.load_buffer(value.data(), value.size(),
+                        pugi::parse_default | pugi::parse_doctype | pugi::parse_declaration |
+                            pugi::parse_pi | pugi::parse_comments | pugi::parse_ws_pcdata,
+                        pugi::encoding_utf8);
   const char* problem = nullptr;
   if (!r) {
     problem = r.description();
@@ -189,13 +195,11 @@ bool ParserBase::CheckXhtml(std::string_view value, size_t offset) {
     pugi::xml_node root;
     int elements = 0;
     for (pugi::xml_node n : xhtml.children()) {
-      if (n.type() == pugi::node_doctype) problem = "DOCTYPE is not allowed";
-      if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) {
-        problem = "text outside the div";
-      }
       if (n.type() == pugi::node_element) {
         root = n;
         ++elements;
+      } else {
+        problem = "only the <div> element may be present, without anything before or after it";
       }
     }
     if (problem == nullptr) {

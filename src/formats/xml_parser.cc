@@ -368,12 +368,15 @@ class XmlParser : public internal::ParserBase {
     }
     size_t errors_before = error_count_;
     FillChildren(element, node, type, scope, depth);
-    if (type.is_primitive() && !element->has_value() && element->children().empty()) {
+    if (!element->has_value() && element->children().empty()) {
       // One message per problem: an empty element whose content was already reported is not
       // reported again.
       if (!node.attribute("value") && error_count_ == errors_before) {
-        Error(IssueType::kStructure, "XML_PRIMITIVE_EMPTY",
-              "'" + def.name + "' has neither a value nor extensions", Offset(node));
+        Error(IssueType::kStructure, "XML_EMPTY_ELEMENT",
+              "'" + def.name +
+                  (type.is_primitive() ? "' has neither a value nor extensions"
+                                       : "' is empty: FHIR elements must have content"),
+              Offset(node));
       }
       return nullptr;
     }

@@ -465,11 +465,13 @@ std::string TypeModel::Serialize() const {
 }
 
 StatusOr<std::shared_ptr<const TypeModel>> TypeModel::Deserialize(std::string_view text) {
-  rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
+  rapidjson::Document parsed;
+  parsed.Parse(text.data(), text.size());
+  if (parsed.HasParseError() || !parsed.IsObject()) {
     return DataLossError("type model cache is not valid JSON");
   }
+  // Const access: RapidJSON's mutable iterators compare ambiguously under C++20.
+  const rapidjson::Value& doc = parsed;
   auto format = doc.FindMember("format");
   if (format == doc.MemberEnd() || !format->value.IsInt() ||
       format->value.GetInt() != kCompactFormatVersion) {

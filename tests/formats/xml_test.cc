@@ -128,6 +128,11 @@ INSTANTIATE_TEST_SUITE_P(
                    R"(<Patient xmlns="http://hl7.org/fhir"><text><status value="generated"/>)"
                    R"(<div><p>x</p></div></text></Patient>)",
                    "XML_WRONG_NAMESPACE"},
+        BadXmlCase{"empty_complex",
+                   R"(<Patient xmlns="http://hl7.org/fhir"><name></name></Patient>)",
+                   "XML_EMPTY_ELEMENT"},
+        BadXmlCase{"empty_primitive", R"(<Patient xmlns="http://hl7.org/fhir"><active/></Patient>)",
+                   "XML_EMPTY_ELEMENT"},
         BadXmlCase{"unknown_resource", R"(<Potilas xmlns="http://hl7.org/fhir"/>)",
                    "XML_UNKNOWN_RESOURCE_TYPE"},
         BadXmlCase{"invalid_utf8",

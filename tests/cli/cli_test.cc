@@ -1,0 +1,141 @@
+// Runs the real `silta` binary: exit codes, files and messages as a user sees them.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "base/files.h"
+
+namespace silta {
+namespace {
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+struct RunResult {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("silta-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // `args` is passed through the shell; tests only use fixed, quoted strings.
+  RunResult Run(const std::string& args, const std::string& stdin_text = "",
+                const std::string& env = "") {
+    fs::path in = dir_ / "stdin.txt";
+    fs::path out = dir_ / "stdout.txt";
+    fs::path err = dir_ / "stderr.txt";
+    std::ofstream(in) << stdin_text;
+    std::string cmd = env + " " + SILTA_BINARY + " " + args + " < " + in.string() + " > " +
+                      out.string() + " 2> " + err.string();
+    int status = std::system(cmd.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(out), Slurp(err)};
+  }
+
+  std::string Slurp(const fs::path& p) {
+    auto text = ReadFile(p);
+    return text.ok() ? *text : "";
+  }
+
+  fs::path Write(const std::string& name, const std::string& text) {
+    fs::path p = dir_ / name;
+    std::ofstream(p) << text;
+    return p;
+  }
+
+  fs::path dir_;
+};
+
+constexpr const char* kPatient =
+    R"({"resourceType":"Patient","id":"p","active":true,"name":[{"family":"Testi"}]})";
+
+TEST_F(CliTest, HelpAndUnknownCommands) {
+  RunResult help = Run("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("convert"));
+  EXPECT_EQ(Run("convert --help").exit_code, 0);
+  RunResult unknown = Run("frobnicate");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("unknown command"));
+  EXPECT_EQ(Run("convert --to yaml a b").exit_code, 2);
+  EXPECT_EQ(Run("").exit_code, 2);
+}
+
+TEST_F(CliTest, ConvertsJsonToXmlFileAndBackThroughStdio) {
+  fs::path in = Write("p.json", kPatient);
+  fs::path xml = dir_ / "p.xml";
+  RunResult r = Run("convert " + in.string() + " " + xml.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string xml_text = Slurp(xml);
+  EXPECT_THAT(xml_text, HasSubstr(R"(<Patient xmlns="http://hl7.org/fhir">)"));
+  EXPECT_THAT(xml_text, HasSubstr(R"(<active value="true"/>)"));
+
+  RunResult back = Run("convert --to json --compact - -", xml_text);
+  ASSERT_EQ(back.exit_code, 0) << back.err;
+  EXPECT_EQ(back.out, std::string(kPatient));
+}
+
+TEST_F(CliTest, ConvertsManyFilesIntoAFolder) {
+  fs::path a = Write("a.json", kPatient);
+  fs::path b = Write("b.json", R"({"resourceType":"Organization","name":"Org"})");
+  RunResult r = Run("convert --to xml --out-dir " + (dir_ / "out").string() + " " + a.string() +
+                    " " + b.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "a.xml"));
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "b.xml"));
+}
+
+TEST_F(CliTest, MalformedInputFailsWithLocationAndWritesNothing) {
+  fs::path in = Write("bad.json", "{\n  \"resourceType\": \"Patient\",\n  \"active\": tru\n}");
+  fs::path out = dir_ / "bad.xml";
+  RunResult r = Run("convert " + in.string() + " " + out.string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("bad.json:3:"));
+  EXPECT_FALSE(fs::exists(out));
+
+  fs::path unknown = Write("unknown.json", R"({"resourceType":"Patient","nmae":[]})");
+  RunResult u = Run("convert " + unknown.string() + " " + out.string());
+  EXPECT_EQ(u.exit_code, 1);
+  EXPECT_THAT(u.err, HasSubstr("unknown element 'nmae'"));
+  EXPECT_FALSE(fs::exists(out));
+
+  fs::path dtd = Write(
+      "dtd.xml", R"(<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>)"
+                 R"(<Patient xmlns="http://hl7.org/fhir"><id value="&e;"/></Patient>)");
+  RunResult d = Run("convert " + dtd.string() + " " + (dir_ / "dtd.json").string());
+  EXPECT_EQ(d.exit_code, 1);
+  EXPECT_THAT(d.err, HasSubstr("DOCTYPE"));
+  EXPECT_THAT(d.err, ::testing::Not(HasSubstr("root:")));
+}
+
+TEST_F(CliTest, IoProblemsAreUsageErrors) {
+  RunResult missing = Run("convert " + (dir_ / "nope.json").string() + " x.xml");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("no such file"));
+
+  fs::path in = Write("p.json", kPatient);
+  RunResult unwritable = Run("convert " + in.string() + " /nonexistent-dir/p.xml");
+  EXPECT_EQ(unwritable.exit_code, 2);
+
+  RunResult no_package = Run("convert " + in.string() + " " + (dir_ / "p.xml").string(), "",
+                             "SILTA_PACKAGE_CACHE=" + (dir_ / "empty-cache").string());
+  EXPECT_EQ(no_package.exit_code, 2);
+  EXPECT_THAT(no_package.err, HasSubstr("packages install hl7.fhir.r4.core@4.0.1"));
+}
+
+}  // namespace
+}  // namespace silta
