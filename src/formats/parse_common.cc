@@ -191,6 +191,9 @@ bool ParserBase::CheckXhtml(std::string_view value, size_t offset) {
   const char* problem = nullptr;
   if (!r) {
     problem = r.description();
+  } else if (value.front() != '<' || value.back() != '>') {
+    // pugixml drops stray text at the document level, so the ends are checked here.
+    problem = "only the <div> element may be present, without anything before or after it";
   } else {
     pugi::xml_node root;
     int elements = 0;
