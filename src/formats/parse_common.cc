@@ -3,6 +3,7 @@
 #include <pugixml.hpp>
 
 #include <algorithm>
+#include <cstdio>
 
 namespace silta::formats::internal {
 
@@ -144,6 +145,20 @@ bool ParserBase::CheckPrimitiveText(const model::TypeDef& type, std::string_view
     Error(IssueType::kValue, "PRIMITIVE_EMPTY",
           "empty value: a " + type.name + " must have content or be left out", offset);
     return false;
+  }
+  // FHIR strings exclude control characters other than tab, CR and LF; XML 1.0 cannot even
+  // carry them, so they would break the XML form of the resource.
+  for (char c : value) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      char code[8];
+      std::snprintf(code, sizeof code, "U+%04X", u);
+      Error(IssueType::kValue, "PRIMITIVE_CONTROL_CHARACTER",
+            std::string("the value contains the control character ") + code +
+                ", which FHIR does not allow",
+            offset);
+      return false;
+    }
   }
   switch (type.primitive) {
     case model::Primitive::kBoolean:

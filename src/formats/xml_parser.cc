@@ -413,6 +413,8 @@ class XmlParser : public internal::ParserBase {
     // The markup is kept byte for byte (CRLF included), as the reference tools do, so that
     // XML → JSON → XML gives back the same narrative.
     markup += raw;
+    // The same rules as for a div read from JSON: it must stand on its own as an XHTML document.
+    if (!CheckXhtml(markup, start)) return nullptr;
     Element* element = doc_->NewElement(&def, &type);
     element->set_location(lines_.Locate(start));
     element->set_value(doc_->CopyString(markup));

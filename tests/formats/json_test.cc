@@ -171,6 +171,8 @@ INSTANTIATE_TEST_SUITE_P(
             R"({"resourceType":"Patient","text":{"status":"generated",)"
             R"("div":"<?xml version=\"1.0\"?><div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"}})",
             "XHTML_MALFORMED", "Patient.text.div"},
+        BadJsonCase{"control_character", R"({"resourceType":"Patient","gender":"ma\u0001le"})",
+                    "PRIMITIVE_CONTROL_CHARACTER", "Patient.gender"},
         BadJsonCase{"invalid_utf8", "{\"resourceType\":\"Patient\",\"gender\":\"\xff\"}",
                     "JSON_SYNTAX", ""}),
     [](const auto& test_info) { return std::string(test_info.param.name); });
