@@ -111,6 +111,18 @@ class XmlParser : public internal::ParserBase {
              "the document is not valid UTF-8", bad);
       return false;
     }
+    // XML 1.0 forbids control characters other than tab, CR and LF anywhere in a document;
+    // pugixml does not check, and the raw narrative would carry them into JSON.
+    for (size_t i = 0; i < text_.size(); ++i) {
+      auto u = static_cast<unsigned char>(text_[i]);
+      if (u < 0x20 && u != '\t' && u != '\n' && u != '\r') {
+        Report(
+            Severity::kFatal, IssueType::kStructure, "XML_ILLEGAL_CHARACTER",
+            "malformed XML: control character " + std::to_string(u) + " is not allowed in XML 1.0",
+            i);
+        return false;
+      }
+    }
     // parse_doctype keeps a DOCTYPE as a node so it can be refused; pugixml never expands
     // external entities, and FHIR forbids DTDs altogether.
     unsigned flags = pugi::parse_default | pugi::parse_doctype | pugi::parse_declaration;
