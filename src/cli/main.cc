@@ -16,6 +16,8 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"convert", "convert FHIR resources between JSON and XML", silta::cli::RunConvertCommand},
+    {"packages", "list and install FHIR packages in the local package cache",
+     silta::cli::RunPackagesCommand},
 };
 
 void PrintUsage(std::ostream& out) {

@@ -1,6 +1,5 @@
 #include "context/context.h"
 
-#include <cstdlib>
 #include <mutex>
 
 #include "base/files.h"
@@ -11,53 +10,49 @@ namespace {
 constexpr std::string_view kTypeModelCacheName = "typemodel-v1.json";
 }  // namespace
 
-std::filesystem::path PackageCacheRoot() {
-  if (const char* env = std::getenv("SILTA_PACKAGE_CACHE"); env != nullptr && *env != '\0') {
-    return env;
+StatusOr<std::shared_ptr<const packages::Package>> CorePackage() {
+  static std::mutex mu;
+  static std::shared_ptr<const packages::Package> loaded;
+  std::lock_guard<std::mutex> lock(mu);
+  if (loaded) return loaded;
+  packages::PackageCache cache;
+  packages::PackageId id{std::string(kCorePackageName), std::string(kCorePackageVersion)};
+  if (!cache.IsInstalled(id)) {
+    return NotFoundError("the FHIR R4 core package is not installed in " + cache.root().string() +
+                         "; run the setup command from the README, or "
+                         "'silta packages install hl7.fhir.r4.core@4.0.1'");
   }
-  const char* home = std::getenv("HOME");
-  return std::filesystem::path(home != nullptr ? home : ".") / ".fhir" / "packages";
+  SILTA_ASSIGN_OR_RETURN(loaded, cache.Load(id.name, id.version));
+  return loaded;
 }
 
 StatusOr<std::filesystem::path> CorePackageDir() {
-  std::filesystem::path dir =
-      PackageCacheRoot() /
-      (std::string(kCorePackageName) + "#" + std::string(kCorePackageVersion)) / "package";
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    return NotFoundError("the FHIR R4 core package is not installed (looked in " + dir.string() +
-                         "); run the setup command from the README, or "
-                         "'silta packages install hl7.fhir.r4.core@4.0.1'");
-  }
-  return dir;
+  SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const packages::Package> core, CorePackage());
+  return core->package_dir();
 }
 
-StatusOr<std::shared_ptr<const model::TypeModel>> LoadTypeModel(
-    const std::filesystem::path& package_dir) {
-  std::filesystem::path cache = package_dir / ".silta" / kTypeModelCacheName;
+StatusOr<std::shared_ptr<const model::TypeModel>> LoadTypeModel(const packages::Package& package) {
+  std::filesystem::path cache = package.DerivedCachePath(kTypeModelCacheName);
   if (StatusOr<std::string> cached = ReadFile(cache); cached.ok()) {
     auto model = model::TypeModel::Deserialize(*cached);
     if (model.ok()) return model;
     // A stale or damaged cache is rebuilt below.
   }
   std::vector<std::string> definitions;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(package_dir, ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.rfind("StructureDefinition-", 0) != 0 || entry.path().extension() != ".json") {
-      continue;
-    }
-    StatusOr<std::string> text = ReadFile(entry.path());
-    if (!text.ok()) return text.status();
-    definitions.push_back(std::move(text).value());
+  for (const packages::ResourceEntry& entry : package.entries()) {
+    if (!entry.IsSpecialization() && !entry.IsRootDefinition()) continue;
+    if (entry.kind == "logical") continue;
+    SILTA_ASSIGN_OR_RETURN(std::string text, package.ReadResource(entry));
+    definitions.push_back(std::move(text));
   }
-  if (ec) return IoError("cannot list " + package_dir.string() + ": " + ec.message());
   if (definitions.empty()) {
-    return NotFoundError("no StructureDefinitions in " + package_dir.string());
+    return NotFoundError("package " + package.id().ToString() +
+                         " defines no base types (no specialization StructureDefinitions)");
   }
   auto model = model::TypeModel::FromStructureDefinitions(definitions);
-  if (!model.ok()) return model.status().Annotate(package_dir.string());
-  // The cache only saves time: failing to write it (read-only cache) is not an error.
+  if (!model.ok()) return model.status().Annotate(package.id().ToString());
+  // The cache only saves time: failing to write it (a read-only cache) is not an error.
+  std::error_code ec;
   std::filesystem::create_directories(cache.parent_path(), ec);
   if (!ec) (void)WriteFileAtomically(cache, (*model)->Serialize());
   return model;
@@ -68,8 +63,8 @@ StatusOr<std::shared_ptr<const model::TypeModel>> CoreTypeModel() {
   static std::shared_ptr<const model::TypeModel> loaded;
   std::lock_guard<std::mutex> lock(mu);
   if (loaded) return loaded;
-  SILTA_ASSIGN_OR_RETURN(std::filesystem::path dir, CorePackageDir());
-  SILTA_ASSIGN_OR_RETURN(loaded, LoadTypeModel(dir));
+  SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const packages::Package> core, CorePackage());
+  SILTA_ASSIGN_OR_RETURN(loaded, LoadTypeModel(*core));
   return loaded;
 }
 

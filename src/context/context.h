@@ -7,23 +7,24 @@
 
 #include "base/status.h"
 #include "model/type_model.h"
+#include "packages/packages.h"
 
 namespace silta::context {
 
 inline constexpr std::string_view kCorePackageName = "hl7.fhir.r4.core";
 inline constexpr std::string_view kCorePackageVersion = "4.0.1";
 
-// $SILTA_PACKAGE_CACHE, else ~/.fhir/packages.
-std::filesystem::path PackageCacheRoot();
+// The R4 core package from the default cache, loaded once per process; NotFound with a hint to
+// run setup when it is not installed.
+StatusOr<std::shared_ptr<const packages::Package>> CorePackage();
 
-// The folder holding the R4 core package's files, or NotFound with a hint to run setup.
+// The folder holding the R4 core package's files.
 StatusOr<std::filesystem::path> CorePackageDir();
 
-// The type model of the package in `package_dir`: read from the compact cache in
-// `package_dir/.silta/` when present and current, otherwise built from the package's
-// StructureDefinitions and cached (atomically) for the next run.
-StatusOr<std::shared_ptr<const model::TypeModel>> LoadTypeModel(
-    const std::filesystem::path& package_dir);
+// The type model of `package`: read from its compact cache (Package::DerivedCachePath) when
+// present and current, otherwise built from the package's base StructureDefinitions and cached
+// (atomically) for the next run.
+StatusOr<std::shared_ptr<const model::TypeModel>> LoadTypeModel(const packages::Package& package);
 
 // The R4 core type model, loaded once per process and shared.
 StatusOr<std::shared_ptr<const model::TypeModel>> CoreTypeModel();

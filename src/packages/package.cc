@@ -1,0 +1,177 @@
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "base/files.h"
+#include "packages/internal.h"
+
+namespace silta::packages {
+
+namespace {
+
+using internal::FolderListing;
+
+// Runs work(i) for i in [0, n) on a few threads; reading a large package is I/O and parse bound.
+template <typename Work>
+void ParallelFor(size_t n, Work work) {
+  size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  threads = std::min(threads, (n + 63) / 64);
+  std::atomic<size_t> next{0};
+  auto run = [&] {
+    for (size_t i = next++; i < n; i = next++) work(i);
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(run);
+  run();
+  for (auto& t : pool) t.join();
+}
+
+StatusOr<std::vector<ResourceEntry>> ScanFiles(const std::filesystem::path& package_dir,
+                                               const std::vector<std::string>& files) {
+  std::vector<std::optional<ResourceEntry>> found(files.size());
+  std::vector<Status> errors(files.size());
+  ParallelFor(files.size(), [&](size_t i) {
+    StatusOr<std::string> text = ReadFile(package_dir / files[i]);
+    if (!text.ok()) {
+      errors[i] = text.status();
+      return;
+    }
+    // Files that are not resources (data files some packages carry) are simply not indexed.
+    found[i] = internal::ScanResource(*text);
+    if (found[i]) found[i]->filename = files[i];
+  });
+  std::vector<ResourceEntry> entries;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (!errors[i].ok()) return errors[i];
+    if (found[i]) entries.push_back(std::move(*found[i]));
+  }
+  return entries;
+}
+
+// .index.json lacks derivation and baseDefinition: take them from the StructureDefinitions.
+Status CompleteFromStructureDefinitions(const std::filesystem::path& package_dir,
+                                        std::vector<ResourceEntry>& entries) {
+  std::vector<ResourceEntry*> sds;
+  std::vector<std::string> files;
+  for (ResourceEntry& e : entries) {
+    if (e.IsStructureDefinition()) {
+      sds.push_back(&e);
+      files.push_back(e.filename);
+    }
+  }
+  SILTA_ASSIGN_OR_RETURN(std::vector<ResourceEntry> scanned, ScanFiles(package_dir, files));
+  if (scanned.size() != sds.size()) {
+    return DataLossError(package_dir.string() +
+                         "/.index.json lists a StructureDefinition file that is not a resource");
+  }
+  for (size_t i = 0; i < sds.size(); ++i) *sds[i] = std::move(scanned[i]);
+  return Status::Ok();
+}
+
+std::pair<std::string_view, std::string_view> SplitCanonical(std::string_view canonical) {
+  size_t bar = canonical.rfind('|');
+  if (bar == std::string_view::npos) return {canonical, {}};
+  return {canonical.substr(0, bar), canonical.substr(bar + 1)};
+}
+
+}  // namespace
+
+StatusOr<std::shared_ptr<const Package>> Package::Load(const std::filesystem::path& folder) {
+  std::filesystem::path package_dir = folder / "package";
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(package_dir / "package.json", ec)) {
+    if (!std::filesystem::is_regular_file(folder / "package.json", ec)) {
+      return NotFoundError("no FHIR package in " + folder.string() +
+                           ": package/package.json not found");
+    }
+    package_dir = folder;
+  }
+  SILTA_ASSIGN_OR_RETURN(std::string manifest_text, ReadFile(package_dir / "package.json"));
+  std::shared_ptr<Package> package(new Package());
+  SILTA_ASSIGN_OR_RETURN(package->manifest_,
+                         ParseManifest(manifest_text, (package_dir / "package.json").string()));
+  package->package_dir_ = package_dir;
+  SILTA_ASSIGN_OR_RETURN(FolderListing listing, internal::ListPackageFolder(package_dir));
+
+  const PackageId id = package->id();
+  if (auto cached = internal::ReadSiltaIndex(package_dir, id, listing)) {
+    package->entries_ = std::move(*cached);
+    package->index_source_ = IndexSource::kSiltaIndex;
+  } else {
+    std::optional<std::vector<ResourceEntry>> fhir_index =
+        internal::ReadFhirIndex(package_dir, listing);
+    // An .index.json that disagrees with the files is ignored in favour of reading them all.
+    if (fhir_index && CompleteFromStructureDefinitions(package_dir, *fhir_index).ok()) {
+      package->entries_ = std::move(*fhir_index);
+      package->index_source_ = IndexSource::kFhirIndex;
+    } else {
+      SILTA_ASSIGN_OR_RETURN(package->entries_, ScanFiles(package_dir, listing.json_files));
+      package->index_source_ = IndexSource::kScan;
+    }
+    std::sort(
+        package->entries_.begin(), package->entries_.end(),
+        [](const ResourceEntry& a, const ResourceEntry& b) { return a.filename < b.filename; });
+    // The index only saves time next run: a read-only cache still loads, just more slowly.
+    (void)internal::WriteSiltaIndex(package_dir, id, listing, package->entries_);
+  }
+  package->BuildLookups();
+  return std::shared_ptr<const Package>(std::move(package));
+}
+
+void Package::BuildLookups() {
+  for (uint32_t i = 0; i < entries_.size(); ++i) {
+    const ResourceEntry& e = entries_[i];
+    if (!e.url.empty()) by_url_[e.url].push_back(i);
+    if (!e.id.empty()) by_type_and_id_.try_emplace(e.resource_type + "/" + e.id, i);
+    if (e.IsSpecialization()) specializations_.push_back(&e);
+  }
+  for (auto& [url, indexes] : by_url_) {
+    std::stable_sort(indexes.begin(), indexes.end(), [this](uint32_t a, uint32_t b) {
+      return CompareVersions(entries_[a].version, entries_[b].version) > 0;
+    });
+  }
+}
+
+StatusOr<std::string> Package::ReadResource(const ResourceEntry& entry) const {
+  if (!internal::IsPlainFileName(entry.filename)) {
+    return InvalidArgumentError("not a file of package " + id().ToString() + ": " + entry.filename);
+  }
+  return ReadFile(package_dir_ / entry.filename);
+}
+
+const ResourceEntry* Package::FindByUrl(std::string_view canonical) const {
+  auto [url, version] = SplitCanonical(canonical);
+  return FindByUrl(url, version);
+}
+
+const ResourceEntry* Package::FindByUrl(std::string_view url, std::string_view version) const {
+  auto it = by_url_.find(url);
+  if (it == by_url_.end()) return nullptr;
+  if (version.empty()) return &entries_[it->second.front()];
+  for (uint32_t i : it->second) {
+    if (entries_[i].version == version) return &entries_[i];
+  }
+  return nullptr;
+}
+
+const ResourceEntry* Package::FindById(std::string_view resource_type, std::string_view id) const {
+  std::string key;
+  key.reserve(resource_type.size() + 1 + id.size());
+  key.append(resource_type).append("/").append(id);
+  auto it = by_type_and_id_.find(key);
+  return it == by_type_and_id_.end() ? nullptr : &entries_[it->second];
+}
+
+std::vector<const ResourceEntry*> Package::OfType(std::string_view resource_type) const {
+  std::vector<const ResourceEntry*> result;
+  for (const ResourceEntry& e : entries_) {
+    if (e.resource_type == resource_type) result.push_back(&e);
+  }
+  return result;
+}
+
+std::filesystem::path Package::DerivedCachePath(std::string_view name) const {
+  return package_dir_ / ".silta" / std::filesystem::path(name);
+}
+
+}  // namespace silta::packages
