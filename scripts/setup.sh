@@ -6,7 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 silta_install_debian_packages
 log "Building (build/)"
-silta_build "$SILTA_ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+silta_build "$SILTA_ROOT/build" silta -DCMAKE_BUILD_TYPE=RelWithDebInfo
 SILTA="$SILTA_ROOT/build/bin/silta"
 silta_install_core_package "$SILTA"
 

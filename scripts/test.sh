@@ -12,7 +12,7 @@ mapfile -t sources < <(git ls-files '*.cc' '*.h' 2>/dev/null || find src tests b
 clang-format --dry-run --Werror "${sources[@]}"
 
 log "GCC build with -Werror (build-test/)"
-silta_build build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSILTA_WERROR=ON \
+silta_build build-test all -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSILTA_WERROR=ON \
   -DCMAKE_CXX_COMPILER=g++
 silta_install_core_package build-test/bin/silta
 # The packages tests install the real R4 tarball into a scratch cache too.
@@ -26,7 +26,7 @@ ctest --test-dir build-test --output-on-failure --parallel "$(nproc)"
 
 if [[ "${SILTA_TEST_QUICK:-0}" != 1 ]]; then
   log "clang 14 build with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
-  silta_build build-asan -DCMAKE_BUILD_TYPE=Debug -DSILTA_WERROR=ON -DSILTA_SANITIZE=ON \
+  silta_build build-asan all -DCMAKE_BUILD_TYPE=Debug -DSILTA_WERROR=ON -DSILTA_SANITIZE=ON \
     -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_FLAGS=-O1 -DSILTA_BUILD_BENCH=OFF \
     -DSILTA_FUZZ=ON
   log "Tests (ASan + UBSan)"
