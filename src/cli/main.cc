@@ -16,6 +16,8 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"convert", "convert FHIR resources between JSON and XML", silta::cli::RunConvertCommand},
+    {"fhirpath", "evaluate FHIRPath expressions against a resource",
+     silta::cli::RunFhirpathCommand},
     {"packages", "list and install FHIR packages in the local package cache",
      silta::cli::RunPackagesCommand},
 };

@@ -1,0 +1,154 @@
+// Unit tests of the FHIRPath engine's API and the semantics the official suite covers thinly.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fhirpath/decimal.h"
+#include "fhirpath/fhirpath.h"
+#include "fhirpath/ucum.h"
+#include "formats/formats.h"
+#include "support/r4.h"
+
+namespace silta::fhirpath {
+namespace {
+
+constexpr std::string_view kPatient = R"({
+  "resourceType": "Patient", "id": "p1",
+  "contained": [{"resourceType": "Organization", "id": "org", "name": "Acme"}],
+  "managingOrganization": {"reference": "#org"},
+  "name": [{"use": "official", "family": "Virtanen", "given": ["Aino", "Maria"]},
+           {"use": "nickname", "given": ["Ainoliini"]}],
+  "birthDate": "1980-05-12",
+  "_gender": {"extension": [{"url": "http://example.org/x", "valueString": "secret"}]},
+  "extension": [{"url": "http://example.org/height",
+                 "valueQuantity": {"value": 1.80, "system": "http://unitsofmeasure.org",
+                                   "code": "m"}}]
+})";
+
+class FhirPathTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    IssueCollector issues;
+    doc_ = formats::ParseJson(kPatient, testing::R4Model(), issues);
+    ASSERT_NE(doc_, nullptr);
+    ASSERT_FALSE(issues.HasErrors());
+  }
+
+  // The result rendered as "type value" items joined by "; ", or "error: ...".
+  std::string Eval(std::string_view expr, const EvaluationContext& ctx = {}) {
+    CompileOptions options;
+    options.model = testing::R4Model();
+    options.context_type = "Patient";
+    auto compiled = CompiledExpression::Compile(expr, options);
+    if (!compiled.ok()) return "error: " + compiled.status().message();
+    auto result = Evaluate(**compiled, doc_->root(), ctx);
+    if (!result.ok()) return "error: " + result.status().message();
+    std::string out;
+    for (const Value& v : *result) {
+      DescribedValue d = Describe(v);
+      if (!out.empty()) out += "; ";
+      out += d.type + " " + d.value;
+    }
+    return out;
+  }
+
+  std::unique_ptr<model::Document> doc_;
+};
+
+TEST_F(FhirPathTest, Navigation) {
+  EXPECT_EQ(Eval("Patient.name.given"), "string Aino; string Maria; string Ainoliini");
+  EXPECT_EQ(Eval("name.where(use = 'official').family"), "string Virtanen");
+  EXPECT_EQ(Eval("name[1].given"), "string Ainoliini");
+  EXPECT_EQ(Eval("gender.exists()"), "boolean true");
+  EXPECT_EQ(Eval("gender.hasValue()"), "boolean false");
+  EXPECT_EQ(Eval("birthDate"), "date 1980-05-12");
+}
+
+TEST_F(FhirPathTest, ExtensionsAndResolve) {
+  EXPECT_EQ(Eval("extension('http://example.org/height').value"), "Quantity 1.80 'm'");
+  EXPECT_EQ(Eval("extension('http://example.org/height').value = 180 'cm'"), "boolean true");
+  EXPECT_EQ(Eval("gender.extension('http://example.org/x').value"), "string secret");
+  EXPECT_EQ(Eval("managingOrganization.resolve().name"), "string Acme");
+  EXPECT_EQ(Eval("%resource.id"), "string p1");  // Resource.id is a System.String
+}
+
+TEST_F(FhirPathTest, Arithmetic) {
+  EXPECT_EQ(Eval("0.1 + 0.2 = 0.3"), "boolean true");
+  EXPECT_EQ(Eval("7 / 2"), "decimal 3.5");
+  EXPECT_EQ(Eval("7 div 2"), "integer 3");
+  EXPECT_EQ(Eval("1.50 * 2"), "decimal 3.00");
+  EXPECT_EQ(Eval("'a' + 'b'"), "string ab");
+  EXPECT_EQ(Eval("@2020-01-31 + 1 month"), "date 2020-02-29");
+  EXPECT_EQ(Eval("birthDate < @1990-01-01"), "boolean true");
+  EXPECT_EQ(Eval("@2012-04-15 = @2012-04-15T10:00"), "");
+}
+
+TEST_F(FhirPathTest, Errors) {
+  EXPECT_EQ(Eval("name.given.substring("),
+            "error: syntax error at 1:22: unexpected end of expression");
+  EXPECT_EQ(Eval("name.foo(1)"), "error: semantic error at 1:6: unknown function 'foo'");
+  EXPECT_EQ(Eval("valueQuantity"), "");  // Patient has no value[x]: just empty
+  EXPECT_EQ(Eval("name.given.single()").substr(0, 28), "error: execution error at 1:");
+  EXPECT_EQ(Eval("%nope").substr(0, 7), "error: ");
+}
+
+TEST_F(FhirPathTest, StrictModeChecksPaths) {
+  CompileOptions options;
+  options.model = testing::R4Model();
+  options.context_type = "Patient";
+  options.strict = true;
+  EXPECT_TRUE(CompiledExpression::Compile("name.given", options).ok());
+  auto bad = CompiledExpression::Compile("name.givenn", options);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("HumanName has no element 'givenn'"), std::string::npos);
+}
+
+TEST_F(FhirPathTest, FixedClock) {
+  EvaluationContext ctx;
+  ctx.now = DateTime{2024, 3, 1, 12, 30, 0, 0, 120, true, DtPrecision::kMillisecond};
+  EXPECT_EQ(Eval("today()", ctx), "date 2024-03-01");
+  EXPECT_EQ(Eval("now()", ctx), "dateTime 2024-03-01T12:30:00.000+02:00");
+}
+
+TEST_F(FhirPathTest, CompiledExpressionIsSharedAcrossThreads) {
+  CompileOptions options;
+  options.model = testing::R4Model();
+  auto compiled = CompiledExpression::Compile("name.select(given.first() + ' ' + family)", options);
+  ASSERT_TRUE(compiled.ok());
+  std::vector<std::thread> threads;
+  std::vector<int> ok(4);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 2000; ++i) {
+        auto r = Evaluate(**compiled, doc_->root());
+        if (r.ok() && r->size() == 1 && (*r)[0].string() == "Aino Virtanen") ++ok[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int n : ok) EXPECT_EQ(n, 2000);
+}
+
+TEST(DecimalTest, KeepsPrecision) {
+  EXPECT_EQ(Decimal::Parse("1.50")->ToString(), "1.50");
+  EXPECT_EQ(Decimal::Parse("-0.001")->ToString(), "-0.001");
+  EXPECT_EQ(Decimal::Parse("1e3")->ToString(), "1000");
+  EXPECT_EQ(Decimal::Parse("1")->Div(*Decimal::Parse("3"))->Round(8).ToString(), "0.33333333");
+  EXPECT_FALSE(Decimal::Parse("1.").has_value());
+}
+
+TEST(UcumTest, ConvertsCommonUnits) {
+  auto mg = ParseUcum("mg/dL");
+  auto g = ParseUcum("g/L");
+  ASSERT_TRUE(mg && g);
+  EXPECT_EQ(mg->dims, g->dims);
+  EXPECT_TRUE(ParseUcum("10*3/uL").has_value());
+  EXPECT_TRUE(ParseUcum("kg/m2").has_value());
+  EXPECT_TRUE(ParseUcum("mm[Hg]").has_value());
+  EXPECT_FALSE(ParseUcum("furlongs").has_value());
+}
+
+}  // namespace
+}  // namespace silta::fhirpath
