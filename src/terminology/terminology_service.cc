@@ -1,0 +1,816 @@
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+
+#include "terminology/code_system.h"
+#include "terminology/expansion.h"
+#include "terminology/filters.h"
+#include "terminology/json_access.h"
+#include "terminology/terminology.h"
+
+namespace silta::terminology {
+
+using internal::CodeEntry;
+using internal::CodeSystem;
+using internal::Expansion;
+using internal::Openness;
+using internal::SystemCodes;
+
+std::string_view ValidityName(Validity v) {
+  switch (v) {
+    case Validity::kValid:
+      return "valid";
+    case Validity::kInvalid:
+      return "invalid";
+    case Validity::kUnknownSystem:
+      return "unknown-system";
+    case Validity::kUnknownValueSet:
+      return "unknown-valueset";
+    case Validity::kCannotTell:
+      return "cannot-tell";
+    case Validity::kTooCostly:
+      return "too-costly";
+  }
+  return "?";
+}
+
+std::string_view SubsumptionName(Subsumption s) {
+  switch (s) {
+    case Subsumption::kEquivalent:
+      return "equivalent";
+    case Subsumption::kSubsumes:
+      return "subsumes";
+    case Subsumption::kSubsumedBy:
+      return "subsumed-by";
+    case Subsumption::kNotSubsumed:
+      return "not-subsumed";
+    case Subsumption::kUnknownSystem:
+      return "unknown-system";
+    case Subsumption::kUnknownCode:
+      return "unknown-code";
+  }
+  return "?";
+}
+
+std::string_view ExpansionOutcomeName(ExpansionOutcome o) {
+  switch (o) {
+    case ExpansionOutcome::kComplete:
+      return "complete";
+    case ExpansionOutcome::kPartial:
+      return "partial";
+    case ExpansionOutcome::kTooCostly:
+      return "too-costly";
+    case ExpansionOutcome::kUnknownValueSet:
+      return "unknown-valueset";
+    case ExpansionOutcome::kFailed:
+      return "failed";
+  }
+  return "?";
+}
+
+namespace {
+
+std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+// Display comparison the way people perceive text: case and runs of whitespace do not matter.
+std::string NormalizeDisplay(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (char c : s) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  return out;
+}
+
+Validity OpenValidity(Openness openness) {
+  return openness == Openness::kUnknownSystem ? Validity::kUnknownSystem : Validity::kCannotTell;
+}
+
+// How informative a failure is for a CodeableConcept: a coding that could not be checked may be
+// the intended one, so "could not check" outranks "checked and wrong".
+int FailureRank(Validity v) {
+  switch (v) {
+    case Validity::kValid:
+      return 6;
+    case Validity::kCannotTell:
+      return 5;
+    case Validity::kTooCostly:
+      return 4;
+    case Validity::kUnknownValueSet:
+      return 3;
+    case Validity::kUnknownSystem:
+      return 2;
+    case Validity::kInvalid:
+      return 1;
+  }
+  return 0;
+}
+
+// Each import level costs a few stack frames; real value sets nest a handful deep.
+constexpr size_t kMaxImportDepth = 64;
+
+struct CachedCodeSystem {
+  Status status;
+  std::shared_ptr<const CodeSystem> code_system;
+};
+
+struct CachedExpansion {
+  Status status;
+  std::shared_ptr<const Expansion> expansion;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+class TerminologyService::Impl {
+ public:
+  Impl(const packages::ConformanceContext& context, Options options)
+      : context_(context), options_(options) {}
+
+  // The CodeSystem for `system` (the given version, else the latest), nullptr when the packages
+  // have none. A missing version falls back to the latest and says so in `note`.
+  StatusOr<std::shared_ptr<const CodeSystem>> GetCodeSystem(std::string_view system,
+                                                            std::string_view version = {},
+                                                            std::string* note = nullptr) const;
+
+  // The expansion of `canonical` ("url" or "url|version"); nullptr when it is not in the
+  // packages.
+  StatusOr<std::shared_ptr<const Expansion>> GetExpansion(std::string_view canonical) const;
+
+ private:
+  using Stack = std::vector<std::string>;
+
+  static std::shared_ptr<const CodeSystem> Usable(std::shared_ptr<const CodeSystem> cs);
+  packages::ResourceRef FindValueSet(std::string_view canonical) const;
+  StatusOr<std::shared_ptr<const Expansion>> GetExpansion(std::string_view canonical,
+                                                          Stack& stack) const;
+  StatusOr<std::shared_ptr<const Expansion>> Compute(const packages::ResourceRef& ref,
+                                                     std::string_view canonical,
+                                                     Stack& stack) const;
+  StatusOr<Expansion> EvaluateCompose(const rapidjson::Value& compose, Stack& stack) const;
+  StatusOr<Expansion> EvaluateInclude(const rapidjson::Value& include, Stack& stack) const;
+  StatusOr<Expansion> EvaluateSystem(const rapidjson::Value& include) const;
+  Expansion FromStoredExpansion(const rapidjson::Value& expansion) const;
+  bool TooBig(const Expansion& e) const { return e.CodeCount() > options_.max_expansion_size; }
+  Expansion TooCostly(std::string_view what) const;
+
+  const packages::ConformanceContext& context_;
+  Options options_;
+
+  // Readers share cache_mu_; expansions are computed one at a time under compute_mu_, which is
+  // recursive because imports expand other value sets. One compute lock (rather than one per
+  // value set) cannot deadlock on import cycles across threads, and first expansions are cheap.
+  mutable std::shared_mutex cache_mu_;
+  mutable std::recursive_mutex compute_mu_;
+  mutable std::unordered_map<const packages::ResourceEntry*, CachedCodeSystem> code_systems_;
+  mutable std::unordered_map<const packages::ResourceEntry*, CachedExpansion> expansions_;
+};
+
+StatusOr<std::shared_ptr<const CodeSystem>> TerminologyService::Impl::GetCodeSystem(
+    std::string_view system, std::string_view version, std::string* note) const {
+  // The two-argument lookups take `system` literally: some R4 v2 tables have "url|version" as
+  // their url.
+  packages::ResourceRef ref = context_.FindByUrl(system, version);
+  if (!version.empty()) {
+    if (!ref) {
+      ref = context_.FindByUrl(system, "");
+      if (ref && note != nullptr) {
+        *note = "version " + std::string(version) + " of code system " + std::string(system) +
+                " is not loaded; using version " + ref.entry->version;
+      }
+    }
+  }
+  if (!ref || ref.entry->resource_type != "CodeSystem") {
+    return std::shared_ptr<const CodeSystem>();
+  }
+  {
+    std::shared_lock lock(cache_mu_);
+    if (auto it = code_systems_.find(ref.entry); it != code_systems_.end()) {
+      if (!it->second.status.ok()) return it->second.status;
+      return Usable(it->second.code_system);
+    }
+  }
+  CachedCodeSystem cached;
+  auto json = context_.ReadResource(ref);
+  if (!json.ok()) {
+    cached.status = json.status().Annotate("reading code system " + std::string(system));
+  } else {
+    auto parsed = CodeSystem::Parse(*json);
+    if (parsed.ok()) {
+      cached.code_system = *parsed;
+    } else {
+      cached.status = parsed.status().Annotate("code system " + std::string(system) + " (" +
+                                               ref.entry->filename + ")");
+    }
+  }
+  std::unique_lock lock(cache_mu_);
+  // Another thread may have parsed it meanwhile; keep the first so everyone shares one object.
+  auto [it, inserted] = code_systems_.try_emplace(ref.entry, std::move(cached));
+  if (!it->second.status.ok()) return it->second.status;
+  return Usable(it->second.code_system);
+}
+
+std::shared_ptr<const CodeSystem> TerminologyService::Impl::Usable(
+    std::shared_ptr<const CodeSystem> cs) {
+  // A CodeSystem that defines no codes here (SNOMED CT's stub in R4 is content = not-present)
+  // is as good as absent, and a supplement adds designations rather than defining codes.
+  if (cs && (cs->content() == internal::Content::kNotPresent ||
+             cs->content() == internal::Content::kSupplement)) {
+    return nullptr;
+  }
+  return cs;
+}
+
+packages::ResourceRef TerminologyService::Impl::FindValueSet(std::string_view canonical) const {
+  packages::ResourceRef ref = context_.FindByUrl(canonical);
+  if (!ref) ref = context_.FindByUrl(canonical, "");  // a url that itself holds a '|'
+  if (!ref || ref.entry->resource_type != "ValueSet") return {};
+  return ref;
+}
+
+StatusOr<std::shared_ptr<const Expansion>> TerminologyService::Impl::GetExpansion(
+    std::string_view canonical) const {
+  Stack stack;
+  return GetExpansion(canonical, stack);
+}
+
+StatusOr<std::shared_ptr<const Expansion>> TerminologyService::Impl::GetExpansion(
+    std::string_view canonical, Stack& stack) const {
+  packages::ResourceRef ref = FindValueSet(canonical);
+  if (!ref) return std::shared_ptr<const Expansion>();
+  auto lookup = [&]() -> const CachedExpansion* {
+    auto it = expansions_.find(ref.entry);
+    return it == expansions_.end() ? nullptr : &it->second;
+  };
+  {
+    std::shared_lock lock(cache_mu_);
+    if (const CachedExpansion* cached = lookup(); cached != nullptr) {
+      if (!cached->status.ok()) return cached->status;
+      return cached->expansion;
+    }
+  }
+  std::lock_guard compute_lock(compute_mu_);
+  {
+    std::shared_lock lock(cache_mu_);
+    if (const CachedExpansion* cached = lookup(); cached != nullptr) {
+      if (!cached->status.ok()) return cached->status;
+      return cached->expansion;
+    }
+  }
+  // Versions kept apart: version 2 of a value set may import version 1 of itself.
+  std::string url = ref.entry->url + (ref.entry->version.empty() ? "" : "|" + ref.entry->version);
+  if (std::find(stack.begin(), stack.end(), url) != stack.end()) {
+    // Not cached: the value sets on the stack are still being computed.
+    auto cycle = std::make_shared<Expansion>();
+    std::string path;
+    for (const std::string& s : stack) path += s + " -> ";
+    cycle->MarkOpenEverywhere(Validity::kCannotTell, "ValueSet import cycle: " + path + url);
+    cycle->Finish();
+    return std::shared_ptr<const Expansion>(std::move(cycle));
+  }
+  if (stack.size() >= kMaxImportDepth) {
+    auto deep = std::make_shared<Expansion>();
+    deep->MarkOpenEverywhere(Validity::kCannotTell, "ValueSet imports nest deeper than " +
+                                                        std::to_string(kMaxImportDepth) +
+                                                        " levels at " + url);
+    deep->Finish();
+    return std::shared_ptr<const Expansion>(std::move(deep));
+  }
+  stack.push_back(url);
+  auto computed = Compute(ref, canonical, stack);
+  stack.pop_back();
+  CachedExpansion cached;
+  if (computed.ok()) {
+    cached.expansion = *computed;
+  } else {
+    cached.status = computed.status();
+  }
+  std::unique_lock lock(cache_mu_);
+  expansions_.emplace(ref.entry, cached);
+  if (!cached.status.ok()) return cached.status;
+  return cached.expansion;
+}
+
+Expansion TerminologyService::Impl::TooCostly(std::string_view what) const {
+  Expansion e;
+  e.outcome = ExpansionOutcome::kTooCostly;
+  e.message = std::string(what) + " has more than " + std::to_string(options_.max_expansion_size) +
+              " codes; membership is not checked";
+  return e;
+}
+
+StatusOr<std::shared_ptr<const Expansion>> TerminologyService::Impl::Compute(
+    const packages::ResourceRef& ref, std::string_view canonical, Stack& stack) const {
+  SILTA_ASSIGN_OR_RETURN(std::string json, context_.ReadResource(ref));
+  rapidjson::Document doc;
+  doc.Parse<internal::kParseFlags>(json.data(), json.size());
+  const std::string where = "ValueSet " + std::string(canonical) + " (" + ref.entry->filename + ")";
+  if (doc.HasParseError()) return DataLossError(where + " is not valid JSON");
+  const rapidjson::Value& root = doc;
+  if (!root.IsObject()) return DataLossError(where + " is not a JSON object");
+
+  const rapidjson::Value* compose = internal::Member(root, "compose");
+  const rapidjson::Value* stored = internal::Member(root, "expansion");
+  bool has_stored = stored != nullptr && internal::Member(*stored, "contains") != nullptr;
+
+  Expansion result;
+  if (compose != nullptr && compose->IsObject()) {
+    auto evaluated = EvaluateCompose(*compose, stack);
+    if (!evaluated.ok()) return evaluated.status().Annotate(where);
+    result = std::move(*evaluated);
+    if (result.outcome == ExpansionOutcome::kTooCostly) {
+      result.message = where + " has more than " + std::to_string(options_.max_expansion_size) +
+                       " codes; membership is not checked";
+    } else {
+      result.Finish();
+    }
+  } else if (!has_stored) {
+    result.MarkOpenEverywhere(Validity::kCannotTell, where + " has neither compose nor expansion");
+    result.Finish();
+  }
+  // A shipped expansion stands in for a definition we cannot evaluate (SNOMED CT filters...).
+  bool compose_usable = compose != nullptr && (result.outcome == ExpansionOutcome::kComplete ||
+                                               result.outcome == ExpansionOutcome::kTooCostly);
+  if (has_stored && !compose_usable) {
+    Expansion from_stored = FromStoredExpansion(*stored);
+    from_stored.notes.insert(from_stored.notes.begin(), result.notes.begin(), result.notes.end());
+    result = std::move(from_stored);
+    result.Finish();
+  }
+  return std::shared_ptr<const Expansion>(std::make_shared<Expansion>(std::move(result)));
+}
+
+Expansion TerminologyService::Impl::FromStoredExpansion(const rapidjson::Value& expansion) const {
+  Expansion result;
+  result.from_stored_expansion = true;
+  size_t count = 0;
+  // Nested contains are a display hierarchy; every level holds members.
+  std::vector<const rapidjson::Value*> pending{&internal::ArrayMember(expansion, "contains")};
+  while (!pending.empty()) {
+    const rapidjson::Value* list = pending.back();
+    pending.pop_back();
+    for (const rapidjson::Value& item : list->GetArray()) {
+      std::string_view system = internal::StringMember(item, "system");
+      std::string_view code = internal::StringMember(item, "code");
+      if (!system.empty() && !code.empty()) {
+        SystemCodes& part = result.SystemPart(system);
+        if (part.version.empty())
+          part.version = std::string(internal::StringMember(item, "version"));
+        part.Add(code, internal::StringMember(item, "display"));
+        ++count;
+      }
+      pending.push_back(&internal::ArrayMember(item, "contains"));
+    }
+  }
+  // A paged or truncated expansion does not list every member.
+  const rapidjson::Value* total = internal::Member(expansion, "total");
+  if (total != nullptr && total->IsString() &&
+      std::strtoull(total->GetString(), nullptr, 10) > count) {
+    for (SystemCodes& part : result.systems) {
+      part.openness = Openness::kIncomplete;
+      part.open_reason = "the stored expansion lists only part of the value set";
+    }
+  }
+  if (TooBig(result)) return TooCostly("the stored expansion");
+  return result;
+}
+
+StatusOr<Expansion> TerminologyService::Impl::EvaluateCompose(const rapidjson::Value& compose,
+                                                              Stack& stack) const {
+  Expansion result;
+  for (const rapidjson::Value& include : internal::ArrayMember(compose, "include").GetArray()) {
+    SILTA_ASSIGN_OR_RETURN(Expansion part, EvaluateInclude(include, stack));
+    if (part.outcome == ExpansionOutcome::kTooCostly) return part;
+    UnionInto(result, std::move(part));
+    if (TooBig(result)) return TooCostly("the value set");
+  }
+  for (const rapidjson::Value& exclude : internal::ArrayMember(compose, "exclude").GetArray()) {
+    SILTA_ASSIGN_OR_RETURN(Expansion part, EvaluateInclude(exclude, stack));
+    if (part.outcome == ExpansionOutcome::kTooCostly) {
+      // Cannot subtract what we could not enumerate: every remaining member becomes uncertain.
+      for (SystemCodes& s : result.systems) {
+        s.uncertain = true;
+        if (s.open_reason.empty()) s.open_reason = "an excluded value set is too large to expand";
+      }
+      continue;
+    }
+    Subtract(result, part);
+  }
+  return result;
+}
+
+StatusOr<Expansion> TerminologyService::Impl::EvaluateInclude(const rapidjson::Value& include,
+                                                              Stack& stack) const {
+  std::optional<Expansion> result;
+  if (!internal::StringMember(include, "system").empty()) {
+    SILTA_ASSIGN_OR_RETURN(Expansion system_part, EvaluateSystem(include));
+    if (system_part.outcome == ExpansionOutcome::kTooCostly) return system_part;
+    result = std::move(system_part);
+  }
+  // Several value sets (and a system) in one include: a code must be in all of them.
+  for (const rapidjson::Value& vs : internal::ArrayMember(include, "valueSet").GetArray()) {
+    std::string_view canonical = internal::AsString(vs);
+    if (canonical.empty()) continue;
+    Expansion imported;
+    SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const Expansion> expansion,
+                           GetExpansion(canonical, stack));
+    if (!expansion) {
+      imported.MarkOpenEverywhere(
+          Validity::kUnknownValueSet,
+          "imported ValueSet " + std::string(canonical) + " is not in the loaded packages");
+    } else if (expansion->outcome == ExpansionOutcome::kTooCostly) {
+      return TooCostly("imported ValueSet " + std::string(canonical));
+    } else {
+      imported = *expansion;
+      imported.notes.clear();  // already reported on the imported value set
+    }
+    result = result ? Intersect(std::move(*result), imported) : std::move(imported);
+  }
+  if (!result) {
+    Expansion empty;
+    empty.notes.push_back("an include/exclude names neither a system nor a value set");
+    return empty;
+  }
+  return std::move(*result);
+}
+
+StatusOr<Expansion> TerminologyService::Impl::EvaluateSystem(
+    const rapidjson::Value& include) const {
+  std::string_view system = internal::StringMember(include, "system");
+  std::string_view version = internal::StringMember(include, "version");
+  const rapidjson::Value& concepts = internal::ArrayMember(include, "concept");
+  const rapidjson::Value& filters = internal::ArrayMember(include, "filter");
+
+  Expansion result;
+  std::string note;
+  SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const CodeSystem> cs,
+                         GetCodeSystem(system, version, &note));
+  if (cs && !note.empty()) result.notes.push_back(std::move(note));
+  SystemCodes& part = result.SystemPart(system);
+  part.version = cs ? cs->version() : std::string(version);
+  part.code_system = cs;
+  part.case_sensitive = cs ? cs->case_sensitive() : true;
+
+  if (!cs) {
+    // An explicit list is the value set's own statement of its members (the "languages" value
+    // set lists BCP-47 codes); anything computed from the system is out of reach.
+    for (const rapidjson::Value& c : concepts.GetArray()) {
+      part.Add(internal::StringMember(c, "code"), internal::StringMember(c, "display"));
+    }
+    std::string why = "code system " + std::string(system) + " is not in the loaded packages";
+    if (concepts.Empty()) {
+      part.all = filters.Empty();
+      part.openness = Openness::kUnknownSystem;
+      part.open_reason = std::move(why);
+    } else if (!filters.Empty()) {
+      part.uncertain = true;
+      part.open_reason = std::move(why);
+    }
+    return result;
+  }
+
+  const bool complete = cs->complete();
+  // Filters select from the whole system, or (not allowed by the spec, but seen) from the list.
+  std::vector<bool> selected(cs->concepts().size(), true);
+  for (const rapidjson::Value& f : filters.GetArray()) {
+    std::string_view property = internal::StringMember(f, "property");
+    std::string_view op = internal::StringMember(f, "op");
+    std::string_view value = internal::StringMember(f, "value");
+    internal::FilterResult filter = internal::ApplyFilter(*cs, property, op, value);
+    if (!filter.supported) {
+      part.openness = Openness::kIncomplete;
+      part.open_reason = "code system " + std::string(system) + ": " + filter.reason;
+      return result;
+    }
+    if (!filter.note.empty()) {
+      result.notes.push_back("code system " + std::string(system) + ": " + filter.note);
+    }
+    for (size_t i = 0; i < selected.size(); ++i) selected[i] = selected[i] && filter.members[i];
+  }
+  if (!concepts.Empty()) {
+    for (const rapidjson::Value& c : concepts.GetArray()) {
+      std::string_view code = internal::StringMember(c, "code");
+      if (code.empty()) continue;
+      const internal::ConceptDef* def = cs->FindConcept(code);
+      if (def == nullptr && complete) {
+        result.notes.push_back("code " + Quote(code) + " is listed in a value set but is not in " +
+                               "code system " + std::string(system));
+        continue;
+      }
+      if (def != nullptr && !selected[static_cast<size_t>(def - cs->concepts().data())]) continue;
+      std::string_view display = internal::StringMember(c, "display");
+      if (display.empty() && def != nullptr) display = def->display;
+      part.Add(def != nullptr ? std::string_view(def->code) : code, display);
+    }
+  } else {
+    size_t count = static_cast<size_t>(std::count(selected.begin(), selected.end(), true));
+    if (count > options_.max_expansion_size) return TooCostly("code system " + std::string(system));
+    part.codes.reserve(count);
+    for (size_t i = 0; i < selected.size(); ++i) {
+      if (selected[i]) part.Add(cs->concepts()[i].code, cs->concepts()[i].display);
+    }
+    if (!complete) part.all = filters.Empty();
+  }
+  if (!complete) {
+    part.openness = Openness::kIncomplete;
+    part.open_reason = "code system " + std::string(system) + " is not complete in the packages";
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+TerminologyService::TerminologyService(std::shared_ptr<const packages::ConformanceContext> context,
+                                       Options options)
+    : context_(std::move(context)), impl_(std::make_unique<Impl>(*context_, options)) {}
+
+TerminologyService::~TerminologyService() = default;
+
+namespace {
+
+// The display check and inactive flag for a valid code.
+void AddDisplayFacts(ValidationResult& result, const CodeSystem* cs, const CodeEntry* entry,
+                     std::string_view display) {
+  const internal::ConceptDef* def = cs != nullptr ? cs->FindConcept(result.code) : nullptr;
+  if (def != nullptr) {
+    result.expected_display = def->display;
+    result.inactive = def->inactive;
+    result.abstract = def->abstract;
+  } else if (entry != nullptr) {
+    result.expected_display = entry->display;
+  }
+  if (display.empty()) return;
+  std::string wanted = NormalizeDisplay(display);
+  std::vector<std::string_view> known;
+  if (def != nullptr) {
+    known.push_back(def->display);
+    for (const Designation& d : def->designations) known.push_back(d.value);
+  }
+  if (entry != nullptr) known.push_back(entry->display);
+  bool any_known = false;
+  for (std::string_view k : known) {
+    if (k.empty()) continue;
+    any_known = true;
+    if (NormalizeDisplay(k) == wanted) return;
+  }
+  if (!any_known) return;
+  result.display_mismatch = true;
+  result.message = "display " + Quote(display) + " does not match the display of code " +
+                   Quote(result.code) + " in " + result.system + " (" +
+                   Quote(result.expected_display) + ")";
+}
+
+ValidationResult CheckPart(const SystemCodes& part, std::string_view code, std::string_view vs,
+                           std::string_view display) {
+  ValidationResult result;
+  result.system = part.system;
+  result.code = std::string(code);
+  const CodeEntry* entry = part.Find(code);
+  if (entry != nullptr) {
+    if (part.uncertain) {
+      result.validity = OpenValidity(part.openness);
+      result.message = "cannot tell whether code " + Quote(code) + " is in value set " +
+                       std::string(vs) + ": " + part.open_reason;
+      return result;
+    }
+    result.validity = Validity::kValid;
+    result.code = entry->code;
+    AddDisplayFacts(result, part.code_system.get(), entry, display);
+    return result;
+  }
+  if (part.openness != Openness::kClosed) {
+    result.validity = OpenValidity(part.openness);
+    result.message = "code " + Quote(code) + " of " + part.system + " cannot be checked against " +
+                     std::string(vs) + ": " + part.open_reason;
+    return result;
+  }
+  result.validity = Validity::kInvalid;
+  const CodeSystem* cs = part.code_system.get();
+  if (cs != nullptr && cs->complete() && cs->Find(code) < 0) {
+    result.message = "unknown code " + Quote(code) + " in code system " + part.system;
+  } else {
+    result.message =
+        "code " + Quote(code) + " of " + part.system + " is not in value set " + std::string(vs);
+  }
+  return result;
+}
+
+}  // namespace
+
+StatusOr<ValidationResult> TerminologyService::ValidateCode(std::string_view valueset,
+                                                            std::string_view system,
+                                                            std::string_view code,
+                                                            std::string_view display) const {
+  SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const Expansion> expansion, impl_->GetExpansion(valueset));
+  ValidationResult result;
+  result.system = std::string(system);
+  result.code = std::string(code);
+  if (!expansion) {
+    result.validity = Validity::kUnknownValueSet;
+    result.message = "ValueSet " + std::string(valueset) + " is not in the loaded packages";
+    return result;
+  }
+  if (expansion->outcome == ExpansionOutcome::kTooCostly) {
+    result.validity = Validity::kTooCostly;
+    result.message = expansion->message;
+    return result;
+  }
+  auto not_found = [&](ValidationResult r) {
+    if (expansion->open_everywhere) {
+      r.validity = expansion->open_validity;
+      r.message = "cannot check code " + Quote(code) + " against " + std::string(valueset) + ": " +
+                  expansion->open_message;
+    }
+    return r;
+  };
+  if (!system.empty()) {
+    const SystemCodes* part = expansion->FindSystem(system);
+    if (part == nullptr) {
+      result.validity = Validity::kInvalid;
+      result.message = "value set " + std::string(valueset) + " has no codes from " +
+                       std::string(system) + " (code " + Quote(code) + ")";
+      return not_found(std::move(result));
+    }
+    ValidationResult checked = CheckPart(*part, code, valueset, display);
+    return checked.validity == Validity::kInvalid ? not_found(std::move(checked)) : checked;
+  }
+  // No system (a bound `code` element): the code may come from any system of the value set.
+  std::optional<ValidationResult> best;
+  for (const SystemCodes& part : expansion->systems) {
+    ValidationResult checked = CheckPart(part, code, valueset, display);
+    if (checked.valid()) return checked;
+    if (!best || FailureRank(checked.validity) > FailureRank(best->validity)) {
+      best = std::move(checked);
+    }
+  }
+  if (!best || best->validity == Validity::kInvalid) {
+    result.validity = Validity::kInvalid;
+    result.message = "code " + Quote(code) + " is not in value set " + std::string(valueset);
+    return not_found(std::move(result));
+  }
+  return std::move(*best);
+}
+
+StatusOr<ValidationResult> TerminologyService::ValidateCoding(std::string_view valueset,
+                                                              const Coding& coding) const {
+  if (coding.code.empty()) {
+    ValidationResult result;
+    result.validity = Validity::kInvalid;
+    result.system = coding.system;
+    result.message = "the coding has no code";
+    return result;
+  }
+  return ValidateCode(valueset, coding.system, coding.code, coding.display);
+}
+
+StatusOr<ValidationResult> TerminologyService::ValidateCodeableConcept(
+    std::string_view valueset, const std::vector<Coding>& codings) const {
+  std::optional<ValidationResult> best;
+  std::string messages;
+  for (const Coding& coding : codings) {
+    SILTA_ASSIGN_OR_RETURN(ValidationResult checked, ValidateCoding(valueset, coding));
+    if (checked.valid()) return checked;
+    if (!messages.empty()) messages += "; ";
+    messages += checked.message;
+    if (!best || FailureRank(checked.validity) > FailureRank(best->validity)) {
+      best = std::move(checked);
+    }
+  }
+  if (!best) {
+    ValidationResult result;
+    result.validity = Validity::kInvalid;
+    result.message = "no coding to check against value set " + std::string(valueset);
+    return result;
+  }
+  best->message = codings.size() == 1 ? best->message
+                                      : "none of the codings is in value set " +
+                                            std::string(valueset) + ": " + messages;
+  return std::move(*best);
+}
+
+StatusOr<ValidationResult> TerminologyService::ValidateCodeInSystem(
+    std::string_view system, std::string_view code, std::string_view display) const {
+  SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const CodeSystem> cs, impl_->GetCodeSystem(system));
+  ValidationResult result;
+  result.system = std::string(system);
+  result.code = std::string(code);
+  if (!cs) {
+    result.validity = Validity::kUnknownSystem;
+    result.message = "code system " + std::string(system) + " is not in the loaded packages";
+    return result;
+  }
+  const internal::ConceptDef* def = cs->FindConcept(code);
+  if (def == nullptr) {
+    result.validity = cs->complete() ? Validity::kInvalid : Validity::kCannotTell;
+    result.message = cs->complete()
+                         ? "unknown code " + Quote(code) + " in code system " + std::string(system)
+                         : "code " + Quote(code) + " is not in the part of " + std::string(system) +
+                               " the packages hold";
+    return result;
+  }
+  result.validity = Validity::kValid;
+  result.code = def->code;
+  AddDisplayFacts(result, cs.get(), nullptr, display);
+  return result;
+}
+
+StatusOr<LookupResult> TerminologyService::Lookup(std::string_view system,
+                                                  std::string_view code) const {
+  SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const CodeSystem> cs, impl_->GetCodeSystem(system));
+  LookupResult result;
+  if (!cs) {
+    result.validity = Validity::kUnknownSystem;
+    result.message = "code system " + std::string(system) + " is not in the loaded packages";
+    return result;
+  }
+  const internal::ConceptDef* def = cs->FindConcept(code);
+  if (def == nullptr) {
+    result.validity = cs->complete() ? Validity::kInvalid : Validity::kCannotTell;
+    result.message = "code " + Quote(code) + " is not in code system " + std::string(system);
+    return result;
+  }
+  result.validity = Validity::kValid;
+  result.display = def->display;
+  result.definition = def->definition;
+  result.designations = def->designations;
+  result.abstract = def->abstract;
+  result.inactive = def->inactive;
+  return result;
+}
+
+std::optional<std::string> TerminologyService::LookupDisplay(std::string_view system,
+                                                             std::string_view code) const {
+  auto found = Lookup(system, code);
+  if (!found.ok() || found->validity != Validity::kValid) return std::nullopt;
+  return std::move(found->display);
+}
+
+StatusOr<Subsumption> TerminologyService::Subsumes(std::string_view system, std::string_view code_a,
+                                                   std::string_view code_b) const {
+  SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const CodeSystem> cs, impl_->GetCodeSystem(system));
+  if (!cs) return Subsumption::kUnknownSystem;
+  int64_t a = cs->Find(code_a);
+  int64_t b = cs->Find(code_b);
+  if (a < 0 || b < 0) return Subsumption::kUnknownCode;
+  if (a == b) return Subsumption::kEquivalent;
+  auto ia = static_cast<uint32_t>(a);
+  auto ib = static_cast<uint32_t>(b);
+  if (cs->IsDescendant(ia, ib)) return Subsumption::kSubsumes;
+  if (cs->IsDescendant(ib, ia)) return Subsumption::kSubsumedBy;
+  return Subsumption::kNotSubsumed;
+}
+
+StatusOr<ExpansionInfo> TerminologyService::DescribeExpansion(std::string_view valueset) const {
+  SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const Expansion> expansion, impl_->GetExpansion(valueset));
+  ExpansionInfo info;
+  if (!expansion) {
+    info.outcome = ExpansionOutcome::kUnknownValueSet;
+    info.message = "ValueSet " + std::string(valueset) + " is not in the loaded packages";
+    return info;
+  }
+  info.outcome = expansion->outcome;
+  info.message = expansion->message;
+  info.code_count = expansion->CodeCount();
+  info.from_stored_expansion = expansion->from_stored_expansion;
+  info.notes = expansion->notes;
+  for (const SystemCodes& part : expansion->systems) {
+    if (part.openness == Openness::kUnknownSystem) info.unknown_systems.push_back(part.system);
+    if (part.openness == Openness::kIncomplete || (part.uncertain && part.code_system)) {
+      info.incomplete_systems.push_back(part.system);
+    }
+  }
+  return info;
+}
+
+StatusOr<std::vector<ExpandedCode>> TerminologyService::ListCodes(std::string_view valueset,
+                                                                  size_t limit) const {
+  SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const Expansion> expansion, impl_->GetExpansion(valueset));
+  std::vector<ExpandedCode> codes;
+  if (!expansion) return codes;
+  for (const SystemCodes& part : expansion->systems) {
+    for (const auto& [key, entry] : part.codes) {
+      codes.push_back({part.system, part.version, entry.code, entry.display});
+    }
+  }
+  std::sort(codes.begin(), codes.end(), [](const ExpandedCode& x, const ExpandedCode& y) {
+    return std::tie(x.system, x.code) < std::tie(y.system, y.code);
+  });
+  if (codes.size() > limit) codes.resize(limit);
+  return codes;
+}
+
+}  // namespace silta::terminology
