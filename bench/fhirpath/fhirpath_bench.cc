@@ -1,5 +1,5 @@
 // Compiled FHIRPath evaluation throughput: the 23 expressions of the peer benchmark
-// (/work/shared/peer-bench/fhirpath-bench.mjs) over the same resources (the Patient,
+// (../shared/peer-bench/fhirpath-bench.mjs) over the same resources (the Patient,
 // RelatedPerson, CareTeam, EpisodeOfCare and Coverage examples of the R4 package).
 // BM_AllExpressions reports items_per_second = evaluations per second over whole passes, the
 // figure the peer benchmark prints for fhirpath.js (~150 000/s on the reference machine).

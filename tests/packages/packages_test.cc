@@ -739,7 +739,7 @@ TEST(InstallFolderTest, AFolderWithoutManifestNeedsANameAndVersion) {
 }
 
 TEST(InstallFolderTest, InstallsTheFinnishBasePackagesWhenPresent) {
-  const fs::path shared = "/work/shared/profiles-fi";
+  const fs::path shared = fs::path(SILTA_SHARED_DIR) / "profiles-fi";
   if (!fs::exists(shared / "hl7.fhir.fi.base-2.0.0-rc2")) GTEST_SKIP() << "no " << shared;
   TempDir dir;
   PackageCache cache(dir.path() / "cache");
