@@ -146,6 +146,15 @@ bool ParserBase::CheckPrimitiveText(const model::TypeDef& type, std::string_view
           "empty value: a " + type.name + " must have content or be left out", offset);
     return false;
   }
+  // Escapes such as "\ud800" (a lone surrogate) or XML character references decode to bytes
+  // that are not UTF-8; such a value could not be written out again.
+  size_t bad = 0;
+  if (!IsValidUtf8(value, &bad)) {
+    Error(IssueType::kValue, "PRIMITIVE_BAD_UNICODE",
+          "the value is not valid Unicode text (for example an unpaired surrogate escape)",
+          offset);
+    return false;
+  }
   // FHIR strings exclude control characters other than tab, CR and LF; XML 1.0 cannot even
   // carry them, so they would break the XML form of the resource.
   for (char c : value) {

@@ -173,6 +173,8 @@ INSTANTIATE_TEST_SUITE_P(
             "XHTML_MALFORMED", "Patient.text.div"},
         BadJsonCase{"control_character", R"({"resourceType":"Patient","gender":"ma\u0001le"})",
                     "PRIMITIVE_CONTROL_CHARACTER", "Patient.gender"},
+        BadJsonCase{"lone_surrogate", R"({"resourceType":"Patient","gender":"ma\udc00le"})",
+                    "PRIMITIVE_BAD_UNICODE", "Patient.gender"},
         BadJsonCase{"invalid_utf8", "{\"resourceType\":\"Patient\",\"gender\":\"\xff\"}",
                     "JSON_SYNTAX", ""}),
     [](const auto& test_info) { return std::string(test_info.param.name); });
