@@ -137,5 +137,38 @@ TEST_F(CliTest, IoProblemsAreUsageErrors) {
   EXPECT_THAT(no_package.err, HasSubstr("packages install hl7.fhir.r4.core@4.0.1"));
 }
 
+TEST_F(CliTest, PackagesListAndBadSpecs) {
+  std::string empty_cache = "SILTA_PACKAGE_CACHE=" + (dir_ / "cache").string();
+  RunResult list = Run("packages list", "", empty_cache);
+  EXPECT_EQ(list.exit_code, 0);
+  EXPECT_THAT(list.err, HasSubstr("no packages"));
+  RunResult bad = Run("packages install not-a-package-spec", "", empty_cache);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("NAME@VERSION"));
+  EXPECT_EQ(Run("packages", "", empty_cache).exit_code, 2);
+  RunResult installed = Run("packages list");
+  EXPECT_EQ(installed.exit_code, 0);
+  EXPECT_THAT(installed.out, HasSubstr("hl7.fhir.r4.core#4.0.1"));
+}
+
+TEST_F(CliTest, FhirpathPrintsTypedResultsOnePerLine) {
+  fs::path in = Write("p.json", kPatient);
+  RunResult one = Run("fhirpath --input " + in.string() + " \"name.family\"");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(one.out, "[{\"type\":\"string\",\"value\":\"Testi\"}]\n");
+
+  fs::path list = Write("exprs.txt", "active\nname.(\n1.5 + 1\n");
+  RunResult many = Run("fhirpath --input " + in.string() + " --expressions " + list.string());
+  ASSERT_EQ(many.exit_code, 0) << many.err;
+  EXPECT_EQ(many.out,
+            "{\"ok\":true,\"result\":[{\"type\":\"boolean\",\"value\":\"true\"}]}\n"
+            "{\"ok\":false,\"error\":\"syntax error at 1:6: expected a name after '.'\"}\n"
+            "{\"ok\":true,\"result\":[{\"type\":\"decimal\",\"value\":\"2.5\"}]}\n");
+
+  RunResult syntax = Run("fhirpath --input " + in.string() + " \"name.(\"");
+  EXPECT_EQ(syntax.exit_code, 1);
+  EXPECT_THAT(syntax.err, HasSubstr("1:6"));
+}
+
 }  // namespace
 }  // namespace silta
