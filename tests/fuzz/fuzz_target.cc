@@ -1,6 +1,6 @@
-// libFuzzer target: the FHIR JSON parser, and the writers on whatever it accepts. Any input
-// must give issues, never a crash, a leak or undefined behaviour; accepted input must
-// serialise to JSON and XML that parse again without errors.
+// libFuzzer target for one FHIR parser (SILTA_FUZZ_FORMAT: kJson or kXml), and the writers on
+// whatever it accepts. Any input must give issues, never a crash, a leak or undefined
+// behaviour; accepted input must serialise to JSON and XML that parse again without errors.
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   silta::IssueCollector sink;
-  auto doc = silta::formats::ParseJson(text, g_model, sink);
+  auto doc = silta::formats::Parse(text, silta::formats::Format::SILTA_FUZZ_FORMAT, g_model, sink);
   if (doc == nullptr || sink.HasErrors()) return 0;
   for (auto format : {silta::formats::Format::kJson, silta::formats::Format::kXml}) {
     std::string out = silta::formats::Write(*doc->root(), format);
