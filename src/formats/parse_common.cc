@@ -151,8 +151,7 @@ bool ParserBase::CheckPrimitiveText(const model::TypeDef& type, std::string_view
   size_t bad = 0;
   if (!IsValidUtf8(value, &bad)) {
     Error(IssueType::kValue, "PRIMITIVE_BAD_UNICODE",
-          "the value is not valid Unicode text (for example an unpaired surrogate escape)",
-          offset);
+          "the value is not valid Unicode text (for example an unpaired surrogate escape)", offset);
     return false;
   }
   // FHIR strings exclude control characters other than tab, CR and LF; XML 1.0 cannot even
