@@ -1,0 +1,513 @@
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <map>
+
+#include "mapping/mapping.h"
+#include "mapping/transforms.h"
+
+namespace silta::mapping {
+namespace {
+
+// Name-based UUIDs (RFC 4122 version 5) in Silta's own namespace: the same record part gives
+// the same resource id on every run and every machine.
+constexpr std::array<uint8_t, 16> kSiltaNamespace = {
+    0x6f, 0x1c, 0x3a, 0x52, 0x8e, 0x07, 0x4d, 0x2b, 0x9a, 0x41, 0x0c, 0x77, 0x5e, 0x93, 0xd2, 0x18};
+
+std::string NameUuid(std::string_view name) {
+  std::string input(reinterpret_cast<const char*>(kSiltaNamespace.data()), kSiltaNamespace.size());
+  input.append(name);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(input.data(), input.size(), digest, &length, EVP_sha1(), nullptr);
+  digest[6] = static_cast<unsigned char>((digest[6] & 0x0f) | 0x50);
+  digest[8] = static_cast<unsigned char>((digest[8] & 0x3f) | 0x80);
+  std::string out;
+  char buf[3];
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    std::snprintf(buf, sizeof buf, "%02x", digest[i]);
+    out += buf;
+  }
+  return out;
+}
+
+std::string PercentEncode(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c == '/' || c == '%' || c == '|' || c < 0x20 || c == ' ') {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string PercentDecode(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+bool HasArrayMarker(const Path& path) {
+  return std::any_of(path.segments.begin(), path.segments.end(),
+                     [](const PathSegment& s) { return s.array_marker; });
+}
+
+bool IsJsonNumber(std::string_view text) {
+  size_t i = 0;
+  if (i < text.size() && text[i] == '-') ++i;
+  size_t digits = i;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == digits || (text[digits] == '0' && i - digits > 1)) return false;
+  if (i < text.size() && text[i] == '.') {
+    size_t frac = ++i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    if (i == frac) return false;
+  }
+  return i == text.size();
+}
+
+class Run {
+ public:
+  explicit Run(IssueSink& sink) : sink_(sink) {}
+
+  void Error(const Rule* rule, std::string message_id, std::string message,
+             std::string expression) {
+    Issue issue;
+    issue.severity = Severity::kError;
+    issue.type = IssueType::kProcessing;
+    issue.message_id = std::move(message_id);
+    issue.message = rule != nullptr ? message + " (" + rule->location + ")" : std::move(message);
+    issue.expression = std::move(expression);
+    sink_.Report(std::move(issue));
+    failed_ = true;
+  }
+  bool failed() const { return failed_; }
+
+  TransformEnv env;
+  std::string where;  // record location of the part being mapped, for messages
+
+  StatusOr<JsonValue> ScalarToFhir(const JsonValue& v, model::Primitive p) {
+    switch (p) {
+      case model::Primitive::kInteger:
+      case model::Primitive::kUnsignedInt:
+      case model::Primitive::kPositiveInt:
+      case model::Primitive::kDecimal:
+        if (!v.is_scalar() || !IsJsonNumber(v.text())) {
+          return InvalidArgumentError("expected a number, found \"" + v.text() + "\"");
+        }
+        return JsonValue::Number(v.text());
+      case model::Primitive::kBoolean:
+        if (v.kind() != JsonValue::Kind::kBool) return InvalidArgumentError("expected a boolean");
+        return v;
+      case model::Primitive::kNone:
+        return v;  // a complex value copied as is (a code object becomes a Coding)
+      default:
+        if (!v.is_scalar()) return InvalidArgumentError("expected a text value");
+        return JsonValue::String(v.text());
+    }
+  }
+
+  static JsonValue ScalarFromFhir(const JsonValue& v, ValueKind kind) {
+    if (!v.is_scalar()) return v;
+    switch (kind) {
+      case ValueKind::kNumber:
+        return IsJsonNumber(v.text()) ? JsonValue::Number(v.text()) : JsonValue::String(v.text());
+      case ValueKind::kBoolean:
+        return v.kind() == JsonValue::Kind::kBool ? v : JsonValue::String(v.text());
+      case ValueKind::kString:
+        return JsonValue::String(v.text());
+    }
+    return v;
+  }
+
+  void ToFhir(const std::vector<Rule>& rules, const JsonValue& record, JsonValue& fhir) {
+    for (const Rule& rule : rules) {
+      if (rule.constant || !rule.link_module.empty()) {
+        JsonValue* node = mapping::Create(fhir, rule.fhir, false);
+        if (node == nullptr) {
+          Error(&rule, "MAP_PATH_BLOCKED", "cannot write " + rule.fhir.text, where);
+          continue;
+        }
+        if (rule.constant) {
+          auto value = ScalarToFhir(*rule.constant, rule.fhir_primitive);
+          if (!value.ok()) {
+            Error(&rule, "MAP_CONSTANT", value.status().message(), where);
+            continue;
+          }
+          *node = std::move(*value);
+        } else {
+          JsonValue ref = JsonValue::Object();
+          ref["reference"] = JsonValue::String(env.reference_to(rule.link_module, ""));
+          *node = std::move(ref);
+        }
+        continue;
+      }
+      std::vector<const JsonValue*> values = Select(record, rule.record);
+      if (rule.is_group()) {
+        for (const JsonValue* item : values) {
+          JsonValue* node = mapping::Create(fhir, rule.fhir, true);
+          if (node == nullptr) {
+            Error(&rule, "MAP_PATH_BLOCKED", "cannot write " + rule.fhir.text, where);
+            continue;
+          }
+          if (node->is_null()) *node = JsonValue::Object();
+          ToFhir(rule.rules, *item, *node);
+        }
+        continue;
+      }
+      bool fresh = HasArrayMarker(rule.record) || values.size() > 1;
+      for (const JsonValue* value : values) {
+        JsonValue out = *value;
+        if (rule.codes != nullptr) {
+          auto code = rule.codes->ToFhir(value->text());
+          if (!code) {
+            Error(&rule, "MAP_CODE_UNMAPPED",
+                  "code \"" + value->text() + "\" has no entry in code map " + rule.codes->name,
+                  where + "." + rule.record.text);
+            continue;
+          }
+          out = JsonValue::String(*code);
+        }
+        StatusOr<JsonValue> converted =
+            rule.transform != nullptr ? rule.transform->ToFhir(out, rule.transform_argument, env)
+                                      : ScalarToFhir(out, rule.fhir_primitive);
+        if (!converted.ok()) {
+          Error(&rule, "MAP_VALUE", converted.status().message(), where + "." + rule.record.text);
+          continue;
+        }
+        JsonValue* node = mapping::Create(fhir, rule.fhir, fresh);
+        if (node == nullptr) {
+          Error(&rule, "MAP_PATH_BLOCKED", "cannot write " + rule.fhir.text, where);
+          continue;
+        }
+        *node = std::move(*converted);
+      }
+    }
+  }
+
+  void FromFhir(const std::vector<Rule>& rules, const JsonValue& fhir, JsonValue& record,
+                const std::string& fhir_where) {
+    for (const Rule& rule : rules) {
+      if (rule.constant || !rule.link_module.empty()) continue;
+      std::vector<const JsonValue*> nodes = Select(fhir, rule.fhir);
+      bool fresh = HasArrayMarker(rule.record);
+      if (rule.is_group()) {
+        for (const JsonValue* node : nodes) {
+          JsonValue* item =
+              rule.record.empty() ? &record : mapping::Create(record, rule.record, fresh);
+          if (item == nullptr) {
+            Error(&rule, "MAP_PATH_BLOCKED", "cannot write " + rule.record.text, fhir_where);
+            continue;
+          }
+          if (item->is_null()) *item = JsonValue::Object();
+          FromFhir(rule.rules, *node, *item, fhir_where + "." + rule.fhir.text);
+        }
+        continue;
+      }
+      for (const JsonValue* node : nodes) {
+        StatusOr<JsonValue> converted =
+            rule.transform != nullptr
+                ? rule.transform->FromFhir(*node, rule.transform_argument, env)
+                : StatusOr<JsonValue>(ScalarFromFhir(*node, rule.record_kind));
+        if (!converted.ok()) {
+          Error(&rule, "MAP_VALUE", converted.status().message(),
+                fhir_where + "." + rule.fhir.text);
+          continue;
+        }
+        if (rule.codes != nullptr) {
+          auto code = rule.codes->FromFhir(converted->text());
+          if (!code) {
+            Error(&rule, "MAP_CODE_UNMAPPED",
+                  "code \"" + converted->text() + "\" has no entry in code map " + rule.codes->name,
+                  fhir_where + "." + rule.fhir.text);
+            continue;
+          }
+          *converted = JsonValue::String(*code);
+        }
+        JsonValue* out =
+            rule.record.empty() ? &record : mapping::Create(record, rule.record, fresh);
+        if (out == nullptr) {
+          Error(&rule, "MAP_PATH_BLOCKED", "cannot write " + rule.record.text, fhir_where);
+          continue;
+        }
+        *out = std::move(*converted);
+      }
+    }
+  }
+
+ private:
+  IssueSink& sink_;
+  bool failed_ = false;
+};
+
+std::string TextAt(const JsonValue& object, std::string_view a, std::string_view b = {}) {
+  const JsonValue* v = object.is_object() ? object.Find(a) : nullptr;
+  if (v != nullptr && !b.empty()) v = v->is_object() ? v->Find(b) : nullptr;
+  return v != nullptr && v->kind() == JsonValue::Kind::kString ? v->text() : std::string();
+}
+
+}  // namespace
+
+StatusOr<std::shared_ptr<const Mapper>> Mapper::Load(const std::filesystem::path& mappings_dir,
+                                                     std::shared_ptr<const model::TypeModel> model,
+                                                     MapperOptions options) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(mappings_dir, ec)) {
+    return NotFoundError("mappings folder " + mappings_dir.string() + " not found");
+  }
+  std::vector<std::filesystem::path> folders;
+  for (const auto& entry : std::filesystem::directory_iterator(mappings_dir, ec)) {
+    if (entry.is_directory() && std::filesystem::exists(entry.path() / "mapping.json")) {
+      folders.push_back(entry.path());
+    }
+  }
+  std::sort(folders.begin(), folders.end());
+  std::shared_ptr<Mapper> mapper(new Mapper());
+  mapper->model_ = model;
+  mapper->options_ = std::move(options);
+  std::string problems;
+  for (const auto& folder : folders) {
+    auto module = LoadModule(folder, *model);
+    if (!module.ok()) {
+      problems += (problems.empty() ? "" : "\n") + module.status().message();
+      continue;
+    }
+    if ((*module)->is_root()) {
+      if (mapper->root_ != nullptr) {
+        problems += (problems.empty() ? "" : "\n") + folder.string() +
+                    ": a second module maps the record root (the first is " + mapper->root_->name +
+                    ")";
+      }
+      mapper->root_ = module->get();
+    }
+    mapper->modules_.push_back(std::move(*module));
+  }
+  if (!problems.empty()) return InvalidArgumentError(problems);
+  if (mapper->root_ == nullptr) {
+    return InvalidArgumentError(mappings_dir.string() +
+                                ": no mapping module maps the record root (source \"$\")");
+  }
+  return std::shared_ptr<const Mapper>(std::move(mapper));
+}
+
+const Module* Mapper::FindModule(std::string_view name) const {
+  for (const auto& m : modules_) {
+    if (m->name == name) return m.get();
+  }
+  return nullptr;
+}
+
+std::string Mapper::ResourceId(const PartIdentity& part) const {
+  return NameUuid(options_.canonical_base + "|" + PartIdentifierValue(part));
+}
+
+std::string Mapper::PartIdentifierSystem() const {
+  return options_.canonical_base + "/sid/client-record-part";
+}
+
+std::string Mapper::PartIdentifierValue(const PartIdentity& part) {
+  std::string value = PercentEncode(part.county_code) + "/" + PercentEncode(part.client_id) + "/" +
+                      PercentEncode(part.module);
+  if (!part.part_id.empty()) value += "/" + PercentEncode(part.part_id);
+  return value;
+}
+
+std::optional<PartIdentity> Mapper::ParsePartIdentifierValue(std::string_view value) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t slash = value.find('/', start);
+    parts.push_back(PercentDecode(value.substr(start, slash - start)));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  if (parts.size() != 3 && parts.size() != 4) return std::nullopt;
+  return PartIdentity{parts[0], parts[1], parts[2], parts.size() == 4 ? parts[3] : ""};
+}
+
+std::optional<JsonValue> Mapper::ToFhir(const JsonValue& record, IssueSink& sink) const {
+  Run run(sink);
+  const std::string county = TextAt(record, "county", "code");
+  const std::string client = TextAt(record, "clientId");
+  if (county.empty() || client.empty()) {
+    run.Error(nullptr, "MAP_RECORD_IDENTITY", "the record needs county.code and clientId", "$");
+    return std::nullopt;
+  }
+  auto identity = [&](std::string_view module, std::string_view part_id) {
+    const Module* m = module == "client" ? root_ : FindModule(module);
+    return PartIdentity{county, client, m != nullptr ? m->name : std::string(module),
+                        std::string(part_id)};
+  };
+  run.env.canonical_base = options_.canonical_base;
+  run.env.reference_to = [&](std::string_view module, std::string_view part_id) {
+    return "urn:uuid:" + ResourceId(identity(module, part_id));
+  };
+
+  JsonValue bundle = JsonValue::Object();
+  bundle["resourceType"] = JsonValue::String("Bundle");
+  bundle["type"] = JsonValue::String(
+      options_.bundle_kind == BundleKind::kTransaction ? "transaction" : "collection");
+  JsonValue& entries = bundle["entry"] = JsonValue::Array();
+  for (const auto& module : modules_) {
+    std::vector<const JsonValue*> items;
+    if (module->is_root()) {
+      items.push_back(&record);
+    } else {
+      items = Select(record, module->source);
+    }
+    for (size_t i = 0; i < items.size(); ++i) {
+      const JsonValue& item = *items[i];
+      std::string part_id;
+      run.where =
+          module->is_root() ? "$" : "$." + module->source.text + "[" + std::to_string(i) + "]";
+      if (!module->is_root()) {
+        part_id = TextAt(item, "id");
+        if (part_id.empty()) {
+          run.Error(nullptr, "MAP_PART_ID", "a record part needs an id", run.where);
+          continue;
+        }
+      }
+      PartIdentity part = identity(module->name, part_id);
+      std::string id = ResourceId(part);
+      JsonValue resource = JsonValue::Object();
+      resource["resourceType"] = JsonValue::String(module->resource_type);
+      resource["id"] = JsonValue::String(id);
+      resource["meta"]["profile"].Append(JsonValue::String(module->profile));
+      JsonValue identifier = JsonValue::Object();
+      identifier["system"] = JsonValue::String(PartIdentifierSystem());
+      identifier["value"] = JsonValue::String(PartIdentifierValue(part));
+      run.ToFhir(module->rules, item, resource);
+      // The business identifier goes first so that servers and people see it at once.
+      JsonValue& identifiers = resource["identifier"];
+      if (identifiers.is_null()) identifiers = JsonValue::Array();
+      identifiers.items().insert(identifiers.items().begin(), std::move(identifier));
+
+      JsonValue entry = JsonValue::Object();
+      entry["fullUrl"] = JsonValue::String("urn:uuid:" + id);
+      entry["resource"] = std::move(resource);
+      if (options_.bundle_kind == BundleKind::kTransaction) {
+        entry["request"]["method"] = JsonValue::String("PUT");
+        entry["request"]["url"] = JsonValue::String(
+            module->resource_type + "?identifier=" + PercentEncode(PartIdentifierSystem()) + "%7C" +
+            PercentEncode(PartIdentifierValue(part)));
+      }
+      entries.Append(std::move(entry));
+    }
+  }
+  if (run.failed()) return std::nullopt;
+  return bundle;
+}
+
+std::optional<JsonValue> Mapper::FromFhir(const JsonValue& bundle, IssueSink& sink) const {
+  Run run(sink);
+  const JsonValue* entries = bundle.is_object() ? bundle.Find("entry") : nullptr;
+  if (TextAt(bundle, "resourceType") != "Bundle" || entries == nullptr || !entries->is_array()) {
+    run.Error(nullptr, "MAP_NOT_A_BUNDLE", "expected a Bundle with entries", "Bundle");
+    return std::nullopt;
+  }
+  struct Part {
+    PartIdentity identity;
+    const JsonValue* resource;
+    size_t index;
+  };
+  std::vector<Part> parts;
+  std::map<std::string, size_t, std::less<>> by_reference;  // fullUrl and Type/id → parts index
+  const std::string system = PartIdentifierSystem();
+  for (size_t i = 0; i < entries->items().size(); ++i) {
+    const JsonValue& entry = entries->items()[i];
+    const JsonValue* resource = entry.Find("resource");
+    if (resource == nullptr) continue;
+    std::optional<PartIdentity> identity;
+    if (const JsonValue* ids = resource->Find("identifier")) {
+      for (const auto& id : ids->items()) {
+        if (TextAt(id, "system") == system)
+          identity = ParsePartIdentifierValue(TextAt(id, "value"));
+      }
+    }
+    if (!identity) continue;  // not made from a client record: not ours to map back
+    by_reference[TextAt(entry, "fullUrl")] = parts.size();
+    by_reference[TextAt(*resource, "resourceType") + "/" + TextAt(*resource, "id")] = parts.size();
+    parts.push_back({*identity, resource, i});
+  }
+  const Part* root = nullptr;
+  for (const auto& part : parts) {
+    if (part.identity.module == root_->name) {
+      if (root != nullptr) {
+        run.Error(nullptr, "MAP_TWO_CLIENTS", "the Bundle holds more than one client resource",
+                  "Bundle.entry[" + std::to_string(part.index) + "]");
+        return std::nullopt;
+      }
+      root = &part;
+    }
+  }
+  if (root == nullptr) {
+    run.Error(nullptr, "MAP_NO_CLIENT",
+              "the Bundle holds no " + root_->resource_type + " made from a client record",
+              "Bundle");
+    return std::nullopt;
+  }
+  run.env.canonical_base = options_.canonical_base;
+  run.env.resolve = [&](std::string_view reference) -> std::optional<PartRef> {
+    auto it = by_reference.find(reference);
+    if (it == by_reference.end()) return std::nullopt;
+    const PartIdentity& identity = parts[it->second].identity;
+    if (identity.module == root_->name) return PartRef{"client", ""};
+    return PartRef{identity.module, identity.part_id};
+  };
+
+  JsonValue record = JsonValue::Object();
+  record["recordVersion"] = JsonValue::String("1");
+  record["clientId"] = JsonValue::String(root->identity.client_id);
+  // Each part's resource is mapped without the business identifier the engine added.
+  auto without_part_identifier = [&](const JsonValue& resource) {
+    JsonValue copy = resource;
+    if (JsonValue* ids = copy.Find("identifier")) {
+      std::erase_if(ids->items(),
+                    [&](const JsonValue& id) { return TextAt(id, "system") == system; });
+      if (ids->items().empty()) copy.Remove("identifier");
+    }
+    return copy;
+  };
+  auto where = [](const Part& part) {
+    return "Bundle.entry[" + std::to_string(part.index) + "].resource";
+  };
+  run.FromFhir(root_->rules, without_part_identifier(*root->resource), record, where(*root));
+  for (const auto& part : parts) {
+    if (&part == root) continue;
+    const Module* module = FindModule(part.identity.module);
+    if (module == nullptr) {
+      run.Error(nullptr, "MAP_UNKNOWN_MODULE",
+                "no mapping module \"" + part.identity.module + "\" is loaded", where(part));
+      continue;
+    }
+    if (part.identity.client_id != root->identity.client_id ||
+        part.identity.county_code != root->identity.county_code) {
+      run.Error(nullptr, "MAP_OTHER_CLIENT", "the resource belongs to another client record",
+                where(part));
+      continue;
+    }
+    JsonValue* item = Create(record, module->source, true);
+    if (item == nullptr) continue;
+    *item = JsonValue::Object();
+    (*item)["id"] = JsonValue::String(part.identity.part_id);
+    run.FromFhir(module->rules, without_part_identifier(*part.resource), *item, where(part));
+  }
+  if (run.failed()) return std::nullopt;
+  return record;
+}
+
+}  // namespace silta::mapping

@@ -1,0 +1,72 @@
+// Facade of the mapping module: client records ⇄ FHIR R4 resources, driven by the declarative
+// mapping modules in mappings/<module>/mapping.json (format: mappings/README.md).
+//
+// Records enter and leave as their canonical JSON (the records module reads and checks JSON,
+// NDJSON and XML records against the contract); resources leave as FHIR JSON in a Bundle.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/issues.h"
+#include "base/status.h"
+#include "mapping/json_value.h"
+#include "mapping/module.h"
+#include "model/type_model.h"
+
+namespace silta::mapping {
+
+enum class BundleKind { kTransaction, kCollection };
+
+struct MapperOptions {
+  // Base of Silta's canonical URLs (profiles, extensions, identifier systems).
+  std::string canonical_base = "https://silta.example.fi/fhir";
+  BundleKind bundle_kind = BundleKind::kTransaction;
+};
+
+// The identity of a resource made from a record part.
+struct PartIdentity {
+  std::string county_code;
+  std::string client_id;
+  std::string module;
+  std::string part_id;  // empty for the record root
+};
+
+class Mapper {
+ public:
+  // Loads every mappings/<module>/mapping.json under `mappings_dir`. Exactly one module must map
+  // the record root (source "$"): the client.
+  static StatusOr<std::shared_ptr<const Mapper>> Load(const std::filesystem::path& mappings_dir,
+                                                      std::shared_ptr<const model::TypeModel> model,
+                                                      MapperOptions options = {});
+
+  const std::vector<std::shared_ptr<const Module>>& modules() const { return modules_; }
+  const MapperOptions& options() const { return options_; }
+
+  // A record (contract JSON, already checked by the records module) → a Bundle of FHIR
+  // resources, one per record part. Problems go to `sink`; nullopt when any is an error.
+  std::optional<JsonValue> ToFhir(const JsonValue& record, IssueSink& sink) const;
+  // A Bundle made by ToFhir (or the same resources read back from a server) → the record.
+  std::optional<JsonValue> FromFhir(const JsonValue& bundle, IssueSink& sink) const;
+
+  // Deterministic resource id (a name-based UUID) of a record part.
+  std::string ResourceId(const PartIdentity& part) const;
+  // The business identifier every produced resource carries: system and value.
+  std::string PartIdentifierSystem() const;
+  static std::string PartIdentifierValue(const PartIdentity& part);
+  static std::optional<PartIdentity> ParsePartIdentifierValue(std::string_view value);
+
+ private:
+  Mapper() = default;
+  const Module* FindModule(std::string_view name) const;
+
+  std::shared_ptr<const model::TypeModel> model_;
+  MapperOptions options_;
+  std::vector<std::shared_ptr<const Module>> modules_;
+  const Module* root_ = nullptr;
+};
+
+}  // namespace silta::mapping

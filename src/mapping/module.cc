@@ -1,0 +1,258 @@
+#include "mapping/module.h"
+
+#include <set>
+
+#include "base/files.h"
+#include "mapping/transforms.h"
+
+namespace silta::mapping {
+
+std::optional<std::string> CodeMap::ToFhir(std::string_view record_code) const {
+  for (const auto& [from, to] : pairs) {
+    if (from == record_code) return to;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> CodeMap::FromFhir(std::string_view fhir_code) const {
+  for (const auto& [from, to] : pairs) {
+    if (to == fhir_code) return from;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+const std::set<std::string, std::less<>> kRuleKeys = {
+    "record", "fhir", "transform", "codes", "const", "link", "recordType", "rules", "comment"};
+const std::set<std::string, std::less<>> kModuleKeys = {
+    "module", "title",      "resource", "profile", "source",
+    "akusti", "governance", "codeMaps", "rules",   "comment"};
+const std::set<std::string, std::less<>> kGovernanceLevels = {"county", "shared-definition",
+                                                              "joint-county", "national"};
+
+class Compiler {
+ public:
+  Compiler(const model::TypeModel& model, std::string file)
+      : model_(model), file_(std::move(file)) {}
+
+  void Problem(const std::string& where, const std::string& what) {
+    problems_.push_back(file_ + ": " + where + ": " + what);
+  }
+  const std::vector<std::string>& problems() const { return problems_; }
+
+  // Resolves a FHIR path from `type`, marking array members; returns the type it ends in.
+  const model::TypeDef* CompileFhirPath(Path& path, const model::TypeDef* type,
+                                        const std::string& where) {
+    for (auto& segment : path.segments) {
+      model::TypeDef::MemberMatch match;
+      if (type == nullptr || !type->MatchMember(segment.name, &match)) {
+        Problem(where, "\"" + path.text + "\": " + (type ? type->name : std::string("?")) +
+                           " has no element " + segment.name);
+        return nullptr;
+      }
+      segment.is_array = match.element->is_array();
+      for (auto& filter : segment.filters) CompileFilter(filter, match.type, path.text, where);
+      type = match.type;
+    }
+    return type;
+  }
+
+  void CompileFilter(PathFilter& filter, const model::TypeDef* type, const std::string& text,
+                     const std::string& where) {
+    filter.is_array.clear();
+    for (const auto& step : filter.path) {
+      model::TypeDef::MemberMatch match;
+      if (type == nullptr || !type->MatchMember(step, &match)) {
+        Problem(where, "\"" + text + "\": where() names an unknown element " + step);
+        return;
+      }
+      filter.is_array.push_back(match.element->is_array());
+      type = match.type;
+    }
+  }
+
+  static void CompileRecordPath(Path& path) {
+    for (auto& segment : path.segments) segment.is_array = segment.array_marker;
+  }
+
+  void CompileRules(const JsonValue& rules_json, const model::TypeDef* fhir_type,
+                    const std::string& where, const std::map<std::string, CodeMap>& code_maps,
+                    std::vector<Rule>& out) {
+    if (!rules_json.is_array()) {
+      Problem(where, "rules must be an array");
+      return;
+    }
+    for (size_t i = 0; i < rules_json.items().size(); ++i) {
+      const JsonValue& r = rules_json.items()[i];
+      std::string at = where + "[" + std::to_string(i) + "]";
+      if (!r.is_object()) {
+        Problem(at, "a rule must be an object");
+        continue;
+      }
+      for (const auto& [key, value] : r.members()) {
+        if (!kRuleKeys.contains(key)) Problem(at, "unknown rule member \"" + key + "\"");
+      }
+      Rule rule;
+      rule.location = file_ + ": " + at;
+      auto text_of = [&](std::string_view key) -> std::string {
+        const JsonValue* v = r.Find(key);
+        return v != nullptr && v->kind() == JsonValue::Kind::kString ? v->text() : std::string();
+      };
+      auto record_path = ParsePath(text_of("record"));
+      auto fhir_path = ParsePath(text_of("fhir"));
+      if (!record_path.ok()) Problem(at, record_path.status().message());
+      if (!fhir_path.ok()) Problem(at, fhir_path.status().message());
+      if (!record_path.ok() || !fhir_path.ok()) continue;
+      rule.record = std::move(*record_path);
+      rule.fhir = std::move(*fhir_path);
+      CompileRecordPath(rule.record);
+      if (rule.fhir.empty()) {
+        Problem(at, "a rule needs a \"fhir\" path");
+        continue;
+      }
+      const model::TypeDef* end_type = CompileFhirPath(rule.fhir, fhir_type, at);
+      if (end_type != nullptr) rule.fhir_primitive = end_type->primitive;
+      if (const JsonValue* c = r.Find("const")) rule.constant = *c;
+      rule.link_module = text_of("link");
+      std::string transform = text_of("transform");
+      if (!transform.empty()) {
+        size_t colon = transform.find(':');
+        std::string name = transform.substr(0, colon);
+        if (colon != std::string::npos) rule.transform_argument = transform.substr(colon + 1);
+        rule.transform = FindTransform(name);
+        if (rule.transform == nullptr) Problem(at, "unknown transform \"" + name + "\"");
+      }
+      std::string codes = text_of("codes");
+      if (!codes.empty()) {
+        auto it = code_maps.find(codes);
+        if (it == code_maps.end()) {
+          Problem(at, "unknown code map \"" + codes + "\"");
+        } else {
+          rule.codes = &it->second;
+        }
+      }
+      std::string record_type = text_of("recordType");
+      if (record_type == "number") {
+        rule.record_kind = ValueKind::kNumber;
+      } else if (record_type == "boolean") {
+        rule.record_kind = ValueKind::kBoolean;
+      } else if (!record_type.empty() && record_type != "string") {
+        Problem(at, "recordType must be string, number or boolean");
+      } else if (record_type.empty()) {
+        rule.record_kind = DefaultRecordKind(rule.fhir_primitive);
+      }
+      bool has_source = !rule.record.empty() || r.Find("record") != nullptr;
+      if (!rule.constant && rule.link_module.empty() && !has_source) {
+        Problem(at, "a rule needs \"record\", \"const\" or \"link\"");
+      }
+      if (const JsonValue* nested = r.Find("rules")) {
+        if (rule.transform != nullptr || rule.codes != nullptr || rule.constant) {
+          Problem(at, "a group rule (with rules) cannot also have transform, codes or const");
+        }
+        CompileRules(*nested, end_type, at + ".rules", code_maps, rule.rules);
+      }
+      out.push_back(std::move(rule));
+    }
+  }
+
+  static ValueKind DefaultRecordKind(model::Primitive p) {
+    switch (p) {
+      case model::Primitive::kBoolean:
+        return ValueKind::kBoolean;
+      case model::Primitive::kInteger:
+      case model::Primitive::kUnsignedInt:
+      case model::Primitive::kPositiveInt:
+        return ValueKind::kNumber;
+      default:
+        // Decimals stay strings: the contract writes amounts as decimal strings.
+        return ValueKind::kString;
+    }
+  }
+
+ private:
+  const model::TypeModel& model_;
+  std::string file_;
+  std::vector<std::string> problems_;
+};
+
+}  // namespace
+
+StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& folder,
+                                                   const model::TypeModel& model) {
+  std::filesystem::path file = folder / "mapping.json";
+  SILTA_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
+  SILTA_ASSIGN_OR_RETURN(JsonValue json, JsonValue::Parse(text, file.string()));
+  Compiler compiler(model, file.string());
+  auto module = std::make_shared<Module>();
+  module->folder = folder;
+  if (!json.is_object()) return InvalidArgumentError(file.string() + ": expected a JSON object");
+  for (const auto& [key, value] : json.members()) {
+    if (!kModuleKeys.contains(key)) compiler.Problem("$", "unknown member \"" + key + "\"");
+  }
+  auto text_of = [&](std::string_view key, bool required) -> std::string {
+    const JsonValue* v = json.Find(key);
+    if (v == nullptr || v->kind() != JsonValue::Kind::kString) {
+      if (required) compiler.Problem("$", "\"" + std::string(key) + "\" (a string) is required");
+      return {};
+    }
+    return v->text();
+  };
+  module->name = text_of("module", true);
+  if (!module->name.empty() && module->name != folder.filename().string()) {
+    compiler.Problem("$", "module \"" + module->name + "\" must be named like its folder \"" +
+                              folder.filename().string() + "\"");
+  }
+  module->title = text_of("title", false);
+  module->resource_type = text_of("resource", true);
+  module->profile = text_of("profile", true);
+  module->governance = text_of("governance", true);
+  if (!module->governance.empty() && !kGovernanceLevels.contains(module->governance)) {
+    compiler.Problem("$", "governance must be county, shared-definition, joint-county or national");
+  }
+  auto source = ParsePath(text_of("source", false));
+  if (!source.ok()) {
+    compiler.Problem("source", source.status().message());
+  } else {
+    module->source = std::move(*source);
+    Compiler::CompileRecordPath(module->source);
+    if (!module->source.empty() && !module->source.segments.back().array_marker) {
+      compiler.Problem("source", "the source must be an array field (ending in [])");
+    }
+  }
+  if (const JsonValue* akusti = json.Find("akusti")) {
+    for (const auto& item : akusti->items()) {
+      if (item.kind() == JsonValue::Kind::kNumber) module->akusti.push_back(std::stoi(item.text()));
+    }
+  }
+  if (const JsonValue* maps = json.Find("codeMaps")) {
+    for (const auto& [name, pairs] : maps->members()) {
+      CodeMap map;
+      map.name = name;
+      for (const auto& pair : pairs.items()) {
+        if (pair.items().size() != 2 || !pair.items()[0].is_scalar() ||
+            !pair.items()[1].is_scalar()) {
+          compiler.Problem("codeMaps." + name, "each entry must be [recordCode, fhirCode]");
+          continue;
+        }
+        map.pairs.emplace_back(pair.items()[0].text(), pair.items()[1].text());
+      }
+      module->code_maps.emplace(name, std::move(map));
+    }
+  }
+  const model::TypeDef* resource = model.FindResource(module->resource_type);
+  if (resource == nullptr && !module->resource_type.empty()) {
+    compiler.Problem("resource", "unknown resource type \"" + module->resource_type + "\"");
+  }
+  if (const JsonValue* rules = json.Find("rules"); rules != nullptr && resource != nullptr) {
+    compiler.CompileRules(*rules, resource, "rules", module->code_maps, module->rules);
+  }
+  if (!compiler.problems().empty()) {
+    std::string message;
+    for (const auto& p : compiler.problems()) message += (message.empty() ? "" : "\n") + p;
+    return InvalidArgumentError(message);
+  }
+  return std::shared_ptr<const Module>(std::move(module));
+}
+
+}  // namespace silta::mapping

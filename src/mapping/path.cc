@@ -1,0 +1,284 @@
+#include "mapping/path.h"
+
+#include <cctype>
+
+namespace silta::mapping {
+namespace {
+
+class PathParser {
+ public:
+  explicit PathParser(std::string_view text) : text_(text) {}
+
+  StatusOr<Path> Parse() {
+    Path path;
+    path.text = std::string(text_);
+    SkipSpace();
+    if (AtEnd() || (text_ == "$")) return path;
+    while (true) {
+      std::string name = Identifier();
+      if (name.empty()) return Error("a name");
+      if (name == "where") {
+        if (path.segments.empty()) return Error("a name before where()");
+        SILTA_RETURN_IF_ERROR(ParseWhere(path.segments.back()));
+      } else if (name == "extension" && Peek() == '(') {
+        ++pos_;
+        PathSegment segment;
+        segment.name = "extension";
+        SkipSpace();
+        SILTA_ASSIGN_OR_RETURN(JsonValue url, Literal());
+        SkipSpace();
+        if (!Consume(')')) return Error("')'");
+        segment.filters.push_back({{"url"}, std::move(url), {}});
+        path.segments.push_back(std::move(segment));
+      } else {
+        PathSegment segment;
+        segment.name = std::move(name);
+        path.segments.push_back(std::move(segment));
+      }
+      PathSegment& last = path.segments.back();
+      while (Peek() == '[') {
+        ++pos_;
+        if (Consume(']')) {
+          last.array_marker = true;
+          continue;
+        }
+        if (Consume('+')) {
+          if (!Consume(']')) return Error("']' after [+");
+          last.append = true;
+          continue;
+        }
+        size_t start = pos_;
+        while (!AtEnd() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+        if (start == pos_ || !Consume(']')) return Error("an index like [0]");
+        last.index =
+            static_cast<uint32_t>(std::stoul(std::string(text_.substr(start, pos_ - start))));
+      }
+      if (AtEnd()) break;
+      if (!Consume('.')) return Error("'.'");
+    }
+    return path;
+  }
+
+ private:
+  Status ParseWhere(PathSegment& segment) {
+    if (!Consume('(')) return Error("'(' after where");
+    while (true) {
+      SkipSpace();
+      PathFilter filter;
+      while (true) {
+        std::string part = Identifier();
+        if (part.empty()) return Error("a name in where()");
+        filter.path.push_back(std::move(part));
+        if (!Consume('.')) break;
+      }
+      SkipSpace();
+      if (!Consume('=')) return Error("'=' in where()");
+      SkipSpace();
+      SILTA_ASSIGN_OR_RETURN(filter.value, Literal());
+      segment.filters.push_back(std::move(filter));
+      SkipSpace();
+      if (Consume(')')) return Status::Ok();
+      if (text_.substr(pos_, 4) != "and ") return Error("'and' or ')' in where()");
+      pos_ += 4;
+    }
+  }
+
+  StatusOr<JsonValue> Literal() {
+    if (Consume('\'')) {
+      std::string value;
+      while (!AtEnd() && text_[pos_] != '\'') {
+        if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) ++pos_;
+        value += text_[pos_++];
+      }
+      if (!Consume('\'')) return Error("a closing quote");
+      return JsonValue::String(std::move(value));
+    }
+    std::string word = Identifier();
+    if (word == "true" || word == "false") return JsonValue::Bool(word == "true");
+    size_t start = pos_ - word.size();
+    while (!AtEnd() && (std::isdigit(static_cast<unsigned char>(text_[pos_])) ||
+                        text_[pos_] == '.' || text_[pos_] == '-')) {
+      ++pos_;
+    }
+    if (pos_ > start && word.empty()) {
+      return JsonValue::Number(std::string(text_.substr(start, pos_ - start)));
+    }
+    return Error("a literal ('text', true, false or a number)");
+  }
+
+  std::string Identifier() {
+    size_t start = pos_;
+    while (!AtEnd() && (std::isalnum(static_cast<unsigned char>(text_[pos_])) ||
+                        text_[pos_] == '_' || text_[pos_] == '-')) {
+      ++pos_;
+    }
+    // A leading digit or '-' is a number, not a name.
+    if (start < pos_ && !std::isalpha(static_cast<unsigned char>(text_[start])) &&
+        text_[start] != '_') {
+      pos_ = start;
+      return {};
+    }
+    return std::string(text_.substr(start, pos_ - start));
+  }
+
+  Status Error(std::string_view expected) const {
+    return InvalidArgumentError("path \"" + std::string(text_) + "\": expected " +
+                                std::string(expected) + " at position " + std::to_string(pos_));
+  }
+
+  char Peek() const { return AtEnd() ? '\0' : text_[pos_]; }
+  bool Consume(char c) {
+    if (Peek() != c) return false;
+    ++pos_;
+    return true;
+  }
+  void SkipSpace() {
+    while (!AtEnd() && text_[pos_] == ' ') ++pos_;
+  }
+  bool AtEnd() const { return pos_ >= text_.size(); }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+// Calls `fn` on each node a member holds: the array's items, or the value itself.
+template <typename Node, typename Fn>
+void ForEachValue(Node& member, Fn&& fn) {
+  if (member.is_array()) {
+    for (auto& item : member.items()) fn(item);
+  } else if (!member.is_null()) {
+    fn(member);
+  }
+}
+
+bool FilterHolds(const JsonValue& node, const PathFilter& filter, size_t depth) {
+  if (depth == filter.path.size()) {
+    return node.is_scalar() && node.kind() == filter.value.kind() &&
+           node.text() == filter.value.text();
+  }
+  if (!node.is_object()) return false;
+  const JsonValue* member = node.Find(filter.path[depth]);
+  if (member == nullptr) return false;
+  bool holds = false;
+  ForEachValue(*member,
+               [&](const JsonValue& v) { holds = holds || FilterHolds(v, filter, depth + 1); });
+  return holds;
+}
+
+// Sets the filter's value inside a newly created node, creating the way to it.
+void ApplyFilter(JsonValue& node, const PathFilter& filter) {
+  const std::vector<bool>& arrays = filter.is_array;
+  JsonValue* at = &node;
+  for (size_t i = 0; i < filter.path.size(); ++i) {
+    JsonValue& member = (*at)[filter.path[i]];
+    bool last = i + 1 == filter.path.size();
+    bool array = i < arrays.size() && arrays[i];
+    JsonValue* target = &member;
+    if (array) {
+      if (member.is_null()) member = JsonValue::Array();
+      target = member.items().empty() ? &member.Append(JsonValue()) : &member.items().front();
+    }
+    if (last) {
+      *target = filter.value;
+    } else {
+      at = target;
+    }
+  }
+}
+
+template <typename Node>
+void SelectInto(Node& context, const Path& path, size_t depth, std::vector<Node*>& out) {
+  if (depth == path.segments.size()) {
+    out.push_back(&context);
+    return;
+  }
+  if (!context.is_object()) return;
+  const PathSegment& segment = path.segments[depth];
+  auto* member = context.Find(segment.name);
+  if (member == nullptr) return;
+  uint32_t position = 0;
+  ForEachValue(*member, [&](Node& v) {
+    if (!MatchesFilters(v, segment.filters)) return;
+    if (segment.index && position++ != *segment.index) return;
+    SelectInto(v, path, depth + 1, out);
+  });
+}
+
+}  // namespace
+
+StatusOr<Path> ParsePath(std::string_view text) { return PathParser(text).Parse(); }
+
+bool MatchesFilters(const JsonValue& node, const std::vector<PathFilter>& filters) {
+  for (const auto& filter : filters) {
+    if (!FilterHolds(node, filter, 0)) return false;
+  }
+  return true;
+}
+
+std::vector<const JsonValue*> Select(const JsonValue& context, const Path& path) {
+  std::vector<const JsonValue*> out;
+  SelectInto<const JsonValue>(context, path, 0, out);
+  return out;
+}
+
+std::vector<JsonValue*> SelectMutable(JsonValue& context, const Path& path) {
+  std::vector<JsonValue*> out;
+  SelectInto<JsonValue>(context, path, 0, out);
+  return out;
+}
+
+JsonValue* Create(JsonValue& context, const Path& path, bool fresh) {
+  size_t append_at = path.segments.size();
+  bool marked = false;
+  for (size_t i = 0; i < path.segments.size(); ++i) marked = marked || path.segments[i].append;
+  if (fresh && !marked) {
+    for (size_t i = path.segments.size(); i-- > 0;) {
+      if (path.segments[i].is_array && !path.segments[i].index) {
+        append_at = i;
+        break;
+      }
+    }
+  }
+  JsonValue* at = &context;
+  for (size_t depth = 0; depth < path.segments.size(); ++depth) {
+    const PathSegment& segment = path.segments[depth];
+    if (!at->is_object() && !at->is_null()) return nullptr;
+    JsonValue& member = (*at)[segment.name];
+    JsonValue* next = nullptr;
+    if (segment.is_array) {
+      if (member.is_null()) member = JsonValue::Array();
+      if (!member.is_array()) return nullptr;
+      bool append = segment.append || depth == append_at;
+      if (!append) {
+        uint32_t position = 0;
+        for (auto& item : member.items()) {
+          if (!MatchesFilters(item, segment.filters)) continue;
+          if (!segment.index || position == *segment.index) {
+            next = &item;
+            break;
+          }
+          ++position;
+        }
+        // An index beyond the matching items: pad so that the requested position exists.
+        while (next == nullptr && segment.index && position < *segment.index) {
+          JsonValue& pad = member.Append(JsonValue::Object());
+          for (const auto& f : segment.filters) ApplyFilter(pad, f);
+          ++position;
+        }
+      }
+      if (next == nullptr) next = &member.Append(JsonValue());
+    } else {
+      next = &member;
+    }
+    if (!segment.filters.empty()) {
+      if (next->is_null()) *next = JsonValue::Object();
+      if (!MatchesFilters(*next, segment.filters)) {
+        for (const auto& f : segment.filters) ApplyFilter(*next, f);
+      }
+    }
+    at = next;
+  }
+  return at;
+}
+
+}  // namespace silta::mapping

@@ -1,0 +1,48 @@
+// Value transforms: named, two-way conversions that mapping rules refer to ("transform":
+// "money"). Built-in ones cover the contract's shared shapes; a mapping module may register
+// its own C++ transforms (mappings/<module>/transforms.cc) when a declaration cannot say it.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "base/status.h"
+#include "mapping/json_value.h"
+
+namespace silta::mapping {
+
+struct PartRef {
+  std::string module;
+  std::string part_id;  // empty for the record root
+};
+
+// What a transform may know about the mapping run it takes part in.
+struct TransformEnv {
+  // To FHIR: the reference (fullUrl) of the resource `module` makes of part `part_id`.
+  std::function<std::string(std::string_view module, std::string_view part_id)> reference_to;
+  // From FHIR: the part a reference points to, when it resolves inside the Bundle.
+  std::function<std::optional<PartRef>(std::string_view reference)> resolve;
+  std::string canonical_base;  // Silta's canonical URL base, for extension URLs
+};
+
+class Transform {
+ public:
+  virtual ~Transform() = default;
+  virtual std::string_view name() const = 0;
+  // `argument` is what follows the name after a colon: "reference:professionals".
+  virtual StatusOr<JsonValue> ToFhir(const JsonValue& record_value, std::string_view argument,
+                                     const TransformEnv& env) const = 0;
+  virtual StatusOr<JsonValue> FromFhir(const JsonValue& fhir_value, std::string_view argument,
+                                       const TransformEnv& env) const = 0;
+};
+
+// Null when unknown.
+const Transform* FindTransform(std::string_view name);
+// For module-specific transforms; call before modules are loaded. Replaces a same-named one.
+void RegisterTransform(std::unique_ptr<Transform> transform);
+
+}  // namespace silta::mapping

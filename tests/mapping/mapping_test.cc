@@ -1,0 +1,187 @@
+#include "mapping/mapping.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "mapping/path.h"
+#include "support/r4.h"
+
+namespace silta::mapping {
+namespace {
+
+using ::testing::HasSubstr;
+
+JsonValue Json(std::string_view text) {
+  auto parsed = JsonValue::Parse(text, "test");
+  EXPECT_TRUE(parsed.ok()) << parsed.status().message();
+  return parsed.ok() ? *parsed : JsonValue();
+}
+
+Path CompiledRecordPath(std::string_view text) {
+  auto path = ParsePath(text);
+  EXPECT_TRUE(path.ok()) << path.status().message();
+  for (auto& s : path->segments) s.is_array = s.array_marker;
+  return *path;
+}
+
+TEST(PathTest, ParsesFiltersIndexesAndMarkers) {
+  auto path = ParsePath("identifiers[].where(type='hetu' and issuer.oid='1.2').value");
+  ASSERT_TRUE(path.ok()) << path.status().message();
+  ASSERT_EQ(path->segments.size(), 2u);
+  EXPECT_TRUE(path->segments[0].array_marker);
+  ASSERT_EQ(path->segments[0].filters.size(), 2u);
+  EXPECT_EQ(path->segments[0].filters[1].path, (std::vector<std::string>{"issuer", "oid"}));
+  EXPECT_EQ(path->segments[0].filters[1].value.text(), "1.2");
+
+  auto ext = ParsePath("extension('http://x/y').valueCode");
+  ASSERT_TRUE(ext.ok());
+  EXPECT_EQ(ext->segments[0].name, "extension");
+  EXPECT_EQ(ext->segments[0].filters[0].value.text(), "http://x/y");
+
+  auto indexed = ParsePath("name[0].given[+]");
+  ASSERT_TRUE(indexed.ok());
+  EXPECT_EQ(indexed->segments[0].index, 0u);
+  EXPECT_TRUE(indexed->segments[1].append);
+}
+
+TEST(PathTest, RejectsMalformedPathsWithPosition) {
+  for (std::string_view bad : {"a..b", "a.where(b)", "a[x]", "a.where(b='c'", "a.where(b=c)"}) {
+    auto path = ParsePath(bad);
+    EXPECT_FALSE(path.ok()) << bad;
+    if (!path.ok()) {
+      EXPECT_THAT(path.status().message(), HasSubstr("position")) << bad;
+    }
+  }
+}
+
+TEST(PathTest, SelectsThroughArraysWithFilters) {
+  JsonValue record = Json(R"({"identifiers":[{"type":"local","value":"1"},
+                                             {"type":"hetu","value":"2"}]})");
+  auto hits = Select(record, CompiledRecordPath("identifiers[].where(type='hetu').value"));
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0]->text(), "2");
+}
+
+TEST(PathTest, CreateReusesMatchesAndAppendsWhenFresh) {
+  JsonValue record = JsonValue::Object();
+  Path path = CompiledRecordPath("identifiers[].where(type='hetu').value");
+  *Create(record, path, false) = JsonValue::String("a");
+  *Create(record, path, false) = JsonValue::String("b");
+  EXPECT_EQ(record.ToString(), R"({"identifiers":[{"type":"hetu","value":"b"}]})");
+  *Create(record, path, true) = JsonValue::String("c");
+  EXPECT_EQ(record.ToString(),
+            R"({"identifiers":[{"type":"hetu","value":"b"},{"type":"hetu","value":"c"}]})");
+}
+
+TEST(JsonValueTest, KeepsNumberTextAndComparesArraysUnordered) {
+  JsonValue a = Json(R"({"x":[1,2.50,{"y":true}],"s":"t"})");
+  EXPECT_EQ(a.ToString(), R"({"x":[1,2.50,{"y":true}],"s":"t"})");
+  JsonValue b = Json(R"({"s":"t","x":[{"y":true},2.50,1]})");
+  EXPECT_TRUE(JsonValue::EqualUnordered(a, b));
+  EXPECT_FALSE(JsonValue::EqualUnordered(a, b, {"x"}));
+  EXPECT_FALSE(JsonValue::EqualUnordered(a, Json(R"({"s":"t","x":[1,2.5,{"y":true}]})")));
+  EXPECT_FALSE(JsonValue::Parse(R"({"a":1,"a":2})", "dup").ok());
+}
+
+class MapperTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto mapper = Mapper::Load(SILTA_MAPPING_TESTDATA "/modules", testing::R4Model());
+    ASSERT_TRUE(mapper.ok()) << mapper.status().message();
+    mapper_ = *mapper;
+  }
+  std::shared_ptr<const Mapper> mapper_;
+};
+
+constexpr std::string_view kRecord = R"({
+  "recordVersion": "1",
+  "clientId": "A/17",
+  "county": {"system": "urn:oid:1.2.246.537.6.21", "code": "09"},
+  "identifiers": [{"type": "hetu", "value": "010190-999W"}],
+  "name": {"family": "Virtanen", "given": ["Aino", "Maria"]},
+  "gender": "female",
+  "nonDisclosure": false,
+  "relatedPersons": [
+    {"id": "rp1", "relationship": {"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode", "code": "MTH"},
+     "roles": ["contact-person", "guardian"],
+     "contact": [{"id": "c1", "kind": "phone", "value": "+358401234567"},
+                 {"id": "c2", "kind": "address", "address": {"lines": ["Kotikatu 1", "B 2"], "city": "Oulu"}}]}
+  ],
+  "assessments": [
+    {"id": "as1", "code": {"system": "urn:oid:1.2.246.537.6.48", "code": "d450"}, "qualifier": 2,
+     "assessor": "rp1", "fee": {"amount": "12.50", "currency": "EUR"}}
+  ]
+})";
+
+TEST_F(MapperTest, MapsARecordToATransactionBundleAndBack) {
+  IssueCollector issues;
+  auto bundle = mapper_->ToFhir(Json(kRecord), issues);
+  ASSERT_TRUE(bundle.has_value()) << (issues.issues().empty() ? "" : issues.issues()[0].message);
+  std::string text = bundle->ToString();
+  EXPECT_THAT(text, HasSubstr(R"("type":"transaction")"));
+  EXPECT_THAT(text, HasSubstr(R"("valueInteger":2)"));
+  EXPECT_THAT(text, HasSubstr(R"("value":12.50)"));
+  EXPECT_THAT(text, HasSubstr(R"("given":["Aino","Maria"])"));
+  EXPECT_THAT(text, HasSubstr(R"("active":true)"));
+  EXPECT_THAT(text, HasSubstr(R"("valueBoolean":false)"));
+  ASSERT_EQ(bundle->Find("entry")->items().size(), 3u);
+
+  auto back = mapper_->FromFhir(*bundle, issues);
+  ASSERT_TRUE(back.has_value()) << (issues.issues().empty() ? "" : issues.issues()[0].message);
+  EXPECT_TRUE(JsonValue::EqualUnordered(*back, Json(kRecord), {"given", "lines"}))
+      << back->ToString(true);
+}
+
+TEST_F(MapperTest, IdsAreDeterministicAndReferencesResolveInsideTheBundle) {
+  IssueCollector issues;
+  auto first = mapper_->ToFhir(Json(kRecord), issues);
+  auto second = mapper_->ToFhir(Json(kRecord), issues);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->ToString(), second->ToString());
+  const auto& entries = first->Find("entry")->items();
+  std::string patient_url = entries[0].Find("fullUrl")->text();
+  EXPECT_THAT(patient_url, ::testing::StartsWith("urn:uuid:"));
+  EXPECT_EQ(patient_url.size(), 9u + 36u);
+  EXPECT_THAT(entries[1].ToString(), HasSubstr(patient_url));
+  EXPECT_THAT(entries[1].Find("request")->ToString(),
+              HasSubstr(R"("method":"PUT","url":"RelatedPerson?identifier=)"));
+  // '/' in a client id must not break the identifier's structure.
+  EXPECT_THAT(entries[0].ToString(), HasSubstr("09/A%2F17/client"));
+}
+
+TEST_F(MapperTest, ReportsUnmappedCodesAndBadValues) {
+  JsonValue record = Json(kRecord);
+  record["gender"] = JsonValue::String("robot");
+  record.Find("assessments")->items()[0]["qualifier"] = JsonValue::String("two");
+  IssueCollector issues;
+  EXPECT_FALSE(mapper_->ToFhir(record, issues).has_value());
+  ASSERT_EQ(issues.issues().size(), 2u);
+  EXPECT_EQ(issues.issues()[0].message_id, "MAP_CODE_UNMAPPED");
+  EXPECT_EQ(issues.issues()[1].message_id, "MAP_VALUE");
+  EXPECT_THAT(issues.issues()[1].message, HasSubstr("mapping.json: rules[3]"));
+}
+
+TEST(MapperLoadTest, ListsEveryProblemOfAModule) {
+  auto dir = std::filesystem::temp_directory_path() / "silta-mapping-bad";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "client");
+  std::ofstream(dir / "client" / "mapping.json") << R"({
+    "module": "client", "resource": "Patient", "profile": "x", "governance": "nowhere",
+    "extra": 1,
+    "rules": [{"record": "a", "fhir": "nosuch"}, {"record": "b", "fhir": "gender", "codes": "none"},
+              {"record": "c", "fhir": "name", "transform": "nosuch"}]})";
+  auto mapper = Mapper::Load(dir, testing::R4Model());
+  ASSERT_FALSE(mapper.ok());
+  const std::string& m = mapper.status().message();
+  EXPECT_THAT(m, HasSubstr("governance must be"));
+  EXPECT_THAT(m, HasSubstr("unknown member \"extra\""));
+  EXPECT_THAT(m, HasSubstr("Patient has no element nosuch"));
+  EXPECT_THAT(m, HasSubstr("unknown code map \"none\""));
+  EXPECT_THAT(m, HasSubstr("unknown transform \"nosuch\""));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace silta::mapping
