@@ -1,0 +1,275 @@
+#include "sync/journal.h"
+
+#include <sqlite3.h>
+
+namespace silta::sync {
+
+// ---------------------------------------------------------------------------------------------
+// SQLite
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS entries (
+  target TEXT NOT NULL,
+  resource_key TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  server_id TEXT NOT NULL,
+  version_id TEXT NOT NULL,
+  client_key TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (target, resource_key)
+);
+CREATE INDEX IF NOT EXISTS entries_by_client ON entries (target, client_key);
+CREATE TABLE IF NOT EXISTS conflicts (
+  target TEXT NOT NULL,
+  resource_key TEXT NOT NULL,
+  journal_version TEXT NOT NULL,
+  server_version TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  detected_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS watermarks (
+  target TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql";
+
+// A prepared statement that finalizes itself.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool ok() const { return stmt_ != nullptr; }
+  Statement& Bind(int index, const std::string& text) {
+    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& Bind(int index, int64_t value) {
+    sqlite3_bind_int64(stmt_, index, value);
+    return *this;
+  }
+  int Step() { return sqlite3_step(stmt_); }
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  std::string Text(int column) const {
+    const unsigned char* text = sqlite3_column_text(stmt_, column);
+    return text == nullptr ? std::string()
+                           : std::string(reinterpret_cast<const char*>(text),
+                                         static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+  }
+  int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  Status Error(std::string_view what) const {
+    return IoError("sync journal: " + std::string(what) + ": " + sqlite3_errmsg(db_));
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+JournalEntry EntryFromRow(const Statement& s) {
+  return JournalEntry{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Int(6)};
+}
+
+constexpr const char* kEntryColumns =
+    "target, resource_key, content_hash, server_id, version_id, client_key, updated_at";
+
+}  // namespace
+
+struct SqliteJournal::Db {
+  sqlite3* handle = nullptr;
+  ~Db() { sqlite3_close(handle); }
+
+  Status Exec(const char* sql) {
+    char* error = nullptr;
+    if (sqlite3_exec(handle, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+      std::string message = error != nullptr ? error : "unknown error";
+      sqlite3_free(error);
+      return IoError("sync journal: " + message);
+    }
+    return Status::Ok();
+  }
+};
+
+SqliteJournal::SqliteJournal(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+SqliteJournal::~SqliteJournal() = default;
+
+StatusOr<std::unique_ptr<SqliteJournal>> SqliteJournal::Open(const std::filesystem::path& file) {
+  auto db = std::make_unique<Db>();
+  if (sqlite3_open_v2(file.c_str(), &db->handle,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    std::string message = db->handle != nullptr ? sqlite3_errmsg(db->handle) : "out of memory";
+    return IoError("cannot open sync journal " + file.string() + ": " + message);
+  }
+  sqlite3_busy_timeout(db->handle, 5000);
+  SILTA_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
+  SILTA_RETURN_IF_ERROR(db->Exec(kSchema));
+  return std::unique_ptr<SqliteJournal>(new SqliteJournal(std::move(db)));
+}
+
+StatusOr<std::optional<JournalEntry>> SqliteJournal::Get(const std::string& target,
+                                                         const std::string& resource_key) {
+  std::lock_guard lock(mu_);
+  std::string sql = std::string("SELECT ") + kEntryColumns +
+                    " FROM entries WHERE target = ? AND resource_key = ?";
+  Statement s(db_->handle, sql.c_str());
+  if (!s.ok()) return s.Error("prepare");
+  s.Bind(1, target).Bind(2, resource_key);
+  int rc = s.Step();
+  if (rc == SQLITE_DONE) return std::optional<JournalEntry>();
+  if (rc != SQLITE_ROW) return s.Error("read");
+  return std::optional<JournalEntry>(EntryFromRow(s));
+}
+
+StatusOr<std::vector<JournalEntry>> SqliteJournal::ForClient(const std::string& target,
+                                                             const std::string& client_key) {
+  std::lock_guard lock(mu_);
+  std::string sql = std::string("SELECT ") + kEntryColumns +
+                    " FROM entries WHERE target = ? AND client_key = ? ORDER BY resource_key";
+  Statement s(db_->handle, sql.c_str());
+  if (!s.ok()) return s.Error("prepare");
+  s.Bind(1, target).Bind(2, client_key);
+  std::vector<JournalEntry> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(EntryFromRow(s));
+  if (rc != SQLITE_DONE) return s.Error("read");
+  return out;
+}
+
+Status SqliteJournal::Put(const std::vector<JournalEntry>& entries) {
+  std::lock_guard lock(mu_);
+  SILTA_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  std::string sql = std::string("INSERT OR REPLACE INTO entries (") + kEntryColumns +
+                    ") VALUES (?, ?, ?, ?, ?, ?, ?)";
+  Statement s(db_->handle, sql.c_str());
+  if (!s.ok()) {
+    Status error = s.Error("prepare");
+    (void)db_->Exec("ROLLBACK");
+    return error;
+  }
+  for (const auto& e : entries) {
+    s.Bind(1, e.target).Bind(2, e.resource_key).Bind(3, e.content_hash).Bind(4, e.server_id);
+    s.Bind(5, e.version_id).Bind(6, e.client_key).Bind(7, e.updated_at);
+    if (s.Step() != SQLITE_DONE) {
+      Status error = s.Error("write");
+      (void)db_->Exec("ROLLBACK");
+      return error;
+    }
+    s.Reset();
+  }
+  return db_->Exec("COMMIT");
+}
+
+Status SqliteJournal::AddConflict(const Conflict& c) {
+  std::lock_guard lock(mu_);
+  Statement s(db_->handle,
+              "INSERT INTO conflicts (target, resource_key, journal_version, server_version, "
+              "detail, detected_at) VALUES (?, ?, ?, ?, ?, ?)");
+  if (!s.ok()) return s.Error("prepare");
+  s.Bind(1, c.target).Bind(2, c.resource_key).Bind(3, c.journal_version);
+  s.Bind(4, c.server_version).Bind(5, c.detail).Bind(6, c.detected_at);
+  if (s.Step() != SQLITE_DONE) return s.Error("write");
+  return Status::Ok();
+}
+
+StatusOr<std::vector<Conflict>> SqliteJournal::Conflicts(const std::string& target) {
+  std::lock_guard lock(mu_);
+  Statement s(db_->handle,
+              "SELECT target, resource_key, journal_version, server_version, detail, detected_at "
+              "FROM conflicts WHERE target = ? ORDER BY rowid");
+  if (!s.ok()) return s.Error("prepare");
+  s.Bind(1, target);
+  std::vector<Conflict> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5)});
+  }
+  if (rc != SQLITE_DONE) return s.Error("read");
+  return out;
+}
+
+StatusOr<std::optional<std::string>> SqliteJournal::Watermark(const std::string& target) {
+  std::lock_guard lock(mu_);
+  Statement s(db_->handle, "SELECT value FROM watermarks WHERE target = ?");
+  if (!s.ok()) return s.Error("prepare");
+  s.Bind(1, target);
+  int rc = s.Step();
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc != SQLITE_ROW) return s.Error("read");
+  return std::optional<std::string>(s.Text(0));
+}
+
+Status SqliteJournal::SetWatermark(const std::string& target, const std::string& value) {
+  std::lock_guard lock(mu_);
+  Statement s(db_->handle, "INSERT OR REPLACE INTO watermarks (target, value) VALUES (?, ?)");
+  if (!s.ok()) return s.Error("prepare");
+  s.Bind(1, target).Bind(2, value);
+  if (s.Step() != SQLITE_DONE) return s.Error("write");
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory
+
+StatusOr<std::optional<JournalEntry>> MemoryJournal::Get(const std::string& target,
+                                                         const std::string& resource_key) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find({target, resource_key});
+  if (it == entries_.end()) return std::optional<JournalEntry>();
+  return std::optional<JournalEntry>(it->second);
+}
+
+StatusOr<std::vector<JournalEntry>> MemoryJournal::ForClient(const std::string& target,
+                                                             const std::string& client_key) {
+  std::lock_guard lock(mu_);
+  std::vector<JournalEntry> out;
+  for (const auto& [key, entry] : entries_) {
+    if (key.first == target && entry.client_key == client_key) out.push_back(entry);
+  }
+  return out;
+}
+
+Status MemoryJournal::Put(const std::vector<JournalEntry>& entries) {
+  std::lock_guard lock(mu_);
+  for (const auto& e : entries) entries_[{e.target, e.resource_key}] = e;
+  return Status::Ok();
+}
+
+Status MemoryJournal::AddConflict(const Conflict& conflict) {
+  std::lock_guard lock(mu_);
+  conflicts_.push_back(conflict);
+  return Status::Ok();
+}
+
+StatusOr<std::vector<Conflict>> MemoryJournal::Conflicts(const std::string& target) {
+  std::lock_guard lock(mu_);
+  std::vector<Conflict> out;
+  for (const auto& c : conflicts_) {
+    if (c.target == target) out.push_back(c);
+  }
+  return out;
+}
+
+StatusOr<std::optional<std::string>> MemoryJournal::Watermark(const std::string& target) {
+  std::lock_guard lock(mu_);
+  auto it = watermarks_.find(target);
+  if (it == watermarks_.end()) return std::optional<std::string>();
+  return std::optional<std::string>(it->second);
+}
+
+Status MemoryJournal::SetWatermark(const std::string& target, const std::string& value) {
+  std::lock_guard lock(mu_);
+  watermarks_[target] = value;
+  return Status::Ok();
+}
+
+}  // namespace silta::sync

@@ -1,0 +1,80 @@
+#include "sync/routing.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace silta::sync {
+namespace {
+
+using mapping::JsonValue;
+using ::testing::HasSubstr;
+
+JsonValue Json(std::string_view text) { return *JsonValue::Parse(text, "test"); }
+
+TEST(RoutingTest, ItemTableFollowsTheAkustiDataSet) {
+  ASSERT_EQ(AkustiItems().size(), 29u);
+  RoutingPolicy policy =
+      *RoutingPolicy::FromJson(Json(R"({"targets":[{"name":"a","levels":["county"]}]})"), "t");
+  EXPECT_EQ(policy.LevelOf(3), Level::kJointCounty);
+  EXPECT_EQ(policy.LevelOf(4), Level::kNational);
+  EXPECT_EQ(policy.LevelOf(23), Level::kSharedDefinition);
+  EXPECT_EQ(policy.LevelOf(25), Level::kCounty);
+  EXPECT_EQ(policy.LevelOf(29), Level::kCounty);  // left open by the workshop: the default
+}
+
+TEST(RoutingTest, RoutesByLevelItemsAndOverrides) {
+  auto policy = RoutingPolicy::FromJson(Json(R"({
+    "targets": [
+      {"name": "county", "levels": ["county", "shared-definition", "joint-county"]},
+      {"name": "joint", "levels": ["joint-county"]},
+      {"name": "phr", "levels": ["national"], "items": [11], "withhold": ["hetu"]}
+    ],
+    "levels": {"17": "county"}
+  })"),
+                                        "policy.json");
+  ASSERT_TRUE(policy.ok()) << policy.status().message();
+  auto names = [&](std::vector<int> items) {
+    std::vector<std::string> out;
+    for (const Target* t : policy->TargetsFor(items)) out.push_back(t->name);
+    return out;
+  };
+  EXPECT_EQ(names({3}), (std::vector<std::string>{"county", "joint"}));
+  EXPECT_EQ(names({17}), (std::vector<std::string>{"county"}));  // overridden to county
+  EXPECT_EQ(names({11}), (std::vector<std::string>{"phr"}));
+  EXPECT_TRUE(names({12}).empty());  // national, but phr takes only item 11
+}
+
+TEST(RoutingTest, WithholdsHetuEverywhere) {
+  auto policy = RoutingPolicy::FromJson(
+      Json(R"({"targets":[{"name":"phr","levels":["national"],"withhold":["hetu","name"]}]})"),
+      "t");
+  ASSERT_TRUE(policy.ok());
+  JsonValue patient = Json(R"({"resourceType":"Patient",
+    "identifier":[{"system":"urn:oid:1.2.246.21","value":"010190-999W"},{"system":"x","value":"1"}],
+    "name":[{"family":"V"}],
+    "contact":[{"name":{"family":"W"}}],
+    "generalPractitioner":[{"identifier":{"system":"urn:oid:1.2.246.21","value":"020202-999X"}}]})");
+  RoutingPolicy::Withhold(policy->targets()[0], patient);
+  std::string text = patient.ToString();
+  EXPECT_EQ(text.find("1.2.246.21"), std::string::npos) << text;
+  EXPECT_EQ(text.find("family"), std::string::npos) << text;
+  EXPECT_THAT(text, HasSubstr(R"({"system":"x","value":"1"})"));
+}
+
+TEST(RoutingTest, ListsEveryProblemOfAPolicy) {
+  auto policy = RoutingPolicy::FromJson(Json(R"({
+    "targets": [{"name": "a", "levels": ["regional"], "withhold": ["shoe size"], "x": 1},
+                {"levels": []}],
+    "levels": {"31": "county"}})"),
+                                        "policy.json");
+  ASSERT_FALSE(policy.ok());
+  const std::string& m = policy.status().message();
+  EXPECT_THAT(m, HasSubstr("unknown level \"regional\""));
+  EXPECT_THAT(m, HasSubstr("cannot withhold \"shoe size\""));
+  EXPECT_THAT(m, HasSubstr("unknown member \"x\""));
+  EXPECT_THAT(m, HasSubstr("targets[1]: a target needs a name"));
+  EXPECT_THAT(m, HasSubstr("no AKUSTI item \"31\""));
+}
+
+}  // namespace
+}  // namespace silta::sync
