@@ -1,0 +1,118 @@
+#include "fhirclient/bundle.h"
+
+#include <rapidjson/document.h>
+
+#include <cstdlib>
+
+#include "fhirclient/http.h"
+#include "fhirclient/json_access.h"
+
+namespace silta::fhirclient {
+namespace {
+
+using internal::ArrayMember;
+using internal::Member;
+using internal::StringMember;
+
+StatusOr<rapidjson::Document> ParseJson(std::string_view json, const char* what) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    return DataLossError(std::string("the server's ") + what + " is not a JSON object");
+  }
+  return doc;
+}
+
+std::string Summarize(const rapidjson::Value& outcome) {
+  std::string out;
+  if (StringMember(outcome, "resourceType") != "OperationOutcome") return out;
+  const rapidjson::Value* issues = ArrayMember(outcome, "issue");
+  if (issues == nullptr) return out;
+  for (const rapidjson::Value& issue : issues->GetArray()) {
+    if (!out.empty()) out += "; ";
+    out += StringMember(issue, "severity") + "/" + StringMember(issue, "code");
+    std::string text;
+    if (const rapidjson::Value* details = Member(issue, "details")) {
+      text = StringMember(*details, "text");
+    }
+    if (text.empty()) text = StringMember(issue, "diagnostics");
+    if (const rapidjson::Value* expression = ArrayMember(issue, "expression");
+        expression != nullptr && !expression->Empty() && (*expression)[0].IsString()) {
+      out += std::string(" at ") + (*expression)[0].GetString();
+    }
+    if (!text.empty()) out += ": " + text;
+  }
+  return out;
+}
+
+}  // namespace
+
+bool BundleOutcome::all_ok() const {
+  for (const EntryOutcome& entry : entries) {
+    if (!entry.ok()) return false;
+  }
+  return true;
+}
+
+std::string SummarizeOperationOutcome(std::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject()) return {};
+  return Summarize(doc);
+}
+
+StatusOr<BundleOutcome> ParseBundleOutcome(std::string_view json) {
+  SILTA_ASSIGN_OR_RETURN(rapidjson::Document doc, ParseJson(json, "Bundle"));
+  if (StringMember(doc, "resourceType") != "Bundle") {
+    return DataLossError("the server answered with a " + StringMember(doc, "resourceType") +
+                         ", not a Bundle");
+  }
+  BundleOutcome result;
+  result.type = StringMember(doc, "type");
+  if (const rapidjson::Value* entries = ArrayMember(doc, "entry")) {
+    for (const rapidjson::Value& entry : entries->GetArray()) {
+      EntryOutcome outcome;
+      const rapidjson::Value* response = Member(entry, "response");
+      if (response == nullptr) {
+        return DataLossError("a " + result.type + " entry has no response");
+      }
+      // "201 Created" or just "201".
+      std::string status = StringMember(*response, "status");
+      outcome.status = std::atoi(status.c_str());
+      outcome.location = StringMember(*response, "location");
+      outcome.etag = StringMember(*response, "etag");
+      outcome.last_modified = StringMember(*response, "lastModified");
+      if (const rapidjson::Value* oo = Member(*response, "outcome"))
+        outcome.outcome = Summarize(*oo);
+      result.entries.push_back(std::move(outcome));
+    }
+  }
+  return result;
+}
+
+StatusOr<std::string> NextLink(std::string_view bundle_json) {
+  SILTA_ASSIGN_OR_RETURN(rapidjson::Document doc, ParseJson(bundle_json, "Bundle"));
+  if (const rapidjson::Value* links = ArrayMember(doc, "link")) {
+    for (const rapidjson::Value& link : links->GetArray()) {
+      if (StringMember(link, "relation") == "next") return StringMember(link, "url");
+    }
+  }
+  return std::string();
+}
+
+StatusOr<bool> BundleIsIdempotent(std::string_view bundle_json) {
+  SILTA_ASSIGN_OR_RETURN(rapidjson::Document doc, ParseJson(bundle_json, "Bundle"));
+  const rapidjson::Value* entries = ArrayMember(doc, "entry");
+  if (entries == nullptr) return true;
+  for (const rapidjson::Value& entry : entries->GetArray()) {
+    const rapidjson::Value* request = Member(entry, "request");
+    if (request == nullptr) return InvalidArgumentError("a Bundle entry has no request");
+    std::string method = StringMember(*request, "method");
+    if (method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE") continue;
+    if (method == "POST" && !StringMember(*request, "ifNoneExist").empty()) continue;
+    return false;  // plain POST, PATCH: repeating may act twice
+  }
+  return true;
+}
+
+}  // namespace silta::fhirclient

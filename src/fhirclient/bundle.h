@@ -1,0 +1,41 @@
+// Reading the Bundles and OperationOutcomes a FHIR server answers with.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace silta::fhirclient {
+
+// One entry's response in a transaction-response or batch-response Bundle.
+struct EntryOutcome {
+  int status = 0;  // from "201 Created"
+  std::string location;
+  std::string etag;
+  std::string last_modified;
+  std::string outcome;  // the entry's OperationOutcome, summarised; empty when none
+  bool ok() const { return status >= 200 && status < 300; }
+};
+
+struct BundleOutcome {
+  std::string type;  // "transaction-response" or "batch-response"
+  std::vector<EntryOutcome> entries;
+  bool all_ok() const;
+};
+
+StatusOr<BundleOutcome> ParseBundleOutcome(std::string_view json);
+
+// The url of the Bundle's link with relation "next", empty when none.
+StatusOr<std::string> NextLink(std::string_view bundle_json);
+
+// "error/invalid: Patient.birthDate: bad date; warning/...": severity/code and details text or
+// diagnostics for each issue; empty when `json` is not an OperationOutcome.
+std::string SummarizeOperationOutcome(std::string_view json);
+
+// Whether repeating the transaction or batch gives the same end state: every entry is a GET,
+// HEAD, PUT or DELETE, or a POST with ifNoneExist.
+StatusOr<bool> BundleIsIdempotent(std::string_view bundle_json);
+
+}  // namespace silta::fhirclient

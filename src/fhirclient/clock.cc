@@ -1,0 +1,32 @@
+#include "fhirclient/clock.h"
+
+#include <thread>
+
+namespace silta::fhirclient {
+
+Clock::TimePoint SystemClock::Now() { return std::chrono::system_clock::now(); }
+void SystemClock::Sleep(Duration duration) { std::this_thread::sleep_for(duration); }
+SystemClock& SystemClock::Instance() {
+  static SystemClock clock;
+  return clock;
+}
+
+Clock::TimePoint FakeClock::Now() {
+  std::lock_guard lock(mutex_);
+  return now_;
+}
+void FakeClock::Sleep(Duration duration) {
+  std::lock_guard lock(mutex_);
+  sleeps_.push_back(duration);
+  now_ += duration;
+}
+void FakeClock::Advance(Duration duration) {
+  std::lock_guard lock(mutex_);
+  now_ += duration;
+}
+std::vector<Clock::Duration> FakeClock::sleeps() const {
+  std::lock_guard lock(mutex_);
+  return sleeps_;
+}
+
+}  // namespace silta::fhirclient
