@@ -1,0 +1,473 @@
+#include "sync/engine.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <set>
+
+#include "base/files.h"
+#include "fhirclient/bundle.h"
+
+namespace silta::sync {
+
+using mapping::JsonValue;
+
+std::string Sha256Hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  std::string hex;
+  char buf[3];
+  for (unsigned int i = 0; i < length; ++i) {
+    std::snprintf(buf, sizeof buf, "%02x", digest[i]);
+    hex += buf;
+  }
+  return hex;
+}
+
+int SyncSummary::total(int TargetCounts::*field) const {
+  int sum = 0;
+  for (const auto& [name, counts] : targets) sum += counts.*field;
+  return sum;
+}
+
+namespace {
+
+std::string TextAt(const JsonValue& object, std::string_view name) {
+  const JsonValue* v = object.is_object() ? object.Find(name) : nullptr;
+  return v != nullptr && v->is_scalar() ? v->text() : std::string();
+}
+
+// "Patient/123/_history/7" (relative or absolute) → id 123, version 7.
+bool ParseLocation(std::string_view location, std::string* id, std::string* version) {
+  size_t history = location.find("/_history/");
+  std::string_view before = location.substr(0, history);
+  if (history != std::string_view::npos) *version = std::string(location.substr(history + 10));
+  size_t slash = before.rfind('/');
+  if (slash == std::string_view::npos) return false;
+  *id = std::string(before.substr(slash + 1));
+  return !id->empty();
+}
+
+// W/"7" → 7.
+std::string VersionFromEtag(std::string_view etag) {
+  if (etag.starts_with("W/")) etag.remove_prefix(2);
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    etag = etag.substr(1, etag.size() - 2);
+  }
+  return std::string(etag);
+}
+
+// Seconds since the epoch of a FHIR instant; -1 when it is not one.
+int64_t ParseInstant(std::string_view text) {
+  std::tm tm{};
+  int consumed = 0;
+  std::string s(text);
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+    return -1;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  int64_t seconds = timegm(&tm);
+  std::string_view rest = text.substr(static_cast<size_t>(consumed));
+  while (!rest.empty() && (rest.front() == '.' || std::isdigit(static_cast<unsigned char>(rest.front())))) {
+    rest.remove_prefix(1);
+  }
+  if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-')) {
+    int hours = std::atoi(std::string(rest.substr(1, 2)).c_str());
+    int minutes = std::atoi(std::string(rest.substr(4, 2)).c_str());
+    int offset = (hours * 60 + minutes) * 60;
+    seconds += rest[0] == '+' ? -offset : offset;
+  }
+  return seconds;
+}
+
+std::string FormatInstant(int64_t seconds) {
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Calls `fn` on every Reference-shaped object ({"reference": ...}) in the tree.
+void ForEachReference(JsonValue& node, const std::function<void(JsonValue&)>& fn) {
+  if (node.is_array()) {
+    for (auto& item : node.items()) ForEachReference(item, fn);
+  } else if (node.is_object()) {
+    if (const JsonValue* ref = node.Find("reference"); ref != nullptr && ref->is_scalar()) fn(node);
+    for (auto& [key, value] : node.members()) ForEachReference(value, fn);
+  }
+}
+
+}  // namespace
+
+struct SyncEngine::Planned {
+  const mapping::Module* module = nullptr;
+  std::string full_url;
+  std::string type;
+  std::string key;  // Type|system|value
+  std::string identifier_value;
+  JsonValue resource;
+  // Per target, filled while planning:
+  std::string hash;
+  std::optional<JournalEntry> known;
+  bool send = false;
+};
+
+SyncEngine::SyncEngine(const mapping::Mapper& mapper, const RoutingPolicy& policy,
+                       std::map<std::string, fhirclient::FhirClient*> clients,
+                       JournalStore& journal, ResourceCheck check, SyncOptions options)
+    : mapper_(mapper),
+      policy_(policy),
+      clients_(std::move(clients)),
+      journal_(journal),
+      check_(std::move(check)),
+      options_(std::move(options)) {}
+
+std::string SyncEngine::ContentHashSystem() const {
+  return mapper_.options().canonical_base + "/CodeSystem/content-hash";
+}
+
+void SyncEngine::Quarantine(const JsonValue& record, const std::string& source_name,
+                            const std::vector<Issue>& issues, SyncSummary& summary) {
+  ++summary.rejected;
+  size_t errors = std::count_if(issues.begin(), issues.end(),
+                                [](const Issue& i) { return i.severity >= Severity::kError; });
+  summary.messages.push_back(source_name + ": rejected with " + std::to_string(errors) +
+                             " error(s)");
+  if (options_.quarantine_dir.empty() || options_.dry_run) return;
+  std::error_code ec;
+  std::filesystem::create_directories(options_.quarantine_dir, ec);
+  std::string base = std::filesystem::path(source_name).filename().string();
+  if (base.empty()) base = "record";
+  Status a = WriteFileAtomically(options_.quarantine_dir / (base + ".record.json"),
+                                 record.ToString(true) + "\n");
+  Status b = WriteFileAtomically(options_.quarantine_dir / (base + ".outcome.json"),
+                                 ToOperationOutcomeJson(issues) + "\n");
+  if (!a.ok() || !b.ok()) {
+    summary.messages.push_back(source_name + ": cannot write to quarantine: " +
+                               (a.ok() ? b : a).message());
+  }
+}
+
+void SyncEngine::Push(const JsonValue& record, const std::string& source_name,
+                      SyncSummary& summary) {
+  ++summary.records;
+  IssueCollector issues;
+  std::optional<JsonValue> bundle = mapper_.ToFhir(record, issues);
+  std::vector<Planned> planned;
+  if (bundle) {
+    const std::string system = mapper_.PartIdentifierSystem();
+    for (const auto& entry : bundle->Find("entry")->items()) {
+      Planned p;
+      p.resource = *entry.Find("resource");
+      p.full_url = TextAt(entry, "fullUrl");
+      p.type = TextAt(p.resource, "resourceType");
+      for (const auto& id : p.resource.Find("identifier")->items()) {
+        if (TextAt(id, "system") == system) p.identifier_value = TextAt(id, "value");
+      }
+      auto identity = mapping::Mapper::ParsePartIdentifierValue(p.identifier_value);
+      for (const auto& m : mapper_.modules()) {
+        if (identity && m->name == identity->module) p.module = m.get();
+      }
+      p.key = p.type + "|" + system + "|" + p.identifier_value;
+      std::string profile = p.module != nullptr ? p.module->profile : std::string();
+      if (check_) check_(p.resource, profile, issues);
+      planned.push_back(std::move(p));
+    }
+  }
+  if (!bundle || issues.HasErrors()) {
+    Quarantine(record, source_name, issues.Take(), summary);
+    return;
+  }
+  auto root = mapping::Mapper::ParsePartIdentifierValue(planned.front().identifier_value);
+  std::string client_key = root ? root->county_code + "/" + root->client_id : std::string();
+  for (const Target& target : policy_.targets()) {
+    auto client = clients_.find(target.name);
+    if (client == clients_.end()) continue;
+    std::vector<Planned> routed;
+    for (const auto& p : planned) {
+      if (p.module == nullptr) continue;
+      auto targets = policy_.TargetsFor(p.module->akusti);
+      if (std::find(targets.begin(), targets.end(), &target) == targets.end()) continue;
+      Planned copy = p;
+      RoutingPolicy::Withhold(target, copy.resource);
+      routed.push_back(std::move(copy));
+    }
+    // Resources not routed here still matter: references to them become logical ones.
+    for (const auto& p : planned) {
+      bool present = std::any_of(routed.begin(), routed.end(),
+                                 [&](const Planned& r) { return r.full_url == p.full_url; });
+      if (!present) {
+        Planned absent = p;
+        absent.module = nullptr;
+        routed.push_back(std::move(absent));
+      }
+    }
+    PushToTarget(target, client->second, routed, client_key, source_name, summary);
+  }
+}
+
+void SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* client,
+                              std::vector<Planned>& planned, const std::string& client_key,
+                              const std::string& source_name, SyncSummary& summary) {
+  TargetCounts& counts = summary.targets[target.name];
+  auto is_routed = [](const Planned& p) { return p.module != nullptr; };
+  for (auto& p : planned) {
+    if (!is_routed(p)) continue;
+    p.hash = Sha256Hex(p.resource.ToString());
+    auto known = journal_.Get(target.name, p.key);
+    if (!known.ok()) {
+      ++counts.errors;
+      summary.messages.push_back(target.name + ": " + known.status().message());
+      return;
+    }
+    p.known = *known;
+    p.send = !p.known || p.known->content_hash != p.hash;
+    if (!p.send) ++counts.unchanged;
+  }
+  auto to_send = [&] {
+    return std::count_if(planned.begin(), planned.end(),
+                         [&](const Planned& p) { return is_routed(p) && p.send; });
+  };
+  if (to_send() == 0) return;
+  if (options_.dry_run) {
+    counts.sent += static_cast<int>(to_send());
+    summary.messages.push_back(source_name + " → " + target.name + ": would send " +
+                               std::to_string(to_send()) + " resource(s) (dry run)");
+    return;
+  }
+
+  for (int attempt = 0; attempt < 2 && to_send() > 0; ++attempt) {
+    JsonValue bundle = JsonValue::Object();
+    bundle["resourceType"] = JsonValue::String("Bundle");
+    bundle["type"] = JsonValue::String("transaction");
+    JsonValue& entries = bundle["entry"] = JsonValue::Array();
+    std::vector<Planned*> sent;
+    for (auto& p : planned) {
+      if (!is_routed(p) || !p.send) continue;
+      JsonValue resource = p.resource;
+      JsonValue tag = JsonValue::Object();
+      tag["system"] = JsonValue::String(ContentHashSystem());
+      tag["code"] = JsonValue::String(p.hash);
+      resource["meta"]["tag"].Append(std::move(tag));
+      // References to resources outside this transaction: the server's id when the journal
+      // knows it, otherwise a logical reference by business identifier.
+      ForEachReference(resource, [&](JsonValue& ref) {
+        std::string url = ref.Find("reference")->text();
+        auto other = std::find_if(planned.begin(), planned.end(),
+                                  [&](const Planned& o) { return o.full_url == url; });
+        if (other == planned.end() || (is_routed(*other) && other->send)) return;
+        if (is_routed(*other) && other->known) {
+          ref["reference"] = JsonValue::String(other->type + "/" + other->known->server_id);
+          return;
+        }
+        ref.Remove("reference");
+        ref["type"] = JsonValue::String(other->type);
+        ref["identifier"]["system"] = JsonValue::String(mapper_.PartIdentifierSystem());
+        ref["identifier"]["value"] = JsonValue::String(other->identifier_value);
+      });
+      JsonValue entry = JsonValue::Object();
+      entry["fullUrl"] = JsonValue::String(p.full_url);
+      JsonValue& request = entry["request"];
+      request["method"] = JsonValue::String("PUT");
+      if (p.known) {
+        resource["id"] = JsonValue::String(p.known->server_id);
+        request["url"] = JsonValue::String(p.type + "/" + p.known->server_id);
+        request["ifMatch"] = JsonValue::String("W/\"" + p.known->version_id + "\"");
+      } else {
+        resource.Remove("id");
+        request["url"] = JsonValue::String(
+            p.type + "?identifier=" + fhirclient::UrlEncode(mapper_.PartIdentifierSystem()) +
+            "%7C" + fhirclient::UrlEncode(p.identifier_value));
+      }
+      entry["resource"] = std::move(resource);
+      entries.Append(std::move(entry));
+      sent.push_back(&p);
+    }
+
+    auto outcome = client->Transaction(bundle.ToString());
+    if (outcome.ok()) {
+      std::vector<JournalEntry> confirmed;
+      for (size_t i = 0; i < sent.size() && i < outcome->entries.size(); ++i) {
+        const auto& e = outcome->entries[i];
+        JournalEntry j{target.name, sent[i]->key, sent[i]->hash, "", "", client_key,
+                       static_cast<int64_t>(std::time(nullptr))};
+        if (!e.ok() || !ParseLocation(e.location, &j.server_id, &j.version_id)) {
+          ++counts.errors;
+          summary.messages.push_back(source_name + " → " + target.name + ": entry " +
+                                     std::to_string(i) + " answered " + std::to_string(e.status));
+          continue;
+        }
+        if (!e.etag.empty()) j.version_id = VersionFromEtag(e.etag);
+        confirmed.push_back(std::move(j));
+      }
+      Status written = journal_.Put(confirmed);
+      if (!written.ok()) {
+        ++counts.errors;
+        summary.messages.push_back(target.name + ": " + written.message());
+        return;
+      }
+      counts.sent += static_cast<int>(confirmed.size());
+      return;
+    }
+    if (fhirclient::HttpStatusOf(outcome.status()) != 412) {
+      ++counts.errors;
+      summary.messages.push_back(source_name + " → " + target.name + ": " +
+                                 outcome.status().message());
+      return;
+    }
+    // 412: some resource changed on the server since the journal saw it. Tell our own
+    // unconfirmed writes (same content hash) from real conflicts, then retry without both.
+    for (Planned* p : sent) {
+      if (!p->known) continue;
+      auto current = client->Read(p->type, p->known->server_id);
+      if (!current.ok()) continue;
+      std::string version = !current->version_id.empty() ? current->version_id
+                                                         : VersionFromEtag(current->etag);
+      if (version == p->known->version_id) continue;
+      bool own_write = false;
+      if (auto body = JsonValue::Parse(current->body, "server"); body.ok()) {
+        if (const JsonValue* meta = body->Find("meta"); meta != nullptr) {
+          if (const JsonValue* tags = meta->Find("tag")) {
+            for (const auto& tag : tags->items()) {
+              own_write = own_write || (TextAt(tag, "system") == ContentHashSystem() &&
+                                        TextAt(tag, "code") == p->hash);
+            }
+          }
+        }
+      }
+      p->send = false;
+      if (own_write) {
+        JournalEntry j = *p->known;
+        j.content_hash = p->hash;
+        j.version_id = version;
+        j.updated_at = static_cast<int64_t>(std::time(nullptr));
+        (void)journal_.Put({j});
+        ++counts.sent;
+        p->known = j;
+        continue;
+      }
+      ++counts.conflicts;
+      summary.messages.push_back(source_name + " → " + target.name + ": conflict on " + p->type +
+                                 " (server version " + version + ", journal " +
+                                 p->known->version_id + "), kept for review");
+      (void)journal_.AddConflict({target.name, p->key, p->known->version_id, version,
+                                  "HTTP 412 on update", static_cast<int64_t>(std::time(nullptr))});
+    }
+  }
+}
+
+StatusOr<PullSummary> SyncEngine::Pull(
+    const std::string& target, const std::function<Status(const JsonValue&)>& write_record) {
+  auto found = clients_.find(target);
+  if (found == clients_.end()) return NotFoundError("no client for target \"" + target + "\"");
+  fhirclient::FhirClient& client = *found->second;
+  SILTA_ASSIGN_OR_RETURN(std::optional<std::string> watermark, journal_.Watermark(target));
+  std::string since;
+  if (watermark) {
+    int64_t seconds = ParseInstant(*watermark);
+    if (seconds >= 0) since = FormatInstant(seconds - options_.pull_overlap.count());
+  }
+  PullSummary summary;
+  const std::string system = mapper_.PartIdentifierSystem();
+  std::map<std::string, std::set<std::string>> changed;  // client key → "Type/id"
+  int64_t newest = -1;
+  std::string newest_text;
+  fhirclient::Pager pager = client.History("", since);
+  while (true) {
+    SILTA_ASSIGN_OR_RETURN(std::optional<fhirclient::FhirResponse> page, pager.NextPage());
+    if (!page) break;
+    SILTA_ASSIGN_OR_RETURN(JsonValue bundle, JsonValue::Parse(page->body, "history page"));
+    const JsonValue* entries = bundle.Find("entry");
+    if (entries == nullptr) continue;
+    for (const auto& entry : entries->items()) {
+      const JsonValue* resource = entry.Find("resource");
+      if (resource == nullptr) continue;  // a deletion: the record keeps what the CRM says
+      const JsonValue* ids = resource->Find("identifier");
+      std::string value;
+      if (ids != nullptr) {
+        for (const auto& id : ids->items()) {
+          if (TextAt(id, "system") == system) value = TextAt(id, "value");
+        }
+      }
+      auto identity = mapping::Mapper::ParsePartIdentifierValue(value);
+      if (!identity) continue;  // not made from a client record
+      ++summary.changes_seen;
+      const JsonValue* meta = resource->Find("meta");
+      std::string version = meta != nullptr ? TextAt(*meta, "versionId") : std::string();
+      std::string updated = meta != nullptr ? TextAt(*meta, "lastUpdated") : std::string();
+      if (int64_t t = ParseInstant(updated); t > newest) {
+        newest = t;
+        newest_text = updated;
+      }
+      std::string type = TextAt(*resource, "resourceType");
+      SILTA_ASSIGN_OR_RETURN(auto known, journal_.Get(target, type + "|" + system + "|" + value));
+      if (known && known->version_id == version) {
+        ++summary.already_known;
+        continue;
+      }
+      changed[identity->county_code + "/" + identity->client_id].insert(
+          type + "/" + TextAt(*resource, "id"));
+    }
+  }
+  for (auto& [client_key, resources] : changed) {
+    SILTA_ASSIGN_OR_RETURN(std::vector<JournalEntry> journalled,
+                           journal_.ForClient(target, client_key));
+    for (const auto& j : journalled) {
+      resources.insert(j.resource_key.substr(0, j.resource_key.find('|')) + "/" + j.server_id);
+    }
+    JsonValue bundle = JsonValue::Object();
+    bundle["resourceType"] = JsonValue::String("Bundle");
+    bundle["type"] = JsonValue::String("collection");
+    JsonValue& entries = bundle["entry"] = JsonValue::Array();
+    std::vector<JournalEntry> seen;
+    for (const auto& ref : resources) {
+      size_t slash = ref.find('/');
+      auto current = client.Read(ref.substr(0, slash), ref.substr(slash + 1));
+      if (!current.ok()) continue;  // deleted meanwhile
+      auto resource = JsonValue::Parse(current->body, ref);
+      if (!resource.ok()) continue;
+      JsonValue entry = JsonValue::Object();
+      entry["fullUrl"] = JsonValue::String(client.base_url() + "/" + ref);
+      entry["resource"] = *resource;
+      entries.Append(std::move(entry));
+      std::string value;
+      for (const auto& id : resource->Find("identifier")->items()) {
+        if (TextAt(id, "system") == system) value = TextAt(id, "value");
+      }
+      std::string key = ref.substr(0, slash) + "|" + system + "|" + value;
+      auto known = journal_.Get(target, key);
+      JournalEntry j{target, key, "", ref.substr(slash + 1), current->version_id, client_key,
+                     static_cast<int64_t>(std::time(nullptr))};
+      if (known.ok() && *known) j.content_hash = (*known)->content_hash;
+      seen.push_back(std::move(j));
+    }
+    IssueCollector issues;
+    std::optional<JsonValue> record = mapper_.FromFhir(bundle, issues);
+    if (!record) {
+      ++summary.errors;
+      summary.messages.push_back(target + ": client " + std::to_string(summary.errors) +
+                                 " could not be mapped back: " +
+                                 (issues.issues().empty() ? "" : issues.issues()[0].message));
+      continue;
+    }
+    Status written = write_record(*record);
+    if (!written.ok()) {
+      ++summary.errors;
+      summary.messages.push_back(written.message());
+      continue;
+    }
+    ++summary.records_written;
+    SILTA_RETURN_IF_ERROR(journal_.Put(seen));
+  }
+  if (!newest_text.empty()) SILTA_RETURN_IF_ERROR(journal_.SetWatermark(target, newest_text));
+  return summary;
+}
+
+}  // namespace silta::sync

@@ -1,0 +1,105 @@
+// The sync engine: pushes client records to FHIR servers and pulls their changes back.
+//
+// Push, per record: map (mapping module) → check every resource against its profile → route
+// each resource to the targets of its AKUSTI items' governance levels (withholding what a target
+// must not get) → diff against the journal (unchanged resources are not sent) → one transaction
+// per record and target → journal the confirmed versions.
+//   - New resources go as conditional updates by business identifier (PUT Type?identifier=...),
+//     so a repeat after a crash updates instead of duplicating.
+//   - Known resources go as updates of the server's id with If-Match of the journalled version:
+//     a remote change meanwhile is a conflict (HTTP 412), reported and kept, never overwritten.
+//   - Each resource carries its content hash in meta.tag, so after a crash between the server's
+//     commit and the journal write the engine recognises its own write instead of calling it a
+//     conflict.
+// Pull, per target: read the server's change feed since the watermark (minus an overlap window),
+// skip versions the journal already knows, and rebuild the records of the clients that changed.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/issues.h"
+#include "base/status.h"
+#include "fhirclient/client.h"
+#include "mapping/mapping.h"
+#include "sync/journal.h"
+#include "sync/routing.h"
+
+namespace silta::sync {
+
+// Checks one produced resource against its profile; errors make the record rejected.
+using ResourceCheck = std::function<void(const mapping::JsonValue& resource,
+                                         const std::string& profile, IssueSink& sink)>;
+
+struct SyncOptions {
+  bool dry_run = false;
+  // Rejected records go here with their OperationOutcome; empty: not kept.
+  std::filesystem::path quarantine_dir;
+  std::chrono::seconds pull_overlap{120};
+};
+
+struct TargetCounts {
+  int sent = 0;       // resources created or updated on the server
+  int unchanged = 0;  // resources the journal shows as already there
+  int conflicts = 0;
+  int errors = 0;
+};
+
+struct SyncSummary {
+  int records = 0;
+  int rejected = 0;  // records that failed mapping or validation (quarantined)
+  std::map<std::string, TargetCounts> targets;
+  std::vector<std::string> messages;  // one line per problem, without personal data
+  int total(int TargetCounts::*field) const;
+};
+
+struct PullSummary {
+  int changes_seen = 0;
+  int already_known = 0;
+  int records_written = 0;
+  int errors = 0;
+  std::vector<std::string> messages;
+};
+
+class SyncEngine {
+ public:
+  // `clients` maps target names (of the policy) to connected clients; all must outlive this.
+  SyncEngine(const mapping::Mapper& mapper, const RoutingPolicy& policy,
+             std::map<std::string, fhirclient::FhirClient*> clients, JournalStore& journal,
+             ResourceCheck check, SyncOptions options = {});
+
+  // Pushes one record (contract JSON). `source_name` names it in messages and quarantine.
+  void Push(const mapping::JsonValue& record, const std::string& source_name,
+            SyncSummary& summary);
+
+  // Pulls the changes of `target` and hands each rebuilt record to `write_record`.
+  StatusOr<PullSummary> Pull(const std::string& target,
+                             const std::function<Status(const mapping::JsonValue&)>& write_record);
+
+  // The tag system of the content hash in meta.tag.
+  std::string ContentHashSystem() const;
+
+ private:
+  struct Planned;
+  void PushToTarget(const Target& target, fhirclient::FhirClient* client,
+                    std::vector<Planned>& planned, const std::string& client_key,
+                    const std::string& source_name, SyncSummary& summary);
+  void Quarantine(const mapping::JsonValue& record, const std::string& source_name,
+                  const std::vector<Issue>& issues, SyncSummary& summary);
+
+  const mapping::Mapper& mapper_;
+  const RoutingPolicy& policy_;
+  std::map<std::string, fhirclient::FhirClient*> clients_;
+  JournalStore& journal_;
+  ResourceCheck check_;
+  SyncOptions options_;
+};
+
+// SHA-256 of `text`, lower-case hex.
+std::string Sha256Hex(std::string_view text);
+
+}  // namespace silta::sync
