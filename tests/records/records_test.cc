@@ -1,0 +1,3 @@
+#include "records/records.h"
+
+#include <gtest/gtest.h>
