@@ -82,6 +82,7 @@ class Decoder {
   struct IdDef {
     RefKind kind;
     std::string path;
+    bool ambiguous;
   };
   struct RefUse {
     RefKind target;

@@ -255,8 +255,10 @@ bool Decoder::Read(const RawNode& n, Payer* out) {
 
 void Decoder::DefineId(RefKind kind, const std::string& id, std::string path,
                        SourceLocation location) {
-  auto [it, inserted] = ids_.try_emplace(id, IdDef{kind, path});
+  auto [it, inserted] = ids_.try_emplace(id, IdDef{kind, path, false});
   if (!inserted) {
+    // References to a duplicated id cannot be resolved; the duplicate is the one problem.
+    it->second.ambiguous = true;
     Error(
         IssueType::kDuplicate, "RECORD_DUPLICATE_ID",
         "this id is already used at " + it->second.path + "; ids must be unique within the record",
@@ -274,6 +276,7 @@ void Decoder::ResolveRefs() {
   for (const RefUse& ref : refs_) {
     auto it = ids_.find(ref.id);
     std::string want(RefKindName(ref.target));
+    if (it != ids_.end() && it->second.ambiguous) continue;
     if (it == ids_.end()) {
       Error(IssueType::kNotFound, "RECORD_DANGLING_REFERENCE",
             "no " + want + " with this id in " + std::string(RefKindList(ref.target)) +
@@ -351,7 +354,7 @@ void ReportSyntax(const std::vector<SyntaxProblem>& problems, const ReadOptions&
     issue.type = p.type;
     issue.message_id = p.message_id;
     issue.message = p.message;
-    issue.expression = "$";
+    issue.expression = p.path;
     issue.location = p.location;
     if (issue.location.known()) issue.location.line += line_offset;
     issue.source = options.source_name;

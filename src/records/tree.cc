@@ -17,7 +17,7 @@ class JsonConverter {
   JsonConverter(const LineIndex& lines, std::vector<SyntaxProblem>* problems)
       : lines_(lines), problems_(problems) {}
 
-  RawNode Convert(const JsonNode& n) {
+  RawNode Convert(const JsonNode& n, const std::string& path) {
     RawNode out;
     out.location = lines_.Locate(n.offset);
     switch (n.kind) {
@@ -39,24 +39,27 @@ class JsonConverter {
       case JsonKind::kArray:
         out.kind = RawKind::kArray;
         out.items.reserve(n.items.size());
-        for (const JsonNode& item : n.items) out.items.push_back(Convert(item));
+        for (size_t i = 0; i < n.items.size(); ++i) {
+          out.items.push_back(Convert(n.items[i], path + "[" + std::to_string(i) + "]"));
+        }
         break;
       case JsonKind::kObject:
         out.kind = RawKind::kObject;
         out.members.reserve(n.members.size());
         for (const formats::JsonMember& m : n.members) {
           SourceLocation at = lines_.Locate(m.name_offset);
+          std::string member_path = path + "." + std::string(m.name.substr(0, 64));
           if (out.Find(m.name) != nullptr) {
             problems_->push_back({IssueType::kStructure, "RECORD_DUPLICATE_FIELD",
                                   "the field '" + std::string(m.name.substr(0, 64)) +
                                       "' appears more than once in this object",
-                                  at});
+                                  at, member_path});
             continue;
           }
           RawMember member;
           member.name = m.name;
           member.location = at;
-          member.values.push_back(Convert(m.value));
+          member.values.push_back(Convert(m.value, member_path));
           out.members.push_back(std::move(member));
         }
         break;
@@ -82,12 +85,15 @@ class XmlConverter {
     return lines_.Locate(std::min(at, text_.size()));
   }
 
-  void Problem(IssueType type, const char* id, std::string message, pugi::xml_node at) {
-    problems_->push_back({type, id, std::move(message), Locate(at)});
+  void Problem(IssueType type, const char* id, std::string message, pugi::xml_node at,
+               const std::string& path) {
+    problems_->push_back({type, id, std::move(message), Locate(at), path});
   }
 
   // Elements with child elements become objects, the others strings (their text).
-  RawNode Convert(pugi::xml_node element, uint32_t depth) {
+  // `path` names the element; the index of a repeated element is not known here (arrays are
+  // told from single fields only by the schema), so it is left out.
+  RawNode Convert(pugi::xml_node element, uint32_t depth, const std::string& path) {
     RawNode out;
     out.location = Locate(element);
     for (pugi::xml_attribute a : element.attributes()) {
@@ -96,11 +102,11 @@ class XmlConverter {
       Problem(IssueType::kStructure, "RECORD_XML_ATTRIBUTE",
               "attributes are not used in the client record XML form (found '" +
                   std::string(name.substr(0, 64)) + "')",
-              element);
+              element, path);
     }
     if (depth > max_depth_) {
       Problem(IssueType::kStructure, "RECORD_TOO_DEEP",
-              "the XML nests deeper than " + std::to_string(max_depth_) + " levels", element);
+              "the XML nests deeper than " + std::to_string(max_depth_) + " levels", element, path);
       return out;
     }
     bool has_elements = false;
@@ -122,21 +128,21 @@ class XmlConverter {
       if (texts > 1) {
         Problem(IssueType::kStructure, "RECORD_XML_SPLIT_TEXT",
                 "a value must be one piece of text (no comments or CDATA sections inside it)",
-                element);
+                element, path);
       }
       return out;
     }
     out.kind = RawKind::kObject;
     if (has_text) {
       Problem(IssueType::kStructure, "RECORD_XML_MIXED_CONTENT",
-              "an element holds either child elements or text, not both", element);
+              "an element holds either child elements or text, not both", element, path);
     }
     for (pugi::xml_node c : element.children()) {
       if (c.type() != pugi::node_element) continue;
       std::string_view name = c.name();
       if (name.find(':') != std::string_view::npos) {
         Problem(IssueType::kStructure, "RECORD_XML_NAMESPACE",
-                "every element must be in the client record namespace without a prefix", c);
+                "every element must be in the client record namespace without a prefix", c, path);
         continue;
       }
       RawMember* member = nullptr;
@@ -147,7 +153,7 @@ class XmlConverter {
         out.members.push_back({name, Locate(c), {}});
         member = &out.members.back();
       }
-      member->values.push_back(Convert(c, depth + 1));
+      member->values.push_back(Convert(c, depth + 1, path + "." + std::string(name)));
     }
     return out;
   }
@@ -203,7 +209,7 @@ bool ParseJsonRaw(std::string_view text, uint32_t max_depth, const LineIndex& li
         {IssueType::kStructure, "RECORD_SYNTAX", error.message, lines.Locate(error.offset)});
     return false;
   }
-  doc->root = JsonConverter(lines, problems).Convert(root);
+  doc->root = JsonConverter(lines, problems).Convert(root, "$");
   return true;
 }
 
@@ -253,7 +259,7 @@ bool ParseXmlRaw(std::string_view text, uint32_t max_depth, const LineIndex& lin
          root ? converter.Locate(root) : SourceLocation{1, 1}});
     return false;
   }
-  doc->root = converter.Convert(root, 0);
+  doc->root = converter.Convert(root, 0, "$");
   doc->xml = std::move(xml);
   return true;
 }

@@ -41,12 +41,13 @@ struct RawNode {
   }
 };
 
-// Reports a syntax-level problem (location known, no path yet).
+// A problem found while building the tree (syntax, duplicate members, XML attributes).
 struct SyntaxProblem {
   IssueType type;
   const char* message_id;
   std::string message;
   SourceLocation location;
+  std::string path = "$";
 };
 
 // The parsed document and the storage its string views point into.

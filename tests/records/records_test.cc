@@ -205,7 +205,9 @@ TEST_P(BadRecord, RejectedWithExactlyTheExpectedProblems) {
     EXPECT_EQ(i.severity, Severity::kError);
     EXPECT_FALSE(i.message.empty());
   }
-  EXPECT_EQ(actual, expected) << Describe(issues.issues());
+  std::string listed;
+  for (const std::string& line : actual) listed += line + "\n";
+  EXPECT_EQ(actual, expected) << "actual problems:\n" << listed << Describe(issues.issues());
 }
 
 INSTANTIATE_TEST_SUITE_P(Records, BadRecord, ::testing::ValuesIn(Files(kBad, {".json", ".xml"})),
