@@ -15,5 +15,7 @@ inline constexpr int kExitUsage = 2;
 int RunConvertCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunPackagesCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunFhirpathCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int RunMapCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int RunMappingsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace silta::cli

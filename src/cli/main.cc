@@ -18,6 +18,8 @@ constexpr Command kCommands[] = {
     {"convert", "convert FHIR resources between JSON and XML", silta::cli::RunConvertCommand},
     {"fhirpath", "evaluate FHIRPath expressions against a resource",
      silta::cli::RunFhirpathCommand},
+    {"map", "map client records to FHIR Bundles and back", silta::cli::RunMapCommand},
+    {"mappings", "list the mapping modules", silta::cli::RunMappingsCommand},
     {"packages", "list and install FHIR packages in the local package cache",
      silta::cli::RunPackagesCommand},
 };

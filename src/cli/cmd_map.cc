@@ -1,0 +1,296 @@
+// silta map to-fhir | from-fhir, and silta mappings list: client records ⇄ FHIR Bundles through
+// the mapping modules.
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#include "base/files.h"
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "cli/resource_check.h"
+#include "formats/formats.h"
+#include "mapping/mapping.h"
+#include "records/records.h"
+
+namespace silta::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string DefaultMappingsDir() {
+  if (const char* env = std::getenv("SILTA_MAPPINGS")) return env;
+  return SILTA_DEFAULT_MAPPINGS_DIR;
+}
+
+StatusOr<std::shared_ptr<const mapping::Mapper>> LoadMapper(const std::string& dir,
+                                                            mapping::BundleKind kind) {
+  SILTA_ASSIGN_OR_RETURN(auto model, LoadCoreTypeModel());
+  mapping::MapperOptions options;
+  options.bundle_kind = kind;
+  return mapping::Mapper::Load(dir, model, options);
+}
+
+// The inputs: files, or every file with one of `extensions` in a folder (sorted).
+StatusOr<std::vector<fs::path>> ExpandInputs(const std::vector<std::string>& args,
+                                             std::initializer_list<std::string_view> extensions) {
+  std::vector<fs::path> out;
+  for (const auto& arg : args) {
+    std::error_code ec;
+    if (fs::is_directory(arg, ec)) {
+      std::vector<fs::path> found;
+      for (const auto& entry : fs::recursive_directory_iterator(arg, ec)) {
+        std::string ext = entry.path().extension().string();
+        if (entry.is_regular_file() &&
+            std::find(extensions.begin(), extensions.end(), ext) != extensions.end()) {
+          found.push_back(entry.path());
+        }
+      }
+      std::sort(found.begin(), found.end());
+      out.insert(out.end(), found.begin(), found.end());
+    } else if (arg == "-" || fs::exists(arg, ec)) {
+      out.emplace_back(arg);
+    } else {
+      return NotFoundError(arg + ": no such file or folder");
+    }
+  }
+  return out;
+}
+
+// Writes `text` to OUT/<name> atomically, or to `out` when the folder is "-".
+Status Emit(const std::string& out_dir, const std::string& name, const std::string& text,
+            std::ostream& out) {
+  if (out_dir == "-") {
+    out << text << "\n";
+    return Status::Ok();
+  }
+  return WriteFileAtomically(fs::path(out_dir) / name, text + "\n");
+}
+
+struct RecordInput {
+  std::string name;  // for output file names and messages
+  std::optional<records::ClientRecord> record;
+};
+
+// Reads one record file (JSON, XML) or many (NDJSON); problems go to `issues`.
+std::vector<RecordInput> ReadRecords(const fs::path& path, const std::string& text,
+                                     IssueCollector& issues) {
+  std::vector<RecordInput> out;
+  records::ReadOptions options;
+  options.source_name = path.string();
+  std::string stem = path == "-" ? "stdin" : path.stem().string();
+  std::string ext = path.extension().string();
+  if (ext == ".ndjson" || ext == ".jsonl") {
+    for (auto& entry : records::ReadNdjson(text, issues, options)) {
+      out.push_back({stem + "." + std::to_string(entry.line), std::move(entry.record)});
+    }
+    return out;
+  }
+  size_t start = text.find_first_not_of(" \t\r\n");
+  records::Format format = start != std::string::npos && text[start] == '<'
+                               ? records::Format::kXml
+                               : records::Format::kJson;
+  out.push_back({stem, records::Read(text, format, issues, options)});
+  return out;
+}
+
+int RunToFhir(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app{
+      "Map client records (JSON, XML or NDJSON; the contract in docs/client-record-contract.md)\n"
+      "to FHIR R4 Bundles through the mapping modules. Every produced resource is validated\n"
+      "before anything is written; a record with a problem is reported whole and nothing of it\n"
+      "is written (exit 1).",
+      "silta map to-fhir"};
+  std::vector<std::string> inputs;
+  std::string out_dir = "out/fhir";
+  std::string bundle_kind = "transaction";
+  std::string mappings_dir = DefaultMappingsDir();
+  bool compact = false;
+  app.add_option("records", inputs, "record files or folders ('-' for standard input)")->required();
+  app.add_option("--out", out_dir, "output folder, or '-' for standard output")
+      ->capture_default_str();
+  app.add_option("--bundle", bundle_kind, "Bundle type")
+      ->check(CLI::IsMember({"transaction", "collection"}))
+      ->capture_default_str();
+  app.add_option("--mappings", mappings_dir, "folder of mapping modules (env SILTA_MAPPINGS)")
+      ->capture_default_str();
+  app.add_flag("--compact", compact, "no indentation");
+  if (int code = ParseArgs(app, args, out, err); code >= 0) return code;
+
+  auto mapper =
+      LoadMapper(mappings_dir, bundle_kind == "transaction" ? mapping::BundleKind::kTransaction
+                                                            : mapping::BundleKind::kCollection);
+  if (!mapper.ok()) {
+    err << "silta map: " << mapper.status().message() << "\n";
+    return kExitUsage;
+  }
+  auto checker = ResourceChecker::Create();
+  if (!checker.ok()) {
+    err << "silta map: " << checker.status().message() << "\n";
+    return kExitUsage;
+  }
+  auto paths = ExpandInputs(inputs, {".json", ".xml", ".ndjson", ".jsonl"});
+  if (!paths.ok()) {
+    err << "silta map: " << paths.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (out_dir != "-") {
+    std::error_code ec;
+    fs::create_directories(out_dir, ec);
+    if (ec) {
+      err << "silta map: cannot create " << out_dir << ": " << ec.message() << "\n";
+      return kExitUsage;
+    }
+  }
+  int mapped = 0;
+  int rejected = 0;
+  for (const fs::path& path : *paths) {
+    auto text = path == "-" ? ReadStdin() : ReadFile(path);
+    if (!text.ok()) {
+      err << "silta map: " << text.status().message() << "\n";
+      return kExitUsage;
+    }
+    IssueCollector read_issues;
+    for (auto& input : ReadRecords(path, *text, read_issues)) {
+      IssueCollector issues;
+      std::optional<mapping::JsonValue> bundle;
+      if (input.record) {
+        auto json = mapping::JsonValue::Parse(records::WriteJson(*input.record), input.name);
+        if (json.ok()) bundle = (*mapper)->ToFhir(*json, issues);
+        if (bundle) (*checker)->CheckBundle(*bundle, path.string(), issues);
+      }
+      if (!input.record || !bundle || issues.HasErrors()) {
+        ++rejected;
+        PrintIssues(issues.issues(), err);
+        err << "silta map: " << input.name << ": rejected, nothing written\n";
+        continue;
+      }
+      Status written = Emit(out_dir, input.name + ".bundle.json", bundle->ToString(!compact), out);
+      if (!written.ok()) {
+        err << "silta map: " << written.message() << "\n";
+        return kExitUsage;
+      }
+      ++mapped;
+    }
+    PrintIssues(read_issues.issues(), err);
+  }
+  err << "silta map to-fhir: " << mapped << " record(s) mapped, " << rejected << " rejected\n";
+  return rejected > 0 ? kExitDataProblem : kExitOk;
+}
+
+int RunFromFhir(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app{
+      "Map FHIR Bundles made from client records (by 'silta map to-fhir', or the same\n"
+      "resources read back from a server) back to client records.",
+      "silta map from-fhir"};
+  std::vector<std::string> inputs;
+  std::string out_dir = "out/records";
+  std::string format_name = "json";
+  std::string mappings_dir = DefaultMappingsDir();
+  app.add_option("bundles", inputs, "Bundle files or folders ('-' for standard input)")->required();
+  app.add_option("--out", out_dir, "output folder, or '-' for standard output")
+      ->capture_default_str();
+  app.add_option("--format", format_name, "record format")
+      ->check(CLI::IsMember({"json", "xml"}))
+      ->capture_default_str();
+  app.add_option("--mappings", mappings_dir, "folder of mapping modules (env SILTA_MAPPINGS)")
+      ->capture_default_str();
+  if (int code = ParseArgs(app, args, out, err); code >= 0) return code;
+  auto mapper = LoadMapper(mappings_dir, mapping::BundleKind::kCollection);
+  if (!mapper.ok()) {
+    err << "silta map: " << mapper.status().message() << "\n";
+    return kExitUsage;
+  }
+  auto paths = ExpandInputs(inputs, {".json"});
+  if (!paths.ok()) {
+    err << "silta map: " << paths.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (out_dir != "-") {
+    std::error_code ec;
+    fs::create_directories(out_dir, ec);
+  }
+  records::Format format = format_name == "xml" ? records::Format::kXml : records::Format::kJson;
+  int mapped = 0;
+  int rejected = 0;
+  for (const fs::path& path : *paths) {
+    auto text = path == "-" ? ReadStdin() : ReadFile(path);
+    if (!text.ok()) {
+      err << "silta map: " << text.status().message() << "\n";
+      return kExitUsage;
+    }
+    IssueCollector issues;
+    std::optional<records::ClientRecord> record;
+    auto bundle = mapping::JsonValue::Parse(*text, path.string());
+    if (!bundle.ok()) {
+      err << "silta map: " << bundle.status().message() << "\n";
+    } else if (auto json = (*mapper)->FromFhir(*bundle, issues)) {
+      // The rebuilt record must meet the contract like any record read from a CRM.
+      records::ReadOptions options;
+      options.source_name = path.string() + " (mapped back)";
+      record = records::ReadJson(json->ToString(), issues, options);
+    }
+    PrintIssues(issues.issues(), err);
+    if (!record) {
+      ++rejected;
+      err << "silta map: " << path.string() << ": not mapped back, nothing written\n";
+      continue;
+    }
+    std::string name = path == "-" ? "stdin" : path.stem().string();
+    if (name.ends_with(".bundle")) name.resize(name.size() - 7);
+    name += format == records::Format::kXml ? ".xml" : ".json";
+    Status written = Emit(out_dir, name, records::Write(*record, format), out);
+    if (!written.ok()) {
+      err << "silta map: " << written.message() << "\n";
+      return kExitUsage;
+    }
+    ++mapped;
+  }
+  err << "silta map from-fhir: " << mapped << " record(s) written, " << rejected << " rejected\n";
+  return rejected > 0 ? kExitDataProblem : kExitOk;
+}
+
+}  // namespace
+
+int RunMapCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (!args.empty() && args[0] == "to-fhir") {
+    return RunToFhir({args.begin() + 1, args.end()}, out, err);
+  }
+  if (!args.empty() && args[0] == "from-fhir") {
+    return RunFromFhir({args.begin() + 1, args.end()}, out, err);
+  }
+  std::ostream& stream = args.empty() ? err : out;
+  bool help = !args.empty() && (args[0] == "--help" || args[0] == "-h");
+  if (!help && !args.empty()) err << "silta map: unknown subcommand '" << args[0] << "'\n";
+  stream << "Usage: silta map to-fhir RECORD... [--out DIR|-] [--bundle transaction|collection]\n"
+            "       silta map from-fhir BUNDLE|DIR... [--out DIR|-] [--format json|xml]\n"
+            "Run 'silta map to-fhir --help' for details.\n";
+  return help ? kExitOk : kExitUsage;
+}
+
+int RunMappingsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app{
+      "List the mapping modules: what record part each maps, to which resource and\n"
+      "profile, and the AKUSTI items it carries.",
+      "silta mappings"};
+  std::string action = "list";
+  std::string mappings_dir = DefaultMappingsDir();
+  app.add_option("action", action, "list")->check(CLI::IsMember({"list"}));
+  app.add_option("--mappings", mappings_dir, "folder of mapping modules (env SILTA_MAPPINGS)")
+      ->capture_default_str();
+  if (int code = ParseArgs(app, args, out, err); code >= 0) return code;
+  auto mapper = LoadMapper(mappings_dir, mapping::BundleKind::kTransaction);
+  if (!mapper.ok()) {
+    err << "silta mappings: " << mapper.status().message() << "\n";
+    return kExitUsage;
+  }
+  for (const auto& m : (*mapper)->modules()) {
+    std::string items;
+    for (int item : m->akusti) items += (items.empty() ? "" : ",") + std::to_string(item);
+    out << m->name << "\t" << (m->is_root() ? "$" : m->source.text) << " → " << m->resource_type
+        << "\t" << m->profile << "\tAKUSTI " << (items.empty() ? "-" : items) << " ("
+        << m->governance << ")\t" << m->rules.size() << " rule(s)\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace silta::cli
