@@ -36,7 +36,7 @@ serviceUseLevel → the Silta extensions of the same names.
     ResidencePermit named residencePermit 0..1 and
     ProducerChoice named producerChoice 0..* and
     ServiceUseLevel named serviceUseLevel 0..1
-* extension[municipality].valueCoding.system = $THLMunicipality
+// homeMunicipality: FI Base's municipality extension already fixes the system urn:oid:1.2.246.537.6.21.
 * identifier 1..*
 * identifier contains clientId 1..1 and temporary 0..* and local 0..*
 * identifier[PIC] ^short = "Personal identity code (HETU), check character verified"
