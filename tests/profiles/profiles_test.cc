@@ -243,6 +243,36 @@ TEST_F(GeneratedProfiles, ExamplesSatisfyTheirProfilesInvariants) {
   EXPECT_GE(evaluations, 30);
 }
 
+// The R4 core invariants of each example's resource type (resource level, severity error) hold
+// too: SUSHI does not evaluate them.
+TEST_F(GeneratedProfiles, ExamplesSatisfyR4ResourceInvariants) {
+  auto core = packages::Package::Load(testing::R4PackageDir());
+  ASSERT_TRUE(core.ok()) << core.status().message();
+  int evaluations = 0;
+  for (const auto& [name, r] : *resources_) {
+    const model::Element* root = r.doc->root();
+    std::string type(root->name());
+    if (type == "StructureDefinition" || type == "ValueSet" || type == "CodeSystem") continue;
+    const packages::ResourceEntry* entry =
+        (*core)->FindByUrl("http://hl7.org/fhir/StructureDefinition/" + type);
+    ASSERT_NE(entry, nullptr) << type;
+    auto text = (*core)->ReadResource(*entry);
+    ASSERT_TRUE(text.ok());
+    IssueCollector issues;
+    auto sd = formats::ParseJson(*text, testing::R4Model(), issues);
+    ASSERT_NE(sd, nullptr);
+    const model::Element* first = sd->root()->Child("snapshot")->Children("element")[0];
+    for (const model::Element* constraint : first->Children("constraint")) {
+      if (ChildValue(constraint, "severity") != "error") continue;
+      auto result = EvaluateOne(std::string(ChildValue(constraint, "expression")), type, root);
+      ++evaluations;
+      EXPECT_EQ(result.type + "=" + result.value, "boolean=true")
+          << name << ": " << ChildValue(constraint, "key");
+    }
+  }
+  EXPECT_GE(evaluations, 80);
+}
+
 TEST_F(GeneratedProfiles, HetuInvariantChecksFormAndCheckCharacter) {
   const model::Element* patient = Definition(std::string(kCanonical) + "silta-patient");
   ASSERT_NE(patient, nullptr);
