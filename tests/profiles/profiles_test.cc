@@ -227,6 +227,7 @@ TEST_F(GeneratedProfiles, ExamplesSatisfyTheirProfilesInvariants) {
         if (c.element_id.find(':') != std::string::npos) continue;
         std::string expression = c.expression;
         std::string type(root->name());
+        ASSERT_TRUE(c.path == type || c.path.starts_with(type + ".")) << c.key << " " << c.path;
         if (c.path != root->name()) {
           std::string relative = c.path.substr(root->name().size() + 1);
           if (relative.ends_with("[x]")) relative.resize(relative.size() - 3);
@@ -308,6 +309,92 @@ TEST_F(GeneratedProfiles, HetuInvariantChecksFormAndCheckCharacter) {
       testing::R4Model(), issues);
   ASSERT_NE(other, nullptr);
   EXPECT_EQ(EvaluateOne(hetu_expression, "Patient", other->root()).value, "true");
+}
+
+// Each Silta invariant, evaluated as the examples test does, rejects the data it is about.
+TEST_F(GeneratedProfiles, InvariantsRejectBrokenData) {
+  std::map<std::string, Constraint> by_key;
+  for (const auto& [name, r] : *resources_) {
+    if (r.doc->root()->name() != "StructureDefinition") continue;
+    // The same key sits on several profiles (silta-hetu-1 on Patient, RelatedPerson, ...).
+    for (Constraint& c : DifferentialConstraints(r.doc->root())) {
+      by_key[c.key + "@" + c.path.substr(0, c.path.find('.'))] = c;
+    }
+  }
+  const std::string temporary_type =
+      R"("type":{"coding":[{"system":"https://silta.example.fi/fhir/CodeSystem/identifier-type",)"
+      R"("code":"temporary"}]})";
+  const std::string non_disclosure =
+      R"("extension":[{"url":"https://silta.example.fi/fhir/StructureDefinition/non-disclosure",)";
+  const std::string turvakielto =
+      R"("meta":{"security":[{"system":"https://hl7.fi/fhir/finnish-base-profiles/CodeSystem/)"
+      R"(fi-base-security-label-cs","code":"TURVAKIELTO"}]},)";
+  struct Case {
+    std::string key;
+    std::string json;
+    bool holds;
+  };
+  const std::vector<Case> cases = {
+      {"silta-tmp-1",
+       R"({"resourceType":"Patient","identifier":[{)" + temporary_type +
+           R"(,"system":"urn:oid:1.2.246.10.1234567.22.2026","value":"T1"}]})",
+       true},
+      {"silta-tmp-1",
+       R"({"resourceType":"Patient","identifier":[{)" + temporary_type +
+           R"(,"system":"urn:oid:1.2.246.10.1234567.10.2026","value":"T1"}]})",
+       false},
+      {"silta-hetu-2",
+       R"({"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2.246.21",)"
+       R"("value":"131052-308T"},{"system":"urn:oid:1.2.246.21","value":"010181-900C"}]})",
+       false},
+      {"silta-nd-1", R"({"resourceType":"Patient",)" + non_disclosure + R"("valueBoolean":true}]})",
+       false},
+      {"silta-nd-1",
+       R"({"resourceType":"Patient",)" + turvakielto + non_disclosure + R"("valueBoolean":true}]})",
+       true},
+      {"silta-nd-1",
+       R"({"resourceType":"Patient",)" + turvakielto + non_disclosure +
+           R"("valueBoolean":false}]})",
+       false},
+      {"silta-contact-1", R"({"resourceType":"Patient","telecom":[{"system":"fax","value":"1"}]})",
+       false},
+      {"silta-org-1",
+       R"({"resourceType":"Organization","identifier":[{"system":"urn:x","value":"1"}]})", false},
+      {"silta-icf-1",
+       R"({"resourceType":"Observation","status":"final","code":{"text":"x"},)"
+       R"("valueInteger":5})",
+       false},
+      {"silta-icf-1",
+       R"({"resourceType":"Observation","status":"final","code":{"text":"x"},)"
+       R"("valueInteger":9})",
+       true},
+      {"silta-consent-1",
+       R"({"resourceType":"Consent","category":[{"coding":[{"code":"biobank"}]}],)"
+       R"("policyRule":{"coding":[{"code":"data-sharing"}]}})",
+       false},
+      {"silta-eoc-1",
+       R"({"resourceType":"EpisodeOfCare","referralRequest":[{"reference":"ServiceRequest/1"}]})",
+       false},
+  };
+  for (const Case& c : cases) {
+    IssueCollector issues;
+    auto doc = formats::ParseJson(c.json, testing::R4Model(), issues);
+    ASSERT_NE(doc, nullptr) << c.json;
+    ASSERT_FALSE(issues.HasErrors()) << c.json;
+    std::string type(doc->root()->name());
+    auto found = by_key.find(c.key + "@" + type);
+    ASSERT_NE(found, by_key.end()) << c.key << " on " << type;
+    const Constraint& constraint = found->second;
+    std::string expression = constraint.expression;
+    if (constraint.path != type) {
+      std::string relative = constraint.path.substr(type.size() + 1);
+      if (relative.ends_with("[x]")) relative.resize(relative.size() - 3);
+      expression = relative + ".all(" + constraint.expression + ")";
+    }
+    auto result = EvaluateOne(expression, type, doc->root());
+    EXPECT_EQ(result.type + "=" + result.value, c.holds ? "boolean=true" : "boolean=false")
+        << c.key << " on " << c.json;
+  }
 }
 
 // The level each definition states for an item is the item's level in the akusti-item
