@@ -229,13 +229,17 @@ class Pki {
         "openssl pkey -in es384.key -pubout -out es384.pub",
         "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out es384-other.key",
     };
-    for (const std::string& command : commands) {
-      if (std::system(("cd '" + d + "' && " + command + " >/dev/null 2>&1").c_str()) != 0) {
-        ADD_FAILURE() << "failed: " << command;
-        return;
-      }
+    std::string script = "cd '" + d + "'";
+    for (const std::string& command : commands) script += " && " + command + " >/dev/null 2>&1";
+    if (std::system(script.c_str()) != 0) {
+      ADD_FAILURE() << "openssl failed in: " << script;
+      return;
     }
     ok = true;
+  }
+  ~Pki() {
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
   }
 };
 
