@@ -10,7 +10,7 @@ SILTA_DEBIAN_PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   g++ clang-14 libclang-rt-14-dev clang-format
   rapidjson-dev libpugixml-dev libarchive-dev libpcre2-dev libcli11-dev
-  libcurl4-openssl-dev libpoco-dev libsqlite3-dev libssl-dev zlib1g-dev
+  libcurl4-openssl-dev libpoco-dev libsqlite3-dev libssl-dev zlib1g-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm
 )

@@ -23,7 +23,7 @@ StatusOr<rapidjson::Document> ParseJson(std::string_view json, const char* what)
   return doc;
 }
 
-std::string Summarize(const rapidjson::Value& outcome) {
+std::string Summarize(const rapidjson::Value& outcome, OutcomeText text_mode) {
   std::string out;
   if (StringMember(outcome, "resourceType") != "OperationOutcome") return out;
   const rapidjson::Value* issues = ArrayMember(outcome, "issue");
@@ -31,16 +31,24 @@ std::string Summarize(const rapidjson::Value& outcome) {
   for (const rapidjson::Value& issue : issues->GetArray()) {
     if (!out.empty()) out += "; ";
     out += StringMember(issue, "severity") + "/" + StringMember(issue, "code");
-    std::string text;
-    if (const rapidjson::Value* details = Member(issue, "details")) {
-      text = StringMember(*details, "text");
-    }
-    if (text.empty()) text = StringMember(issue, "diagnostics");
     if (const rapidjson::Value* expression = ArrayMember(issue, "expression");
         expression != nullptr && !expression->Empty() && (*expression)[0].IsString()) {
       out += std::string(" at ") + (*expression)[0].GetString();
     }
-    if (!text.empty()) out += ": " + text;
+    std::string text;
+    if (const rapidjson::Value* details = Member(issue, "details")) {
+      if (const rapidjson::Value* codings = ArrayMember(*details, "coding")) {
+        std::string codes;
+        for (const rapidjson::Value& coding : codings->GetArray()) {
+          std::string code = StringMember(coding, "code");
+          if (!code.empty()) codes += (codes.empty() ? "" : ",") + code;
+        }
+        if (!codes.empty()) out += " [" + codes + "]";
+      }
+      text = StringMember(*details, "text");
+    }
+    if (text.empty()) text = StringMember(issue, "diagnostics");
+    if (text_mode == OutcomeText::kWithText && !text.empty()) out += ": " + text;
   }
   return out;
 }
@@ -54,14 +62,14 @@ bool BundleOutcome::all_ok() const {
   return true;
 }
 
-std::string SummarizeOperationOutcome(std::string_view json) {
+std::string SummarizeOperationOutcome(std::string_view json, OutcomeText text) {
   rapidjson::Document doc;
   doc.Parse(json.data(), json.size());
   if (doc.HasParseError() || !doc.IsObject()) return {};
-  return Summarize(doc);
+  return Summarize(doc, text);
 }
 
-StatusOr<BundleOutcome> ParseBundleOutcome(std::string_view json) {
+StatusOr<BundleOutcome> ParseBundleOutcome(std::string_view json, OutcomeText text) {
   SILTA_ASSIGN_OR_RETURN(rapidjson::Document doc, ParseJson(json, "Bundle"));
   if (StringMember(doc, "resourceType") != "Bundle") {
     return DataLossError("the server answered with a " + StringMember(doc, "resourceType") +
@@ -83,7 +91,7 @@ StatusOr<BundleOutcome> ParseBundleOutcome(std::string_view json) {
       outcome.etag = StringMember(*response, "etag");
       outcome.last_modified = StringMember(*response, "lastModified");
       if (const rapidjson::Value* oo = Member(*response, "outcome"))
-        outcome.outcome = Summarize(*oo);
+        outcome.outcome = Summarize(*oo, text);
       result.entries.push_back(std::move(outcome));
     }
   }

@@ -25,14 +25,22 @@ struct BundleOutcome {
   bool all_ok() const;
 };
 
-StatusOr<BundleOutcome> ParseBundleOutcome(std::string_view json);
+// How much of an OperationOutcome goes into summaries. Servers' free text (diagnostics,
+// details.text) may quote the submitted data, a HETU or a name, and summaries end up in Status
+// messages that callers log; so by default only the coded parts are kept.
+enum class OutcomeText { kCodesOnly, kWithText };
+
+StatusOr<BundleOutcome> ParseBundleOutcome(std::string_view json,
+                                           OutcomeText text = OutcomeText::kCodesOnly);
 
 // The url of the Bundle's link with relation "next", empty when none.
 StatusOr<std::string> NextLink(std::string_view bundle_json);
 
-// "error/invalid: Patient.birthDate: bad date; warning/...": severity/code and details text or
-// diagnostics for each issue; empty when `json` is not an OperationOutcome.
-std::string SummarizeOperationOutcome(std::string_view json);
+// "error/invalid at Patient.birthDate [fi-code]: bad date; warning/...": each issue's
+// severity/code, first expression, details.coding codes and, with kWithText, its details text or
+// diagnostics; empty when `json` is not an OperationOutcome.
+std::string SummarizeOperationOutcome(std::string_view json,
+                                      OutcomeText text = OutcomeText::kCodesOnly);
 
 // Whether repeating the transaction or batch gives the same end state: every entry is a GET,
 // HEAD, PUT or DELETE, or a POST with ifNoneExist.

@@ -70,11 +70,11 @@ StatusCode CodeForHttp(int status) {
   }
 }
 
-Status HttpError(const HttpResponse& response) {
+Status HttpError(const HttpResponse& response, OutcomeText text) {
   std::string message = "HTTP " + std::to_string(response.status);
   std::string_view reason = ReasonPhrase(response.status);
   if (!reason.empty()) message += " " + std::string(reason);
-  std::string outcome = SummarizeOperationOutcome(response.body);
+  std::string outcome = SummarizeOperationOutcome(response.body, text);
   if (!outcome.empty()) message += ": " + outcome;
   return Status(CodeForHttp(response.status), std::move(message));
 }
@@ -147,18 +147,10 @@ std::chrono::milliseconds FhirClient::NextDelay(int attempt) {
   return BackoffDelay(options_.retry, attempt, rng_);
 }
 
-HttpResult FhirClient::SendOnce(HttpRequest& request, std::string* authorization) {
-  authorization->clear();
-  if (auth_ != nullptr) {
-    StatusOr<std::string> header = auth_->Authorization();
-    if (!header.ok()) {
-      return HttpResult::Failure(TransportErrorKind::kOther,
-                                 "authorization failed: " + header.status().ToString());
-    }
-    *authorization = *header;
-  }
+HttpResult FhirClient::SendOnce(const HttpRequest& request, const std::string& authorization) {
+  if (authorization.empty()) return transport_.Send(request);
   HttpRequest sent = request;
-  if (!authorization->empty()) sent.headers.emplace_back("Authorization", *authorization);
+  sent.headers.emplace_back("Authorization", authorization);
   return transport_.Send(sent);
 }
 
@@ -176,8 +168,14 @@ StatusOr<HttpResponse> FhirClient::Execute(HttpRequest request, Idempotency idem
 
   for (int attempt = 1;; ++attempt) {
     std::string authorization;
+    if (auth_ != nullptr) {
+      // The token endpoint has its own retries; its refusal is final here.
+      StatusOr<std::string> header = auth_->Authorization();
+      if (!header.ok()) return header.status().Annotate("authorizing " + masked);
+      authorization = std::move(header).value();
+    }
     const Clock::TimePoint started = clock_.Now();
-    HttpResult result = SendOnce(request, &authorization);
+    HttpResult result = SendOnce(request, authorization);
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now() - started).count();
 
@@ -234,7 +232,7 @@ StatusOr<FhirResponse> FhirClient::Interact(HttpRequest request, Idempotency ide
                               (response.status == 400 || response.status == 422) &&
                               !SummarizeOperationOutcome(response.body).empty();
   if ((response.status < 200 || response.status >= 300) && !outcome_answer) {
-    return HttpError(response);
+    return HttpError(response, options_.outcome_text);
   }
   return ToFhirResponse(std::move(response));
 }
@@ -355,7 +353,8 @@ StatusOr<BundleOutcome> FhirClient::PostBundle(const std::string& bundle_json,
   SILTA_ASSIGN_OR_RETURN(FhirResponse response,
                          Interact(std::move(request), idempotent ? Idempotency::kIdempotent
                                                                  : Idempotency::kNonIdempotent));
-  SILTA_ASSIGN_OR_RETURN(BundleOutcome outcome, ParseBundleOutcome(response.body));
+  SILTA_ASSIGN_OR_RETURN(BundleOutcome outcome,
+                         ParseBundleOutcome(response.body, options_.outcome_text));
   if (outcome.type != expected_type) {
     return DataLossError("expected a " + std::string(expected_type) + " Bundle, got " +
                          (outcome.type.empty() ? "none" : outcome.type));

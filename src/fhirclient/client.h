@@ -1,7 +1,8 @@
 // FhirClient: the FHIR R4 RESTful API over an HttpTransport, with retries, authorization and
 // masked logging. Operations return the server's answer for 2xx; other statuses become a Status
-// whose message starts "HTTP <code>" and carries the OperationOutcome's issues (HttpStatusOf
-// recovers the code). Thread-safe once Connect() has returned.
+// whose message starts "HTTP <code>" and carries the OperationOutcome's issues, coded parts only
+// unless FhirClientOptions::outcome_text says otherwise (HttpStatusOf recovers the code).
+// Thread-safe once Connect() has returned.
 #pragma once
 
 #include <map>
@@ -31,6 +32,10 @@ struct FhirClientOptions {
   // named here, e.g. {"Patient", {"read", "update"}}; type "*" means a system interaction
   // ("transaction", "batch", "history-system").
   std::map<std::string, std::set<std::string>> required_interactions;
+  // Whether error Statuses and entry outcomes quote the server's OperationOutcome free text.
+  // Off by default because that text may echo personal data and Status messages get logged;
+  // turn on for diagnosing against test servers.
+  OutcomeText outcome_text = OutcomeText::kCodesOnly;
 };
 
 // The server's answer to one successful interaction.
@@ -131,7 +136,7 @@ class FhirClient {
                                   bool accept_4xx_outcome = false);
   StatusOr<BundleOutcome> PostBundle(const std::string& bundle_json, const char* expected_type);
   StatusOr<std::optional<FhirResponse>> FetchPage(Pager& pager);
-  HttpResult SendOnce(HttpRequest& request, std::string* authorization);
+  HttpResult SendOnce(const HttpRequest& request, const std::string& authorization);
   std::chrono::milliseconds NextDelay(int attempt);
 
   FhirClientOptions options_;
