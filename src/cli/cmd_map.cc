@@ -7,6 +7,7 @@
 #include "base/files.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/record_inputs.h"
 #include "cli/resource_check.h"
 #include "formats/formats.h"
 #include "mapping/mapping.h"
@@ -30,32 +31,6 @@ StatusOr<std::shared_ptr<const mapping::Mapper>> LoadMapper(const std::string& d
   return mapping::Mapper::Load(dir, model, options);
 }
 
-// The inputs: files, or every file with one of `extensions` in a folder (sorted).
-StatusOr<std::vector<fs::path>> ExpandInputs(const std::vector<std::string>& args,
-                                             std::initializer_list<std::string_view> extensions) {
-  std::vector<fs::path> out;
-  for (const auto& arg : args) {
-    std::error_code ec;
-    if (fs::is_directory(arg, ec)) {
-      std::vector<fs::path> found;
-      for (const auto& entry : fs::recursive_directory_iterator(arg, ec)) {
-        std::string ext = entry.path().extension().string();
-        if (entry.is_regular_file() &&
-            std::find(extensions.begin(), extensions.end(), ext) != extensions.end()) {
-          found.push_back(entry.path());
-        }
-      }
-      std::sort(found.begin(), found.end());
-      out.insert(out.end(), found.begin(), found.end());
-    } else if (arg == "-" || fs::exists(arg, ec)) {
-      out.emplace_back(arg);
-    } else {
-      return NotFoundError(arg + ": no such file or folder");
-    }
-  }
-  return out;
-}
-
 // Writes `text` to OUT/<name> atomically, or to `out` when the folder is "-".
 Status Emit(const std::string& out_dir, const std::string& name, const std::string& text,
             std::ostream& out) {
@@ -64,33 +39,6 @@ Status Emit(const std::string& out_dir, const std::string& name, const std::stri
     return Status::Ok();
   }
   return WriteFileAtomically(fs::path(out_dir) / name, text + "\n");
-}
-
-struct RecordInput {
-  std::string name;  // for output file names and messages
-  std::optional<records::ClientRecord> record;
-};
-
-// Reads one record file (JSON, XML) or many (NDJSON); problems go to `issues`.
-std::vector<RecordInput> ReadRecords(const fs::path& path, const std::string& text,
-                                     IssueCollector& issues) {
-  std::vector<RecordInput> out;
-  records::ReadOptions options;
-  options.source_name = path.string();
-  std::string stem = path == "-" ? "stdin" : path.stem().string();
-  std::string ext = path.extension().string();
-  if (ext == ".ndjson" || ext == ".jsonl") {
-    for (auto& entry : records::ReadNdjson(text, issues, options)) {
-      out.push_back({stem + "." + std::to_string(entry.line), std::move(entry.record)});
-    }
-    return out;
-  }
-  size_t start = text.find_first_not_of(" \t\r\n");
-  records::Format format = start != std::string::npos && text[start] == '<'
-                               ? records::Format::kXml
-                               : records::Format::kJson;
-  out.push_back({stem, records::Read(text, format, issues, options)});
-  return out;
 }
 
 int RunToFhir(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {

@@ -22,6 +22,8 @@ constexpr Command kCommands[] = {
     {"mappings", "list the mapping modules", silta::cli::RunMappingsCommand},
     {"packages", "list and install FHIR packages in the local package cache",
      silta::cli::RunPackagesCommand},
+    {"sync", "push client records to FHIR servers and pull changes back",
+     silta::cli::RunSyncCommand},
 };
 
 void PrintUsage(std::ostream& out) {

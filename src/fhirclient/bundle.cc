@@ -92,6 +92,12 @@ StatusOr<BundleOutcome> ParseBundleOutcome(std::string_view json, OutcomeText te
       outcome.last_modified = StringMember(*response, "lastModified");
       if (const rapidjson::Value* oo = Member(*response, "outcome"))
         outcome.outcome = Summarize(*oo, text);
+      // Servers that answer without an ETag (Medplum) still return the resource.
+      if (const rapidjson::Value* resource = Member(entry, "resource")) {
+        if (const rapidjson::Value* meta = Member(*resource, "meta")) {
+          outcome.resource_version_id = StringMember(*meta, "versionId");
+        }
+      }
       result.entries.push_back(std::move(outcome));
     }
   }

@@ -15,7 +15,8 @@ struct EntryOutcome {
   std::string location;
   std::string etag;
   std::string last_modified;
-  std::string outcome;  // the entry's OperationOutcome, summarised; empty when none
+  std::string outcome;              // the entry's OperationOutcome, summarised; empty when none
+  std::string resource_version_id;  // meta.versionId of the returned resource, when there is one
   bool ok() const { return status >= 200 && status < 300; }
 };
 

@@ -73,7 +73,8 @@ int64_t ParseInstant(std::string_view text) {
   tm.tm_mon -= 1;
   int64_t seconds = timegm(&tm);
   std::string_view rest = text.substr(static_cast<size_t>(consumed));
-  while (!rest.empty() && (rest.front() == '.' || std::isdigit(static_cast<unsigned char>(rest.front())))) {
+  while (!rest.empty() &&
+         (rest.front() == '.' || std::isdigit(static_cast<unsigned char>(rest.front())))) {
     rest.remove_prefix(1);
   }
   if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-')) {
@@ -150,8 +151,8 @@ void SyncEngine::Quarantine(const JsonValue& record, const std::string& source_n
   Status b = WriteFileAtomically(options_.quarantine_dir / (base + ".outcome.json"),
                                  ToOperationOutcomeJson(issues) + "\n");
   if (!a.ok() || !b.ok()) {
-    summary.messages.push_back(source_name + ": cannot write to quarantine: " +
-                               (a.ok() ? b : a).message());
+    summary.messages.push_back(source_name +
+                               ": cannot write to quarantine: " + (a.ok() ? b : a).message());
   }
 }
 
@@ -296,7 +297,12 @@ void SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* clie
       std::vector<JournalEntry> confirmed;
       for (size_t i = 0; i < sent.size() && i < outcome->entries.size(); ++i) {
         const auto& e = outcome->entries[i];
-        JournalEntry j{target.name, sent[i]->key, sent[i]->hash, "", "", client_key,
+        JournalEntry j{target.name,
+                       sent[i]->key,
+                       sent[i]->hash,
+                       "",
+                       "",
+                       client_key,
                        static_cast<int64_t>(std::time(nullptr))};
         if (!e.ok() || !ParseLocation(e.location, &j.server_id, &j.version_id)) {
           ++counts.errors;
@@ -305,6 +311,12 @@ void SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* clie
           continue;
         }
         if (!e.etag.empty()) j.version_id = VersionFromEtag(e.etag);
+        if (j.version_id.empty()) j.version_id = e.resource_version_id;
+        if (j.version_id.empty()) {
+          // The server named no version: ask, so that the next update can be conditional.
+          auto current = client->Read(sent[i]->type, j.server_id);
+          if (current.ok()) j.version_id = current->version_id;
+        }
         confirmed.push_back(std::move(j));
       }
       Status written = journal_.Put(confirmed);
@@ -328,8 +340,8 @@ void SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* clie
       if (!p->known) continue;
       auto current = client->Read(p->type, p->known->server_id);
       if (!current.ok()) continue;
-      std::string version = !current->version_id.empty() ? current->version_id
-                                                         : VersionFromEtag(current->etag);
+      std::string version =
+          !current->version_id.empty() ? current->version_id : VersionFromEtag(current->etag);
       if (version == p->known->version_id) continue;
       bool own_write = false;
       if (auto body = JsonValue::Parse(current->body, "server"); body.ok()) {
@@ -412,8 +424,8 @@ StatusOr<PullSummary> SyncEngine::Pull(
         ++summary.already_known;
         continue;
       }
-      changed[identity->county_code + "/" + identity->client_id].insert(
-          type + "/" + TextAt(*resource, "id"));
+      changed[identity->county_code + "/" + identity->client_id].insert(type + "/" +
+                                                                        TextAt(*resource, "id"));
     }
   }
   for (auto& [client_key, resources] : changed) {
@@ -443,7 +455,12 @@ StatusOr<PullSummary> SyncEngine::Pull(
       }
       std::string key = ref.substr(0, slash) + "|" + system + "|" + value;
       auto known = journal_.Get(target, key);
-      JournalEntry j{target, key, "", ref.substr(slash + 1), current->version_id, client_key,
+      JournalEntry j{target,
+                     key,
+                     "",
+                     ref.substr(slash + 1),
+                     current->version_id,
+                     client_key,
                      static_cast<int64_t>(std::time(nullptr))};
       if (known.ok() && *known) j.content_hash = (*known)->content_hash;
       seen.push_back(std::move(j));

@@ -73,8 +73,7 @@ class SyncEngine {
              ResourceCheck check, SyncOptions options = {});
 
   // Pushes one record (contract JSON). `source_name` names it in messages and quarantine.
-  void Push(const mapping::JsonValue& record, const std::string& source_name,
-            SyncSummary& summary);
+  void Push(const mapping::JsonValue& record, const std::string& source_name, SyncSummary& summary);
 
   // Pulls the changes of `target` and hands each rebuilt record to `write_record`.
   StatusOr<PullSummary> Pull(const std::string& target,

@@ -1,0 +1,235 @@
+// silta sync push | pull: client records to and from FHIR servers, routed by the policy.
+#include <unistd.h>
+#include <cstdlib>
+#include <filesystem>
+
+#include <cstdio>
+#include <iostream>
+
+#include "base/files.h"
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "cli/record_inputs.h"
+#include "cli/resource_check.h"
+#include "generic-r4/adapter.h"
+#include "mapping/mapping.h"
+#include "records/records.h"
+#include "sync/engine.h"
+
+namespace silta::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SyncSetup {
+  std::shared_ptr<const mapping::Mapper> mapper;
+  sync::RoutingPolicy policy;
+  std::unique_ptr<sync::SqliteJournal> journal;
+  std::vector<std::unique_ptr<adapters::Connection>> connections;
+  std::map<std::string, fhirclient::FhirClient*> clients;
+};
+
+struct CommonOptions {
+  std::string policy_file;
+  std::string journal_file = "silta-journal.db";
+  std::string mappings_dir;
+  bool verbose = false;
+};
+
+void AddCommonOptions(CLI::App& app, CommonOptions& o) {
+  app.add_option("--policy", o.policy_file,
+                 "routing policy: targets, their levels and adapter configs")
+      ->required();
+  app.add_option("--journal", o.journal_file, "the sync journal (SQLite)")->capture_default_str();
+  app.add_option("--mappings", o.mappings_dir, "folder of mapping modules (env SILTA_MAPPINGS)");
+  app.add_flag("--verbose", o.verbose, "log HTTP requests (query values masked) to stderr");
+}
+
+// Connects only the targets named in `only` (all when empty); with `connect` false, none.
+StatusOr<SyncSetup> Setup(const CommonOptions& o, const std::vector<std::string>& only,
+                          bool connect) {
+  SyncSetup s;
+  SILTA_ASSIGN_OR_RETURN(auto model, LoadCoreTypeModel());
+  std::string mappings = o.mappings_dir;
+  if (mappings.empty()) {
+    const char* env = std::getenv("SILTA_MAPPINGS");
+    mappings = env != nullptr ? env : SILTA_DEFAULT_MAPPINGS_DIR;
+  }
+  SILTA_ASSIGN_OR_RETURN(s.mapper, mapping::Mapper::Load(mappings, model));
+  SILTA_ASSIGN_OR_RETURN(s.policy, sync::RoutingPolicy::Load(o.policy_file));
+  SILTA_ASSIGN_OR_RETURN(s.journal, sync::SqliteJournal::Open(o.journal_file));
+  static fhirclient::StderrLogger stderr_logger;
+  fhirclient::Logger& logger = o.verbose ? static_cast<fhirclient::Logger&>(stderr_logger)
+                                         : fhirclient::NullLogger::Instance();
+  for (const auto& target : s.policy.targets()) {
+    if (!connect) break;
+    if (!only.empty() && std::find(only.begin(), only.end(), target.name) == only.end()) continue;
+    if (target.adapter.empty()) {
+      return InvalidArgumentError("target \"" + target.name + "\" names no adapter config");
+    }
+    SILTA_ASSIGN_OR_RETURN(adapters::AdapterConfig config,
+                           adapters::LoadAdapterConfig(target.adapter));
+    auto connection = adapters::Connection::Open(config, logger);
+    if (!connection.ok()) {
+      return Status(connection.status().code(),
+                    "target \"" + target.name + "\": " + connection.status().message());
+    }
+    s.clients[target.name] = &(*connection)->client();
+    s.connections.push_back(std::move(*connection));
+  }
+  return s;
+}
+
+int RunPush(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app{
+      "Push client records to the FHIR servers of the routing policy: map, validate, route,\n"
+      "send what changed since the journal's last confirmed state, record the outcome.\n"
+      "Rejected records go to the quarantine folder with their OperationOutcome; the run goes on.",
+      "silta sync push"};
+  CommonOptions common;
+  std::vector<std::string> inputs;
+  std::string quarantine = "quarantine";
+  bool dry_run = false;
+  AddCommonOptions(app, common);
+  app.add_option("records", inputs, "record files or folders")->required();
+  app.add_option("--quarantine", quarantine, "folder for rejected records")->capture_default_str();
+  app.add_flag("--dry-run", dry_run, "show what would be sent; send and journal nothing");
+  if (int code = ParseArgs(app, args, out, err); code >= 0) return code;
+
+  auto setup = Setup(common, {}, !dry_run);
+  if (!setup.ok()) {
+    err << "silta sync: " << setup.status().message() << "\n";
+    return kExitUsage;
+  }
+  auto checker = ResourceChecker::Create();
+  if (!checker.ok()) {
+    err << "silta sync: " << checker.status().message() << "\n";
+    return kExitUsage;
+  }
+  auto paths = ExpandInputs(inputs, {".json", ".xml", ".ndjson", ".jsonl"});
+  if (!paths.ok()) {
+    err << "silta sync: " << paths.status().message() << "\n";
+    return kExitUsage;
+  }
+  sync::SyncOptions options;
+  options.dry_run = dry_run;
+  options.quarantine_dir = quarantine;
+  std::map<std::string, fhirclient::FhirClient*> clients = setup->clients;
+  if (dry_run) {
+    // A dry run never talks to a server; the journal alone says what would change.
+    for (const auto& t : setup->policy.targets()) clients[t.name] = nullptr;
+  }
+  const ResourceChecker& check = **checker;
+  sync::SyncEngine engine(
+      *setup->mapper, setup->policy, clients, *setup->journal,
+      [&](const mapping::JsonValue& resource, const std::string&, IssueSink& sink) {
+        check.CheckResource(resource, "", "", sink);
+      },
+      options);
+  sync::SyncSummary summary;
+  bool tty = isatty(fileno(stderr)) && std::getenv("CI") == nullptr;
+  for (const fs::path& path : *paths) {
+    auto text = ReadFile(path);
+    if (!text.ok()) {
+      err << "silta sync: " << text.status().message() << "\n";
+      return kExitUsage;
+    }
+    IssueCollector issues;
+    for (auto& input : ReadRecords(path, *text, issues)) {
+      if (!input.record) {
+        ++summary.records;
+        ++summary.rejected;
+        summary.messages.push_back(input.name + ": rejected by the contract check");
+        continue;
+      }
+      auto json = mapping::JsonValue::Parse(records::WriteJson(*input.record), input.name);
+      if (json.ok()) engine.Push(*json, input.name, summary);
+      if (tty) err << "\rsilta sync push: " << summary.records << " record(s)" << std::flush;
+    }
+    PrintIssues(issues.issues(), err);
+  }
+  if (tty) err << "\n";
+  for (const auto& m : summary.messages) err << "silta sync: " << m << "\n";
+  out << (dry_run ? "Dry run: nothing was sent.\n" : "") << "records: " << summary.records
+      << ", rejected: " << summary.rejected << "\n";
+  for (const auto& [name, c] : summary.targets) {
+    out << "  " << name << ": " << (dry_run ? "would send " : "sent ") << c.sent << ", unchanged "
+        << c.unchanged << ", conflicts " << c.conflicts << ", errors " << c.errors << "\n";
+  }
+  if (summary.total(&sync::TargetCounts::errors) > 0) return kExitUsage;
+  if (summary.rejected > 0 || summary.total(&sync::TargetCounts::conflicts) > 0) {
+    return kExitDataProblem;
+  }
+  return kExitOk;
+}
+
+int RunPull(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app{
+      "Pull the changes a target has since the last pull (with an overlap window) and write\n"
+      "the affected clients' records.",
+      "silta sync pull"};
+  CommonOptions common;
+  std::string target;
+  std::string out_dir = "out/pulled";
+  std::string format_name = "json";
+  AddCommonOptions(app, common);
+  app.add_option("--target", target, "the target to read from")->required();
+  app.add_option("--out", out_dir, "folder for the records")->capture_default_str();
+  app.add_option("--format", format_name, "record format")
+      ->check(CLI::IsMember({"json", "xml"}))
+      ->capture_default_str();
+  if (int code = ParseArgs(app, args, out, err); code >= 0) return code;
+  auto setup = Setup(common, {target}, true);
+  if (!setup.ok()) {
+    err << "silta sync: " << setup.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (setup->clients.empty()) {
+    err << "silta sync: the policy has no target \"" << target << "\"\n";
+    return kExitUsage;
+  }
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  records::Format format = format_name == "xml" ? records::Format::kXml : records::Format::kJson;
+  sync::SyncEngine engine(*setup->mapper, setup->policy, setup->clients, *setup->journal, nullptr);
+  int invalid = 0;
+  auto summary = engine.Pull(target, [&](const mapping::JsonValue& json) -> Status {
+    IssueCollector issues;
+    auto record = records::ReadJson(json.ToString(), issues, {.source_name = target});
+    if (!record) {
+      ++invalid;
+      PrintIssues(issues.issues(), err);
+      return InvalidArgumentError("a pulled record breaks the contract; not written");
+    }
+    std::string name = record->client_id + (format == records::Format::kXml ? ".xml" : ".json");
+    for (char& c : name) {
+      if (c == '/' || c == '\\') c = '_';
+    }
+    return WriteFileAtomically(fs::path(out_dir) / name, records::Write(*record, format));
+  });
+  if (!summary.ok()) {
+    err << "silta sync: " << summary.status().message() << "\n";
+    return kExitUsage;
+  }
+  for (const auto& m : summary->messages) err << "silta sync: " << m << "\n";
+  out << "changes seen: " << summary->changes_seen << ", already known: " << summary->already_known
+      << ", records written: " << summary->records_written << ", errors: " << summary->errors
+      << "\n";
+  return summary->errors > 0 ? kExitDataProblem : kExitOk;
+}
+
+}  // namespace
+
+int RunSyncCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (!args.empty() && args[0] == "push") return RunPush({args.begin() + 1, args.end()}, out, err);
+  if (!args.empty() && args[0] == "pull") return RunPull({args.begin() + 1, args.end()}, out, err);
+  bool help = !args.empty() && (args[0] == "--help" || args[0] == "-h");
+  if (!help && !args.empty()) err << "silta sync: unknown subcommand '" << args[0] << "'\n";
+  (help ? out : err) << "Usage: silta sync push RECORD... --policy FILE [--journal FILE] "
+                        "[--dry-run] [--quarantine DIR]\n"
+                        "       silta sync pull --policy FILE --target NAME [--out DIR]\n"
+                        "Run 'silta sync push --help' for details.\n";
+  return help ? kExitOk : kExitUsage;
+}
+
+}  // namespace silta::cli
