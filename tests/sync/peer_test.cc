@@ -1,0 +1,236 @@
+// Integration tests of the sync engine against a real FHIR server (the FHIR peer): two targets
+// with different routing, idempotent re-push, minimal updates, pull after a remote edit, and a
+// reported conflict.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+
+#include "base/files.h"
+#include "fhir_peer.h"
+#include "records/records.h"
+#include "support/r4.h"
+#include "sync/engine.h"
+
+namespace silta::sync {
+namespace {
+
+namespace fs = std::filesystem;
+using mapping::JsonValue;
+
+std::vector<std::pair<std::string, JsonValue>> ExampleRecords() {
+  std::vector<std::pair<std::string, JsonValue>> out;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(SILTA_SOURCE_DIR "/examples/records")) {
+    files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& path : files) {
+    std::string text = *ReadFile(path);
+    IssueCollector issues;
+    std::vector<std::optional<records::ClientRecord>> parsed;
+    if (path.extension() == ".ndjson") {
+      for (auto& e : records::ReadNdjson(text, issues)) parsed.push_back(std::move(e.record));
+    } else {
+      parsed.push_back(records::Read(
+          text, path.extension() == ".xml" ? records::Format::kXml : records::Format::kJson,
+          issues));
+    }
+    for (size_t i = 0; i < parsed.size(); ++i) {
+      EXPECT_TRUE(parsed[i].has_value()) << path;
+      if (!parsed[i]) continue;
+      out.emplace_back(path.filename().string() + "#" + std::to_string(i),
+                       *JsonValue::Parse(records::WriteJson(*parsed[i]), path.string()));
+    }
+  }
+  return out;
+}
+
+class PeerSyncTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (testing::FhirPeer::InstalledDir().empty()) return;
+    for (auto* peer : {&county_peer_, &national_peer_}) {
+      *peer = new testing::FhirPeer();
+      std::string error;
+      if (!(*peer)->Start(&error)) start_error_ = error;
+    }
+  }
+  static void TearDownTestSuite() {
+    delete county_peer_;
+    delete national_peer_;
+    county_peer_ = national_peer_ = nullptr;
+  }
+
+  void SetUp() override {
+    if (testing::FhirPeer::InstalledDir().empty()) {
+      GTEST_SKIP() << "SILTA_FHIR_PEER_DIR is not set (scripts/test.sh installs the FHIR peer)";
+    }
+    ASSERT_TRUE(start_error_.empty()) << start_error_;
+    auto mapper = mapping::Mapper::Load(SILTA_SOURCE_DIR "/mappings", testing::R4Model());
+    ASSERT_TRUE(mapper.ok()) << mapper.status().message();
+    mapper_ = *mapper;
+    auto policy = RoutingPolicy::FromJson(*JsonValue::Parse(R"({"targets": [
+        {"name": "county", "levels": ["county", "shared-definition", "joint-county", "national"]},
+        {"name": "national", "levels": ["national"], "withhold": ["hetu"]}]})", "policy"),
+                                          "policy");
+    ASSERT_TRUE(policy.ok()) << policy.status().message();
+    policy_ = std::move(*policy);
+    for (auto [name, peer] : {std::pair{"county", county_peer_}, {"national", national_peer_}}) {
+      fhirclient::FhirClientOptions options;
+      options.base_url = peer->base_url();
+      clients_[name] = std::make_unique<fhirclient::FhirClient>(options, transport_);
+      ASSERT_TRUE(clients_[name]->Connect().ok());
+    }
+  }
+
+  std::unique_ptr<SyncEngine> Engine() {
+    return std::make_unique<SyncEngine>(
+        *mapper_, policy_,
+        std::map<std::string, fhirclient::FhirClient*>{
+            {"county", clients_["county"].get()}, {"national", clients_["national"].get()}},
+        journal_, nullptr);
+  }
+
+  // Resources made from client records on a target, per type.
+  std::map<std::string, int> ServerCounts(const std::string& target) {
+    std::map<std::string, int> counts;
+    for (const auto& m : mapper_->modules()) {
+      if (counts.contains(m->resource_type)) continue;
+      auto page = clients_[target]
+                      ->Search(m->resource_type,
+                               {{"identifier", mapper_->PartIdentifierSystem() + "|"},
+                                {"_summary", "count"}})
+                      .NextPage();
+      EXPECT_TRUE(page.ok() && page->has_value());
+      auto bundle = JsonValue::Parse((*page)->body, "count");
+      int total = std::atoi(bundle->Find("total")->text().c_str());
+      if (total > 0) counts[m->resource_type] = total;
+    }
+    return counts;
+  }
+
+  // What the routing says each target must hold, from mapping the records directly.
+  std::map<std::string, int> ExpectedCounts(const std::string& target,
+                                            const std::vector<std::pair<std::string, JsonValue>>& records) {
+    std::map<std::string, int> counts;
+    for (const auto& [name, record] : records) {
+      IssueCollector issues;
+      auto bundle = mapper_->ToFhir(record, issues);
+      EXPECT_TRUE(bundle.has_value()) << name;
+      if (!bundle) continue;
+      for (const auto& entry : bundle->Find("entry")->items()) {
+        const JsonValue& resource = *entry.Find("resource");
+        std::string value;
+        for (const auto& id : resource.Find("identifier")->items()) {
+          if (id.Find("system")->text() == mapper_->PartIdentifierSystem()) {
+            value = id.Find("value")->text();
+          }
+        }
+        auto identity = mapping::Mapper::ParsePartIdentifierValue(value);
+        for (const auto& m : mapper_->modules()) {
+          if (m->name != identity->module) continue;
+          for (const Target* t : policy_.TargetsFor(m->akusti)) {
+            if (t->name == target) ++counts[resource.Find("resourceType")->text()];
+          }
+        }
+      }
+    }
+    return counts;
+  }
+
+  static testing::FhirPeer* county_peer_;
+  static testing::FhirPeer* national_peer_;
+  static std::string start_error_;
+  std::shared_ptr<const mapping::Mapper> mapper_;
+  RoutingPolicy policy_;
+  fhirclient::CurlTransport transport_;
+  std::map<std::string, std::unique_ptr<fhirclient::FhirClient>> clients_;
+  MemoryJournal journal_;
+};
+
+testing::FhirPeer* PeerSyncTest::county_peer_ = nullptr;
+testing::FhirPeer* PeerSyncTest::national_peer_ = nullptr;
+std::string PeerSyncTest::start_error_;
+
+TEST_F(PeerSyncTest, PushRoutesOnceUpdatesMinimallyPullsEditsAndReportsConflicts) {
+  auto records = ExampleRecords();
+  ASSERT_GE(records.size(), 12u);
+  auto engine = Engine();
+
+  // 1. Everything goes where the routing says, and nothing else.
+  SyncSummary first;
+  for (const auto& [name, record] : records) engine->Push(record, name, first);
+  for (const auto& m : first.messages) ADD_FAILURE() << m;
+  EXPECT_EQ(first.rejected, 0);
+  EXPECT_EQ(ServerCounts("county"), ExpectedCounts("county", records));
+  EXPECT_EQ(ServerCounts("national"), ExpectedCounts("national", records));
+  EXPECT_GT(first.targets["national"].sent, 0);
+  // The national target never receives a HETU.
+  auto hetu = clients_["national"]->Search("Patient", {{"identifier", "urn:oid:1.2.246.21|"}, {"_summary", "count"}}).NextPage();
+  ASSERT_TRUE(hetu.ok());
+  EXPECT_THAT((*hetu)->body, ::testing::HasSubstr("\"total\":0"));
+
+  // 2. A second push sends nothing.
+  SyncSummary second;
+  for (const auto& [name, record] : records) engine->Push(record, name, second);
+  EXPECT_EQ(second.total(&TargetCounts::sent), 0);
+  EXPECT_EQ(second.total(&TargetCounts::unchanged), first.total(&TargetCounts::sent));
+
+  // 3. A changed record updates only what changed: one related person's relationship.
+  JsonValue changed = records[0].second;
+  JsonValue* related = changed.Find("relatedPersons");
+  ASSERT_TRUE(related != nullptr && !related->items().empty()) << "the first example needs one";
+  (*related->items()[0].Find("relationship"))["display"] = JsonValue::String("changed display");
+  SyncSummary third;
+  engine->Push(changed, records[0].first, third);
+  EXPECT_EQ(third.targets["county"].sent, 1);
+  EXPECT_EQ(third.targets["county"].conflicts, 0);
+  EXPECT_EQ(ServerCounts("county"), ExpectedCounts("county", records));
+
+  // 4. A remote edit comes back through pull.
+  std::vector<JsonValue> pulled;
+  auto first_pull = engine->Pull("county", [&](const JsonValue& r) {
+    pulled.push_back(r);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(first_pull.ok()) << first_pull.status().message();
+  EXPECT_TRUE(pulled.empty()) << "nothing changed remotely yet";
+  auto page = clients_["county"]->Search("RelatedPerson", {{"identifier", mapper_->PartIdentifierSystem() + "|"}}).NextPage();
+  ASSERT_TRUE(page.ok());
+  JsonValue search = *JsonValue::Parse((*page)->body, "search");
+  JsonValue remote = *search.Find("entry")->items()[0].Find("resource");
+  std::string remote_id = remote.Find("id")->text();
+  (*remote.Find("relationship")->items()[0].Find("coding")->items()[0].Find("display")) =
+      JsonValue::String("edited remotely");
+  ASSERT_TRUE(clients_["county"]->Update("RelatedPerson", remote_id, remote.ToString()).ok());
+  auto second_pull = engine->Pull("county", [&](const JsonValue& r) {
+    pulled.push_back(r);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(second_pull.ok()) << second_pull.status().message();
+  ASSERT_EQ(pulled.size(), 1u);
+  EXPECT_THAT(pulled[0].ToString(), ::testing::HasSubstr("edited remotely"));
+
+  // 5. A concurrent remote edit of something we change too is a conflict, kept for review.
+  auto patients = clients_["county"]->Search("Patient", {{"identifier", mapper_->PartIdentifierSystem() + "|"}}).NextPage();
+  ASSERT_TRUE(patients.ok());
+  JsonValue patient_search = *JsonValue::Parse((*patients)->body, "search");
+  for (auto& entry : patient_search.Find("entry")->items()) {
+    JsonValue patient = *entry.Find("resource");
+    patient["gender"] = JsonValue::String("unknown");
+    ASSERT_TRUE(clients_["county"]->Update("Patient", patient.Find("id")->text(), patient.ToString()).ok());
+  }
+  SyncSummary fourth;
+  for (const auto& [name, record] : records) {
+    JsonValue edited = record;
+    edited["birthDate"] = JsonValue::String("1999-09-09");
+    engine->Push(edited, name, fourth);
+  }
+  EXPECT_GT(fourth.targets["county"].conflicts, 0);
+  EXPECT_FALSE(journal_.Conflicts("county")->empty());
+}
+
+}  // namespace
+}  // namespace silta::sync
