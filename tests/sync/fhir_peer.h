@@ -4,19 +4,19 @@
 #pragma once
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <vector>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "fhirclient/fhirclient.h"
 

@@ -73,7 +73,8 @@ class PeerSyncTest : public ::testing::Test {
     mapper_ = *mapper;
     auto policy = RoutingPolicy::FromJson(*JsonValue::Parse(R"({"targets": [
         {"name": "county", "levels": ["county", "shared-definition", "joint-county", "national"]},
-        {"name": "national", "levels": ["national"], "withhold": ["hetu"]}]})", "policy"),
+        {"name": "national", "levels": ["national"], "withhold": ["hetu"]}]})",
+                                                            "policy"),
                                           "policy");
     ASSERT_TRUE(policy.ok()) << policy.status().message();
     policy_ = std::move(*policy);
@@ -88,8 +89,8 @@ class PeerSyncTest : public ::testing::Test {
   std::unique_ptr<SyncEngine> Engine() {
     return std::make_unique<SyncEngine>(
         *mapper_, policy_,
-        std::map<std::string, fhirclient::FhirClient*>{
-            {"county", clients_["county"].get()}, {"national", clients_["national"].get()}},
+        std::map<std::string, fhirclient::FhirClient*>{{"county", clients_["county"].get()},
+                                                       {"national", clients_["national"].get()}},
         journal_, nullptr);
   }
 
@@ -98,11 +99,11 @@ class PeerSyncTest : public ::testing::Test {
     std::map<std::string, int> counts;
     for (const auto& m : mapper_->modules()) {
       if (counts.contains(m->resource_type)) continue;
-      auto page = clients_[target]
-                      ->Search(m->resource_type,
-                               {{"identifier", mapper_->PartIdentifierSystem() + "|"},
-                                {"_summary", "count"}})
-                      .NextPage();
+      auto page =
+          clients_[target]
+              ->Search(m->resource_type, {{"identifier", mapper_->PartIdentifierSystem() + "|"},
+                                          {"_summary", "count"}})
+              .NextPage();
       EXPECT_TRUE(page.ok() && page->has_value());
       auto bundle = JsonValue::Parse((*page)->body, "count");
       int total = std::atoi(bundle->Find("total")->text().c_str());
@@ -112,8 +113,8 @@ class PeerSyncTest : public ::testing::Test {
   }
 
   // What the routing says each target must hold, from mapping the records directly.
-  std::map<std::string, int> ExpectedCounts(const std::string& target,
-                                            const std::vector<std::pair<std::string, JsonValue>>& records) {
+  std::map<std::string, int> ExpectedCounts(
+      const std::string& target, const std::vector<std::pair<std::string, JsonValue>>& records) {
     std::map<std::string, int> counts;
     for (const auto& [name, record] : records) {
       IssueCollector issues;
@@ -168,7 +169,10 @@ TEST_F(PeerSyncTest, PushRoutesOnceUpdatesMinimallyPullsEditsAndReportsConflicts
   EXPECT_EQ(ServerCounts("national"), ExpectedCounts("national", records));
   EXPECT_GT(first.targets["national"].sent, 0);
   // The national target never receives a HETU.
-  auto hetu = clients_["national"]->Search("Patient", {{"identifier", "urn:oid:1.2.246.21|"}, {"_summary", "count"}}).NextPage();
+  auto hetu =
+      clients_["national"]
+          ->Search("Patient", {{"identifier", "urn:oid:1.2.246.21|"}, {"_summary", "count"}})
+          .NextPage();
   ASSERT_TRUE(hetu.ok());
   EXPECT_THAT((*hetu)->body, ::testing::HasSubstr("\"total\":0"));
 
@@ -197,7 +201,9 @@ TEST_F(PeerSyncTest, PushRoutesOnceUpdatesMinimallyPullsEditsAndReportsConflicts
   });
   ASSERT_TRUE(first_pull.ok()) << first_pull.status().message();
   EXPECT_TRUE(pulled.empty()) << "nothing changed remotely yet";
-  auto page = clients_["county"]->Search("RelatedPerson", {{"identifier", mapper_->PartIdentifierSystem() + "|"}}).NextPage();
+  auto page = clients_["county"]
+                  ->Search("RelatedPerson", {{"identifier", mapper_->PartIdentifierSystem() + "|"}})
+                  .NextPage();
   ASSERT_TRUE(page.ok());
   JsonValue search = *JsonValue::Parse((*page)->body, "search");
   JsonValue remote = *search.Find("entry")->items()[0].Find("resource");
@@ -214,13 +220,16 @@ TEST_F(PeerSyncTest, PushRoutesOnceUpdatesMinimallyPullsEditsAndReportsConflicts
   EXPECT_THAT(pulled[0].ToString(), ::testing::HasSubstr("edited remotely"));
 
   // 5. A concurrent remote edit of something we change too is a conflict, kept for review.
-  auto patients = clients_["county"]->Search("Patient", {{"identifier", mapper_->PartIdentifierSystem() + "|"}}).NextPage();
+  auto patients = clients_["county"]
+                      ->Search("Patient", {{"identifier", mapper_->PartIdentifierSystem() + "|"}})
+                      .NextPage();
   ASSERT_TRUE(patients.ok());
   JsonValue patient_search = *JsonValue::Parse((*patients)->body, "search");
   for (auto& entry : patient_search.Find("entry")->items()) {
     JsonValue patient = *entry.Find("resource");
     patient["gender"] = JsonValue::String("unknown");
-    ASSERT_TRUE(clients_["county"]->Update("Patient", patient.Find("id")->text(), patient.ToString()).ok());
+    ASSERT_TRUE(
+        clients_["county"]->Update("Patient", patient.Find("id")->text(), patient.ToString()).ok());
   }
   SyncSummary fourth;
   for (const auto& [name, record] : records) {
