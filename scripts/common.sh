@@ -56,3 +56,18 @@ silta_install_core_package() {
   local silta="$1"
   "$silta" packages install hl7.fhir.r4.core@4.0.1
 }
+
+# The FHIR server the sync integration tests run against (../shared/fhir-server-peer): installed
+# from the npm registry into .cache/fhir-peer, again only when its package.json changed.
+silta_install_fhir_peer() {
+  local src="${SILTA_SHARED_DIR:-$SILTA_ROOT/../shared}/fhir-server-peer"
+  local dest="$SILTA_ROOT/.cache/fhir-peer"
+  if [[ -x "$dest/node_modules/.bin/node" ]] && cmp -s "$src/package.json" "$dest/package.json"; then
+    return 0
+  fi
+  log "Installing the FHIR peer server (npm) into .cache/fhir-peer"
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  cp "$src/fhir-peer.mjs" "$src/test-peer.mjs" "$src/package.json" "$dest/"
+  (cd "$dest" && npm install --no-audit --no-fund --loglevel=error >&2)
+}

@@ -21,6 +21,10 @@ if [[ ! -s .cache/hl7.fhir.r4.examples-4.0.1.tgz ]]; then
   (cd .cache && npm pack hl7.fhir.r4.examples@4.0.1 --silent >/dev/null)
 fi
 export SILTA_TEST_R4_TGZ="$SILTA_ROOT/.cache/hl7.fhir.r4.examples-4.0.1.tgz"
+log "Profiles: regenerating with SUSHI must give the committed profiles/generated/"
+SILTA_BIN="$SILTA_ROOT/build-test/bin/silta" "$SILTA_ROOT/scripts/profiles.sh" --check
+silta_install_fhir_peer
+export SILTA_FHIR_PEER_DIR="$SILTA_ROOT/.cache/fhir-peer"
 log "Tests (GCC)"
 ctest --test-dir build-test --output-on-failure --parallel "$(nproc)"
 
