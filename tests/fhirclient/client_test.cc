@@ -127,6 +127,14 @@ TEST_F(ClientTest, CreateVariantsSendTheirHeaders) {
   EXPECT_EQ(FindHeader(requests[1].headers, "If-None-Exist"),
             "identifier=urn%3Aoid%3A1.2.246.21%7C010101-123N");
   EXPECT_FALSE(client_.CreateIfNoneExist("Patient", "{}", {}).ok());
+  EXPECT_TRUE(FindHeader(requests[0].headers, "Prefer").empty());
+
+  FhirClientOptions options = Options();
+  options.prefer_return = "representation";
+  FhirClient preferring(options, transport_, nullptr, clock_, logger_);
+  transport_.Enqueue(201, "{}");
+  ASSERT_TRUE(preferring.Create("Patient", "{}").ok());
+  EXPECT_EQ(FindHeader(transport_.requests().back().headers, "Prefer"), "return=representation");
 }
 
 TEST_F(ClientTest, UpdateSendsOpaqueIfMatchAndConditionalUpdateUsesQuery) {
