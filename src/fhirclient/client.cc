@@ -162,6 +162,10 @@ StatusOr<HttpResponse> FhirClient::Execute(HttpRequest request, Idempotency idem
   if (!request.body.empty() && FindHeader(request.headers, "Content-Type").empty()) {
     request.headers.emplace_back("Content-Type", std::string(kFhirJson) + "; charset=utf-8");
   }
+  if (!options_.prefer_return.empty() && (request.method == "POST" || request.method == "PUT") &&
+      FindHeader(request.headers, "Prefer").empty()) {
+    request.headers.emplace_back("Prefer", "return=" + options_.prefer_return);
+  }
   const std::string masked = request.method + " " + MaskUrl(request.url);
   bool refreshed_auth = false;
   const int max_attempts = std::max(1, options_.retry.max_attempts);

@@ -36,6 +36,9 @@ struct FhirClientOptions {
   // Off by default because that text may echo personal data and Status messages get logged;
   // turn on for diagnosing against test servers.
   OutcomeText outcome_text = OutcomeText::kCodesOnly;
+  // Sent as "Prefer: return=..." with creates, updates and Bundles when set: "minimal",
+  // "representation" or "OperationOutcome".
+  std::string prefer_return;
 };
 
 // The server's answer to one successful interaction.

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdlib>
 #include <mutex>
+#include <vector>
 
 namespace silta::fhirclient {
 namespace {
@@ -74,17 +75,34 @@ size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
 struct SlistFree {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
-struct EasyFree {
-  void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
-};
 
 }  // namespace
 
-// One share handle per transport: every request's easy handle joins it, so connections
-// (keep-alive), DNS and TLS sessions carry over between requests and threads.
+// Keep-alive connections live in an easy handle's own connection cache, and libcurl does not
+// support sharing a connection cache between concurrent threads (CURLSHOPT_SHARE(3)). So each
+// request borrows an idle easy handle from a pool, one thread at a time, and returns it with its
+// open connections; only DNS results and TLS sessions go through the (locked) share handle.
 struct CurlTransport::Shared {
   CURLSH* share = nullptr;
   std::array<std::mutex, CURL_LOCK_DATA_LAST> locks;
+  std::mutex pool_mutex;
+  std::vector<CURL*> idle;
+
+  CURL* Borrow() {
+    {
+      std::lock_guard lock(pool_mutex);
+      if (!idle.empty()) {
+        CURL* easy = idle.back();
+        idle.pop_back();
+        return easy;
+      }
+    }
+    return curl_easy_init();
+  }
+  void Return(CURL* easy) {
+    std::lock_guard lock(pool_mutex);
+    idle.push_back(easy);
+  }
 
   static void Lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
     static_cast<Shared*>(user)->locks[data].lock();
@@ -101,7 +119,6 @@ CurlTransport::CurlTransport(CurlTransportOptions options, Logger& logger)
   curl_share_setopt(shared_->share, CURLSHOPT_LOCKFUNC, &Shared::Lock);
   curl_share_setopt(shared_->share, CURLSHOPT_UNLOCKFUNC, &Shared::Unlock);
   curl_share_setopt(shared_->share, CURLSHOPT_USERDATA, shared_.get());
-  curl_share_setopt(shared_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
   curl_share_setopt(shared_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
   curl_share_setopt(shared_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   if (options_.insecure_skip_verify) {
@@ -115,12 +132,23 @@ CurlTransport::CurlTransport(CurlTransportOptions options, Logger& logger)
   }
 }
 
-CurlTransport::~CurlTransport() { curl_share_cleanup(shared_->share); }
+CurlTransport::~CurlTransport() {
+  for (CURL* easy : shared_->idle) curl_easy_cleanup(easy);
+  curl_share_cleanup(shared_->share);
+}
 
 HttpResult CurlTransport::Send(const HttpRequest& request) {
-  std::unique_ptr<CURL, EasyFree> easy(curl_easy_init());
-  if (!easy) return HttpResult::Failure(TransportErrorKind::kOther, "curl_easy_init failed");
-  CURL* h = easy.get();
+  CURL* h = shared_->Borrow();
+  if (h == nullptr) return HttpResult::Failure(TransportErrorKind::kOther, "curl_easy_init failed");
+  struct GiveBack {
+    Shared& shared;
+    CURL* easy;
+    ~GiveBack() {
+      // Drops the pointers to this call's headers and buffers, keeps the open connections.
+      curl_easy_reset(easy);
+      shared.Return(easy);
+    }
+  } give_back{*shared_, h};
   char error[CURL_ERROR_SIZE] = {};
   HttpResponse response;
 

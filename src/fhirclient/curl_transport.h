@@ -1,7 +1,7 @@
-// HttpTransport over libcurl. Connections, DNS results and TLS sessions are shared between
-// requests (and threads) through a CURLSH handle, so sequential requests reuse a keep-alive
-// connection; HTTP/2 is negotiated over TLS where the server offers it; gzip and deflate
-// responses are decompressed.
+// HttpTransport over libcurl, safe to use from many threads. Requests reuse keep-alive
+// connections (through a pool of easy handles, one thread per handle at a time) and share DNS
+// results and TLS sessions; HTTP/2 is negotiated over TLS where the server offers it; gzip,
+// deflate, brotli and zstd responses are decompressed.
 #pragma once
 
 #include <chrono>

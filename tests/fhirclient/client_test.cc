@@ -2,6 +2,9 @@
 // FakeClock: no network, no sleeping.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include <string>
 
@@ -124,6 +127,14 @@ TEST_F(ClientTest, CreateVariantsSendTheirHeaders) {
   EXPECT_EQ(FindHeader(requests[1].headers, "If-None-Exist"),
             "identifier=urn%3Aoid%3A1.2.246.21%7C010101-123N");
   EXPECT_FALSE(client_.CreateIfNoneExist("Patient", "{}", {}).ok());
+  EXPECT_TRUE(FindHeader(requests[0].headers, "Prefer").empty());
+
+  FhirClientOptions options = Options();
+  options.prefer_return = "representation";
+  FhirClient preferring(options, transport_, nullptr, clock_, logger_);
+  transport_.Enqueue(201, "{}");
+  ASSERT_TRUE(preferring.Create("Patient", "{}").ok());
+  EXPECT_EQ(FindHeader(transport_.requests().back().headers, "Prefer"), "return=representation");
 }
 
 TEST_F(ClientTest, UpdateSendsOpaqueIfMatchAndConditionalUpdateUsesQuery) {
@@ -521,6 +532,76 @@ TEST(AuthTest, TokenEndpointErrorsAreReported) {
   token_endpoint.Enqueue(200, R"({"access_token":"x","token_type":"mac"})");
   EXPECT_THAT(auth.Authorization().status().message(), HasSubstr("token_type"));
   EXPECT_THAT(clock.sleeps(), ElementsAre(milliseconds(3000)));
+}
+
+std::string Base64UrlDecode(std::string_view text) {
+  std::string out;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    int value = c >= 'A' && c <= 'Z'   ? c - 'A'
+                : c >= 'a' && c <= 'z' ? c - 'a' + 26
+                : c >= '0' && c <= '9' ? c - '0' + 52
+                : c == '-'             ? 62
+                                       : 63;
+    buffer = (buffer << 6) | static_cast<unsigned>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+std::string NewP384KeyPem() {
+  EVP_PKEY* key = EVP_EC_gen("P-384");
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  long length = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(length));
+  BIO_free(bio);
+  EVP_PKEY_free(key);
+  return pem;
+}
+
+TEST(AuthTest, SmartAssertionClaimsAndTokenRequest) {
+  StatusOr<SigningKey> key = SigningKey::FromPem(NewP384KeyPem(), JwtAlgorithm::kES384);
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  FakeTransport token_endpoint;
+  FakeClock clock;
+  TokenEndpointOptions options;
+  options.token_url = "https://auth.example.fi/token";
+  options.client_id = "silta-backend";
+  options.scope = "system/Patient.rs";
+  SmartBackendAuth auth(options, *key, "kid-7", token_endpoint, clock);
+
+  StatusOr<std::string> assertion = auth.MakeAssertion();
+  ASSERT_TRUE(assertion.ok());
+  size_t first_dot = assertion->find('.');
+  size_t second_dot = assertion->find('.', first_dot + 1);
+  EXPECT_EQ(Base64UrlDecode(assertion->substr(0, first_dot)),
+            R"({"alg":"ES384","typ":"JWT","kid":"kid-7"})");
+  std::string claims =
+      Base64UrlDecode(assertion->substr(first_dot + 1, second_dot - first_dot - 1));
+  EXPECT_THAT(claims, HasSubstr(R"("iss":"silta-backend","sub":"silta-backend")"));
+  EXPECT_THAT(claims, HasSubstr(R"("aud":"https://auth.example.fi/token")"));
+  // The fake clock stands at 1800000000: exp is four minutes on, within SMART's five.
+  EXPECT_THAT(claims, HasSubstr(R"("iat":1800000000,"exp":1800000240)"));
+  EXPECT_EQ(Base64UrlDecode(assertion->substr(second_dot + 1)).size(), 96u);
+
+  token_endpoint.Enqueue(503, "", Headers({{"Retry-After", "1"}}));
+  token_endpoint.Enqueue(200, TokenJson("smart", 300));
+  EXPECT_EQ(*auth.Authorization(), "Bearer smart");
+  auto requests = token_endpoint.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_THAT(requests[0].body,
+              HasSubstr("grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams"
+                        "%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion="));
+  EXPECT_THAT(requests[0].body, HasSubstr("&scope=system%2FPatient.rs"));
+  EXPECT_NE(requests[0].body, requests[1].body) << "each attempt signs a new jti";
+  EXPECT_TRUE(FindHeader(requests[0].headers, "Authorization").empty());
 }
 
 }  // namespace

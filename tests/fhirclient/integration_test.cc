@@ -65,7 +65,8 @@ class IntegrationTest : public ::testing::Test {
         fprintf(stderr, "stub server: %s\n", e.displayText().c_str());
       }
     };
-    Poco::ErrorHandler::set(new Printer);
+    static Printer printer;  // Poco keeps a raw pointer
+    Poco::ErrorHandler::set(&printer);
   }
   // Retries sleep on the fake clock: the tests never wait for a backoff.
   FakeClock clock_;
