@@ -10,33 +10,6 @@ namespace internal {
 
 namespace {
 
-bool IsValidUtf8Text(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = p[i];
-    size_t len = c < 0x80             ? 1
-                 : (c & 0xE0) == 0xC0 ? 2
-                 : (c & 0xF0) == 0xE0 ? 3
-                 : (c & 0xF8) == 0xF0 ? 4
-                                      : 0;
-    if (len == 0 || i + len > s.size()) return false;
-    uint32_t cp = len == 1 ? c : c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
-    for (size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    bool overlong =
-        (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-    // Surrogates are not characters; U+FFFE and U+FFFF cannot be carried by XML 1.0.
-    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE ||
-        cp == 0xFFFF) {
-      return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
 std::string_view RefKindName(RefKind kind) {
   switch (kind) {
     case RefKind::kContact:
@@ -142,7 +115,7 @@ bool Decoder::ReadText(const RawNode& n, std::string_view* text) {
 bool Decoder::Read(const RawNode& n, std::string* out) {
   std::string_view text;
   if (!ReadText(n, &text)) return false;
-  if (!IsValidUtf8Text(text)) {
+  if (!IsValidUtf8(text, nullptr) || !IsXmlCharacters(text)) {
     Error(IssueType::kValue, "RECORD_BAD_TEXT",
           "the text is not valid Unicode (for example an unpaired surrogate escape)", n.location);
     return false;

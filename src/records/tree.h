@@ -57,6 +57,12 @@ struct RawDocument {
   std::shared_ptr<void> xml;  // the pugixml document (XML strings view its buffer)
 };
 
+// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. `bad` (optional)
+// receives the offset of the first bad byte.
+bool IsValidUtf8(std::string_view s, size_t* bad);
+// False if the text holds U+FFFE or U+FFFF, which XML 1.0 cannot carry.
+bool IsXmlCharacters(std::string_view s);
+
 // Both return false when nothing usable could be read; problems (also non-fatal ones such as
 // duplicate members) are appended to `problems`. `lines` maps offsets of `text`; a non-zero
 // `line_offset` shifts reported lines (NDJSON).

@@ -17,13 +17,20 @@ namespace {
 
 using internal::kOrdered;
 
+struct OutMember;
+
 struct OutNode {
   enum class Kind : uint8_t { kObject, kArray, kString, kBool, kNumber };
   Kind kind = Kind::kObject;
   std::string text;  // string contents, "true"/"false", or number text
-  std::vector<std::pair<std::string_view, OutNode>> members;
+  std::vector<OutMember> members;
   std::vector<OutNode> items;
   bool ordered = true;  // arrays: does element order carry meaning
+};
+
+struct OutMember {
+  std::string_view name;
+  OutNode value;
 };
 
 OutNode Scalar(OutNode::Kind kind, std::string text) {
@@ -60,15 +67,15 @@ class FieldWriter {
     array.ordered = (flags & kOrdered) != 0;
     array.items.reserve(field.size());
     for (const T& item : field) array.items.push_back(ToOut(item));
-    object_->members.emplace_back(name, std::move(array));
+    object_->members.push_back(OutMember{name, std::move(array)});
   }
   template <typename T>
   void operator()(std::string_view name, const std::optional<T>& field, unsigned) {
-    if (field) object_->members.emplace_back(name, ToOut(*field));
+    if (field) object_->members.push_back(OutMember{name, ToOut(*field)});
   }
   template <typename T>
   void operator()(std::string_view name, const T& field, unsigned) {
-    object_->members.emplace_back(name, ToOut(field));
+    object_->members.push_back(OutMember{name, ToOut(field)});
   }
 
  private:

@@ -273,6 +273,19 @@ TEST(Validate, ARecordBuiltInCode) {
   EXPECT_FALSE(list[1].location.known());
 }
 
+TEST(Json, TextThatXmlCannotCarryIsRejected) {
+  ClientRecord base = ReadOk(Load(kExamples / "minimal.json"), Format::kJson, "minimal");
+  std::string good = WriteJson(base, {.pretty = false});
+  for (const char* bad : {"MIN\\u0001", "MIN\\r1", "MIN\\uFFFF", "MIN\\uDC00", " "}) {
+    std::string text = good;
+    text.replace(text.find("MIN-1"), 5, bad);
+    IssueCollector issues;
+    EXPECT_FALSE(ReadJson(text, issues)) << bad;
+    ASSERT_EQ(issues.issues().size(), 1u) << bad << "\n" << Describe(issues.issues());
+    EXPECT_EQ(issues.issues()[0].expression, "$.clientId");
+  }
+}
+
 TEST(Xml, NamespaceAndRootAreChecked) {
   IssueCollector issues;
   EXPECT_FALSE(ReadXml("<clientRecord><clientId>1</clientId></clientRecord>", issues));
