@@ -1,0 +1,5 @@
+#include "snapshot/snapshot.h"
+
+#include <gtest/gtest.h>
+
+TEST(Snapshot, Placeholder) {}
