@@ -105,6 +105,10 @@ class ProfileBuild {
     if (node == nullptr) return;
     MergeContext ctx{url_, id, generator_.issues(), new_slice || new_element};
     MergeDifferential(node->element, diff, alloc_, ctx);
+    if (Member(diff, "type") != nullptr) {
+      DropUnbindableBinding(*node);
+      AddTypeProfileConstraints(*node);
+    }
     if (new_element) {
       Json base(rapidjson::kObjectType);
       base.AddMember("path", MakeString(StringMember(diff, "path"), alloc_), alloc_);
@@ -119,6 +123,51 @@ class ProfileBuild {
     targets_.emplace_back(node, id);
   }
 
+  // A binding only means something on coded types; narrowing a choice to Reference drops it.
+  void DropUnbindableBinding(Node& node) {
+    if (Member(node.element, "binding") == nullptr) return;
+    const Json* types = Member(node.element, "type");
+    if (types == nullptr || !types->IsArray() || types->Empty()) return;
+    for (const Json& type : types->GetArray()) {
+      std::string_view code = StringMember(type, "code");
+      for (std::string_view bindable : {"code", "Coding", "CodeableConcept", "Quantity", "string",
+                                        "uri", "canonical", "CodeableReference"}) {
+        if (code == bindable) return;
+      }
+    }
+    EraseMember(node.element, "binding");
+  }
+
+  // An element constrained to one profiled type carries that profile's own invariants
+  // (SimpleQuantity's sqty-1), as the published snapshots do.
+  void AddTypeProfileConstraints(Node& node) {
+    const Json* types = Member(node.element, "type");
+    if (types == nullptr || !types->IsArray() || types->Size() != 1) return;
+    const Json* profiles = Member((*types)[0], "profile");
+    if (profiles == nullptr || !profiles->IsArray() || profiles->Size() != 1) return;
+    StatusOr<const rapidjson::Document*> definition =
+        generator_.Definition(AsString((*profiles)[0]));
+    if (!definition.ok()) return;
+    const Json* snapshot = Member(**definition, "snapshot");
+    const Json* elements = snapshot != nullptr ? Member(*snapshot, "element") : nullptr;
+    if (elements == nullptr || !elements->IsArray() || elements->Empty()) return;
+    const Json* constraints = Member((*elements)[0], "constraint");
+    if (constraints == nullptr || !constraints->IsArray()) return;
+    Json* existing = MutableMember(node.element, "constraint");
+    if (existing == nullptr || !existing->IsArray()) {
+      SetMember(node.element, "constraint", Json(rapidjson::kArrayType), alloc_);
+      existing = MutableMember(node.element, "constraint");
+    }
+    for (const Json& constraint : constraints->GetArray()) {
+      std::string_view key = StringMember(constraint, "key");
+      bool present = false;
+      for (const Json& have : existing->GetArray()) {
+        present = present || StringMember(have, "key") == key;
+      }
+      if (!present) existing->PushBack(Json(constraint, alloc_), alloc_);
+    }
+  }
+
   Node* Locate(const std::vector<std::string_view>& segments, const std::string& id,
                bool& new_slice, bool& new_element) {
     if (segments.empty()) return nullptr;
@@ -129,7 +178,9 @@ class ProfileBuild {
       return nullptr;
     }
     Node* node = root_.get();
+    bool inside_new_slice = false;
     for (size_t i = 1; i < segments.size(); ++i) {
+      inside_new_slice = inside_new_slice || node->added_by_differential;
       std::string_view segment = segments[i];
       size_t colon = segment.find(':');
       std::string_view name = segment.substr(0, colon);
@@ -145,8 +196,13 @@ class ProfileBuild {
         // A renamed choice ("valueQuantity") is the slice of "value[x]" for that type.
         child = FindChoiceFor(*node, name);
         if (child != nullptr && slice.empty()) {
-          slice = std::string(name);
-          if (FindSlice(*child, slice) == nullptr) NarrowRenamedChoice(*child, name);
+          if (inside_new_slice) {
+            // Within a slice this profile defines, the R4 tools narrow the choice in place.
+            RestrictChoiceType(*child, child->name, name);
+          } else {
+            slice = std::string(name);
+            if (FindSlice(*child, slice) == nullptr) NarrowRenamedChoice(*child, name);
+          }
         }
       }
       if (child == nullptr) {
@@ -215,13 +271,18 @@ class ProfileBuild {
                  "Slice '" + slice_name + "' of an element that has no slicing");
         }
       }
-      slice = CloneInherited(sliced, alloc_);
+      // A new slice starts from the sliced element as this profile has constrained it so far:
+      // constraints on the sliced element apply to every slice.
+      slice = CloneWorking(sliced, alloc_);
+      slice->slices.clear();
+      EraseMember(slice->element, "slicing");
     }
     slice->slice_name = slice_name;
     slice->added_by_differential = true;
     SetMember(slice->element, "sliceName", MakeString(slice_name, alloc_), alloc_);
     if (IsChoiceName(sliced.name) && slash == std::string::npos) {
       RestrictChoiceType(*slice, sliced.name, slice_name);
+      DropUnbindableBinding(*slice);
     }
     Node* added = slice.get();
     holder->slices.push_back(std::move(slice));
