@@ -9,7 +9,7 @@
 namespace silta::snapshot {
 namespace {
 
-TEST(R4CoreSnapshots, RegeneratedSnapshotsMatchPublished) {
+void RunCoreSuite(bool generate_bases) {
   auto package = context::CorePackage();
   ASSERT_TRUE(package.ok()) << package.status().ToString();
   const packages::Package& core = **package;
@@ -31,10 +31,16 @@ TEST(R4CoreSnapshots, RegeneratedSnapshotsMatchPublished) {
     if (!text.ok()) return std::nullopt;
     return std::move(*text);
   };
+  if (generate_bases) lookup = testing::WithoutCaseSnapshots(cases, lookup);
   testing::RunSuite(
-      "R4 core", cases, lookup,
+      generate_bases ? "R4 core (bases generated)" : "R4 core", cases, lookup,
       std::filesystem::path(SILTA_SNAPSHOT_TEST_DIR) / "r4_core_known_differences.txt");
 }
+
+TEST(R4CoreSnapshots, RegeneratedSnapshotsMatchPublished) { RunCoreSuite(false); }
+
+// Profiles on profiles (bodyweight on vitalsigns...) with the base profile's snapshot hidden too.
+TEST(R4CoreSnapshots, MatchWhenProfileBasesAreGeneratedToo) { RunCoreSuite(true); }
 
 }  // namespace
 }  // namespace silta::snapshot

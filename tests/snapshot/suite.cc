@@ -1,11 +1,13 @@
 #include "suite.h"
 
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <sstream>
 
 #include "compare.h"
@@ -71,6 +73,24 @@ void RunSuite(const std::string& suite, const std::vector<SuiteCase>& cases,
     for (const SuiteCase& c : cases) present = present || c.name == name;
     EXPECT_TRUE(present) << suite << ": known difference " << name << " is not a case";
   }
+}
+
+DefinitionLookup WithoutCaseSnapshots(const std::vector<SuiteCase>& cases,
+                                      DefinitionLookup lookup) {
+  auto stripped = std::make_shared<std::map<std::string, std::string>>();
+  for (const SuiteCase& c : cases) {
+    rapidjson::Document doc;
+    doc.Parse(c.json.data(), c.json.size());
+    if (doc.IsObject() && doc.HasMember("url") && doc["url"].IsString()) {
+      (*stripped)[doc["url"].GetString()] = StripSnapshot(c.json);
+    }
+  }
+  return [stripped,
+          lookup = std::move(lookup)](std::string_view canonical) -> std::optional<std::string> {
+    auto it = stripped->find(std::string(canonical.substr(0, canonical.find('|'))));
+    if (it != stripped->end()) return it->second;
+    return lookup(canonical);
+  };
 }
 
 }  // namespace silta::snapshot::testing

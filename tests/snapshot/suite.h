@@ -22,4 +22,8 @@ struct SuiteCase {
 void RunSuite(const std::string& suite, const std::vector<SuiteCase>& cases,
               const DefinitionLookup& lookup, const std::filesystem::path& known_differences_file);
 
+// A lookup that hides the snapshots of `cases` from `lookup`, so bases among them are generated
+// recursively instead of read.
+DefinitionLookup WithoutCaseSnapshots(const std::vector<SuiteCase>& cases, DefinitionLookup lookup);
+
 }  // namespace silta::snapshot::testing
