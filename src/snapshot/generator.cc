@@ -101,7 +101,8 @@ class ProfileBuild {
     std::vector<std::string_view> segments = SplitPath(id);
     bool new_slice = false;
     bool new_element = false;
-    Node* node = Locate(segments, id, new_slice, new_element);
+    Node* sliced = nullptr;
+    Node* node = Locate(segments, id, new_slice, new_element, sliced);
     if (node == nullptr) return;
     MergeContext ctx{url_, id, generator_.issues(), new_slice || new_element};
     MergeDifferential(node->element, diff, alloc_, ctx);
@@ -109,6 +110,7 @@ class ProfileBuild {
       DropUnbindableBinding(*node);
       AddTypeProfileConstraints(*node);
     }
+    if (sliced != nullptr) SyncImpliedChoice(*sliced);
     if (new_element) {
       Json base(rapidjson::kObjectType);
       base.AddMember("path", MakeString(StringMember(diff, "path"), alloc_), alloc_);
@@ -168,8 +170,9 @@ class ProfileBuild {
     }
   }
 
+  // `sliced` is set to the sliced element when the located element is a slice.
   Node* Locate(const std::vector<std::string_view>& segments, const std::string& id,
-               bool& new_slice, bool& new_element) {
+               bool& new_slice, bool& new_element, Node*& sliced) {
     if (segments.empty()) return nullptr;
     std::string_view root_name = segments[0].substr(0, segments[0].find(':'));
     if (root_name != root_->name) {
@@ -182,6 +185,7 @@ class ProfileBuild {
     for (size_t i = 1; i < segments.size(); ++i) {
       inside_new_slice = inside_new_slice || node->added_by_differential;
       std::string_view segment = segments[i];
+      sliced = nullptr;
       size_t colon = segment.find(':');
       std::string_view name = segment.substr(0, colon);
       std::string slice(colon == std::string_view::npos ? std::string_view()
@@ -201,7 +205,6 @@ class ProfileBuild {
             RestrictChoiceType(*child, child->name, name);
           } else {
             slice = std::string(name);
-            if (FindSlice(*child, slice) == nullptr) NarrowRenamedChoice(*child, name);
           }
         }
       }
@@ -227,6 +230,7 @@ class ProfileBuild {
           if (found == nullptr) return nullptr;
           new_slice = i + 1 == segments.size();
         }
+        sliced = child;
         child = found;
       }
       node = child;
@@ -250,6 +254,7 @@ class ProfileBuild {
     size_t slash = slice_name.rfind('/');
     std::unique_ptr<Node> slice;
     Node* holder = &sliced;
+    bool implied_choice = false;
     if (slash != std::string::npos) {
       holder = FindSlice(sliced, std::string_view(slice_name).substr(0, slash));
       if (holder == nullptr) {
@@ -262,9 +267,10 @@ class ProfileBuild {
       slice->slices.clear();
       EraseMember(slice->element, "slicing");
     } else {
-      if (Member(sliced.element, "slicing") == nullptr) {
-        if (IsChoiceName(sliced.name) || sliced.name == "extension" ||
-            sliced.name == "modifierExtension") {
+      if (Member(sliced.element, "slicing") == nullptr && IsChoiceName(sliced.name)) {
+        implied_choice = true;
+      } else if (Member(sliced.element, "slicing") == nullptr) {
+        if (sliced.name == "extension" || sliced.name == "modifierExtension") {
           AddDefaultSlicing(sliced);
         } else {
           Report(id, Severity::kError, IssueType::kStructure, kSliceWithoutSlicing,
@@ -286,37 +292,36 @@ class ProfileBuild {
     }
     Node* added = slice.get();
     holder->slices.push_back(std::move(slice));
+    if (implied_choice) {
+      AddTypeSlicing(sliced, "closed");
+      implied_type_slicing_.insert(&sliced);
+    }
+    SyncImpliedChoice(sliced);
     return added;
   }
 
-  // The R4 form of constraining one type of a choice by its renamed path ("valueQuantity"):
-  // the choice itself is narrowed to the types so named, with closed type slicing.
-  void NarrowRenamedChoice(Node& choice, std::string_view renamed) {
-    if (Member(choice.element, "slicing") == nullptr) {
-      AddTypeSlicing(choice, "closed");
-      Json* types = MutableMember(choice.element, "type");
-      if (types != nullptr && types->IsArray()) types->Clear();
-    } else if (!renamed_choices_.count(&choice)) {
-      return;  // explicitly sliced: the profile says what the choice allows
-    }
-    renamed_choices_.insert(&choice);
-    const Json* original_types =
-        choice.original != nullptr ? Member(*choice.original, "type") : nullptr;
-    Json* types = MutableMember(choice.element, "type");
-    if (original_types == nullptr || !original_types->IsArray() || types == nullptr) return;
-    std::string_view suffix = renamed.substr(choice.name.size() - 3);
-    for (const Json& type : original_types->GetArray()) {
-      if (ChoiceSuffixMatches(suffix, StringMember(type, "code"))) {
-        types->PushBack(Json(type, alloc_), alloc_);
+  // A choice sliced by type without a slicing of its own (a renamed "valueQuantity", or a
+  // slice "value[x]:valueString" with no slicing entry) gets closed type slicing, and the choice
+  // itself allows just the types of its slices. (Its min is left alone: the 2019 tools that
+  // made the R4 snapshots kept it, later ones raise it to the slice's; the slice enforces it.)
+  void SyncImpliedChoice(Node& choice) {
+    if (!implied_type_slicing_.count(&choice)) return;
+    Json types(rapidjson::kArrayType);
+    std::unordered_set<std::string_view> codes;
+    for (const auto& slice : choice.slices) {
+      if (const Json* slice_types = Member(slice->element, "type");
+          slice_types != nullptr && slice_types->IsArray()) {
+        for (const Json& type : slice_types->GetArray()) {
+          if (codes.insert(StringMember(type, "code")).second) {
+            types.PushBack(Json(type, alloc_), alloc_);
+          }
+        }
       }
     }
+    SetMember(choice.element, "type", std::move(types), alloc_);
   }
 
   void AddDefaultSlicing(Node& sliced) {
-    if (IsChoiceName(sliced.name)) {
-      AddTypeSlicing(sliced, "open");
-      return;
-    }
     // Extensions are always sliced by url, whether or not the base says so.
     Json discriminator(rapidjson::kObjectType);
     discriminator.AddMember("type", "value", alloc_);
@@ -443,7 +448,7 @@ class ProfileBuild {
   std::string url_;
   bool specialization_ = false;
   std::vector<std::pair<Node*, std::string>> targets_;
-  std::unordered_set<const Node*> renamed_choices_;
+  std::unordered_set<const Node*> implied_type_slicing_;
 };
 
 const Json* SnapshotElements(const Json& sd) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <map>
 #include <thread>
 
@@ -175,11 +176,26 @@ TEST_F(SnapshotTest, RenamedChoiceBecomesATypeSliceOfTheChoice) {
   EXPECT_STREQ((*code)["base"]["path"].GetString(), "Quantity.code");
 }
 
-TEST_F(SnapshotTest, ExplicitChoiceSliceKeepsTheOtherTypesAndOpenSlicing) {
+TEST_F(SnapshotTest, ChoiceSliceWithoutSlicingClosesTheChoiceToItsSliceTypes) {
   auto sd = Generate(Profile("p", "Observation", R"(
     {"id":"Observation","path":"Observation"},
     {"id":"Observation.value[x]:valueString","path":"Observation.value[x]",
      "sliceName":"valueString","maxLength":10})"));
+  ASSERT_TRUE(sd.IsObject());
+  const auto* choice = Element(sd, "Observation.value[x]");
+  EXPECT_STREQ((*choice)["slicing"]["rules"].GetString(), "closed");
+  EXPECT_THAT(TypeCodes(*choice), ElementsAre("string"));
+  EXPECT_THAT(TypeCodes(*Element(sd, "Observation.value[x]:valueString")), ElementsAre("string"));
+  EXPECT_TRUE(issues_.issues().empty());
+}
+
+TEST_F(SnapshotTest, ExplicitOpenTypeSlicingKeepsTheOtherTypes) {
+  auto sd = Generate(Profile("p", "Observation", R"(
+    {"id":"Observation","path":"Observation"},
+    {"id":"Observation.value[x]","path":"Observation.value[x]",
+     "slicing":{"discriminator":[{"type":"type","path":"$this"}],"ordered":false,"rules":"open"}},
+    {"id":"Observation.value[x]:valueString","path":"Observation.value[x]",
+     "sliceName":"valueString","type":[{"code":"string"}]})"));
   ASSERT_TRUE(sd.IsObject());
   const auto* choice = Element(sd, "Observation.value[x]");
   EXPECT_STREQ((*choice)["slicing"]["rules"].GetString(), "open");
