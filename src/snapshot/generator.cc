@@ -108,7 +108,7 @@ class ProfileBuild {
     MergeDifferential(node->element, diff, alloc_, ctx);
     if (Member(diff, "type") != nullptr) {
       DropUnbindableBinding(*node);
-      AddTypeProfileConstraints(*node);
+      if (!specialization_) AddTypeProfileConstraints(*node);
     }
     if (sliced != nullptr) SyncImpliedChoice(*sliced);
     if (new_element) {
@@ -121,8 +121,57 @@ class ProfileBuild {
         base.AddMember("max", Json(*max, alloc_), alloc_);
       }
       SetMember(node->element, "base", std::move(base), alloc_);
+      AddElementInvariants(*node);
+      // A new backbone element starts with the members every element of its type has (id,
+      // extension, modifierExtension); the differential adds its own after them.
+      if (HasTypeCode(node->element, "BackboneElement") || HasTypeCode(node->element, "Element")) {
+        Expand(*node, id);
+      }
     }
     targets_.emplace_back(node, id);
+  }
+
+  // Every element of a new type carries the invariants of Element itself (ele-1).
+  // Extension-typed ones carry the Extension invariants (ext-1) as well. Values of primitive
+  // types (System types) and resource-typed elements carry none.
+  void AddElementInvariants(Node& node) {
+    const Json* types = Member(node.element, "type");
+    if (types != nullptr && types->IsArray()) {
+      for (const Json& type : types->GetArray()) {
+        std::string_view code = StringMember(type, "code");
+        if (code.substr(0, 24) == "http://hl7.org/fhirpath/" || code == "Resource") return;
+      }
+    }
+    AddRootInvariants(node, "Element");
+    if (HasTypeCode(node.element, "Extension")) AddRootInvariants(node, "Extension");
+  }
+
+  void AddRootInvariants(Node& node, std::string_view type) {
+    StatusOr<const rapidjson::Document*> element_sd =
+        generator_.Definition(std::string(kCoreStructurePrefix) + std::string(type));
+    if (!element_sd.ok()) return;
+    const Json* snapshot = Member(**element_sd, "snapshot");
+    const Json* elements = snapshot != nullptr ? Member(*snapshot, "element") : nullptr;
+    if (elements == nullptr || !elements->IsArray() || elements->Empty()) return;
+    const Json* constraints = Member((*elements)[0], "constraint");
+    if (constraints == nullptr || !constraints->IsArray()) return;
+    Json* existing = MutableMember(node.element, "constraint");
+    if (existing == nullptr || !existing->IsArray()) {
+      SetMember(node.element, "constraint", Json(rapidjson::kArrayType), alloc_);
+      existing = MutableMember(node.element, "constraint");
+    }
+    // Inherited invariants come first, as in the published snapshots.
+    Json merged(rapidjson::kArrayType);
+    for (const Json& constraint : constraints->GetArray()) {
+      std::string_view key = StringMember(constraint, "key");
+      bool present = false;
+      for (const Json& have : existing->GetArray()) {
+        present = present || StringMember(have, "key") == key;
+      }
+      if (!present) merged.PushBack(Json(constraint, alloc_), alloc_);
+    }
+    for (Json& have : existing->GetArray()) merged.PushBack(have, alloc_);
+    *existing = std::move(merged);
   }
 
   // A binding only means something on coded types; narrowing a choice to Reference drops it.
@@ -199,6 +248,8 @@ class ProfileBuild {
       if (child == nullptr) {
         // A renamed choice ("valueQuantity") is the slice of "value[x]" for that type.
         child = FindChoiceFor(*node, name);
+        // A logical model's own new elements are never renamings of its own choices.
+        if (child != nullptr && specialization_ && child->original == nullptr) child = nullptr;
         if (child != nullptr && slice.empty()) {
           if (inside_new_slice) {
             // Within a slice this profile defines, the R4 tools narrow the choice in place.

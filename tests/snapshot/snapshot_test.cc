@@ -314,7 +314,10 @@ TEST_F(SnapshotTest, LogicalModelSpecializationAddsElements) {
       {"id":"M.part.code","path":"M.part.code","min":1,"max":"1","type":[{"code":"code"}]}]}})";
   auto sd = Generate(model);
   ASSERT_TRUE(sd.IsObject());
-  EXPECT_THAT(Ids(sd), ElementsAre("M", "M.id", "M.extension", "M.name", "M.part", "M.part.code"));
+  // A new backbone element gets the members of BackboneElement before its own.
+  EXPECT_THAT(Ids(sd), ElementsAre("M", "M.id", "M.extension", "M.name", "M.part", "M.part.id",
+                                   "M.part.extension", "M.part.modifierExtension", "M.part.code"));
+  EXPECT_STREQ((*Element(sd, "M.name"))["constraint"][0]["key"].GetString(), "ele-1");
   EXPECT_STREQ((*Element(sd, "M.name"))["base"]["path"].GetString(), "M.name");
   EXPECT_STREQ((*Element(sd, "M.id"))["base"]["path"].GetString(), "Element.id");
   EXPECT_TRUE(issues_.issues().empty());

@@ -34,7 +34,8 @@ std::map<std::string, std::string> ReadKnown(const std::filesystem::path& file) 
 }  // namespace
 
 void RunSuite(const std::string& suite, const std::vector<SuiteCase>& cases,
-              const DefinitionLookup& lookup, const std::filesystem::path& known_differences_file) {
+              const DefinitionLookup& lookup, const std::filesystem::path& known_differences_file,
+              bool lenient_extension_slicing) {
   const std::map<std::string, std::string> known = ReadKnown(known_differences_file);
   // SILTA_SNAPSHOT_VERBOSE=1 prints every difference, for working on the generator.
   const bool verbose = std::getenv("SILTA_SNAPSHOT_VERBOSE") != nullptr;
@@ -46,7 +47,7 @@ void RunSuite(const std::string& suite, const std::vector<SuiteCase>& cases,
     if (!generated.ok()) {
       differences.push_back("generation failed: " + generated.status().ToString());
     } else {
-      differences = CompareSnapshots(c.json, *generated);
+      differences = CompareSnapshots(c.json, *generated, 10, lenient_extension_slicing);
     }
     const bool is_known = known.count(c.name) > 0;
     if (differences.empty()) {

@@ -20,7 +20,8 @@ struct SuiteCase {
 // '#' comments) may differ; an unlisted difference fails the test, and so does a listed case that
 // now matches (keep the list honest). Prints the pass rate.
 void RunSuite(const std::string& suite, const std::vector<SuiteCase>& cases,
-              const DefinitionLookup& lookup, const std::filesystem::path& known_differences_file);
+              const DefinitionLookup& lookup, const std::filesystem::path& known_differences_file,
+              bool lenient_extension_slicing = false);
 
 // A lookup that hides the snapshots of `cases` from `lookup`, so bases among them are generated
 // recursively instead of read.
