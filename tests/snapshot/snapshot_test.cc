@@ -155,6 +155,21 @@ TEST_F(SnapshotTest, ReSlicesGoUnderTheirSlice) {
   EXPECT_TRUE(issues_.issues().empty()) << FormatIssue(issues_.issues()[0]);
 }
 
+TEST_F(SnapshotTest, DifferentialWithoutIdsIsPlacedByPathAndSliceName) {
+  auto sd = Generate(Profile("p", "Patient", R"(
+    {"path":"Patient"},
+    {"path":"Patient.identifier",
+     "slicing":{"discriminator":[{"type":"value","path":"system"}],"rules":"open"}},
+    {"path":"Patient.identifier","sliceName":"hetu","max":"1"},
+    {"path":"Patient.identifier.system","min":1},
+    {"path":"Patient.active","min":1})"));
+  ASSERT_TRUE(sd.IsObject());
+  EXPECT_EQ((*Element(sd, "Patient.identifier:hetu.system"))["min"].GetInt(), 1);
+  EXPECT_EQ(Element(sd, "Patient.identifier.system"), nullptr);
+  EXPECT_EQ((*Element(sd, "Patient.active"))["min"].GetInt(), 1);
+  EXPECT_TRUE(issues_.issues().empty());
+}
+
 TEST_F(SnapshotTest, RenamedChoiceBecomesATypeSliceOfTheChoice) {
   auto sd = Generate(Profile("p", "Observation", R"(
     {"id":"Observation","path":"Observation"},
