@@ -147,31 +147,46 @@ class ProfileBuild {
   }
 
   void AddRootInvariants(Node& node, std::string_view type) {
-    StatusOr<const rapidjson::Document*> element_sd =
-        generator_.Definition(std::string(kCoreStructurePrefix) + std::string(type));
-    if (!element_sd.ok()) return;
-    const Json* snapshot = Member(**element_sd, "snapshot");
+    // Inherited invariants come first, as in the published snapshots.
+    AddMissingConstraints(node,
+                          RootConstraints(std::string(kCoreStructurePrefix) + std::string(type)),
+                          /*first=*/true);
+  }
+
+  // The invariants on the root element of the definition `url`, or nullptr.
+  const Json* RootConstraints(std::string_view url) {
+    StatusOr<const rapidjson::Document*> definition = generator_.Definition(url);
+    if (!definition.ok()) return nullptr;
+    const Json* snapshot = Member(**definition, "snapshot");
     const Json* elements = snapshot != nullptr ? Member(*snapshot, "element") : nullptr;
-    if (elements == nullptr || !elements->IsArray() || elements->Empty()) return;
+    if (elements == nullptr || !elements->IsArray() || elements->Empty()) return nullptr;
     const Json* constraints = Member((*elements)[0], "constraint");
-    if (constraints == nullptr || !constraints->IsArray()) return;
+    return constraints != nullptr && constraints->IsArray() ? constraints : nullptr;
+  }
+
+  // Adds the constraints of `constraints` whose key `node` lacks, before or after its own.
+  void AddMissingConstraints(Node& node, const Json* constraints, bool first) {
+    if (constraints == nullptr) return;
     Json* existing = MutableMember(node.element, "constraint");
     if (existing == nullptr || !existing->IsArray()) {
       SetMember(node.element, "constraint", Json(rapidjson::kArrayType), alloc_);
       existing = MutableMember(node.element, "constraint");
     }
-    // Inherited invariants come first, as in the published snapshots.
-    Json merged(rapidjson::kArrayType);
+    Json missing(rapidjson::kArrayType);
     for (const Json& constraint : constraints->GetArray()) {
       std::string_view key = StringMember(constraint, "key");
       bool present = false;
       for (const Json& have : existing->GetArray()) {
         present = present || StringMember(have, "key") == key;
       }
-      if (!present) merged.PushBack(Json(constraint, alloc_), alloc_);
+      if (!present) missing.PushBack(Json(constraint, alloc_), alloc_);
     }
-    for (Json& have : existing->GetArray()) merged.PushBack(have, alloc_);
-    *existing = std::move(merged);
+    if (!first) {
+      for (Json& add : missing.GetArray()) existing->PushBack(add, alloc_);
+      return;
+    }
+    for (Json& have : existing->GetArray()) missing.PushBack(have, alloc_);
+    *existing = std::move(missing);
   }
 
   // A binding only means something on coded types; narrowing a choice to Reference drops it.
@@ -196,27 +211,7 @@ class ProfileBuild {
     if (types == nullptr || !types->IsArray() || types->Size() != 1) return;
     const Json* profiles = Member((*types)[0], "profile");
     if (profiles == nullptr || !profiles->IsArray() || profiles->Size() != 1) return;
-    StatusOr<const rapidjson::Document*> definition =
-        generator_.Definition(AsString((*profiles)[0]));
-    if (!definition.ok()) return;
-    const Json* snapshot = Member(**definition, "snapshot");
-    const Json* elements = snapshot != nullptr ? Member(*snapshot, "element") : nullptr;
-    if (elements == nullptr || !elements->IsArray() || elements->Empty()) return;
-    const Json* constraints = Member((*elements)[0], "constraint");
-    if (constraints == nullptr || !constraints->IsArray()) return;
-    Json* existing = MutableMember(node.element, "constraint");
-    if (existing == nullptr || !existing->IsArray()) {
-      SetMember(node.element, "constraint", Json(rapidjson::kArrayType), alloc_);
-      existing = MutableMember(node.element, "constraint");
-    }
-    for (const Json& constraint : constraints->GetArray()) {
-      std::string_view key = StringMember(constraint, "key");
-      bool present = false;
-      for (const Json& have : existing->GetArray()) {
-        present = present || StringMember(have, "key") == key;
-      }
-      if (!present) existing->PushBack(Json(constraint, alloc_), alloc_);
-    }
+    AddMissingConstraints(node, RootConstraints(AsString((*profiles)[0])), /*first=*/false);
   }
 
   // `sliced` is set to the sliced element when the located element is a slice.

@@ -52,15 +52,7 @@ void RunFolderSuite(const std::string& folder, const std::vector<std::string>& d
   }
   ASSERT_FALSE(cases.empty());
 
-  DefinitionLookup lookup = [&](std::string_view canonical) -> std::optional<std::string> {
-    std::string url(canonical.substr(0, canonical.find('|')));
-    if (auto it = by_url.find(url); it != by_url.end()) return it->second;
-    const packages::ResourceEntry* entry = core.FindByUrl(canonical);
-    if (entry == nullptr) return std::nullopt;
-    auto text = core.ReadResource(*entry);
-    if (!text.ok()) return std::nullopt;
-    return std::move(*text);
-  };
+  DefinitionLookup lookup = testing::PackageLookup(core, by_url);
   if (generate_bases) lookup = testing::WithoutCaseSnapshots(cases, lookup);
   testing::RunSuite(folder + (generate_bases ? " (bases generated)" : ""), cases, lookup,
                     std::filesystem::path(SILTA_SNAPSHOT_TEST_DIR) / known_file);

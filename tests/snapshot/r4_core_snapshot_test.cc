@@ -24,13 +24,7 @@ void RunCoreSuite(bool generate_bases, const std::string& derivation = "constrai
     cases.push_back({entry.id, std::move(*text)});
   }
   ASSERT_GT(cases.size(), 100u);
-  DefinitionLookup lookup = [&core](std::string_view canonical) -> std::optional<std::string> {
-    const packages::ResourceEntry* entry = core.FindByUrl(canonical);
-    if (entry == nullptr) return std::nullopt;
-    auto text = core.ReadResource(*entry);
-    if (!text.ok()) return std::nullopt;
-    return std::move(*text);
-  };
+  DefinitionLookup lookup = testing::PackageLookup(core);
   if (generate_bases) lookup = testing::WithoutCaseSnapshots(cases, lookup);
   const bool types = derivation == "specialization";
   testing::RunSuite(

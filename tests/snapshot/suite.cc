@@ -76,6 +76,20 @@ void RunSuite(const std::string& suite, const std::vector<SuiteCase>& cases,
   }
 }
 
+DefinitionLookup PackageLookup(const packages::Package& package,
+                               std::map<std::string, std::string> overrides) {
+  return [&package, overrides = std::move(overrides)](
+             std::string_view canonical) -> std::optional<std::string> {
+    auto it = overrides.find(std::string(canonical.substr(0, canonical.find('|'))));
+    if (it != overrides.end()) return it->second;
+    const packages::ResourceEntry* entry = package.FindByUrl(canonical);
+    if (entry == nullptr) return std::nullopt;
+    auto text = package.ReadResource(*entry);
+    if (!text.ok()) return std::nullopt;
+    return std::move(*text);
+  };
+}
+
 DefinitionLookup WithoutCaseSnapshots(const std::vector<SuiteCase>& cases,
                                       DefinitionLookup lookup) {
   auto stripped = std::make_shared<std::map<std::string, std::string>>();

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "packages/packages.h"
 #include "snapshot/snapshot.h"
 
 namespace silta::snapshot::testing {
@@ -22,6 +24,10 @@ struct SuiteCase {
 void RunSuite(const std::string& suite, const std::vector<SuiteCase>& cases,
               const DefinitionLookup& lookup, const std::filesystem::path& known_differences_file,
               bool lenient_extension_slicing = false);
+
+// A lookup over `package` (which must outlive it), asking `overrides` (url -> JSON text) first.
+DefinitionLookup PackageLookup(const packages::Package& package,
+                               std::map<std::string, std::string> overrides = {});
 
 // A lookup that hides the snapshots of `cases` from `lookup`, so bases among them are generated
 // recursively instead of read.
