@@ -295,6 +295,7 @@ class Worker {
 
   UnitResult Process(WorkUnit& unit) {
     UnitResult result = std::move(unit.result);
+    result.input_index = unit.input_index;
     const InputFile& input = inputs_[unit.input_index];
     parse_options_.source_name = input.name;
     UnitSink sink(result.issues, input.name);
