@@ -2,7 +2,8 @@
 // NDJSON data set with a validator that does nothing. Resources/s and bytes/s, one thread and
 // several.
 //
-// SILTA_BATCH_BENCH_FILE=path uses an existing NDJSON (e.g. from make_ndjson); otherwise a file
+// SILTA_BATCH_BENCH_FILE=path uses an existing file (NDJSON from make_ndjson, or a JSON Bundle);
+// otherwise an NDJSON file
 // of SILTA_BATCH_BENCH_RESOURCES (default 50 000) resources is generated in the temp folder.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
@@ -59,8 +60,11 @@ const std::shared_ptr<const model::TypeModel>& Model() {
 
 void BM_RunnerNoOpValidator(benchmark::State& state) {
   const Dataset& data = BenchDataset();
+  // A JSON file (a big Bundle, say) measures the single-document path instead.
+  batch::InputFormat format =
+      batch::InputFormatFromPath(data.path).value_or(batch::InputFormat::kNdjson);
   std::vector<batch::InputFile> inputs = {
-      {data.path, data.path.filename().string(), batch::InputFormat::kNdjson, data.bytes}};
+      {data.path, data.path.filename().string(), format, data.bytes}};
   batch::RunOptions options;
   options.threads = static_cast<unsigned>(state.range(0));
   batch::BatchRunner runner(

@@ -1,5 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pty.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +20,25 @@ TEST(Progress, IsOffWhenStderrIsNotATerminal) {
   EXPECT_FALSE(ShouldShowProgress(fds[1]));
   ::close(fds[0]);
   ::close(fds[1]);
+}
+
+TEST(Progress, IsOnForATerminalUnlessInCi) {
+  int controller = -1;
+  int terminal = -1;
+  ASSERT_EQ(::openpty(&controller, &terminal, nullptr, nullptr, nullptr), 0);
+  const char* ci = std::getenv("CI");
+  std::string saved = ci != nullptr ? ci : "";
+  ::unsetenv("CI");
+  EXPECT_TRUE(ShouldShowProgress(terminal));
+  ::setenv("CI", "true", 1);
+  EXPECT_FALSE(ShouldShowProgress(terminal));
+  if (ci != nullptr) {
+    ::setenv("CI", saved.c_str(), 1);
+  } else {
+    ::unsetenv("CI");
+  }
+  ::close(terminal);
+  ::close(controller);
 }
 
 TEST(Progress, LineShowsPercentResourcesRateFilesAndTimeLeft) {
