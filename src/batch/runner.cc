@@ -65,8 +65,13 @@ class UnitSink : public IssueSink {
  public:
   UnitSink(std::vector<Issue>& out, const std::string& source) : out_(out), source_(source) {}
   void set_line_offset(uint64_t offset) { line_offset_ = offset; }
+  // A byte order mark the parser did not see shifts the columns of the first line.
+  void set_first_line_column_shift(uint32_t shift) { first_line_shift_ = shift; }
   void Report(Issue issue) override {
     if (issue.source.empty()) issue.source = source_;
+    if (first_line_shift_ > 0 && issue.location.line == 1 && line_offset_ == 0) {
+      issue.location.column += first_line_shift_;
+    }
     if (line_offset_ > 0 && issue.location.known()) {
       issue.location.line =
           static_cast<uint32_t>(std::min<uint64_t>(issue.location.line + line_offset_, UINT32_MAX));
@@ -80,7 +85,17 @@ class UnitSink : public IssueSink {
   std::vector<Issue>& out_;
   const std::string& source_;
   uint64_t line_offset_ = 0;
+  uint32_t first_line_shift_ = 0;
 };
+
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+// Windows tools like to start files with a UTF-8 byte order mark; FHIR tools accept it.
+std::string_view WithoutBom(std::string_view text, UnitSink& sink) {
+  if (text.substr(0, kUtf8Bom.size()) != kUtf8Bom) return text;
+  sink.set_first_line_column_shift(static_cast<uint32_t>(kUtf8Bom.size()));
+  return text.substr(kUtf8Bom.size());
+}
 
 // State shared by the reader, the workers and the emitting thread of one Run.
 class RunState {
@@ -302,11 +317,12 @@ class Worker {
     if (unit.is_document) {
       formats::Format format =
           input.format == InputFormat::kXml ? formats::Format::kXml : formats::Format::kJson;
-      Check(unit.text, format, sink, result, 0);
+      Check(WithoutBom(unit.text, sink), format, sink, result, 0);
       return result;
     }
     for (const LineRef& line : unit.lines) {
       std::string_view text(unit.text.data() + line.offset, line.length);
+      if (line.number == 1) text = WithoutBom(text, sink);
       if (line.too_long) {
         sink.set_line_offset(0);
         sink.Report(MakeIssue(Severity::kError, IssueType::kTooCostly, "NDJSON_LINE_TOO_LONG",

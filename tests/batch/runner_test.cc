@@ -115,6 +115,20 @@ TEST(BatchRunner, InvalidUtf8IsAnIssueNotACrash) {
   EXPECT_TRUE(report.has_errors());
 }
 
+TEST(BatchRunner, AByteOrderMarkIsAcceptedAndColumnsStayThoseOfTheFile) {
+  testing::TempDir dir;
+  auto json = dir.Write("bom.json", "\xEF\xBB\xBF" + std::string(kPatient));
+  auto ndjson = dir.Write("bom.ndjson", "\xEF\xBB\xBF{\"resourceType\":\"Patient\",\"bogus\":1}\n" +
+                                            std::string(kPatient) + "\n");
+  BatchReport report =
+      RunAll(Inputs({{json, InputFormat::kJson}, {ndjson, InputFormat::kNdjson}}), {});
+  EXPECT_EQ(report.resources(), 3u);
+  EXPECT_TRUE(report.inputs()[0].issues.empty());
+  ASSERT_EQ(report.inputs()[1].issues.size(), 1u);
+  EXPECT_EQ(report.inputs()[1].issues[0].location.line, 1u);
+  EXPECT_EQ(report.inputs()[1].issues[0].location.column, 30u);  // 27 after the 3-byte mark
+}
+
 TEST(BatchRunner, LinesOverTheLimitAreSkippedWithAClearError) {
   testing::TempDir dir;
   std::string huge = R"({"resourceType":"Patient","id":")" + std::string(100000, 'a') + "\"}";
