@@ -140,12 +140,11 @@ std::string CountsText(const SeverityCounts& c) {
   std::string out;
   auto add = [&](uint64_t n, const char* what) {
     if (!out.empty()) out += ", ";
-    out += std::to_string(n) + " " + what;
+    out += std::to_string(n) + " " + what + (n == 1 ? "" : "s");
   };
-  add(c[static_cast<size_t>(Severity::kFatal)] + c[static_cast<size_t>(Severity::kError)],
-      "errors");
-  add(c[static_cast<size_t>(Severity::kWarning)], "warnings");
-  add(c[static_cast<size_t>(Severity::kInformation)], "notes");
+  add(c[static_cast<size_t>(Severity::kFatal)] + c[static_cast<size_t>(Severity::kError)], "error");
+  add(c[static_cast<size_t>(Severity::kWarning)], "warning");
+  add(c[static_cast<size_t>(Severity::kInformation)], "note");
   return out;
 }
 

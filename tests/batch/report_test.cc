@@ -120,11 +120,11 @@ TEST(OperationOutcomeReport, SeveralInputsMakeABundleOfOutcomesWithTheFullIssueS
 
 TEST(TextReport, ListsFilesThenIssuesThenTotals) {
   std::string text = RenderTextReport(TwoFileReport());
-  EXPECT_THAT(text, HasSubstr("a.json: 1 resource, 1 errors, 1 warnings, 0 notes\n"));
-  EXPECT_THAT(text, HasSubstr("b.ndjson: 5 resources, 0 errors, 0 warnings, 1 notes\n"));
+  EXPECT_THAT(text, HasSubstr("a.json: 1 resource, 1 error, 1 warning, 0 notes\n"));
+  EXPECT_THAT(text, HasSubstr("b.ndjson: 5 resources, 0 errors, 0 warnings, 1 note\n"));
   EXPECT_THAT(text, HasSubstr("a.json:3:5: error: bad <script>alert(1)</script> & more "
                               "[Patient.name[0].given[1]]\n"));
-  EXPECT_THAT(text, HasSubstr("2 files, 6 resources: 1 errors, 1 warnings, 1 notes; 1 file with "
+  EXPECT_THAT(text, HasSubstr("2 files, 6 resources: 1 error, 1 warning, 1 note; 1 file with "
                               "errors\n"));
   EXPECT_LT(text.find("b.ndjson: 5"), text.find("a.json:3:5"));
 }
