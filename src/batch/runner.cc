@@ -424,17 +424,26 @@ RunStats BatchRunner::Run(std::span<const InputFile> inputs, const ResultFn& on_
   stats.threads = threads_;
   UnitResult result;
   uint64_t reserved = 0;
+  std::exception_ptr consumer_failure;
   while (state.NextResult(result, reserved)) {
     stats.resources += result.resources;
     stats.bytes += result.bytes;
     if (result.last_of_input) ++stats.inputs;
     const InputFile& input = inputs[result.input_index];
-    on_result(input, std::move(result));
+    // A throwing consumer must not leave the threads running: drain, join, then rethrow.
+    if (consumer_failure == nullptr) {
+      try {
+        on_result(input, std::move(result));
+      } catch (...) {
+        consumer_failure = std::current_exception();
+      }
+    }
     state.Release(reserved);
     if (progress != nullptr) progress->Update(stats.resources, stats.bytes, stats.inputs);
   }
   reader_thread.join();
   for (std::thread& w : workers) w.join();
+  if (consumer_failure != nullptr) std::rethrow_exception(consumer_failure);
   if (progress != nullptr) progress->Finish();
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;

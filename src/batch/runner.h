@@ -51,7 +51,8 @@ struct UnitResult {
   bool io_error = false;  // the input could not be read: exit code 2
 };
 
-// Called on the thread that called Run, in input order (units of one input in line order).
+// Called on the thread that called Run, in input order (units of one input in line order). If it
+// throws, Run stops calling it, finishes the run and rethrows.
 using ResultFn = std::function<void(const InputFile& input, UnitResult&& result)>;
 
 struct RunStats {

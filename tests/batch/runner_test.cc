@@ -180,6 +180,24 @@ TEST(BatchRunner, AFailingValidatorBecomesAFatalIssue) {
   EXPECT_EQ(report.inputs()[0].issues[0].message_id, "BATCH_VALIDATOR_FAILED");
 }
 
+TEST(BatchRunner, AThrowingConsumerStopsTheRunCleanly) {
+  testing::TempDir dir;
+  std::string text;
+  for (int i = 0; i < 50; ++i) text += std::string(kPatient) + "\n";
+  auto file = dir.Write("a.ndjson", text);
+  RunOptions options;
+  options.threads = 2;
+  options.ndjson_lines_per_unit = 1;
+  BatchRunner runner(silta::testing::R4Model(), NoCheck, options);
+  int calls = 0;
+  EXPECT_THROW(runner.Run(Inputs({{file, InputFormat::kNdjson}}),
+                          [&](const InputFile&, UnitResult&&) {
+                            if (++calls == 3) throw std::runtime_error("disk full");
+                          }),
+               std::runtime_error);
+  EXPECT_EQ(calls, 3);
+}
+
 // Every line gets an issue naming its line; with eight threads, units of one line and
 // validators of uneven speed, results must still come out in file order.
 TEST(BatchRunner, ResultsComeInInputOrderWithManyThreads) {
