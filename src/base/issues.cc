@@ -80,10 +80,87 @@ size_t IssueCollector::Count(Severity at_least) const {
 namespace {
 
 template <typename Writer>
-void WriteOutcome(Writer& w, const std::vector<Issue>& issues) {
+void WriteString(Writer& w, std::string_view text) {
+  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+template <typename Writer>
+void WriteExtension(Writer& w, std::string_view url, std::string_view value_key,
+                    std::string_view string_value, int64_t int_value) {
+  w.StartObject();
+  w.Key("url");
+  WriteString(w, url);
+  w.Key(value_key.data(), static_cast<rapidjson::SizeType>(value_key.size()));
+  if (value_key == "valueInteger") {
+    w.Int64(int_value);
+  } else {
+    WriteString(w, string_value);
+  }
+  w.EndObject();
+}
+
+constexpr std::string_view kExtensionBase = "http://hl7.org/fhir/StructureDefinition/";
+
+template <typename Writer>
+void WriteIssue(Writer& w, const Issue& i, const OutcomeOptions& options) {
+  w.StartObject();
+  bool line_col = options.line_column_extensions && i.location.known();
+  if (!i.message_id.empty() || line_col) {
+    w.Key("extension");
+    w.StartArray();
+    if (line_col) {
+      WriteExtension(w, std::string(kExtensionBase) + "operationoutcome-issue-line", "valueInteger",
+                     {}, i.location.line);
+      WriteExtension(w, std::string(kExtensionBase) + "operationoutcome-issue-col", "valueInteger",
+                     {}, i.location.column);
+    }
+    if (!i.message_id.empty()) {
+      WriteExtension(w, std::string(kExtensionBase) + "operationoutcome-message-id", "valueString",
+                     i.message_id, 0);
+    }
+    w.EndArray();
+  }
+  w.Key("severity");
+  WriteString(w, SeverityCode(i.severity));
+  w.Key("code");
+  WriteString(w, IssueTypeCode(i.type));
+  w.Key("details");
+  w.StartObject();
+  w.Key("text");
+  WriteString(w, i.message);
+  w.EndObject();
+  std::string loc = options.source_in_location ? i.source : std::string();
+  if (i.location.known()) {
+    if (!loc.empty()) loc += " ";
+    loc += "line " + std::to_string(i.location.line) + ", col " + std::to_string(i.location.column);
+  }
+  if (!loc.empty()) {
+    w.Key("location");
+    w.StartArray();
+    WriteString(w, loc);
+    w.EndArray();
+  }
+  if (!i.expression.empty()) {
+    w.Key("expression");
+    w.StartArray();
+    WriteString(w, i.expression);
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+template <typename Writer>
+void WriteOutcome(Writer& w, const std::vector<Issue>& issues, const OutcomeOptions& options) {
   w.StartObject();
   w.Key("resourceType");
   w.String("OperationOutcome");
+  if (!options.file.empty()) {
+    w.Key("extension");
+    w.StartArray();
+    WriteExtension(w, std::string(kExtensionBase) + "operationoutcome-file", "valueString",
+                   options.file, 0);
+    w.EndArray();
+  }
   w.Key("issue");
   w.StartArray();
   if (issues.empty()) {
@@ -96,50 +173,7 @@ void WriteOutcome(Writer& w, const std::vector<Issue>& issues) {
     w.String("All OK");
     w.EndObject();
   }
-  for (const Issue& i : issues) {
-    w.StartObject();
-    if (!i.message_id.empty()) {
-      w.Key("extension");
-      w.StartArray();
-      w.StartObject();
-      w.Key("url");
-      w.String("http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id");
-      w.Key("valueString");
-      w.String(i.message_id.c_str(), static_cast<rapidjson::SizeType>(i.message_id.size()));
-      w.EndObject();
-      w.EndArray();
-    }
-    std::string_view sev = SeverityCode(i.severity);
-    std::string_view code = IssueTypeCode(i.type);
-    w.Key("severity");
-    w.String(sev.data(), static_cast<rapidjson::SizeType>(sev.size()));
-    w.Key("code");
-    w.String(code.data(), static_cast<rapidjson::SizeType>(code.size()));
-    w.Key("details");
-    w.StartObject();
-    w.Key("text");
-    w.String(i.message.c_str(), static_cast<rapidjson::SizeType>(i.message.size()));
-    w.EndObject();
-    if (!i.source.empty() || i.location.known()) {
-      w.Key("location");
-      w.StartArray();
-      std::string loc = i.source;
-      if (i.location.known()) {
-        if (!loc.empty()) loc += " ";
-        loc += "line " + std::to_string(i.location.line) + ", col " +
-               std::to_string(i.location.column);
-      }
-      w.String(loc.c_str(), static_cast<rapidjson::SizeType>(loc.size()));
-      w.EndArray();
-    }
-    if (!i.expression.empty()) {
-      w.Key("expression");
-      w.StartArray();
-      w.String(i.expression.c_str(), static_cast<rapidjson::SizeType>(i.expression.size()));
-      w.EndArray();
-    }
-    w.EndObject();
-  }
+  for (const Issue& i : issues) WriteIssue(w, i, options);
   w.EndArray();
   w.EndObject();
 }
@@ -147,14 +181,21 @@ void WriteOutcome(Writer& w, const std::vector<Issue>& issues) {
 }  // namespace
 
 std::string ToOperationOutcomeJson(const std::vector<Issue>& issues, bool pretty) {
+  OutcomeOptions options;
+  options.pretty = pretty;
+  return ToOperationOutcomeJson(issues, options);
+}
+
+std::string ToOperationOutcomeJson(const std::vector<Issue>& issues,
+                                   const OutcomeOptions& options) {
   rapidjson::StringBuffer buffer;
-  if (pretty) {
+  if (options.pretty) {
     rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
     w.SetIndent(' ', 2);
-    WriteOutcome(w, issues);
+    WriteOutcome(w, issues, options);
   } else {
     rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-    WriteOutcome(w, issues);
+    WriteOutcome(w, issues, options);
   }
   return std::string(buffer.GetString(), buffer.GetSize());
 }

@@ -76,6 +76,18 @@ class IssueCollector : public IssueSink {
 // single "information / All OK" issue so the resource stays valid.
 std::string ToOperationOutcomeJson(const std::vector<Issue>& issues, bool pretty = true);
 
+struct OutcomeOptions {
+  bool pretty = true;
+  // Off for an outcome about one file: the file is named once (see `file`), not on every issue.
+  bool source_in_location = true;
+  // The issue-line/issue-col extensions the HL7 validator writes, for tools that read those.
+  bool line_column_extensions = false;
+  // When set, the outcome carries the operationoutcome-file extension naming the input, as the
+  // HL7 validator does in its Bundle of outcomes for several inputs.
+  std::string file;
+};
+std::string ToOperationOutcomeJson(const std::vector<Issue>& issues, const OutcomeOptions& options);
+
 // "file:12:5: error: message [Patient.name[0]]" for terminals and logs.
 std::string FormatIssue(const Issue& issue);
 

@@ -73,5 +73,24 @@ TEST(Issues, BecomeAnOperationOutcome) {
   EXPECT_EQ(FormatIssue(issue), "p.json:3:7: error: unknown element 'x' [Patient.name[0]]");
 }
 
+TEST(Issues, OutcomeForOneFileNamesTheFileOnceAndCarriesLineColumnExtensions) {
+  Issue issue;
+  issue.message_id = "X_ID";
+  issue.message = "m";
+  issue.location = {3, 7};
+  issue.source = "p.json";
+  OutcomeOptions options;
+  options.pretty = false;
+  options.source_in_location = false;
+  options.line_column_extensions = true;
+  options.file = "p.json";
+  std::string json = ToOperationOutcomeJson({issue}, options);
+  EXPECT_THAT(json, HasSubstr(R"("location":["line 3, col 7"])"));
+  EXPECT_THAT(json, HasSubstr("operationoutcome-file\",\"valueString\":\"p.json\""));
+  EXPECT_THAT(json, HasSubstr("operationoutcome-issue-line\",\"valueInteger\":3"));
+  EXPECT_THAT(json, HasSubstr("operationoutcome-issue-col\",\"valueInteger\":7"));
+  EXPECT_THAT(json, HasSubstr("operationoutcome-message-id\",\"valueString\":\"X_ID\""));
+}
+
 }  // namespace
 }  // namespace silta
