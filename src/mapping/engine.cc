@@ -110,7 +110,9 @@ void SortMembers(JsonValue& node, const model::TypeDef* type, const model::TypeM
     model::TypeDef::MemberMatch match;
     std::string_view plain = name.starts_with("_") ? std::string_view(name).substr(1) : name;
     if (!type->MatchMember(plain, &match)) return UINT32_MAX;
-    return 2u * (match.element->order + 1u) + (name.starts_with("_") ? 1u : 0u);
+    // XML attributes (id, url) first, as FHIR JSON is usually written.
+    uint32_t group = match.element->xml_attribute ? 0u : 1u;
+    return (group << 20) + 2u * (match.element->order + 1u) + (name.starts_with("_") ? 1u : 0u);
   };
   std::stable_sort(node.members().begin(), node.members().end(),
                    [&](const JsonValue::Member& a, const JsonValue::Member& b) {
