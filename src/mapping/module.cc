@@ -45,8 +45,7 @@ const std::set<std::string, std::less<>> kGovernanceLevels = {"county", "shared-
 
 class Compiler {
  public:
-  Compiler(const model::TypeModel& model, std::string file)
-      : model_(model), file_(std::move(file)) {}
+  explicit Compiler(std::string file) : file_(std::move(file)) {}
 
   void Problem(const std::string& where, const std::string& what) {
     problems_.push_back(file_ + ": " + where + ": " + what);
@@ -192,7 +191,6 @@ class Compiler {
   }
 
  private:
-  const model::TypeModel& model_;
   std::string file_;
   std::vector<std::string> problems_;
 };
@@ -204,7 +202,7 @@ StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& 
   std::filesystem::path file = folder / "mapping.json";
   SILTA_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
   SILTA_ASSIGN_OR_RETURN(JsonValue json, JsonValue::Parse(text, file.string()));
-  Compiler compiler(model, file.string());
+  Compiler compiler(file.string());
   auto module = std::make_shared<Module>();
   module->folder = folder;
   if (!json.is_object()) return InvalidArgumentError(file.string() + ": expected a JSON object");
