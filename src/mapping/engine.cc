@@ -80,6 +80,51 @@ bool IsJsonNumber(std::string_view text) {
   return i == text.size();
 }
 
+// The record array element at `path` whose id is the id of `mapped`, if any.
+JsonValue* ElementWithId(JsonValue& record, const Path& path, const JsonValue& mapped) {
+  const JsonValue* id = mapped.Find("id");
+  if (id == nullptr || id->kind() != JsonValue::Kind::kString || !HasArrayMarker(path)) {
+    return nullptr;
+  }
+  for (JsonValue* existing : SelectMutable(record, path)) {
+    const JsonValue* existing_id = existing->is_object() ? existing->Find("id") : nullptr;
+    if (existing_id != nullptr && existing_id->text() == id->text()) return existing;
+  }
+  return nullptr;
+}
+
+// Members in the order of the FHIR definition (resourceType first, "_x" beside "x"), at every
+// level: the output reads like FHIR written by hand, whatever the order of the rules.
+void SortMembers(JsonValue& node, const model::TypeDef* type, const model::TypeModel& model) {
+  if (node.is_array()) {
+    for (auto& item : node.items()) SortMembers(item, type, model);
+    return;
+  }
+  if (!node.is_object()) return;
+  if (const JsonValue* resource_type = node.Find("resourceType")) {
+    if (const model::TypeDef* t = model.FindResource(resource_type->text())) type = t;
+  }
+  if (type == nullptr) return;
+  auto rank = [&](const std::string& name) -> uint32_t {
+    if (name == "resourceType") return 0;
+    model::TypeDef::MemberMatch match;
+    std::string_view plain = name.starts_with("_") ? std::string_view(name).substr(1) : name;
+    if (!type->MatchMember(plain, &match)) return UINT32_MAX;
+    // XML attributes (id, url) first, as FHIR JSON is usually written.
+    uint32_t group = match.element->xml_attribute ? 0u : 1u;
+    return (group << 20) + 2u * (match.element->order + 1u) + (name.starts_with("_") ? 1u : 0u);
+  };
+  std::stable_sort(node.members().begin(), node.members().end(),
+                   [&](const JsonValue::Member& a, const JsonValue::Member& b) {
+                     return rank(a.first) < rank(b.first);
+                   });
+  for (auto& [name, value] : node.members()) {
+    model::TypeDef::MemberMatch match;
+    std::string_view plain = name.starts_with("_") ? std::string_view(name).substr(1) : name;
+    if (type->MatchMember(plain, &match)) SortMembers(value, match.type, model);
+  }
+}
+
 class Run {
  public:
   explicit Run(IssueSink& sink) : sink_(sink) {}
@@ -134,8 +179,19 @@ class Run {
     return v;
   }
 
+  static bool WhenHolds(const Rule& rule, const JsonValue& record) {
+    if (rule.when.empty()) return true;
+    for (const JsonValue* v : Select(record, rule.when)) {
+      if (!v->is_null() && !(v->kind() == JsonValue::Kind::kBool && v->text() == "false")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   void ToFhir(const std::vector<Rule>& rules, const JsonValue& record, JsonValue& fhir) {
     for (const Rule& rule : rules) {
+      if (!WhenHolds(rule, record)) continue;
       if (rule.constant || !rule.link_module.empty()) {
         JsonValue* node = mapping::Create(fhir, rule.fhir, false);
         if (node == nullptr) {
@@ -207,14 +263,23 @@ class Run {
       bool fresh = HasArrayMarker(rule.record);
       if (rule.is_group()) {
         for (const JsonValue* node : nodes) {
-          JsonValue* item =
-              rule.record.empty() ? &record : mapping::Create(record, rule.record, fresh);
+          if (rule.record.empty()) {
+            FromFhir(rule.rules, *node, record, fhir_where + "." + rule.fhir.text);
+            continue;
+          }
+          JsonValue mapped = JsonValue::Object();
+          FromFhir(rule.rules, *node, mapped, fhir_where + "." + rule.fhir.text);
+          // Record array elements are identified by their id: a group mapping back into an
+          // element another rule or module already made (a professional's Practitioner and its
+          // CareTeam participant) completes it instead of adding a second one.
+          JsonValue* item = ElementWithId(record, rule.record, mapped);
+          if (item == nullptr) item = mapping::Create(record, rule.record, fresh);
           if (item == nullptr) {
             Error(&rule, "MAP_PATH_BLOCKED", "cannot write " + rule.record.text, fhir_where);
             continue;
           }
           if (item->is_null()) *item = JsonValue::Object();
-          FromFhir(rule.rules, *node, *item, fhir_where + "." + rule.fhir.text);
+          for (auto& [name, value] : mapped.members()) (*item)[name] = std::move(value);
         }
         continue;
       }
@@ -286,7 +351,7 @@ StatusOr<std::shared_ptr<const Mapper>> Mapper::Load(const std::filesystem::path
       problems += (problems.empty() ? "" : "\n") + module.status().message();
       continue;
     }
-    if ((*module)->is_root()) {
+    if ((*module)->is_client()) {
       if (mapper->root_ != nullptr) {
         problems += (problems.empty() ? "" : "\n") + folder.string() +
                     ": a second module maps the record root (the first is " + mapper->root_->name +
@@ -369,6 +434,9 @@ std::optional<JsonValue> Mapper::ToFhir(const JsonValue& record, IssueSink& sink
     } else {
       items = Select(record, module->source);
     }
+    if (!module->is_client() && module->is_root() && Select(record, module->only_if).empty()) {
+      items.clear();
+    }
     for (size_t i = 0; i < items.size(); ++i) {
       const JsonValue& item = *items[i];
       std::string part_id;
@@ -386,15 +454,31 @@ std::optional<JsonValue> Mapper::ToFhir(const JsonValue& record, IssueSink& sink
       JsonValue resource = JsonValue::Object();
       resource["resourceType"] = JsonValue::String(module->resource_type);
       resource["id"] = JsonValue::String(id);
-      resource["meta"]["profile"].Append(JsonValue::String(module->profile));
+      resource["meta"]["profile"].Append(JsonValue::String(module->ProfileFor(item)));
       JsonValue identifier = JsonValue::Object();
       identifier["system"] = JsonValue::String(PartIdentifierSystem());
       identifier["value"] = JsonValue::String(PartIdentifierValue(part));
+      std::vector<JsonValue> contained;
+      run.env.contain = [&contained](JsonValue made) {
+        auto same = std::find(contained.begin(), contained.end(), made);
+        size_t index = static_cast<size_t>(same - contained.begin());
+        if (same == contained.end()) contained.push_back(std::move(made));
+        return "#org" + std::to_string(index + 1);
+      };
       run.ToFhir(module->rules, item, resource);
+      run.env.contain = nullptr;
+      if (!contained.empty()) {
+        JsonValue& out = resource["contained"] = JsonValue::Array();
+        for (size_t c = 0; c < contained.size(); ++c) {
+          contained[c]["id"] = JsonValue::String("org" + std::to_string(c + 1));
+          out.Append(std::move(contained[c]));
+        }
+      }
       // The business identifier goes first so that servers and people see it at once.
       JsonValue& identifiers = resource["identifier"];
       if (identifiers.is_null()) identifiers = JsonValue::Array();
       identifiers.items().insert(identifiers.items().begin(), std::move(identifier));
+      SortMembers(resource, nullptr, *model_);
 
       JsonValue entry = JsonValue::Object();
       entry["fullUrl"] = JsonValue::String("urn:uuid:" + id);
@@ -485,7 +569,22 @@ std::optional<JsonValue> Mapper::FromFhir(const JsonValue& bundle, IssueSink& si
   auto where = [](const Part& part) {
     return "Bundle.entry[" + std::to_string(part.index) + "].resource";
   };
-  run.FromFhir(root_->rules, without_part_identifier(*root->resource), record, where(*root));
+  // Organisation refs are contained in the resource that names them.
+  auto map_back = [&](const Module& module, const JsonValue& resource, JsonValue& item,
+                      const std::string& at) {
+    JsonValue copy = without_part_identifier(resource);
+    run.env.find_contained = [&copy](std::string_view reference) -> const JsonValue* {
+      const JsonValue* contained = copy.Find("contained");
+      if (contained == nullptr || !reference.starts_with("#")) return nullptr;
+      for (const auto& c : contained->items()) {
+        if (TextAt(c, "id") == reference.substr(1)) return &c;
+      }
+      return nullptr;
+    };
+    run.FromFhir(module.rules, copy, item, at);
+    run.env.find_contained = nullptr;
+  };
+  map_back(*root_, *root->resource, record, where(*root));
   for (const auto& part : parts) {
     if (&part == root) continue;
     const Module* module = FindModule(part.identity.module);
@@ -500,11 +599,21 @@ std::optional<JsonValue> Mapper::FromFhir(const JsonValue& bundle, IssueSink& si
                 where(part));
       continue;
     }
-    JsonValue* item = Create(record, module->source, true);
-    if (item == nullptr) continue;
-    *item = JsonValue::Object();
-    (*item)["id"] = JsonValue::String(part.identity.part_id);
-    run.FromFhir(module->rules, without_part_identifier(*part.resource), *item, where(part));
+    JsonValue* item = nullptr;
+    if (module->is_root()) {
+      item = &record;
+    } else {
+      for (JsonValue* existing : SelectMutable(record, module->source)) {
+        if (TextAt(*existing, "id") == part.identity.part_id) item = existing;
+      }
+      if (item == nullptr) {
+        item = Create(record, module->source, true);
+        if (item == nullptr) continue;
+        *item = JsonValue::Object();
+        (*item)["id"] = JsonValue::String(part.identity.part_id);
+      }
+    }
+    map_back(*module, *part.resource, *item, where(part));
   }
   if (run.failed()) return std::nullopt;
   return record;

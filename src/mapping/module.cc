@@ -21,20 +21,31 @@ std::optional<std::string> CodeMap::FromFhir(std::string_view fhir_code) const {
   return std::nullopt;
 }
 
+const std::string& Module::ProfileFor(const JsonValue& part) const {
+  if (profile_by) {
+    for (const JsonValue* value : Select(part, profile_by->record)) {
+      if (!value->is_scalar()) continue;
+      auto it = profile_by->profiles.find(value->text());
+      if (it != profile_by->profiles.end()) return it->second;
+    }
+  }
+  return profile;
+}
+
 namespace {
 
-const std::set<std::string, std::less<>> kRuleKeys = {
-    "record", "fhir", "transform", "codes", "const", "link", "recordType", "rules", "comment"};
+const std::set<std::string, std::less<>> kRuleKeys = {"record", "fhir",   "transform",  "codes",
+                                                      "const",  "link",   "recordType", "rules",
+                                                      "when",   "comment"};
 const std::set<std::string, std::less<>> kModuleKeys = {
-    "module", "title",      "resource", "profile", "source",
-    "akusti", "governance", "codeMaps", "rules",   "comment"};
+    "module", "title",  "resource",   "profile",  "profileBy", "source",
+    "onlyIf", "akusti", "governance", "codeMaps", "rules",     "comment"};
 const std::set<std::string, std::less<>> kGovernanceLevels = {"county", "shared-definition",
                                                               "joint-county", "national"};
 
 class Compiler {
  public:
-  Compiler(const model::TypeModel& model, std::string file)
-      : model_(model), file_(std::move(file)) {}
+  explicit Compiler(std::string file) : file_(std::move(file)) {}
 
   void Problem(const std::string& where, const std::string& what) {
     problems_.push_back(file_ + ": " + where + ": " + what);
@@ -115,6 +126,15 @@ class Compiler {
       if (end_type != nullptr) rule.fhir_primitive = end_type->primitive;
       if (const JsonValue* c = r.Find("const")) rule.constant = *c;
       rule.link_module = text_of("link");
+      if (r.Find("when") != nullptr) {
+        auto when = ParsePath(text_of("when"));
+        if (!when.ok() || when->empty()) {
+          Problem(at, "\"when\" must be a record path");
+        } else {
+          rule.when = std::move(*when);
+          CompileRecordPath(rule.when);
+        }
+      }
       std::string transform = text_of("transform");
       if (!transform.empty()) {
         size_t colon = transform.find(':');
@@ -171,7 +191,6 @@ class Compiler {
   }
 
  private:
-  const model::TypeModel& model_;
   std::string file_;
   std::vector<std::string> problems_;
 };
@@ -183,7 +202,7 @@ StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& 
   std::filesystem::path file = folder / "mapping.json";
   SILTA_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
   SILTA_ASSIGN_OR_RETURN(JsonValue json, JsonValue::Parse(text, file.string()));
-  Compiler compiler(model, file.string());
+  Compiler compiler(file.string());
   auto module = std::make_shared<Module>();
   module->folder = folder;
   if (!json.is_object()) return InvalidArgumentError(file.string() + ": expected a JSON object");
@@ -218,6 +237,41 @@ StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& 
     Compiler::CompileRecordPath(module->source);
     if (!module->source.empty() && !module->source.segments.back().array_marker) {
       compiler.Problem("source", "the source must be an array field (ending in [])");
+    }
+  }
+  if (json.Find("onlyIf") != nullptr) {
+    auto only_if = ParsePath(text_of("onlyIf", true));
+    if (!only_if.ok() || only_if->empty()) {
+      compiler.Problem("onlyIf", "\"onlyIf\" must be a record path");
+    } else if (!module->source.empty()) {
+      compiler.Problem("onlyIf",
+                       "only a module whose source is the record root (\"$\") takes onlyIf");
+    } else {
+      module->only_if = std::move(*only_if);
+      Compiler::CompileRecordPath(module->only_if);
+    }
+  }
+  if (const JsonValue* by = json.Find("profileBy")) {
+    const JsonValue* record = by->is_object() ? by->Find("record") : nullptr;
+    const JsonValue* profiles = by->is_object() ? by->Find("profiles") : nullptr;
+    auto path = record != nullptr && record->kind() == JsonValue::Kind::kString
+                    ? ParsePath(record->text())
+                    : StatusOr<Path>(InvalidArgumentError("missing"));
+    if (!path.ok() || path->empty() || profiles == nullptr || !profiles->is_object()) {
+      compiler.Problem("profileBy",
+                       "expected {\"record\": path, \"profiles\": {recordValue: profile URL}}");
+    } else {
+      ProfileChoice choice;
+      choice.record = std::move(*path);
+      Compiler::CompileRecordPath(choice.record);
+      for (const auto& [value, url] : profiles->members()) {
+        if (url.kind() != JsonValue::Kind::kString) {
+          compiler.Problem("profileBy.profiles." + value, "a profile URL (string) is expected");
+          continue;
+        }
+        choice.profiles.emplace(value, url.text());
+      }
+      module->profile_by = std::move(choice);
     }
   }
   if (const JsonValue* akusti = json.Find("akusti")) {

@@ -62,72 +62,93 @@ class PartReference : public Transform {
   }
 };
 
-// The contract's organisation ref {oid, businessId, name} ↔ a logical Reference: the OID as its
-// identifier (FHIR's urn:ietf:rfc:3986 form), the business id (Y-tunnus) as an identifier when
-// there is no OID and as an extension beside it when there is, the name as display.
+// The contract's organisation ref {oid, businessId, name} ↔ a Reference to a contained
+// SiltaOrganization carrying both identifiers the profile slices (OID as urn:ietf:rfc:3986 /
+// urn:oid:..., business id under Silta's Y-tunnus system) and the name. Contained rather than a
+// logical reference because a Reference holds one identifier and the ref may carry two; the
+// same organisation used twice in one resource is contained once. The literal "client" (a
+// coverage paid by the client) is a Reference to the client's own resource.
 class OrganisationRef : public Transform {
  public:
   static constexpr std::string_view kUriSystem = "urn:ietf:rfc:3986";
-  static constexpr std::string_view kBusinessIdSystem = "http://www.tilastokeskus.fi/y-tunnus";
+  static constexpr std::string_view kBusinessIdPath = "/sid/y-tunnus";
+  static constexpr std::string_view kProfilePath = "/StructureDefinition/silta-organization";
 
   std::string_view name() const override { return "org-ref"; }
   StatusOr<JsonValue> ToFhir(const JsonValue& v, std::string_view,
                              const TransformEnv& env) const override {
-    if (!v.is_object()) return Expected(name(), "an organisation ref object");
+    JsonValue ref = JsonValue::Object();
+    if (v.kind() == JsonValue::Kind::kString && v.text() == "client") {
+      ref["reference"] = JsonValue::String(env.reference_to("client", ""));
+      return ref;
+    }
+    if (!v.is_object()) return Expected(name(), "an organisation ref object or \"client\"");
+    if (!env.contain) return Expected(name(), "a resource to contain the organisation in");
     const JsonValue* oid = v.Find("oid");
     const JsonValue* business_id = v.Find("businessId");
     const JsonValue* display = v.Find("name");
-    JsonValue ref = JsonValue::Object();
+    if (oid == nullptr && business_id == nullptr) return Expected(name(), "an oid or a businessId");
+    JsonValue org = JsonValue::Object();
+    org["resourceType"] = JsonValue::String("Organization");
+    org["meta"]["profile"].Append(
+        JsonValue::String(env.canonical_base + std::string(kProfilePath)));
+    JsonValue& identifiers = org["identifier"] = JsonValue::Array();
     if (oid != nullptr) {
-      if (business_id != nullptr) {
-        JsonValue ext = JsonValue::Object();
-        ext["url"] = JsonValue::String(BusinessIdExtension(env));
-        ext["valueString"] = *business_id;
-        ref["extension"].Append(std::move(ext));
-      }
-      ref["identifier"]["system"] = JsonValue::String(std::string(kUriSystem));
-      ref["identifier"]["value"] = JsonValue::String(std::string(kOidPrefix) + oid->text());
-    } else if (business_id != nullptr) {
-      ref["identifier"]["system"] = JsonValue::String(std::string(kBusinessIdSystem));
-      ref["identifier"]["value"] = *business_id;
-    } else {
-      return Expected(name(), "an oid or a businessId");
+      JsonValue id = JsonValue::Object();
+      id["system"] = JsonValue::String(std::string(kUriSystem));
+      id["value"] = JsonValue::String(std::string(kOidPrefix) + oid->text());
+      identifiers.Append(std::move(id));
     }
-    if (display != nullptr) ref["display"] = *display;
+    if (business_id != nullptr) {
+      JsonValue id = JsonValue::Object();
+      id["system"] = JsonValue::String(BusinessIdSystem(env));
+      id["value"] = JsonValue::String(business_id->text());
+      identifiers.Append(std::move(id));
+    }
+    if (display != nullptr) org["name"] = JsonValue::String(display->text());
+    ref["reference"] = JsonValue::String(env.contain(std::move(org)));
+    if (display != nullptr) ref["display"] = JsonValue::String(display->text());
     return ref;
   }
   StatusOr<JsonValue> FromFhir(const JsonValue& v, std::string_view,
                                const TransformEnv& env) const override {
-    const JsonValue* identifier = v.is_object() ? v.Find("identifier") : nullptr;
-    const JsonValue* system = identifier != nullptr ? identifier->Find("system") : nullptr;
-    const JsonValue* value = identifier != nullptr ? identifier->Find("value") : nullptr;
-    if (system == nullptr || value == nullptr) {
-      return Expected(name(), "a Reference with an identifier system and value");
+    const JsonValue* reference = v.is_object() ? v.Find("reference") : nullptr;
+    if (reference == nullptr || reference->kind() != JsonValue::Kind::kString) {
+      return Expected(name(), "a Reference with a reference");
     }
-    JsonValue org = JsonValue::Object();
-    if (system->text() == kUriSystem && value->text().starts_with(kOidPrefix)) {
-      org["oid"] = JsonValue::String(value->text().substr(kOidPrefix.size()));
-      if (const JsonValue* extensions = v.Find("extension")) {
-        for (const auto& ext : extensions->items()) {
-          const JsonValue* url = ext.Find("url");
-          const JsonValue* text = ext.Find("valueString");
-          if (url != nullptr && text != nullptr && url->text() == BusinessIdExtension(env)) {
-            org["businessId"] = *text;
-          }
+    if (!reference->text().starts_with("#")) {
+      std::optional<PartRef> part = env.resolve ? env.resolve(reference->text()) : std::nullopt;
+      if (part && part->module == "client") return JsonValue::String("client");
+      return Expected(name(), "a reference to a contained Organization or to the client");
+    }
+    const JsonValue* org = env.find_contained ? env.find_contained(reference->text()) : nullptr;
+    if (org == nullptr) {
+      return InvalidArgumentError("reference \"" + reference->text() +
+                                  "\" names no contained resource");
+    }
+    JsonValue out = JsonValue::Object();
+    if (const JsonValue* identifiers = org->Find("identifier")) {
+      for (const auto& id : identifiers->items()) {
+        const JsonValue* system = id.Find("system");
+        const JsonValue* value = id.Find("value");
+        if (system == nullptr || value == nullptr) continue;
+        if (system->text() == kUriSystem && value->text().starts_with(kOidPrefix)) {
+          out["oid"] = JsonValue::String(value->text().substr(kOidPrefix.size()));
+        } else if (system->text() == BusinessIdSystem(env)) {
+          out["businessId"] = JsonValue::String(value->text());
         }
       }
-    } else if (system->text() == kBusinessIdSystem) {
-      org["businessId"] = *value;
-    } else {
-      return Expected(name(), "an OID or Y-tunnus identifier");
     }
-    if (const JsonValue* display = v.Find("display")) org["name"] = *display;
-    return org;
+    if (out.Find("oid") == nullptr && out.Find("businessId") == nullptr) {
+      return Expected(name(), "an Organization identified by OID or Y-tunnus");
+    }
+    if (const JsonValue* org_name = org->Find("name")) out["name"] = *org_name;
+    return out;
   }
 
  private:
-  static std::string BusinessIdExtension(const TransformEnv& env) {
-    return env.canonical_base + "/StructureDefinition/organisation-business-id";
+  static std::string BusinessIdSystem(const TransformEnv& env) {
+    return env.canonical_base + std::string(kBusinessIdPath);
   }
 };
 

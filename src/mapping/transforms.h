@@ -27,6 +27,12 @@ struct TransformEnv {
   // From FHIR: the part a reference points to, when it resolves inside the Bundle.
   std::function<std::optional<PartRef>(std::string_view reference)> resolve;
   std::string canonical_base;  // Silta's canonical URL base, for extension URLs
+  // To FHIR: adds `resource` to the contained resources of the resource being made (once per
+  // distinct content) and gives the local reference to it ("#org1").
+  std::function<std::string(JsonValue resource)> contain;
+  // From FHIR: the contained resource of the resource being read that a local reference
+  // ("#org1") points to; null when there is none.
+  std::function<const JsonValue*(std::string_view reference)> find_contained;
 };
 
 class Transform {

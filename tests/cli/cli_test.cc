@@ -172,3 +172,45 @@ TEST_F(CliTest, FhirpathPrintsTypedResultsOnePerLine) {
 
 }  // namespace
 }  // namespace silta
+
+namespace silta {
+namespace {
+
+bool IsEmptyFolder(const fs::path& dir) {
+  std::error_code ec;
+  return !fs::exists(dir, ec) || fs::is_empty(dir, ec);
+}
+
+// Every record that breaks the contract is rejected by `silta map to-fhir` with exit 1, and
+// nothing of it is written.
+TEST_F(CliTest, MapToFhirRejectsEveryBadRecordAndWritesNothing) {
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(SILTA_SOURCE_DIR "/tests/records/testdata/bad")) {
+    if (entry.path().extension() == ".expected") continue;
+    SCOPED_TRACE(entry.path().filename().string());
+    fs::path out = dir_ / ("out-" + entry.path().stem().string());
+    RunResult r = Run("map to-fhir " + entry.path().string() + " --out " + out.string());
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("rejected, nothing written"));
+    EXPECT_TRUE(IsEmptyFolder(out));
+    ++files;
+  }
+  EXPECT_GE(files, 20);
+}
+
+TEST_F(CliTest, MapsTheExampleRecordsToFhirAndBack) {
+  fs::path fhir = dir_ / "fhir";
+  fs::path back = dir_ / "back";
+  RunResult to = Run("map to-fhir " SILTA_SOURCE_DIR "/examples/records --out " + fhir.string());
+  EXPECT_EQ(to.exit_code, 0) << to.err;
+  EXPECT_THAT(to.err, HasSubstr("16 record(s) mapped, 0 rejected"));
+  EXPECT_TRUE(fs::exists(fhir / "aino-virtanen.bundle.json"));
+  EXPECT_TRUE(fs::exists(fhir / "batch.2.bundle.json"));
+  RunResult from = Run("map from-fhir " + fhir.string() + " --out " + back.string());
+  EXPECT_EQ(from.exit_code, 0) << from.err;
+  EXPECT_THAT(from.err, HasSubstr("16 record(s) written, 0 rejected"));
+  EXPECT_TRUE(fs::exists(back / "matti-korhonen.json"));
+}
+
+}  // namespace
+}  // namespace silta

@@ -185,3 +185,153 @@ TEST(MapperLoadTest, ListsEveryProblemOfAModule) {
 
 }  // namespace
 }  // namespace silta::mapping
+
+namespace silta::mapping {
+namespace {
+
+class MapperFeaturesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto mapper = Mapper::Load(SILTA_MAPPING_TESTDATA "/features", testing::R4Model());
+    ASSERT_TRUE(mapper.ok()) << mapper.status().message();
+    mapper_ = *mapper;
+  }
+  // The resource of `type` in the Bundle (the first one).
+  static const JsonValue* ResourceOf(const JsonValue& bundle, std::string_view type,
+                                     size_t nth = 0) {
+    for (const auto& entry : bundle.Find("entry")->items()) {
+      const JsonValue* resource = entry.Find("resource");
+      if (resource->Find("resourceType")->text() == type && nth-- == 0) return resource;
+    }
+    return nullptr;
+  }
+  std::shared_ptr<const Mapper> mapper_;
+};
+
+constexpr std::string_view kFeatureRecord = R"({
+  "recordVersion": "1",
+  "clientId": "C1",
+  "county": {"system": "urn:oid:1.2.246.537.6.21", "code": "09"},
+  "flag": true,
+  "producer": {"businessId": "2797321-6", "name": "Kaari Oy"},
+  "members": [
+    {"id": "m1", "family": "Laine",
+     "organisation": {"oid": "1.2.246.10.32004516.10", "businessId": "3200451-6", "name": "HVA"}},
+    {"id": "m2", "family": "Heikkinen"}
+  ],
+  "payments": [
+    {"id": "p1", "kind": "voucher", "payer": "client",
+     "transferableTo": [{"businessId": "3101238-9"}, {"businessId": "3101238-9", "name": "Helmi"},
+                        {"businessId": "3101238-9"}]},
+    {"id": "p2", "kind": "other",
+     "payer": {"oid": "1.2.246.10.32004516.10", "businessId": "3200451-6", "name": "HVA"}}
+  ]
+})";
+
+TEST_F(MapperFeaturesTest, RoundTripsAndMergesRecordElementsById) {
+  IssueCollector issues;
+  auto bundle = mapper_->ToFhir(Json(kFeatureRecord), issues);
+  ASSERT_TRUE(bundle) << (issues.issues().empty() ? "" : issues.issues()[0].message);
+  // The members' names come from the Practitioners, their organisations from the CareTeam: each
+  // member comes back once, whole.
+  auto back = mapper_->FromFhir(*bundle, issues);
+  ASSERT_TRUE(back) << (issues.issues().empty() ? "" : issues.issues()[0].message);
+  EXPECT_TRUE(JsonValue::EqualUnordered(*back, Json(kFeatureRecord))) << back->ToString(true);
+}
+
+TEST_F(MapperFeaturesTest, ChoosesTheProfileByARecordValue) {
+  IssueCollector issues;
+  auto bundle = mapper_->ToFhir(Json(kFeatureRecord), issues);
+  ASSERT_TRUE(bundle);
+  EXPECT_EQ(
+      ResourceOf(*bundle, "Coverage", 0)->Find("meta")->ToString(),
+      R"({"profile":["https://silta.example.fi/fhir/StructureDefinition/test-coverage-voucher"]})");
+  // A value the map does not list falls back to the module's profile.
+  EXPECT_EQ(ResourceOf(*bundle, "Coverage", 1)->Find("meta")->ToString(),
+            R"({"profile":["https://silta.example.fi/fhir/StructureDefinition/test-coverage"]})");
+}
+
+TEST_F(MapperFeaturesTest, OnlyIfAndWhenDecideWhatIsMade) {
+  IssueCollector issues;
+  auto bundle = mapper_->ToFhir(Json(kFeatureRecord), issues);
+  ASSERT_TRUE(bundle);
+  EXPECT_NE(ResourceOf(*bundle, "CareTeam"), nullptr);
+  EXPECT_THAT(ResourceOf(*bundle, "Patient")->Find("meta")->ToString(),
+              HasSubstr(R"("security":[{"system":"https://example.org/labels","code":"SECRET"}])"));
+
+  JsonValue record = Json(kFeatureRecord);
+  record["flag"] = JsonValue::Bool(false);
+  record.Remove("members");
+  auto without = mapper_->ToFhir(record, issues);
+  ASSERT_TRUE(without);
+  EXPECT_EQ(ResourceOf(*without, "CareTeam"), nullptr);
+  EXPECT_EQ(ResourceOf(*without, "Patient")->Find("meta")->Find("security"), nullptr);
+  auto back = mapper_->FromFhir(*without, issues);
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(JsonValue::EqualUnordered(*back, record)) << back->ToString(true);
+}
+
+TEST_F(MapperFeaturesTest, OrganisationRefsAreContainedSiltaOrganizations) {
+  IssueCollector issues;
+  auto bundle = mapper_->ToFhir(Json(kFeatureRecord), issues);
+  ASSERT_TRUE(bundle);
+  const JsonValue* team = ResourceOf(*bundle, "CareTeam");
+  ASSERT_NE(team, nullptr);
+  std::string text = team->ToString();
+  EXPECT_THAT(text, HasSubstr(R"("resourceType":"CareTeam","id":)"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          R"("contained":[{"resourceType":"Organization","id":"org1","meta":{"profile":["https://silta.example.fi/fhir/StructureDefinition/silta-organization"]},)"
+          R"("identifier":[{"system":"urn:ietf:rfc:3986","value":"urn:oid:1.2.246.10.32004516.10"},)"
+          R"({"system":"https://silta.example.fi/fhir/sid/y-tunnus","value":"3200451-6"}],"name":"HVA"}])"));
+  EXPECT_THAT(text, HasSubstr(R"("onBehalfOf":{"reference":"#org1","display":"HVA"})"));
+
+  // "client" pays: a reference to the Patient. The same organisation twice is contained once;
+  // a different one (here: with a name) gets its own.
+  const JsonValue* voucher = ResourceOf(*bundle, "Coverage", 0);
+  std::string patient_url = bundle->Find("entry")->items()[0].Find("fullUrl")->text();
+  EXPECT_EQ(voucher->Find("payor")->ToString(), R"([{"reference":")" + patient_url + R"("}])");
+  EXPECT_EQ(voucher->Find("contained")->items().size(), 2u);
+  EXPECT_THAT(voucher->ToString(),
+              HasSubstr(R"("valueReference":{"reference":"#org2","display":"Helmi"})"));
+}
+
+TEST_F(MapperFeaturesTest, RejectsAnOrganisationRefThatResolvesNowhere) {
+  IssueCollector issues;
+  auto bundle = mapper_->ToFhir(Json(kFeatureRecord), issues);
+  ASSERT_TRUE(bundle);
+  JsonValue broken = *bundle;
+  for (auto& entry : broken.Find("entry")->items()) {
+    if (entry.Find("resource")->Find("resourceType")->text() == "CareTeam") {
+      entry.Find("resource")->Remove("contained");
+    }
+  }
+  IssueCollector back_issues;
+  EXPECT_FALSE(mapper_->FromFhir(broken, back_issues));
+  ASSERT_FALSE(back_issues.issues().empty());
+  EXPECT_EQ(back_issues.issues()[0].message_id, "MAP_VALUE");
+}
+
+TEST(MapperLoadTest, RejectsOnlyIfOnAPartModuleAndABadProfileBy) {
+  auto dir = std::filesystem::temp_directory_path() / "silta-mapping-bad-features";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "client");
+  std::ofstream(dir / "client" / "mapping.json") << R"({
+    "module": "client", "resource": "Patient", "profile": "x", "governance": "county",
+    "source": "$", "profileBy": {"record": "kind"}, "rules": []})";
+  std::filesystem::create_directories(dir / "parts");
+  std::ofstream(dir / "parts" / "mapping.json") << R"({
+    "module": "parts", "resource": "Basic", "profile": "x", "governance": "county",
+    "source": "parts[]", "onlyIf": "parts[]", "rules": [{"when": "", "fhir": "id", "const": "x"}]})";
+  auto mapper = Mapper::Load(dir, testing::R4Model());
+  ASSERT_FALSE(mapper.ok());
+  const std::string& m = mapper.status().message();
+  EXPECT_THAT(m, HasSubstr("profileBy"));
+  EXPECT_THAT(m, HasSubstr("only a module whose source is the record root"));
+  EXPECT_THAT(m, HasSubstr("\"when\" must be a record path"));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace silta::mapping

@@ -1,0 +1,197 @@
+// The real mapping modules (mappings/*/mapping.json) on every example record: each record maps
+// to FHIR resources that parse as R4, match the modules' golden files and map back to the same
+// record. SILTA_UPDATE_GOLDEN=1 rewrites the golden files (review the diff before committing).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+
+#include "base/files.h"
+#include "formats/formats.h"
+#include "mapping/mapping.h"
+#include "records/records.h"
+#include "support/r4.h"
+
+namespace silta {
+namespace {
+
+namespace fs = std::filesystem;
+using mapping::JsonValue;
+using mapping::Mapper;
+
+struct Example {
+  std::string name;  // file stem; "<stem>.<line>" for NDJSON lines
+  records::ClientRecord record;
+};
+
+std::string Describe(const std::vector<Issue>& issues) {
+  std::string out;
+  for (const auto& issue : issues) {
+    out += issue.message_id + " " + issue.expression + ": " + issue.message + "\n";
+  }
+  return out;
+}
+
+std::vector<Example> ReadExamples() {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(SILTA_EXAMPLE_RECORDS_DIR)) {
+    if (entry.is_regular_file()) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<Example> out;
+  for (const auto& file : files) {
+    auto text = ReadFile(file);
+    EXPECT_TRUE(text.ok()) << file;
+    if (!text.ok()) continue;
+    IssueCollector issues;
+    std::string ext = file.extension().string();
+    if (ext == ".ndjson") {
+      for (auto& entry : records::ReadNdjson(*text, issues)) {
+        EXPECT_TRUE(entry.record) << file << ":" << entry.line;
+        if (entry.record) {
+          out.push_back({file.stem().string() + "." + std::to_string(entry.line), *entry.record});
+        }
+      }
+    } else if (ext == ".json" || ext == ".xml") {
+      auto record = records::Read(
+          *text, ext == ".xml" ? records::Format::kXml : records::Format::kJson, issues);
+      EXPECT_TRUE(record) << file << "\n" << Describe(issues.issues());
+      if (record) out.push_back({file.stem().string(), *record});
+    }
+  }
+  return out;
+}
+
+class MappingsGoldenTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto loaded = Mapper::Load(SILTA_MAPPINGS_DIR, testing::R4Model());
+    ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+    mapper_ = new std::shared_ptr<const Mapper>(*loaded);
+  }
+  static void TearDownTestSuite() {
+    delete mapper_;
+    mapper_ = nullptr;
+  }
+  const Mapper& mapper() const { return **mapper_; }
+
+  std::optional<JsonValue> ToFhir(const records::ClientRecord& record, std::string* problems) {
+    auto json = JsonValue::Parse(records::WriteJson(record), "record");
+    if (!json.ok()) {
+      *problems = json.status().message();
+      return std::nullopt;
+    }
+    IssueCollector issues;
+    auto bundle = mapper().ToFhir(*json, issues);
+    *problems = Describe(issues.issues());
+    return bundle;
+  }
+
+  static std::shared_ptr<const Mapper>* mapper_;
+};
+
+std::shared_ptr<const Mapper>* MappingsGoldenTest::mapper_ = nullptr;
+
+TEST_F(MappingsGoldenTest, EveryExampleMapsToGoldenR4ResourcesAndBack) {
+  const bool update = std::getenv("SILTA_UPDATE_GOLDEN") != nullptr &&
+                      std::string(std::getenv("SILTA_UPDATE_GOLDEN")) == "1";
+  std::vector<Example> examples = ReadExamples();
+  ASSERT_GE(examples.size(), 13u);
+  int round_trips = 0;
+  for (const Example& example : examples) {
+    SCOPED_TRACE(example.name);
+    std::string problems;
+    std::optional<JsonValue> bundle = ToFhir(example.record, &problems);
+    ASSERT_TRUE(bundle) << problems;
+
+    // Each resource is R4 without a single parse error, and belongs to a module.
+    std::map<std::string, JsonValue> by_module;
+    for (const auto& module : mapper().modules()) by_module[module->name] = JsonValue::Array();
+    for (const auto& entry : bundle->Find("entry")->items()) {
+      const JsonValue& resource = *entry.Find("resource");
+      IssueCollector parse_issues;
+      auto document = formats::ParseJson(resource.ToString(), testing::R4Model(), parse_issues);
+      EXPECT_TRUE(document != nullptr && !parse_issues.HasErrors())
+          << resource.Find("resourceType")->text() << "\n"
+          << Describe(parse_issues.issues());
+      std::optional<mapping::PartIdentity> part;
+      for (const auto& id : resource.Find("identifier")->items()) {
+        const JsonValue* system = id.Find("system");
+        if (system != nullptr && system->text() == mapper().PartIdentifierSystem()) {
+          part = Mapper::ParsePartIdentifierValue(id.Find("value")->text());
+        }
+      }
+      ASSERT_TRUE(part);
+      by_module[part->module].Append(resource);
+    }
+
+    // Golden files: one per module that made resources of this record.
+    for (const auto& module : mapper().modules()) {
+      fs::path golden = module->folder / "testdata" / (example.name + ".json");
+      const JsonValue& resources = by_module[module->name];
+      std::string actual = resources.ToString(true) + "\n";
+      if (update) {
+        if (resources.items().empty()) {
+          fs::remove(golden);
+        } else {
+          fs::create_directories(golden.parent_path());
+          ASSERT_TRUE(WriteFileAtomically(golden, actual).ok()) << golden;
+        }
+        continue;
+      }
+      if (resources.items().empty()) {
+        EXPECT_FALSE(fs::exists(golden)) << golden << " exists, but the module made nothing";
+        continue;
+      }
+      auto expected = ReadFile(golden);
+      ASSERT_TRUE(expected.ok()) << golden << " is missing (run with SILTA_UPDATE_GOLDEN=1)";
+      EXPECT_EQ(*expected, actual) << golden << " differs (SILTA_UPDATE_GOLDEN=1 rewrites it)";
+    }
+
+    // Back to the record: field for field the same under the contract's equality.
+    IssueCollector back_issues;
+    std::optional<JsonValue> back = mapper().FromFhir(*bundle, back_issues);
+    ASSERT_TRUE(back) << Describe(back_issues.issues());
+    auto record = records::ReadJson(back->ToString(), back_issues);
+    ASSERT_TRUE(record) << Describe(back_issues.issues());
+    EXPECT_TRUE(records::RecordsEqual(example.record, *record))
+        << "in:   " << records::EqualityKey(example.record)
+        << "\nback: " << records::EqualityKey(*record);
+    if (records::RecordsEqual(example.record, *record)) ++round_trips;
+  }
+  EXPECT_EQ(round_trips, static_cast<int>(examples.size()));
+  std::printf("%d of %zu example records round-trip exactly\n", round_trips, examples.size());
+}
+
+TEST_F(MappingsGoldenTest, MappingIsDeterministic) {
+  for (const Example& example : ReadExamples()) {
+    SCOPED_TRACE(example.name);
+    std::string problems;
+    auto first = ToFhir(example.record, &problems);
+    auto second = ToFhir(example.record, &problems);
+    ASSERT_TRUE(first && second) << problems;
+    EXPECT_EQ(first->ToString(true), second->ToString(true));
+  }
+}
+
+// A contact address with use "mobile" has no FHIR form (Address.use has no mobile): the record
+// is rejected, not silently changed.
+TEST_F(MappingsGoldenTest, RejectsAnAddressWithUseMobile) {
+  std::vector<Example> examples = ReadExamples();
+  for (Example& example : examples) {
+    for (auto& contact : example.record.contact_details) {
+      if (contact.kind == records::ContactKind::kAddress) {
+        contact.use = records::ContactUse::kMobile;
+        std::string problems;
+        EXPECT_FALSE(ToFhir(example.record, &problems));
+        EXPECT_NE(problems.find("MAP_CODE_UNMAPPED"), std::string::npos) << problems;
+        return;
+      }
+    }
+  }
+  FAIL() << "no example record has an address";
+}
+
+}  // namespace
+}  // namespace silta
