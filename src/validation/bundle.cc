@@ -1,0 +1,139 @@
+// Bundle rules: entry identity (fullUrl/id), duplicates, reference resolution inside the Bundle
+// (one hash lookup per reference), document and message structure.
+#include "validation/impl.h"
+
+namespace silta::validation::internal {
+
+namespace {
+
+bool IsHttpUrl(std::string_view s) {
+  return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0;
+}
+
+// The base a relative reference in an entry resolves against: fullUrl minus "Type/id".
+std::string_view BaseOf(std::string_view full_url) {
+  if (!IsHttpUrl(full_url)) return {};
+  size_t history = full_url.find("/_history/");
+  if (history != std::string_view::npos) full_url = full_url.substr(0, history);
+  size_t last = full_url.rfind('/');
+  if (last == std::string_view::npos) return {};
+  size_t prev = full_url.rfind('/', last - 1);
+  if (prev == std::string_view::npos) return {};
+  return full_url.substr(0, prev + 1);
+}
+
+const model::Element* EntryOf(const model::Element& e) {
+  for (const model::Element* p = &e; p != nullptr; p = p->parent()) {
+    if (p->parent() != nullptr && p->parent()->type()->name == "Bundle" &&
+        p->name() == "entry") {
+      return p;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void Walker::IndexBundle(const model::Element& bundle, BundleIndex& index) {
+  index.bundle = &bundle;
+  index.type = ChildValue(bundle, "type");
+  for (const model::Element* entry : bundle.Children("entry")) {
+    const model::Element* resource = entry->Child("resource");
+    if (resource == nullptr) continue;
+    std::string_view full_url = ChildValue(*entry, "fullUrl");
+    if (!full_url.empty()) index.by_full_url.try_emplace(std::string(full_url), resource);
+    std::string_view id = ChildValue(*resource, "id");
+    if (!id.empty()) {
+      std::string key = resource->type()->name + "/" + std::string(id);
+      index.by_full_url.try_emplace(key, resource);
+    }
+  }
+}
+
+const model::Element* Walker::ResolveInBundle(const model::Element& from,
+                                              std::string_view reference,
+                                              bool* in_bundle) const {
+  *in_bundle = !bundles_.empty();
+  if (bundles_.empty()) return nullptr;
+  const BundleIndex& index = *bundles_.back();
+  std::string_view path = reference;
+  auto it = index.by_full_url.find(path);
+  if (it != index.by_full_url.end()) return it->second;
+  size_t history = path.find("/_history/");
+  if (history != std::string_view::npos) {
+    path = path.substr(0, history);
+    it = index.by_full_url.find(path);
+    if (it != index.by_full_url.end()) return it->second;
+  }
+  if (path.find("://") != std::string_view::npos || path.rfind("urn:", 0) == 0) return nullptr;
+  // Relative: against the fullUrl base of the entry the reference is in.
+  const model::Element* entry = EntryOf(from);
+  if (entry == nullptr) return nullptr;
+  std::string_view base = BaseOf(ChildValue(*entry, "fullUrl"));
+  if (base.empty()) return nullptr;
+  std::string absolute(base);
+  absolute.append(path);
+  it = index.by_full_url.find(absolute);
+  return it != index.by_full_url.end() ? it->second : nullptr;
+}
+
+void Walker::CheckBundle(const model::Element& bundle, const BundleIndex& index) {
+  std::span<const model::Element* const> entries = bundle.Children("entry");
+  bool history = index.type == "history";
+  StringMap<const model::Element*> seen;
+  for (const model::Element* entry : entries) {
+    const model::Element* resource = entry->Child("resource");
+    std::string_view full_url = ChildValue(*entry, "fullUrl");
+    std::string_view id = resource != nullptr ? ChildValue(*resource, "id") : std::string_view();
+    if (resource != nullptr && IsHttpUrl(full_url) && !id.empty()) {
+      std::string_view url = full_url;
+      size_t h = url.find("/_history/");
+      if (h != std::string_view::npos) url = url.substr(0, h);
+      std::string tail = "/" + resource->type()->name + "/" + std::string(id);
+      if (url.size() < tail.size() || url.substr(url.size() - tail.size()) != tail) {
+        Report(Severity::kError, IssueType::kInvalid, "BUNDLE_FULLURL_MISMATCH",
+               "the fullUrl does not match the resource's type and id (expected it to end in " +
+                   tail + ")",
+               *entry);
+      }
+    }
+    if (!full_url.empty() && !history) {
+      std::string key(full_url);
+      if (resource != nullptr) {
+        // Versions of one resource may legitimately appear side by side.
+        const model::Element* meta = resource->Child("meta");
+        if (meta != nullptr) key.append("|").append(ChildValue(*meta, "versionId"));
+      }
+      if (!seen.try_emplace(std::move(key), entry).second) {
+        Report(Severity::kError, IssueType::kDuplicate, "BUNDLE_DUPLICATE_FULLURL",
+               "another entry has the same fullUrl " + std::string(full_url.substr(0, 120)),
+               *entry);
+      }
+    }
+    if ((index.type == "transaction" || index.type == "batch") && entry->Child("request") == nullptr) {
+      Report(Severity::kError, IssueType::kRequired, "BUNDLE_REQUEST_MISSING",
+             "entries of a " + std::string(index.type) + " Bundle need a request", *entry);
+    }
+  }
+  auto first_resource = [&]() -> const model::Element* {
+    if (entries.empty()) return nullptr;
+    return entries[0]->Child("resource");
+  };
+  if (index.type == "document") {
+    const model::Element* first = first_resource();
+    if (first == nullptr || first->type()->name != "Composition") {
+      Report(Severity::kError, IssueType::kInvalid, "BUNDLE_DOCUMENT_COMPOSITION",
+             "the first entry of a document Bundle must be a Composition",
+             entries.empty() ? bundle : *entries[0]);
+    }
+  } else if (index.type == "message") {
+    const model::Element* first = first_resource();
+    if (first == nullptr || first->type()->name != "MessageHeader") {
+      Report(Severity::kError, IssueType::kInvalid, "BUNDLE_MESSAGE_HEADER",
+             "the first entry of a message Bundle must be a MessageHeader",
+             entries.empty() ? bundle : *entries[0]);
+    }
+  }
+}
+
+}  // namespace silta::validation::internal
