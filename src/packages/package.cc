@@ -138,8 +138,7 @@ StatusOr<std::shared_ptr<const Package>> Package::FromFiles(
   return FromNamedTexts(std::move(id), std::move(names), std::move(texts));
 }
 
-std::shared_ptr<const Package> Package::FromNamedTexts(PackageId id,
-                                                       std::vector<std::string> names,
+std::shared_ptr<const Package> Package::FromNamedTexts(PackageId id, std::vector<std::string> names,
                                                        std::vector<std::string> texts) {
   std::shared_ptr<Package> package(new Package());
   package->manifest_.name = std::move(id.name);

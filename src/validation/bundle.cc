@@ -22,17 +22,16 @@ std::string_view BaseOf(std::string_view full_url) {
   return full_url.substr(0, prev + 1);
 }
 
-const model::Element* EntryOf(const model::Element& e) {
+}  // namespace
+
+const model::Element* Walker::EntryOf(const model::Element& e) {
   for (const model::Element* p = &e; p != nullptr; p = p->parent()) {
-    if (p->parent() != nullptr && p->parent()->type()->name == "Bundle" &&
-        p->name() == "entry") {
+    if (p->parent() != nullptr && p->parent()->type()->name == "Bundle" && p->name() == "entry") {
       return p;
     }
   }
   return nullptr;
 }
-
-}  // namespace
 
 void Walker::IndexBundle(const model::Element& bundle, BundleIndex& index) {
   index.bundle = &bundle;
@@ -51,8 +50,7 @@ void Walker::IndexBundle(const model::Element& bundle, BundleIndex& index) {
 }
 
 const model::Element* Walker::ResolveInBundle(const model::Element& from,
-                                              std::string_view reference,
-                                              bool* in_bundle) const {
+                                              std::string_view reference, bool* in_bundle) const {
   *in_bundle = !bundles_.empty();
   if (bundles_.empty()) return nullptr;
   const BundleIndex& index = *bundles_.back();
@@ -85,6 +83,19 @@ void Walker::CheckBundle(const model::Element& bundle, const BundleIndex& index)
     const model::Element* resource = entry->Child("resource");
     std::string_view full_url = ChildValue(*entry, "fullUrl");
     std::string_view id = resource != nullptr ? ChildValue(*resource, "id") : std::string_view();
+    if (!full_url.empty() && full_url.find(':') == std::string_view::npos) {
+      Report(
+          Severity::kError, IssueType::kInvalid, "BUNDLE_FULLURL_NOT_ABSOLUTE",
+          "the fullUrl must be an absolute URL, not '" + std::string(full_url.substr(0, 80)) + "'",
+          *entry);
+    } else if (full_url.empty() && resource != nullptr && index.type != "transaction" &&
+               index.type != "batch" && index.type != "transaction-response" &&
+               index.type != "batch-response" && index.type != "history") {
+      Report(Severity::kError, IssueType::kRequired, "BUNDLE_FULLURL_MISSING",
+             "except in transactions and batches, each entry with a resource needs a fullUrl "
+             "(the resource's identity)",
+             *entry);
+    }
     if (resource != nullptr && IsHttpUrl(full_url) && !id.empty()) {
       std::string_view url = full_url;
       size_t h = url.find("/_history/");
@@ -110,7 +121,8 @@ void Walker::CheckBundle(const model::Element& bundle, const BundleIndex& index)
                *entry);
       }
     }
-    if ((index.type == "transaction" || index.type == "batch") && entry->Child("request") == nullptr) {
+    if ((index.type == "transaction" || index.type == "batch") &&
+        entry->Child("request") == nullptr) {
       Report(Severity::kError, IssueType::kRequired, "BUNDLE_REQUEST_MISSING",
              "entries of a " + std::string(index.type) + " Bundle need a request", *entry);
     }

@@ -104,8 +104,8 @@ std::string_view TypeInReference(std::string_view ref, const model::TypeModel& m
 bool IsIdText(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           c == '-' || c == '.';
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+           c == '.';
   });
 }
 
@@ -157,8 +157,8 @@ void Walker::CheckReference(const model::Element& e, const TypeRule* rule) {
       if (history != std::string_view::npos) path = path.substr(0, history);
       size_t slash = path.find('/');
       std::string_view type = slash == std::string_view::npos ? path : path.substr(0, slash);
-      std::string_view id = slash == std::string_view::npos ? std::string_view()
-                                                            : path.substr(slash + 1);
+      std::string_view id =
+          slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
       if (model.FindResource(type) == nullptr || !IsIdText(id)) {
         Report(Severity::kError, IssueType::kStructure, "REFERENCE_FORMAT",
                "'" + std::string(ref.substr(0, 80)) +
@@ -170,7 +170,8 @@ void Walker::CheckReference(const model::Element& e, const TypeRule* rule) {
     } else {
       target_type = TypeInReference(ref, model);
     }
-    if (target == nullptr && !bundles_.empty() && bundles_.back()->type == "document") {
+    if (target == nullptr && !bundles_.empty() && bundles_.back()->type == "document" &&
+        EntryOf(e) != nullptr) {
       Report(Severity::kError, IssueType::kNotFound, "REFERENCE_NOT_IN_DOCUMENT",
              "the reference '" + std::string(ref.substr(0, 80)) +
                  "' cannot be resolved inside the document Bundle",

@@ -115,12 +115,15 @@ class Walker {
   void RunConstraints(const model::Element& e, std::span<const Constraint* const> constraints,
                       std::span<const Constraint* const> already_run);
   void CheckReference(const model::Element& reference, const TypeRule* rule);
+  void CheckAttachmentSize(const model::Element& attachment);
   bool SliceMatches(const model::Element& e, const Slicing& slicing, const ElementPlan& slice,
                     size_t position, size_t slice_index);
 
   // Bundles (bundle.cc).
   void IndexBundle(const model::Element& bundle, BundleIndex& index);
   void CheckBundle(const model::Element& bundle, const BundleIndex& index);
+  // The Bundle entry an element is in, or null.
+  static const model::Element* EntryOf(const model::Element& e);
   const model::Element* ResolveInBundle(const model::Element& from, std::string_view reference,
                                         bool* in_bundle) const;
 
@@ -131,6 +134,7 @@ class Walker {
   const ValidatorOptions& opt_;
   std::vector<Issue>& issues_;
   std::vector<const BundleIndex*> bundles_;
+  const model::Element* skip_resource_extras_ = nullptr;
   uint32_t depth_ = 0;
   bool depth_reported_ = false;
 };
@@ -138,6 +142,9 @@ class Walker {
 // Fixed values must match exactly, patterns partially (match.cc).
 bool MatchesValue(const model::Element& e, const rapidjson::Value& expected, bool exact);
 std::string_view JsonText(const rapidjson::Value& v);
+// A FHIRPath location like the reference validator's: "Observation.value.ofType(Quantity)",
+// "Bundle.entry[1].resource.section[0]".
+std::string LocationOf(const model::Element& e);
 // The containing resource of an element (the element itself when it is a resource).
 const model::Element* ContainingResource(const model::Element& e);
 std::string_view ChildValue(const model::Element& e, std::string_view name);

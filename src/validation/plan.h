@@ -73,7 +73,7 @@ struct ElementPlan {
   std::string value_set;  // empty: no binding
   uint32_t max_length = 0;
   std::vector<const Constraint*> constraints;
-  std::string content_reference;  // "#Questionnaire.item"
+  std::string content_reference;                  // "#Questionnaire.item"
   const ElementPlan* reference_target = nullptr;  // the element content_reference names
 
   // Children constrained by the profile, for instances of `child_type`. Indexed by
@@ -99,11 +99,12 @@ struct CompiledProfile {
   const model::TypeDef* model_type = nullptr;
   std::vector<std::unique_ptr<ElementPlan>> elements;  // [0] is the root
   StringMap<ElementPlan*> by_path;                     // unsliced elements by path
-  rapidjson::Document values;  // owns fixed/pattern values
+  rapidjson::Document values;                          // owns fixed/pattern values
   // For extension definitions: where the extension may be used.
   struct ExtensionContext {
     std::string type;  // element, extension, fhirpath
     std::string expression;
+    std::shared_ptr<const fhirpath::CompiledExpression> compiled;  // type fhirpath only
   };
   std::vector<ExtensionContext> contexts;
 

@@ -268,9 +268,8 @@ PrimitiveProblem CheckPrimitive(model::Primitive type, std::string_view value) {
     case Primitive::kString:
     case Primitive::kMarkdown:
       if (value.size() > kMaxStringBytes) {
-        return Problem("TYPE_STRING_TOO_LONG",
-                       "the string is longer than FHIR's limit of 1 MB (" +
-                           std::to_string(value.size()) + " bytes)");
+        return Problem("TYPE_STRING_TOO_LONG", "the string is longer than FHIR's limit of 1 MB (" +
+                                                   std::to_string(value.size()) + " bytes)");
       }
       if (!value.empty() && std::all_of(value.begin(), value.end(), IsSpace)) {
         return Problem("TYPE_STRING_WHITESPACE", "the string consists only of whitespace");
@@ -288,22 +287,22 @@ namespace {
 
 bool AllowedElement(std::string_view name) {
   static constexpr std::array<std::string_view, 51> kAllowed = {
-      "a",      "abbr",  "acronym", "address", "b",     "big",     "blockquote", "br",
-      "caption", "cite", "code",    "col",     "colgroup", "dd",  "dfn",        "div",
-      "dl",     "dt",    "em",      "h1",      "h2",    "h3",      "h4",         "h5",
-      "h6",     "hr",    "i",       "img",     "li",    "ol",      "p",          "pre",
-      "q",      "samp",  "small",   "span",    "strong", "sub",    "sup",        "table",
-      "tbody",  "td",    "tfoot",   "th",      "thead", "tr",      "tt",         "ul",
-      "var",    "s",     "u"};
+      "a",      "abbr", "acronym", "address",  "b",     "big", "blockquote", "br",    "caption",
+      "cite",   "code", "col",     "colgroup", "dd",    "dfn", "div",        "dl",    "dt",
+      "em",     "h1",   "h2",      "h3",       "h4",    "h5",  "h6",         "hr",    "i",
+      "img",    "li",   "ol",      "p",        "pre",   "q",   "samp",       "small", "span",
+      "strong", "sub",  "sup",     "table",    "tbody", "td",  "tfoot",      "th",    "thead",
+      "tr",     "tt",   "ul",      "var",      "s",     "u"};
   return std::find(kAllowed.begin(), kAllowed.end(), name) != kAllowed.end();
 }
 
 bool AllowedAttribute(std::string_view name) {
-  static constexpr std::array<std::string_view, 30> kAllowed = {
-      "title", "style",   "class",  "id",      "lang",    "xml:lang", "dir",     "accesskey",
-      "tabindex", "href", "name",   "xmlns",   "src",     "alt",      "width",   "height",
-      "border", "span",   "colspan", "rowspan", "align",  "valign",   "cellpadding",
-      "cellspacing", "char", "charoff", "abbr",  "axis",   "headers",  "scope"};
+  static constexpr std::array<std::string_view, 31> kAllowed = {
+      "title",     "style",       "class",       "id",   "lang",    "xml:lang", "dir",
+      "accesskey", "tabindex",    "href",        "name", "xmlns",   "src",      "alt",
+      "width",     "height",      "border",      "span", "colspan", "rowspan",  "align",
+      "valign",    "cellpadding", "cellspacing", "char", "charoff", "abbr",     "axis",
+      "headers",   "scope",       "xml:space"};
   return std::find(kAllowed.begin(), kAllowed.end(), name) != kAllowed.end() ||
          name.rfind("xmlns:", 0) == 0;
 }
@@ -314,8 +313,8 @@ std::string CheckNode(const pugi::xml_node& node, int depth) {
     if (child.type() != pugi::node_element) continue;
     std::string_view name = child.name();
     if (name == "script" || name == "object" || name == "applet" || name == "embed" ||
-        name == "form" || name == "input" || name == "iframe" || name == "base" ||
-        name == "link" || name == "meta" || name == "style") {
+        name == "form" || name == "input" || name == "iframe" || name == "base" || name == "link" ||
+        name == "meta" || name == "style") {
       return "the narrative contains a <" + std::string(name) + "> element, which FHIR forbids";
     }
     if (!AllowedElement(name)) {
@@ -361,7 +360,28 @@ PrimitiveProblem CheckNarrative(std::string_view value) {
   }
   std::string problem = CheckNode(div, 0);
   if (problem.empty()) {
-    bool has_content = div.first_child() != nullptr;
+    // txt-2: the narrative must have some non-whitespace content (text or an image).
+    bool has_content = false;
+    struct TextFinder : pugi::xml_tree_walker {
+      bool found = false;
+      bool for_each(pugi::xml_node& node) override {
+        if (node.type() == pugi::node_element && std::string_view(node.name()) == "img") {
+          found = true;
+          return false;
+        }
+        if (node.type() == pugi::node_pcdata || node.type() == pugi::node_cdata) {
+          for (const char* c = node.value(); *c != 0; ++c) {
+            if (*c != ' ' && *c != '\t' && *c != '\n' && *c != '\r') {
+              found = true;
+              return false;
+            }
+          }
+        }
+        return true;
+      }
+    } finder;
+    div.traverse(finder);
+    has_content = has_content || finder.found;
     if (!has_content) {
       return Problem("XHTML_EMPTY", "the narrative div must not be empty");
     }

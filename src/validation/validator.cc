@@ -119,9 +119,8 @@ StatusOr<const internal::CompiledProfile*> Validator::Impl::CompileLocked(
       };
       SILTA_ASSIGN_OR_RETURN(json, snapshot_generator_(json, lookup, nullptr));
     }
-    return internal::CompileProfile(
-        json, *model_, constraints_,
-        [this](std::string_view url) { return TypeOfProfile(url); });
+    return internal::CompileProfile(json, *model_, constraints_,
+                                    [this](std::string_view url) { return TypeOfProfile(url); });
   };
   auto compiled = compile();
   if (compiled.ok()) {

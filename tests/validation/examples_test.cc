@@ -36,10 +36,14 @@ std::map<std::string, std::string> ReadList(const fs::path& path) {
 // Conformance resources are definitions, not example data.
 bool IsConformanceResource(std::string_view type) {
   static const std::set<std::string_view> kTypes = {
-      "StructureDefinition", "ValueSet",          "CodeSystem",       "ConceptMap",
-      "CapabilityStatement", "SearchParameter",   "OperationDefinition", "CompartmentDefinition",
-      "ImplementationGuide", "NamingSystem",      "StructureMap",     "GraphDefinition",
-      "MessageDefinition",   "TerminologyCapabilities", "ExampleScenario"};
+      "StructureDefinition", "ValueSet",
+      "CodeSystem",          "ConceptMap",
+      "CapabilityStatement", "SearchParameter",
+      "OperationDefinition", "CompartmentDefinition",
+      "ImplementationGuide", "NamingSystem",
+      "StructureMap",        "GraphDefinition",
+      "MessageDefinition",   "TerminologyCapabilities",
+      "ExampleScenario"};
   return kTypes.count(type) != 0;
 }
 
@@ -86,8 +90,8 @@ TEST(R4Examples, ValidateWithoutErrorsAgainstCore) {
       ADD_FAILURE() << name << " has errors:" << errors;
     }
   }
-  std::cout << "[r4 examples] " << validated << " validated, " << with_errors
-            << " with errors (" << defects.size() << " listed as genuine defects)\n";
+  std::cout << "[r4 examples] " << validated << " validated, " << with_errors << " with errors ("
+            << defects.size() << " listed as genuine defects)\n";
   for (const auto& f : fixed) std::cout << "  no longer has errors: " << f << "\n";
   EXPECT_GT(validated, 500);
 }
@@ -125,7 +129,8 @@ TEST(FinnishBase, ExamplesValidateAgainstTheirProfiles) {
   ASSERT_NE(base, nullptr);
   ASSERT_NE(scheduling, nullptr);
   EXPECT_GT(base->entries().size(), 50u);
-  auto context = packages::ConformanceContext::FromPackages({base, scheduling, testing::R4Package()});
+  auto context =
+      packages::ConformanceContext::FromPackages({base, scheduling, testing::R4Package()});
   // hl7.terminology.r4 and hl7.fhir.uv.extensions.r4 are not available offline: their
   // extensions are reported as warnings, not errors.
   ValidatorOptions options;

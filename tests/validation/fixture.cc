@@ -19,8 +19,7 @@ std::shared_ptr<const packages::Package> R4Package() {
 std::shared_ptr<const packages::ConformanceContext> R4Context(std::vector<std::string> extra) {
   std::vector<std::shared_ptr<const packages::Package>> packages;
   if (!extra.empty()) {
-    packages.push_back(
-        packages::Package::FromResources({"test.local", "0.0.0"}, std::move(extra)));
+    packages.push_back(packages::Package::FromResources({"test.local", "0.0.0"}, std::move(extra)));
   }
   packages.push_back(R4Package());
   return packages::ConformanceContext::FromPackages(std::move(packages));

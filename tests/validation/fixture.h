@@ -17,8 +17,7 @@ namespace silta::validation::testing {
 std::shared_ptr<const packages::Package> R4Package();
 
 // A context of R4 core plus `extra` JSON resources (profiles, value sets...).
-std::shared_ptr<const packages::ConformanceContext> R4Context(
-    std::vector<std::string> extra = {});
+std::shared_ptr<const packages::ConformanceContext> R4Context(std::vector<std::string> extra = {});
 
 // A validator over R4 core, created once and shared.
 std::shared_ptr<const Validator> R4Validator();

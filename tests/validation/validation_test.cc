@@ -56,8 +56,8 @@ rapidjson::Value& Element(rapidjson::Document& sd, std::string_view id) {
 
 std::shared_ptr<const Validator> ValidatorWith(std::vector<std::string> resources,
                                                ValidatorOptions options = {}) {
-  auto v = Validator::Create(testing::R4Context(std::move(resources)),
-                             silta::testing::R4Model(), options);
+  auto v = Validator::Create(testing::R4Context(std::move(resources)), silta::testing::R4Model(),
+                             options);
   EXPECT_TRUE(v.ok()) << v.status().ToString();
   return v.ok() ? *v : nullptr;
 }
@@ -85,17 +85,18 @@ TEST(Cardinality, MissingRequiredElements) {
 }
 
 TEST(Cardinality, ProfileTightensMinAndMax) {
-  std::string profile = MakeProfile("Patient", "http://example.org/fhir/Patient-strict",
-                                    [](rapidjson::Document& sd) {
-                                      Element(sd, "Patient.name")["min"] = 1;
-                                      Element(sd, "Patient.name")["max"] = "1";
-                                    });
+  std::string profile =
+      MakeProfile("Patient", "http://example.org/fhir/Patient-strict", [](rapidjson::Document& sd) {
+        Element(sd, "Patient.name")["min"] = 1;
+        Element(sd, "Patient.name")["max"] = "1";
+      });
   auto v = ValidatorWith({profile});
-  Outcome none = ValidateText(*v, R"({"resourceType":"Patient"})",
-                              {"http://example.org/fhir/Patient-strict"});
+  Outcome none =
+      ValidateText(*v, R"({"resourceType":"Patient"})", {"http://example.org/fhir/Patient-strict"});
   EXPECT_TRUE(none.HasError("CARDINALITY_MIN")) << none.Describe();
   Outcome two = ValidateText(*v, R"({"resourceType":"Patient","name":[{"family":"A"},
-    {"family":"B"}]})", {"http://example.org/fhir/Patient-strict"});
+    {"family":"B"}]})",
+                             {"http://example.org/fhir/Patient-strict"});
   EXPECT_TRUE(two.HasError("CARDINALITY_MAX")) << two.Describe();
   Outcome meta = ValidateText(*v, R"({"resourceType":"Patient",
     "meta":{"profile":["http://example.org/fhir/Patient-strict"]}})");
@@ -136,9 +137,8 @@ INSTANTIATE_TEST_SUITE_P(
         PrimitiveCase{R"({"resourceType":"Patient","language":"en  US"})", "TYPE_CODE"},
         PrimitiveCase{R"({"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2.x"}]})",
                       "TYPE_URI_OID"},
-        PrimitiveCase{
-            R"({"resourceType":"Patient","identifier":[{"system":"urn:uuid:ABC"}]})",
-            "TYPE_URI_UUID"},
+        PrimitiveCase{R"({"resourceType":"Patient","identifier":[{"system":"urn:uuid:ABC"}]})",
+                      "TYPE_URI_UUID"},
         PrimitiveCase{R"({"resourceType":"Patient","text":{"status":"generated",
           "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><script>x()</script></div>"}})",
                       "XHTML_NOT_ALLOWED"},
@@ -210,19 +210,20 @@ TEST(Invariants, Ext1IsNative) {
 // --- types and references ------------------------------------------------------------------
 
 TEST(Types, ProfileRestrictsChoiceTypes) {
-  std::string profile =
-      MakeProfile("Observation", "http://example.org/fhir/Obs-quantity", [](rapidjson::Document& sd) {
-        auto& value = Element(sd, "Observation.value[x]");
-        auto& a = sd.GetAllocator();
-        rapidjson::Value types(rapidjson::kArrayType);
-        rapidjson::Value q(rapidjson::kObjectType);
-        q.AddMember("code", "Quantity", a);
-        types.PushBack(q, a);
-        value["type"] = types;
-      });
+  std::string profile = MakeProfile("Observation", "http://example.org/fhir/Obs-quantity",
+                                    [](rapidjson::Document& sd) {
+                                      auto& value = Element(sd, "Observation.value[x]");
+                                      auto& a = sd.GetAllocator();
+                                      rapidjson::Value types(rapidjson::kArrayType);
+                                      rapidjson::Value q(rapidjson::kObjectType);
+                                      q.AddMember("code", "Quantity", a);
+                                      types.PushBack(q, a);
+                                      value["type"] = types;
+                                    });
   auto v = ValidatorWith({profile});
   Outcome o = ValidateText(*v, R"({"resourceType":"Observation","status":"final",
-    "code":{"text":"x"},"valueString":"high"})", {"http://example.org/fhir/Obs-quantity"});
+    "code":{"text":"x"},"valueString":"high"})",
+                           {"http://example.org/fhir/Obs-quantity"});
   EXPECT_TRUE(o.HasError("TYPE_NOT_ALLOWED")) << o.Describe();
 }
 
@@ -244,8 +245,8 @@ TEST(References, FormatTargetTypeAndContained) {
 // --- fixed and pattern ---------------------------------------------------------------------
 
 TEST(FixedPattern, FixedAndPatternValues) {
-  std::string profile = MakeProfile(
-      "Observation", "http://example.org/fhir/Obs-fixed", [](rapidjson::Document& sd) {
+  std::string profile =
+      MakeProfile("Observation", "http://example.org/fhir/Obs-fixed", [](rapidjson::Document& sd) {
         auto& a = sd.GetAllocator();
         Element(sd, "Observation.status").AddMember("fixedCode", "final", a);
         rapidjson::Value pattern(rapidjson::kObjectType);
@@ -261,10 +262,12 @@ TEST(FixedPattern, FixedAndPatternValues) {
   std::vector<std::string> p = {"http://example.org/fhir/Obs-fixed"};
   Outcome good = ValidateText(*v, R"({"resourceType":"Observation","status":"final",
     "code":{"coding":[{"system":"http://example.org","code":"x"},
-    {"system":"http://loinc.org","code":"8867-4","display":"Heart rate"}]}})", p);
+    {"system":"http://loinc.org","code":"8867-4","display":"Heart rate"}]}})",
+                              p);
   EXPECT_TRUE(good.Errors().empty()) << good.Describe();
   Outcome bad = ValidateText(*v, R"({"resourceType":"Observation","status":"amended",
-    "code":{"coding":[{"system":"http://loinc.org","code":"1-1"}]}})", p);
+    "code":{"coding":[{"system":"http://loinc.org","code":"1-1"}]}})",
+                             p);
   EXPECT_TRUE(bad.HasError("FIXED_VALUE_MISMATCH")) << bad.Describe();
   EXPECT_TRUE(bad.HasError("PATTERN_MISMATCH")) << bad.Describe();
 }
@@ -272,51 +275,55 @@ TEST(FixedPattern, FixedAndPatternValues) {
 // --- slicing -------------------------------------------------------------------------------
 
 std::string SlicedPatient(const char* rules) {
-  return MakeProfile("Patient", "http://example.org/fhir/Patient-mrn", [&](rapidjson::Document& sd) {
-    auto& a = sd.GetAllocator();
-    auto& identifier = Element(sd, "Patient.identifier");
-    rapidjson::Value slicing(rapidjson::kObjectType);
-    rapidjson::Value discriminators(rapidjson::kArrayType);
-    rapidjson::Value d(rapidjson::kObjectType);
-    d.AddMember("type", "pattern", a);
-    d.AddMember("path", "system", a);
-    discriminators.PushBack(d, a);
-    slicing.AddMember("discriminator", discriminators, a);
-    slicing.AddMember("rules", rapidjson::StringRef(rules), a);
-    identifier.AddMember("slicing", slicing, a);
-    rapidjson::Value slice(identifier, a);
-    slice.RemoveMember("slicing");
-    slice["id"] = "Patient.identifier:mrn";
-    slice.AddMember("sliceName", "mrn", a);
-    slice["min"] = 1;
-    slice["max"] = "1";
-    rapidjson::Value pattern(rapidjson::kObjectType);
-    pattern.AddMember("system", "http://example.org/mrn", a);
-    slice.AddMember("patternIdentifier", pattern, a);
-    auto& elements = sd["snapshot"]["element"];
-    rapidjson::Value copy(rapidjson::kArrayType);
-    for (auto& e : elements.GetArray()) {
-      bool is_identifier = std::string_view(e["id"].GetString()) == "Patient.identifier";
-      copy.PushBack(rapidjson::Value(e, a), a);
-      if (is_identifier) copy.PushBack(rapidjson::Value(slice, a), a);
-    }
-    elements = copy;
-  });
+  return MakeProfile(
+      "Patient", "http://example.org/fhir/Patient-mrn", [&](rapidjson::Document& sd) {
+        auto& a = sd.GetAllocator();
+        auto& identifier = Element(sd, "Patient.identifier");
+        rapidjson::Value slicing(rapidjson::kObjectType);
+        rapidjson::Value discriminators(rapidjson::kArrayType);
+        rapidjson::Value d(rapidjson::kObjectType);
+        d.AddMember("type", "pattern", a);
+        d.AddMember("path", "system", a);
+        discriminators.PushBack(d, a);
+        slicing.AddMember("discriminator", discriminators, a);
+        slicing.AddMember("rules", rapidjson::StringRef(rules), a);
+        identifier.AddMember("slicing", slicing, a);
+        rapidjson::Value slice(identifier, a);
+        slice.RemoveMember("slicing");
+        slice["id"] = "Patient.identifier:mrn";
+        slice.AddMember("sliceName", "mrn", a);
+        slice["min"] = 1;
+        slice["max"] = "1";
+        rapidjson::Value pattern(rapidjson::kObjectType);
+        pattern.AddMember("system", "http://example.org/mrn", a);
+        slice.AddMember("patternIdentifier", pattern, a);
+        auto& elements = sd["snapshot"]["element"];
+        rapidjson::Value copy(rapidjson::kArrayType);
+        for (auto& e : elements.GetArray()) {
+          bool is_identifier = std::string_view(e["id"].GetString()) == "Patient.identifier";
+          copy.PushBack(rapidjson::Value(e, a), a);
+          if (is_identifier) copy.PushBack(rapidjson::Value(slice, a), a);
+        }
+        elements = copy;
+      });
 }
 
 TEST(Slicing, SliceCardinalityAndClosedRules) {
   auto v = ValidatorWith({SlicedPatient("closed")});
   std::vector<std::string> p = {"http://example.org/fhir/Patient-mrn"};
   Outcome missing = ValidateText(*v, R"({"resourceType":"Patient",
-    "identifier":[{"system":"http://other","value":"1"}]})", p);
+    "identifier":[{"system":"http://other","value":"1"}]})",
+                                 p);
   EXPECT_TRUE(missing.HasError("SLICE_CARDINALITY_MIN")) << missing.Describe();
   EXPECT_TRUE(missing.HasError("SLICING_CLOSED")) << missing.Describe();
   Outcome two = ValidateText(*v, R"({"resourceType":"Patient",
     "identifier":[{"system":"http://example.org/mrn","value":"1"},
-                  {"system":"http://example.org/mrn","value":"2"}]})", p);
+                  {"system":"http://example.org/mrn","value":"2"}]})",
+                             p);
   EXPECT_TRUE(two.HasError("SLICE_CARDINALITY_MAX")) << two.Describe();
   Outcome good = ValidateText(*v, R"({"resourceType":"Patient",
-    "identifier":[{"system":"http://example.org/mrn","value":"1"}]})", p);
+    "identifier":[{"system":"http://example.org/mrn","value":"1"}]})",
+                              p);
   EXPECT_TRUE(good.Errors().empty()) << good.Describe();
 }
 
@@ -338,7 +345,7 @@ TEST(Extensions, KnownUnknownAndContext) {
     "url":"http://hl7.org/fhir/StructureDefinition/patient-birthPlace","valueString":"X"}]})");
   EXPECT_TRUE(wrong_type.HasError("TYPE_NOT_ALLOWED")) << wrong_type.Describe();
   Outcome unknown = Check(R"({"resourceType":"Patient","extension":[{
-    "url":"http://example.org/no-such-extension","valueString":"X"}]})");
+    "url":"http://acme.test/fhir/no-such-extension","valueString":"X"}]})");
   EXPECT_TRUE(unknown.HasError("EXTENSION_UNKNOWN")) << unknown.Describe();
   Outcome context = Check(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
     "extension":[{"url":"http://hl7.org/fhir/StructureDefinition/patient-birthPlace",
@@ -351,11 +358,11 @@ TEST(Extensions, UnknownAllowedIsAWarning) {
   options.allow_unknown_extensions = true;
   auto v = ValidatorWith({}, options);
   Outcome o = ValidateText(*v, R"({"resourceType":"Patient","extension":[{
-    "url":"http://example.org/no-such-extension","valueString":"X"}]})");
+    "url":"http://acme.test/fhir/no-such-extension","valueString":"X"}]})");
   EXPECT_TRUE(o.Errors().empty()) << o.Describe();
   EXPECT_TRUE(o.HasIssue("EXTENSION_UNKNOWN"));
   Outcome modifier = ValidateText(*v, R"({"resourceType":"Patient","modifierExtension":[{
-    "url":"http://example.org/no-such-extension","valueString":"X"}]})");
+    "url":"http://acme.test/fhir/no-such-extension","valueString":"X"}]})");
   EXPECT_TRUE(modifier.HasError("EXTENSION_UNKNOWN")) << modifier.Describe();
 }
 
@@ -376,7 +383,8 @@ TEST(Bundles, DocumentAndMessage) {
     "timestamp":"2020-01-01T00:00:00Z","entry":[
     {"fullUrl":"http://example.org/fhir/Patient/1","resource":{"resourceType":"Patient","id":"1"}}]})");
   EXPECT_TRUE(doc.HasError("BUNDLE_DOCUMENT_COMPOSITION")) << doc.Describe();
-  Outcome msg = Check(R"({"resourceType":"Bundle","type":"message","timestamp":"2020-01-01T00:00:00Z",
+  Outcome msg =
+      Check(R"({"resourceType":"Bundle","type":"message","timestamp":"2020-01-01T00:00:00Z",
     "entry":[{"fullUrl":"http://example.org/fhir/Patient/1","resource":{"resourceType":"Patient","id":"1"}}]})");
   EXPECT_TRUE(msg.HasError("BUNDLE_MESSAGE_HEADER")) << msg.Describe();
 }
@@ -398,8 +406,9 @@ TEST(Bundles, ReferencesResolveInsideTheBundle) {
 // --- profiles ------------------------------------------------------------------------------
 
 TEST(Profiles, CheckProfileReportsProblems) {
-  std::string no_snapshot = MakeProfile("Patient", "http://example.org/fhir/Patient-diff",
-                                        [](rapidjson::Document& sd) { sd.RemoveMember("snapshot"); });
+  std::string no_snapshot =
+      MakeProfile("Patient", "http://example.org/fhir/Patient-diff",
+                  [](rapidjson::Document& sd) { sd.RemoveMember("snapshot"); });
   auto v = ValidatorWith({no_snapshot});
   EXPECT_EQ(v->CheckProfile("http://example.org/fhir/none").code(), StatusCode::kNotFound);
   Status s = v->CheckProfile("http://example.org/fhir/Patient-diff");
