@@ -240,6 +240,15 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
       p.is_modifier = m->GetBool();
     }
     p.max_length = ParseUnsigned(Member(ed, "maxLength"));
+    for (const rapidjson::Value& ext : Array(ed, "extension").GetArray()) {
+      std::string_view url = Str(ext, "url");
+      if (url == "http://hl7.org/fhir/StructureDefinition/minLength") {
+        p.min_length = ParseUnsigned(Member(ext, "valueInteger"));
+      } else if (url.size() > 13 && url.substr(url.size() - 13) == "mustHaveValue") {
+        const rapidjson::Value* v = Member(ext, "valueBoolean");
+        p.must_have_value = v != nullptr && v->IsBool() && v->GetBool();
+      }
+    }
     p.content_reference = std::string(Str(ed, "contentReference"));
     for (const rapidjson::Value& t : Array(ed, "type").GetArray()) {
       TypeRule rule;
@@ -266,10 +275,18 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
       std::string_view name(m->name.GetString(), m->name.GetStringLength());
       bool is_fixed = name.rfind("fixed", 0) == 0 && name.size() > 5;
       bool is_pattern = name.rfind("pattern", 0) == 0 && name.size() > 7;
-      if (!is_fixed && !is_pattern) continue;
+      bool is_min = name.rfind("minValue", 0) == 0 && name.size() > 8;
+      bool is_max = name.rfind("maxValue", 0) == 0 && name.size() > 8;
+      if (!is_fixed && !is_pattern && !is_min && !is_max) continue;
       profile->values.PushBack(rapidjson::Value(m->value, alloc), alloc);
       const rapidjson::Value* stored = &profile->values[profile->values.Size() - 1];
-      (is_fixed ? p.fixed : p.pattern) = stored;
+      if (is_min) {
+        p.min_value = stored;
+      } else if (is_max) {
+        p.max_value = stored;
+      } else {
+        (is_fixed ? p.fixed : p.pattern) = stored;
+      }
     }
     if (const rapidjson::Value* binding = Member(ed, "binding")) {
       std::string_view strength = Str(*binding, "strength");
@@ -327,9 +344,9 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
         p.element_def = sliced->element_def;
         sliced->slices.push_back(&p);
         // A slice of value[x] by type ("value[x]:valueQuantity") narrows the instance type.
-        const model::TypeDef* matched = nullptr;
-        if (p.types.size() == 1) matched = p.types[0].type;
-        if (matched == nullptr) matched = sliced->child_type;
+        // Slices share the sliced element's type, except slices of a choice by type.
+        const model::TypeDef* matched = sliced->child_type;
+        if (matched == nullptr && p.types.size() == 1) matched = p.types[0].type;
         p.child_type = matched;
       } else if (parent->child_type != nullptr) {
         const model::TypeDef* pt = parent->child_type;

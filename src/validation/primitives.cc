@@ -247,6 +247,10 @@ PrimitiveProblem CheckPrimitive(model::Primitive type, std::string_view value) {
       if (std::any_of(value.begin(), value.end(), IsSpace)) {
         return Problem("TYPE_URI_WHITESPACE", "a URI must not contain whitespace: " + Shown(value));
       }
+      // A fragment ("urn:uuid:...#part") names a part of the identified thing.
+      if (size_t hash = value.find('#'); hash != std::string_view::npos) {
+        value = value.substr(0, hash);
+      }
       if (value.rfind("urn:oid:", 0) == 0 && !IsOid(value)) {
         return Problem("TYPE_URI_OID", "not a valid OID URI: " + Shown(value));
       }

@@ -49,14 +49,18 @@ using SnapshotLookup = std::function<StatusOr<std::string>(std::string_view cano
 using SnapshotGenerator = std::function<StatusOr<std::string>(
     std::string_view structure_definition_json, const SnapshotLookup& lookup, IssueSink* issues)>;
 
+// The snapshot module's generator (src/snapshot), the default of Validator::Create.
+SnapshotGenerator DefaultSnapshotGenerator();
+
 class Validator {
  public:
   // `context`: the packages (R4 core + any IGs + ad-hoc resources); `model`: the R4 type model.
+  // StructureDefinitions without a snapshot get one from DefaultSnapshotGenerator().
   static StatusOr<std::shared_ptr<const Validator>> Create(
       std::shared_ptr<const packages::ConformanceContext> context,
       std::shared_ptr<const model::TypeModel> model, ValidatorOptions options = {});
 
-  // As above, with a snapshot generator for StructureDefinitions that carry no snapshot.
+  // As above, with another snapshot generator (null: profiles without a snapshot are refused).
   static StatusOr<std::shared_ptr<const Validator>> Create(
       std::shared_ptr<const packages::ConformanceContext> context,
       std::shared_ptr<const model::TypeModel> model, ValidatorOptions options,

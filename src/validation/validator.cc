@@ -3,6 +3,7 @@
 
 #include <unordered_set>
 
+#include "snapshot/snapshot.h"
 #include "validation/impl.h"
 
 namespace silta::validation {
@@ -178,13 +179,26 @@ CodeCheck Validator::Impl::CheckCodeableConcept(
 
 // ---------------------------------------------------------------------------------------------
 
+SnapshotGenerator DefaultSnapshotGenerator() {
+  return [](std::string_view sd_json, const SnapshotLookup& lookup,
+            IssueSink* issues) -> StatusOr<std::string> {
+    snapshot::DefinitionLookup definitions =
+        [&lookup](std::string_view canonical) -> std::optional<std::string> {
+      auto found = lookup(canonical);
+      if (!found.ok()) return std::nullopt;
+      return std::move(*found);
+    };
+    return snapshot::GenerateSnapshot(sd_json, definitions, issues);
+  };
+}
+
 Validator::Validator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Validator::~Validator() = default;
 
 StatusOr<std::shared_ptr<const Validator>> Validator::Create(
     std::shared_ptr<const packages::ConformanceContext> context,
     std::shared_ptr<const model::TypeModel> model, ValidatorOptions options) {
-  return Create(std::move(context), std::move(model), options, nullptr);
+  return Create(std::move(context), std::move(model), options, DefaultSnapshotGenerator());
 }
 
 StatusOr<std::shared_ptr<const Validator>> Validator::Create(

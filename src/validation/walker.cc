@@ -1,6 +1,8 @@
 // Walks an instance and its plans side by side: structure, cardinality, types, primitives,
 // fixed/pattern values, bindings, invariants, slicing and extensions.
 #include <algorithm>
+#include <cstdlib>
+#include <optional>
 
 #include "fhirpath/fhirpath.h"
 #include "validation/impl.h"
@@ -240,13 +242,73 @@ const TypeRule* Walker::CheckType(const model::Element& e, const ElementPlan& pl
     if (!allowed.empty()) allowed += ", ";
     allowed += rule.code;
   }
+  // Like the reference validator, a wrong choice type is reported on the element holding it.
+  const model::Element& at =
+      e.definition() != nullptr && e.definition()->is_choice && e.parent() != nullptr ? *e.parent()
+                                                                                      : e;
   Report(Severity::kError, IssueType::kStructure, "TYPE_NOT_ALLOWED",
-         "type " + e.type()->name + " is not allowed here; allowed: " + allowed, e);
+         "type " + e.type()->name + " is not allowed here; allowed: " + allowed, at);
   return nullptr;
 }
 
+namespace {
+
+// Compares a primitive's text with a minValue/maxValue: numbers numerically, dates and times
+// as text (ISO 8601 of the same form sorts lexically). nullopt when not comparable.
+std::optional<int> CompareLimit(const model::Element& e, const rapidjson::Value& limit) {
+  std::string_view value = e.value();
+  std::string_view bound = JsonText(limit);
+  if (bound.empty()) return std::nullopt;
+  switch (e.primitive()) {
+    case model::Primitive::kInteger:
+    case model::Primitive::kUnsignedInt:
+    case model::Primitive::kPositiveInt:
+    case model::Primitive::kDecimal: {
+      double a = std::strtod(std::string(value).c_str(), nullptr);
+      double b = std::strtod(std::string(bound).c_str(), nullptr);
+      return a < b ? -1 : a > b ? 1 : 0;
+    }
+    case model::Primitive::kDate:
+    case model::Primitive::kDateTime:
+    case model::Primitive::kInstant:
+    case model::Primitive::kTime: {
+      size_t n = std::min(value.size(), bound.size());
+      int c = value.substr(0, n).compare(bound.substr(0, n));
+      return c < 0 ? -1 : c > 0 ? 1 : 0;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
 void Walker::CheckPrimitiveValue(const model::Element& e, const ElementPlan& plan) {
-  if (!e.has_value()) return;
+  if (!e.has_value()) {
+    if (plan.must_have_value) {
+      Report(Severity::kError, IssueType::kRequired, "VALUE_REQUIRED",
+             "the profile requires a value in this element (" + plan.id + ")", e);
+    }
+    return;
+  }
+  if (plan.min_value != nullptr) {
+    auto c = CompareLimit(e, *plan.min_value);
+    if (c && *c < 0) {
+      Report(Severity::kError, IssueType::kValue, "VALUE_BELOW_MIN",
+             "the value is less than the minimum " + std::string(JsonText(*plan.min_value)) +
+                 " the profile allows",
+             e);
+    }
+  }
+  if (plan.max_value != nullptr) {
+    auto c = CompareLimit(e, *plan.max_value);
+    if (c && *c > 0) {
+      Report(Severity::kError, IssueType::kValue, "VALUE_ABOVE_MAX",
+             "the value is more than the maximum " + std::string(JsonText(*plan.max_value)) +
+                 " the profile allows",
+             e);
+    }
+  }
   std::string_view value = e.value();
   model::Primitive kind = e.primitive();
   // Resource.id is a FHIRPath String in the definitions but an id on the wire.
@@ -257,11 +319,17 @@ void Walker::CheckPrimitiveValue(const model::Element& e, const ElementPlan& pla
   if (!problem.ok()) {
     Report(Severity::kError, IssueType::kValue, problem.message_id, std::move(problem.message), e);
   }
-  if (plan.max_length != 0 && e.primitive() != model::Primitive::kXhtml) {
+  if ((plan.max_length != 0 || plan.min_length != 0) && e.primitive() != model::Primitive::kXhtml) {
     // maxLength counts characters, not bytes.
     size_t chars = 0;
     for (char c : value) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
-    if (chars > plan.max_length) {
+    if (plan.min_length != 0 && chars < plan.min_length) {
+      Report(Severity::kError, IssueType::kValue, "TYPE_MIN_LENGTH",
+             "the value is " + std::to_string(chars) + " characters long; at least " +
+                 std::to_string(plan.min_length) + " are required",
+             e);
+    }
+    if (plan.max_length != 0 && chars > plan.max_length) {
       Report(Severity::kError, IssueType::kTooLong, "TYPE_MAX_LENGTH",
              "the value is " + std::to_string(chars) + " characters long; at most " +
                  std::to_string(plan.max_length) + " are allowed",
@@ -362,7 +430,7 @@ void Walker::ValidateChildren(const model::Element& e, const ElementPlan& table)
         Report(Severity::kError, IssueType::kStructure, "CARDINALITY_MAX",
                slot->path + ": maximum allowed = " + CountText(slot->max) + ", but found " +
                    std::to_string(count),
-               slot->max == 0 ? *group[0] : e);
+               e);
       }
       if (!group.empty()) ValidateGroup(e, *slot, group);
       i = end;
@@ -694,7 +762,7 @@ void Walker::CheckExtensionDefinition(const model::Element& extension, const mod
       Report(Severity::kError, IssueType::kStructure, "EXTENSION_CONTEXT",
              "extension " + std::string(url) + " is not allowed on " +
                  (parent_path.empty() ? parent_type->name : parent_path),
-             extension);
+             parent);
     }
   }
   ValidateElement(extension, def.root());

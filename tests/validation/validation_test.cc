@@ -407,11 +407,25 @@ TEST(Bundles, ReferencesResolveInsideTheBundle) {
 
 TEST(Profiles, CheckProfileReportsProblems) {
   std::string no_snapshot =
-      MakeProfile("Patient", "http://example.org/fhir/Patient-diff",
-                  [](rapidjson::Document& sd) { sd.RemoveMember("snapshot"); });
+      MakeProfile("Patient", "http://example.org/fhir/Patient-diff", [](rapidjson::Document& sd) {
+        sd.RemoveMember("snapshot");
+        rapidjson::Document diff;
+        diff.Parse(R"({"element":[{"id":"Patient","path":"Patient"},
+                                            {"id":"Patient.name","path":"Patient.name","min":1}]})");
+        sd.AddMember("differential", rapidjson::Value(diff, sd.GetAllocator()), sd.GetAllocator());
+      });
   auto v = ValidatorWith({no_snapshot});
   EXPECT_EQ(v->CheckProfile("http://example.org/fhir/none").code(), StatusCode::kNotFound);
-  Status s = v->CheckProfile("http://example.org/fhir/Patient-diff");
+  // The default generator makes the missing snapshot; without one the profile is refused.
+  Status generated = v->CheckProfile("http://example.org/fhir/Patient-diff");
+  EXPECT_TRUE(generated.ok()) << generated.ToString();
+  Outcome no_name =
+      ValidateText(*v, R"({"resourceType":"Patient"})", {"http://example.org/fhir/Patient-diff"});
+  EXPECT_TRUE(no_name.HasError("CARDINALITY_MIN")) << no_name.Describe();
+  auto without =
+      Validator::Create(testing::R4Context({no_snapshot}), silta::testing::R4Model(), {}, nullptr);
+  ASSERT_TRUE(without.ok());
+  Status s = (*without)->CheckProfile("http://example.org/fhir/Patient-diff");
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
   EXPECT_TRUE(v->CheckProfile("http://hl7.org/fhir/StructureDefinition/Patient").ok());
   Outcome o = ValidateText(*v, R"({"resourceType":"Patient"})", {"http://example.org/fhir/none"});
