@@ -175,7 +175,7 @@ void Walker::CheckReference(const model::Element& e, const TypeRule* rule) {
       Report(Severity::kError, IssueType::kNotFound, "REFERENCE_NOT_IN_DOCUMENT",
              "the reference '" + std::string(ref.substr(0, 80)) +
                  "' cannot be resolved inside the document Bundle",
-             *reference_element);
+             e);
     }
   }
   std::string_view declared = ChildValue(e, "type");

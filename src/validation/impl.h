@@ -85,6 +85,9 @@ struct BundleIndex {
   const model::Element* bundle = nullptr;
   std::string_view type;  // document, message, transaction...
   StringMap<const model::Element*> by_full_url;
+  // "Type/id" of entries with RESTful fullUrls, for references from entries whose own fullUrl
+  // gives no base (urn:uuid); null when two entries share the key.
+  StringMap<const model::Element*> by_type_and_id;
 };
 
 // Validates one document; lives for one Validate call.
@@ -116,12 +119,14 @@ class Walker {
                       std::span<const Constraint* const> already_run);
   void CheckReference(const model::Element& reference, const TypeRule* rule);
   void CheckAttachmentSize(const model::Element& attachment);
+  void ValidateTypeProfiles(const model::Element& e, const TypeRule& rule);
   bool SliceMatches(const model::Element& e, const Slicing& slicing, const ElementPlan& slice,
                     size_t position, size_t slice_index);
 
   // Bundles (bundle.cc).
   void IndexBundle(const model::Element& bundle, BundleIndex& index);
   void CheckBundle(const model::Element& bundle, const BundleIndex& index);
+  void CheckDocumentReachability(const model::Element& bundle, const BundleIndex& index);
   // The Bundle entry an element is in, or null.
   static const model::Element* EntryOf(const model::Element& e);
   const model::Element* ResolveInBundle(const model::Element& from, std::string_view reference,

@@ -186,19 +186,36 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
   // where they are met instead.
   if (rule != nullptr && !rule->profiles.empty() && e.type()->name != "Extension" &&
       !e.is_resource()) {
-    auto profile = v_.Profile(rule->profiles.front());
+    ValidateTypeProfiles(e, *rule);
+  }
+  --depth_;
+}
+
+// The element must conform to one of the type's profiles (any of them, when several).
+void Walker::ValidateTypeProfiles(const model::Element& e, const TypeRule& rule) {
+  std::vector<const CompiledProfile*> usable;
+  for (const std::string& url : rule.profiles) {
+    auto profile = v_.Profile(url);
     if (profile.ok()) {
-      if (&(*profile)->root() != v_.TypeRoot(e.type())) ValidateElement(e, (*profile)->root());
+      if (&(*profile)->root() != v_.TypeRoot(e.type())) usable.push_back(*profile);
     } else {
       Report(Severity::kWarning, IssueType::kNotFound, "PROFILE_TYPE_UNKNOWN",
-             "the profile " + rule->profiles.front() +
-                 " required for this element could not "
-                 "be used: " +
-                 profile.status().message(),
+             "the profile " + url +
+                 " required for this element could not be used: " + profile.status().message(),
              e);
     }
   }
-  --depth_;
+  if (usable.empty()) return;
+  if (usable.size() > 1) {
+    for (const CompiledProfile* p : usable) {
+      if (ConformsTo(e, p->root())) return;
+    }
+    std::string names;
+    for (const CompiledProfile* p : usable) names += (names.empty() ? "" : ", ") + p->url;
+    Report(Severity::kError, IssueType::kStructure, "TYPE_PROFILE_NO_MATCH",
+           "the element conforms to none of the profiles allowed here: " + names, e);
+  }
+  ValidateElement(e, usable.front()->root());
 }
 
 void Walker::CheckAttachmentSize(const model::Element& e) {
@@ -317,7 +334,10 @@ void Walker::CheckPrimitiveValue(const model::Element& e, const ElementPlan& pla
   }
   PrimitiveProblem problem = CheckPrimitive(kind, value);
   if (!problem.ok()) {
-    Report(Severity::kError, IssueType::kValue, problem.message_id, std::move(problem.message), e);
+    // Attachment content is judged as a whole (data with size and hash), on the Attachment.
+    const model::Element& at =
+        e.parent() != nullptr && e.parent()->type()->name == "Attachment" ? *e.parent() : e;
+    Report(Severity::kError, IssueType::kValue, problem.message_id, std::move(problem.message), at);
   }
   if ((plan.max_length != 0 || plan.min_length != 0) && e.primitive() != model::Primitive::kXhtml) {
     // maxLength counts characters, not bytes.
