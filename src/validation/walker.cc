@@ -141,7 +141,12 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
   bool resource_extras = e.is_resource() && e.parent() != nullptr && skip_resource_extras_ != &e;
   if (skip_resource_extras_ == &e) skip_resource_extras_ = nullptr;
   const TypeRule* rule = plan.types.empty() ? nullptr : CheckType(e, plan);
-  if (e.is_primitive()) CheckPrimitiveValue(e, plan);
+  if (e.is_primitive()) {
+    CheckPrimitiveValue(e, plan);
+  } else if ((plan.min_value != nullptr || plan.max_value != nullptr) &&
+             e.type()->IsA("Quantity")) {
+    CheckQuantityLimits(e, plan);
+  }
   if (plan.fixed != nullptr || plan.pattern != nullptr) CheckFixedPattern(e, plan);
   if (opt_.check_bindings && !plan.value_set.empty() &&
       (plan.binding_strength == BindingStrength::kRequired ||
@@ -216,6 +221,31 @@ void Walker::ValidateTypeProfiles(const model::Element& e, const TypeRule& rule)
            "the element conforms to none of the profiles allowed here: " + names, e);
   }
   ValidateElement(e, usable.front()->root());
+}
+
+// minValueQuantity / maxValueQuantity: compared when the units agree (same code, or the limit
+// names none).
+void Walker::CheckQuantityLimits(const model::Element& e, const ElementPlan& plan) {
+  std::string_view value = ChildValue(e, "value");
+  if (value.empty()) return;
+  double amount = std::strtod(std::string(value).c_str(), nullptr);
+  auto check = [&](const rapidjson::Value* limit, bool is_min) {
+    if (limit == nullptr || !limit->IsObject()) return;
+    auto v = limit->FindMember("value");
+    if (v == limit->MemberEnd()) return;
+    auto code = limit->FindMember("code");
+    if (code != limit->MemberEnd() && JsonText(code->value) != ChildValue(e, "code")) return;
+    double bound = std::strtod(std::string(JsonText(v->value)).c_str(), nullptr);
+    if (is_min ? amount < bound : amount > bound) {
+      Report(Severity::kError, IssueType::kValue, is_min ? "VALUE_BELOW_MIN" : "VALUE_ABOVE_MAX",
+             std::string("the quantity is ") + (is_min ? "less" : "more") + " than the " +
+                 (is_min ? "minimum " : "maximum ") + std::string(JsonText(v->value)) +
+                 " the profile allows",
+             e);
+    }
+  };
+  check(plan.min_value, true);
+  check(plan.max_value, false);
 }
 
 void Walker::CheckAttachmentSize(const model::Element& e) {
@@ -733,8 +763,13 @@ void Walker::CheckExtensionDefinition(const model::Element& extension, const mod
     for (const CompiledProfile::ExtensionContext& c : def.contexts) {
       std::string_view expr = c.expression;
       if (c.type == "extension") {
+        // On the extension itself, or on its value.
+        const model::Element* owner = &parent;
+        if (owner->type()->name != "Extension" && owner->parent() != nullptr) {
+          owner = owner->parent();
+        }
         allowed =
-            allowed || (parent_type->name == "Extension" && ChildValue(parent, "url") == expr);
+            allowed || (owner->type()->name == "Extension" && ChildValue(*owner, "url") == expr);
         continue;
       }
       if (c.type == "fhirpath") {
