@@ -482,7 +482,17 @@ void Walker::ValidateChildren(const model::Element& e, const ElementPlan& table)
                    std::to_string(count),
                e);
       }
-      if (!group.empty()) ValidateGroup(e, *slot, group);
+      if (!group.empty()) {
+        ValidateGroup(e, *slot, group);
+      } else if (slot->slicing != nullptr) {
+        for (const ElementPlan* slice : slot->slices) {
+          if (slice->min == 0) continue;
+          Report(Severity::kError, IssueType::kRequired, "SLICE_CARDINALITY_MIN",
+                 slot->path + ":" + slice->slice_name +
+                     ": minimum required = " + std::to_string(slice->min) + ", but only found 0",
+                 e);
+        }
+      }
       i = end;
     }
   }
