@@ -10,6 +10,7 @@ namespace silta::validation {
 
 namespace {
 
+constexpr size_t kMaxCachedCodes = 200'000;
 constexpr std::string_view kCoreSdPrefix = "http://hl7.org/fhir/StructureDefinition/";
 
 }  // namespace
@@ -155,7 +156,8 @@ CodeCheck Validator::Impl::CheckCode(std::string_view value_set, std::string_vie
     check.message = result.status().message();
   }
   std::unique_lock lock(codes_mu_);
-  codes_.try_emplace(key, check);
+  // Bounded: hostile input with endless distinct codes must not grow memory without limit.
+  if (codes_.size() < kMaxCachedCodes) codes_.try_emplace(key, check);
   return check;
 }
 
