@@ -244,6 +244,9 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
       std::string_view url = Str(ext, "url");
       if (url == "http://hl7.org/fhir/StructureDefinition/minLength") {
         p.min_length = ParseUnsigned(Member(ext, "valueInteger"));
+      } else if (url.size() > 17 && url.substr(url.size() - 17) == "valueAlternatives") {
+        std::string_view alternative = Str(ext, "valueCanonical");
+        if (!alternative.empty()) p.value_alternatives.emplace_back(alternative);
       } else if (url.size() > 13 && url.substr(url.size() - 13) == "mustHaveValue") {
         const rapidjson::Value* v = Member(ext, "valueBoolean");
         p.must_have_value = v != nullptr && v->IsBool() && v->GetBool();

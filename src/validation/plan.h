@@ -72,8 +72,10 @@ struct ElementPlan {
   BindingStrength binding_strength = BindingStrength::kExample;
   std::string value_set;  // empty: no binding
   uint32_t max_length = 0;
-  uint32_t min_length = 0;                      // the minLength extension
-  bool must_have_value = false;                 // the R5 mustHaveValue (as an R4 extension)
+  uint32_t min_length = 0;       // the minLength extension
+  bool must_have_value = false;  // the R5 mustHaveValue (as an R4 extension)
+  // The R5 valueAlternatives: extensions that may stand in for a missing value.
+  std::vector<std::string> value_alternatives;
   const rapidjson::Value* min_value = nullptr;  // minValue[x] / maxValue[x]
   const rapidjson::Value* max_value = nullptr;
   std::vector<const Constraint*> constraints;

@@ -1,6 +1,8 @@
 // Walks an instance and its plans side by side: structure, cardinality, types, primitives,
 // fixed/pattern values, bindings, invariants, slicing and extensions.
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 
@@ -302,9 +304,39 @@ namespace {
 
 // Compares a primitive's text with a minValue/maxValue: numbers numerically, dates and times
 // as text (ISO 8601 of the same form sorts lexically). nullopt when not comparable.
-std::optional<int> CompareLimit(const model::Element& e, const rapidjson::Value& limit) {
+// A Duration limit on a date ("100 a"): today minus (for minValue) or plus (for maxValue) it.
+std::string DateFromNow(const rapidjson::Value& duration, bool before) {
+  auto value = duration.FindMember("value");
+  auto code = duration.FindMember("code");
+  if (value == duration.MemberEnd() || code == duration.MemberEnd()) return {};
+  long n = std::strtol(std::string(JsonText(value->value)).c_str(), nullptr, 10);
+  if (before) n = -n;
+  std::string_view unit = JsonText(code->value);
+  using namespace std::chrono;
+  year_month_day today{floor<days>(system_clock::now())};
+  year_month_day result = today;
+  if (unit == "a") {
+    result = today + years(n);
+  } else if (unit == "mo") {
+    result = today + months(n);
+  } else if (unit == "wk" || unit == "d") {
+    result = year_month_day{sys_days{today} + days(unit == "wk" ? n * 7 : n)};
+  } else {
+    return {};
+  }
+  if (!result.ok()) result = result.year() / result.month() / last;
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(result.year()),
+                static_cast<unsigned>(result.month()), static_cast<unsigned>(result.day()));
+  return text;
+}
+
+std::optional<int> CompareLimit(const model::Element& e, const rapidjson::Value& limit,
+                                bool is_min) {
   std::string_view value = e.value();
-  std::string_view bound = JsonText(limit);
+  std::string from_now;
+  if (limit.IsObject()) from_now = DateFromNow(limit, is_min);
+  std::string_view bound = limit.IsObject() ? std::string_view(from_now) : JsonText(limit);
   if (bound.empty()) return std::nullopt;
   switch (e.primitive()) {
     case model::Primitive::kInteger:
@@ -335,24 +367,39 @@ void Walker::CheckPrimitiveValue(const model::Element& e, const ElementPlan& pla
     if (plan.must_have_value) {
       Report(Severity::kError, IssueType::kRequired, "VALUE_REQUIRED",
              "the profile requires a value in this element (" + plan.id + ")", e);
+    } else if (!plan.value_alternatives.empty()) {
+      bool alternative = false;
+      for (const model::Element* ext : e.Children("extension")) {
+        std::string_view url = ChildValue(*ext, "url");
+        for (const std::string& allowed : plan.value_alternatives) alternative |= url == allowed;
+      }
+      if (!alternative) {
+        Report(Severity::kError, IssueType::kRequired, "VALUE_ALTERNATIVE",
+               "the element has no value, and none of the extensions the profile allows in "
+               "place of one (" +
+                   plan.id + ")",
+               e);
+      }
     }
     return;
   }
   if (plan.min_value != nullptr) {
-    auto c = CompareLimit(e, *plan.min_value);
+    auto c = CompareLimit(e, *plan.min_value, true);
     if (c && *c < 0) {
       Report(Severity::kError, IssueType::kValue, "VALUE_BELOW_MIN",
-             "the value is less than the minimum " + std::string(JsonText(*plan.min_value)) +
-                 " the profile allows",
+             "the value is less than the minimum the profile allows" +
+                 (plan.min_value->IsObject() ? std::string()
+                                             : " (" + std::string(JsonText(*plan.min_value)) + ")"),
              e);
     }
   }
   if (plan.max_value != nullptr) {
-    auto c = CompareLimit(e, *plan.max_value);
+    auto c = CompareLimit(e, *plan.max_value, false);
     if (c && *c > 0) {
       Report(Severity::kError, IssueType::kValue, "VALUE_ABOVE_MAX",
-             "the value is more than the maximum " + std::string(JsonText(*plan.max_value)) +
-                 " the profile allows",
+             "the value is more than the maximum the profile allows" +
+                 (plan.max_value->IsObject() ? std::string()
+                                             : " (" + std::string(JsonText(*plan.max_value)) + ")"),
              e);
     }
   }
