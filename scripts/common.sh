@@ -57,6 +57,13 @@ silta_install_core_package() {
   "$silta" packages install hl7.fhir.r4.core@4.0.1
 }
 
+# FI Base 2.0.0-rc2, which Silta's profiles derive from: installed into the package cache from
+# ../shared/profiles-fi (it is not on the npm registry).
+silta_install_fi_base_package() {
+  local silta="$1"
+  "$silta" packages install "${SILTA_SHARED_DIR:-$SILTA_ROOT/../shared}/profiles-fi/hl7.fhir.fi.base-2.0.0-rc2"
+}
+
 # The FHIR server the sync integration tests run against (../shared/fhir-server-peer): installed
 # from the npm registry into .cache/fhir-peer, again only when its package.json changed.
 silta_install_fhir_peer() {

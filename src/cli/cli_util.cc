@@ -31,4 +31,10 @@ void PrintIssues(const std::vector<Issue>& issues, std::ostream& err) {
   for (const Issue& issue : issues) err << FormatIssue(issue) << "\n";
 }
 
+void PrintErrors(const std::vector<Issue>& issues, std::ostream& err) {
+  for (const Issue& issue : issues) {
+    if (issue.severity >= Severity::kError) err << FormatIssue(issue) << "\n";
+  }
+}
+
 }  // namespace silta::cli

@@ -25,5 +25,7 @@ StatusOr<std::shared_ptr<const model::TypeModel>> LoadCoreTypeModel();
 
 // Prints issues to `err` as "file:line:col: severity: message [path]".
 void PrintIssues(const std::vector<Issue>& issues, std::ostream& err);
+// Only the errors and fatal issues of `issues`.
+void PrintErrors(const std::vector<Issue>& issues, std::ostream& err);
 
 }  // namespace silta::cli

@@ -108,7 +108,7 @@ int RunToFhir(const std::vector<std::string>& args, std::ostream& out, std::ostr
       }
       if (!input.record || !bundle || issues.HasErrors()) {
         ++rejected;
-        PrintIssues(issues.issues(), err);
+        PrintErrors(issues.issues(), err);
         err << "silta map: " << input.name << ": rejected, nothing written\n";
         continue;
       }

@@ -16,6 +16,7 @@ int RunConvertCommand(const std::vector<std::string>& args, std::ostream& out, s
 int RunPackagesCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunFhirpathCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunMapCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunSyncCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunMappingsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 

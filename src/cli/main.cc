@@ -24,6 +24,7 @@ constexpr Command kCommands[] = {
      silta::cli::RunPackagesCommand},
     {"sync", "push client records to FHIR servers and pull changes back",
      silta::cli::RunSyncCommand},
+    {"validate", "validate FHIR resources against R4 and profiles", silta::cli::RunValidateCommand},
 };
 
 void PrintUsage(std::ostream& out) {

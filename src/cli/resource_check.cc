@@ -1,17 +1,20 @@
 #include "cli/resource_check.h"
 
 #include "cli/cli_util.h"
+#include "cli/validation_setup.h"
 #include "formats/formats.h"
 
 namespace silta::cli {
 namespace {
 
-// Rewrites the issues of a resource checked on its own so that they point into the Bundle.
+// Rewrites the issues of a produced resource: no line/column (the text was never a file anyone
+// sees), and, for a resource checked on its own, an expression that points into its Bundle.
 class PrefixingSink : public IssueSink {
  public:
   PrefixingSink(IssueSink& inner, std::string prefix, std::string resource_type)
       : inner_(inner), prefix_(std::move(prefix)), resource_type_(std::move(resource_type)) {}
   void Report(Issue issue) override {
+    issue.location = {};
     if (!prefix_.empty()) {
       if (issue.expression.starts_with(resource_type_)) {
         issue.expression = prefix_ + issue.expression.substr(resource_type_.size());
@@ -32,7 +35,9 @@ class PrefixingSink : public IssueSink {
 
 StatusOr<std::unique_ptr<ResourceChecker>> ResourceChecker::Create() {
   SILTA_ASSIGN_OR_RETURN(auto model, LoadCoreTypeModel());
-  return std::unique_ptr<ResourceChecker>(new ResourceChecker(std::move(model)));
+  SILTA_ASSIGN_OR_RETURN(LoadedValidator loaded, LoadSiltaValidator());
+  return std::unique_ptr<ResourceChecker>(
+      new ResourceChecker(std::move(model), std::move(loaded.validator)));
 }
 
 void ResourceChecker::CheckResource(const mapping::JsonValue& resource, const std::string& source,
@@ -44,18 +49,19 @@ void ResourceChecker::CheckResource(const mapping::JsonValue& resource, const st
   // Line numbers would point into a text nobody sees; the expression locates the problem.
   std::unique_ptr<model::Document> document =
       formats::ParseJson(resource.ToString(), model_, prefixed, options);
-  (void)document;
+  if (document != nullptr) validator_->Validate(*document, {}, prefixed);
 }
 
 void ResourceChecker::CheckBundle(const mapping::JsonValue& bundle, const std::string& source,
                                   IssueSink& sink) const {
-  const mapping::JsonValue* entries = bundle.Find("entry");
-  if (entries == nullptr) return;
-  for (size_t i = 0; i < entries->items().size(); ++i) {
-    if (const mapping::JsonValue* resource = entries->items()[i].Find("resource")) {
-      CheckResource(*resource, source, "Bundle.entry[" + std::to_string(i) + "].resource", sink);
-    }
-  }
+  // The Bundle is checked whole, so that references between its entries resolve (invariants
+  // such as ctm-1 follow them) and the Bundle's own rules apply.
+  PrefixingSink located(sink, "", "");
+  formats::ParseOptions options;
+  options.source_name = source;
+  std::unique_ptr<model::Document> document =
+      formats::ParseJson(bundle.ToString(), model_, located, options);
+  if (document != nullptr) validator_->Validate(*document, {}, located);
 }
 
 }  // namespace silta::cli

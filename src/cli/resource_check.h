@@ -1,5 +1,6 @@
 // The check every resource Silta produces passes before it is written or sent: it must parse as
-// FHIR R4 (elements, types, primitive formats) and conform to the profile in its meta.profile.
+// FHIR R4 (elements, types, primitive formats) and conform to the Silta profile in its
+// meta.profile (and so to FI Base and R4 core), with zero errors.
 #pragma once
 
 #include <memory>
@@ -9,6 +10,7 @@
 #include "base/status.h"
 #include "mapping/json_value.h"
 #include "model/type_model.h"
+#include "validation/validation.h"
 
 namespace silta::cli {
 
@@ -24,9 +26,11 @@ class ResourceChecker {
                    IssueSink& sink) const;
 
  private:
-  explicit ResourceChecker(std::shared_ptr<const model::TypeModel> model)
-      : model_(std::move(model)) {}
+  ResourceChecker(std::shared_ptr<const model::TypeModel> model,
+                  std::shared_ptr<const validation::Validator> validator)
+      : model_(std::move(model)), validator_(std::move(validator)) {}
   std::shared_ptr<const model::TypeModel> model_;
+  std::shared_ptr<const validation::Validator> validator_;
 };
 
 }  // namespace silta::cli

@@ -472,12 +472,14 @@ const model::Element* EnclosingResource(const model::Element* e) {
   return nullptr;
 }
 
-const model::Element* OutermostResource(const model::Element* e) {
-  const model::Element* found = nullptr;
-  for (; e != nullptr; e = e->parent()) {
-    if (e->is_resource()) found = e;
+// %rootResource: the container of a contained resource, else the resource itself. A resource in
+// a Bundle entry (or a Parameters part) is a resource in its own right, not contained, so the
+// Bundle is not its root.
+const model::Element* RootResource(const model::Element* resource) {
+  while (resource != nullptr && resource->name() == "contained") {
+    resource = EnclosingResource(resource->parent());
   }
-  return found;
+  return resource;
 }
 
 }  // namespace
@@ -494,7 +496,7 @@ StatusOr<Collection> Evaluate(const CompiledExpression& expression, const ValueL
       !input.empty() && input[0].is_element() ? input[0].element() : nullptr;
   st.resource = context.resource != nullptr ? context.resource : EnclosingResource(first);
   st.root_resource =
-      context.root_resource != nullptr ? context.root_resource : OutermostResource(st.resource);
+      context.root_resource != nullptr ? context.root_resource : RootResource(st.resource);
   ValueList out;
   if (!internal::Eval(expression.root(), st, out)) {
     return InvalidArgumentError(std::move(st.error));

@@ -87,7 +87,8 @@ class TraceSink {
 
 struct EvaluationContext {
   // %resource and %rootResource. When null they default to the resource that contains the
-  // input element (and the outermost one for %rootResource).
+  // input element, and for %rootResource to the resource that contains that one when it is a
+  // contained resource (a Bundle entry's resource is its own root).
   const model::Element* resource = nullptr;
   const model::Element* root_resource = nullptr;
   // User variables: %name. Their values must outlive the evaluation.

@@ -389,6 +389,13 @@ StatusOr<PullSummary> SyncEngine::Pull(
   PullSummary summary;
   const std::string system = mapper_.PartIdentifierSystem();
   std::map<std::string, std::set<std::string>> changed;  // client key → "Type/id"
+  struct FeedItem {
+    mapping::PartIdentity identity;
+    std::string key;
+    std::string version;
+    std::string updated;
+  };
+  std::map<std::string, FeedItem> newest_by_resource;
   int64_t newest = -1;
   std::string newest_text;
   fhirclient::Pager pager = client.History("", since);
@@ -418,15 +425,25 @@ StatusOr<PullSummary> SyncEngine::Pull(
         newest = t;
         newest_text = updated;
       }
-      std::string type = TextAt(*resource, "resourceType");
-      SILTA_ASSIGN_OR_RETURN(auto known, journal_.Get(target, type + "|" + system + "|" + value));
-      if (known && known->version_id == version) {
-        ++summary.already_known;
-        continue;
+      // The feed holds every version; only the newest of each resource matters. Servers write
+      // lastUpdated in one UTC form, so the text orders like the instant (and keeps the
+      // sub-second part that tells two versions of the same second apart); on a tie the
+      // first seen wins, as feeds run newest first.
+      std::string ref = TextAt(*resource, "resourceType") + "/" + TextAt(*resource, "id");
+      FeedItem& item = newest_by_resource[ref];
+      if (item.updated.empty() || updated > item.updated) {
+        item = FeedItem{*identity, TextAt(*resource, "resourceType") + "|" + system + "|" + value,
+                        version, updated};
       }
-      changed[identity->county_code + "/" + identity->client_id].insert(type + "/" +
-                                                                        TextAt(*resource, "id"));
     }
+  }
+  for (const auto& [ref, item] : newest_by_resource) {
+    SILTA_ASSIGN_OR_RETURN(auto known, journal_.Get(target, item.key));
+    if (known && known->version_id == item.version) {
+      ++summary.already_known;
+      continue;
+    }
+    changed[item.identity.county_code + "/" + item.identity.client_id].insert(ref);
   }
   for (auto& [client_key, resources] : changed) {
     SILTA_ASSIGN_OR_RETURN(std::vector<JournalEntry> journalled,

@@ -24,9 +24,9 @@ Title: "Example professional"
 Usage: #example
 * identifier[Terhikki].system = "urn:oid:1.2.246.537.26"
 * identifier[Terhikki].value = "10101010101"
-* identifier[local].system = "urn:oid:1.2.246.10.3442003.10.7"
-* identifier[local].type = SiltaIdentifierType#local
-* identifier[local].value = "EMP-4411"
+* identifier[+].system = "urn:oid:1.2.246.10.3442003.10.7"
+* identifier[=].type = SiltaIdentifierType#local
+* identifier[=].value = "EMP-4411"
 * name.family = "Virtanen"
 * name.given = "Liisa"
 

@@ -47,25 +47,21 @@ Id: silta-practitioner
 Title: "Silta Practitioner"
 Description: """
 A professional linked to a client [AKUSTI 17]. Contract homes: name; identifiers → identifier[PIC]
-(hetu, checked), identifier[Terhikki] (FI Base) and identifier[local] (system urn:oid:<issuer>).
+(hetu, checked), identifier[Terhikki] (FI Base) and local identifiers (type local, system
+urn:oid:<issuer>, checked by silta-prac-1).
 The professional's id, role, organisation, period and the client's wish live on the
 CareTeam participant that references this Practitioner.
 """
 * insert SiltaDefinition
 * insert Akusti(17, joint-county, workshop)
-* obeys silta-hetu-1 and silta-hetu-2 and silta-oid-1
+* obeys silta-hetu-1 and silta-hetu-2 and silta-oid-1 and silta-prac-1
 * name 0..1
-* identifier contains local 0..*
-* identifier[local] ^short = "Other identifier, system urn:oid:<issuer>"
-* identifier[local].system 1..1
-* identifier[local].system obeys silta-prac-1
-* identifier[local].type 1..1
-* identifier[local].type = SiltaIdentifierType#local
-* identifier[local].value 1..1
 
+// Local identifiers are told apart by their type, not their system (the issuer OID varies), so
+// they cannot be a slice of FI Base's slicing by system: an invariant says what a slice would.
 Invariant: silta-prac-1
-Description: "A local identifier's system is urn:oid:<issuer OID>."
-Expression: "matches('^urn:oid:[0-2]([.][0-9]+)+$')"
+Description: "A local identifier (type local) has a value and the system urn:oid:<issuer OID>."
+Expression: "identifier.where(type.coding.where(system = 'https://silta.example.fi/fhir/CodeSystem/identifier-type' and code = 'local').exists()).all(value.exists() and system.matches('^urn:oid:[0-2]([.][0-9]+)+$'))"
 Severity: #error
 
 Profile: SiltaCareTeam

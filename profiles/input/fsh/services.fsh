@@ -26,7 +26,6 @@ referral → referralRequest.identifier.value (system https://silta.example.fi/f
 * type 1..1
 * type from ThlServiceVS (extensible)
 * patient only Reference(SiltaPatient)
-* managingOrganization 1..1
 * managingOrganization only Reference(SiltaOrganization)
 * referralRequest 0..1
 * referralRequest ^short = "The referral, by identifier (contract referral)"

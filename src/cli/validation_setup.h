@@ -1,0 +1,30 @@
+// Building a validator for the commands: R4 core plus implementation guides (`silta validate
+// --ig`), or Silta's own profiles (what `silta map`, `silta sync` and `silta serve` check their
+// output against).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/issues.h"
+#include "base/status.h"
+#include "packages/packages.h"
+#include "validation/validation.h"
+
+namespace silta::cli {
+
+struct LoadedValidator {
+  std::shared_ptr<const packages::ConformanceContext> context;
+  std::shared_ptr<const validation::Validator> validator;
+};
+
+// R4 core and `igs`: "name#version" of installed packages, or package folders (installed into
+// the cache once). Version substitutions go to `warnings`.
+StatusOr<LoadedValidator> LoadValidator(const std::vector<std::string>& igs, IssueSink* warnings);
+
+// Silta's profiles (profiles/generated, or $SILTA_PROFILES) with what they depend on
+// (FI Base 2.0.0-rc2 and R4 core, from the package cache).
+StatusOr<LoadedValidator> LoadSiltaValidator();
+
+}  // namespace silta::cli
