@@ -17,6 +17,7 @@ int RunPackagesCommand(const std::vector<std::string>& args, std::ostream& out, 
 int RunFhirpathCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunMapCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunSyncCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunMappingsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace silta::cli
