@@ -8,8 +8,10 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/resource_check.h"
+#include "context/context.h"
 #include "mapping/mapping.h"
 #include "serve/serve.h"
+#include "validation/validation.h"
 
 namespace silta::cli {
 namespace {
@@ -64,6 +66,20 @@ int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std
   }
   serve::Services services;
   services.model = *model;
+  auto core = context::CorePackage();
+  if (!core.ok()) {
+    err << "silta serve: " << core.status().message() << "\n";
+    return kExitUsage;
+  }
+  auto validator =
+      validation::Validator::Create(packages::ConformanceContext::FromPackages({*core}), *model);
+  if (!validator.ok()) {
+    err << "silta serve: " << validator.status().message() << "\n";
+    return kExitUsage;
+  }
+  services.validate = [v = *validator](const model::Document& document,
+                                       std::span<const std::string> profiles,
+                                       IssueSink& sink) { v->Validate(document, profiles, sink); };
   auto to_fhir = LoadServeMapper(config->mappings_dir, *model, mapping::BundleKind::kTransaction);
   auto from_fhir = LoadServeMapper(config->mappings_dir, *model, mapping::BundleKind::kCollection);
   if (to_fhir.ok() && from_fhir.ok()) {

@@ -118,6 +118,43 @@ StatusOr<std::shared_ptr<const Package>> Package::Load(const std::filesystem::pa
   return std::shared_ptr<const Package>(std::move(package));
 }
 
+std::shared_ptr<const Package> Package::FromResources(PackageId id,
+                                                      std::vector<std::string> json_texts) {
+  std::vector<std::string> names;
+  names.reserve(json_texts.size());
+  for (size_t i = 0; i < json_texts.size(); ++i) names.push_back(std::to_string(i) + ".json");
+  return FromNamedTexts(std::move(id), std::move(names), std::move(json_texts));
+}
+
+StatusOr<std::shared_ptr<const Package>> Package::FromFiles(
+    PackageId id, const std::vector<std::filesystem::path>& files) {
+  std::vector<std::string> names;
+  std::vector<std::string> texts;
+  for (const std::filesystem::path& file : files) {
+    SILTA_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
+    names.push_back(file.filename().string());
+    texts.push_back(std::move(text));
+  }
+  return FromNamedTexts(std::move(id), std::move(names), std::move(texts));
+}
+
+std::shared_ptr<const Package> Package::FromNamedTexts(PackageId id, std::vector<std::string> names,
+                                                       std::vector<std::string> texts) {
+  std::shared_ptr<Package> package(new Package());
+  package->manifest_.name = std::move(id.name);
+  package->manifest_.version = std::move(id.version);
+  package->manifest_.type = "fhir.loose";
+  for (size_t i = 0; i < texts.size(); ++i) {
+    std::optional<ResourceEntry> entry = internal::ScanResource(texts[i]);
+    if (!entry) continue;
+    entry->filename = names[i];
+    package->entries_.push_back(std::move(*entry));
+    package->texts_.push_back(std::move(texts[i]));
+  }
+  package->BuildLookups();
+  return package;
+}
+
 void Package::BuildLookups() {
   for (uint32_t i = 0; i < entries_.size(); ++i) {
     const ResourceEntry& e = entries_[i];
@@ -133,6 +170,13 @@ void Package::BuildLookups() {
 }
 
 StatusOr<std::string> Package::ReadResource(const ResourceEntry& entry) const {
+  if (in_memory()) {
+    if (&entry < entries_.data() || &entry >= entries_.data() + entries_.size()) {
+      return InvalidArgumentError("not a resource of package " + id().ToString() + ": " +
+                                  entry.filename);
+    }
+    return texts_[static_cast<size_t>(&entry - entries_.data())];
+  }
   if (!internal::IsPlainFileName(entry.filename)) {
     return InvalidArgumentError("not a file of package " + id().ToString() + ": " + entry.filename);
   }

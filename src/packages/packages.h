@@ -99,10 +99,22 @@ class Package {
   // .silta-index.json for next time (a read-only cache is not an error).
   static StatusOr<std::shared_ptr<const Package>> Load(const std::filesystem::path& folder);
 
+  // A package of loose resource files (the supporting files of a test case, a folder of
+  // profiles without package.json), read into memory. Files that are not JSON resources are
+  // skipped; unreadable files are an error.
+  static StatusOr<std::shared_ptr<const Package>> FromFiles(
+      PackageId id, const std::vector<std::filesystem::path>& files);
+  // A package held in memory: each text is one JSON resource; texts that are not resources are
+  // skipped. Entry filenames are "<n>.json" or, from FromFiles, the file names.
+  static std::shared_ptr<const Package> FromResources(PackageId id,
+                                                      std::vector<std::string> json_texts);
+
   Package(const Package&) = delete;
   Package& operator=(const Package&) = delete;
 
   const PackageManifest& manifest() const { return manifest_; }
+  // True for FromFiles/FromResources packages: package_dir() is empty, resources are in memory.
+  bool in_memory() const { return !texts_.empty(); }
   PackageId id() const { return manifest_.id(); }
   // The package/ folder: entry filenames are relative to it.
   const std::filesystem::path& package_dir() const { return package_dir_; }
@@ -125,6 +137,8 @@ class Package {
 
  private:
   Package() = default;
+  static std::shared_ptr<const Package> FromNamedTexts(PackageId id, std::vector<std::string> names,
+                                                       std::vector<std::string> texts);
   void BuildLookups();
 
   PackageManifest manifest_;
@@ -134,6 +148,7 @@ class Package {
   StringMap<std::vector<uint32_t>> by_url_;  // entry indexes, highest version first
   StringMap<uint32_t> by_type_and_id_;       // key "Type/id"
   std::vector<const ResourceEntry*> specializations_;
+  std::vector<std::string> texts_;  // in-memory packages: the text of entries_[i]
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -30,6 +30,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// An oversize body up to this much is read and dropped before the 413 goes out, so that the
+// client, still sending, reads the answer instead of a connection reset. Larger ones are cut.
+constexpr size_t kDrainLimit = 1u << 20;
+
 // Responses smaller than this go out uncompressed: gzip would cost more than it saves.
 constexpr size_t kGzipThreshold = 512;
 
@@ -46,8 +50,9 @@ class InFlight {
 
 class Handler : public Poco::Net::HTTPRequestHandler {
  public:
-  Handler(Router& router, const ServeConfig& config, std::atomic<int>& in_flight)
-      : router_(router), config_(config), in_flight_(in_flight) {}
+  Handler(Router& router, const ServeConfig& config, std::atomic<int>& in_flight,
+          const std::atomic<bool>& stopping)
+      : router_(router), config_(config), in_flight_(in_flight), stopping_(stopping) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
@@ -71,6 +76,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
                                                   "SERVE_INTERNAL", "Internal error")},
                                accept);
     }
+    // While stopping, the connection closes after this response instead of idling.
+    if (stopping_.load()) response.setKeepAlive(false);
     Send(request, result, response);
     double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     router_.metrics().RecordRequest(label, result.status, seconds);
@@ -111,6 +118,15 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     return router_.Dispatch(route, parsed);
   }
 
+  // Reads and drops what is left of the body, up to kDrainLimit.
+  static void Drain(std::istream& in) {
+    char buffer[16384];
+    size_t dropped = 0;
+    while (dropped < kDrainLimit && (in.read(buffer, sizeof(buffer)) || in.gcount() > 0)) {
+      dropped += static_cast<size_t>(in.gcount());
+    }
+  }
+
   Response TooLarge(const std::string& accept) {
     return router_.Outcome(
         413,
@@ -126,6 +142,9 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     if (request.hasContentLength() &&
         request.getContentLength64() > static_cast<Poco::Int64>(max)) {
       response.setKeepAlive(false);
+      if (request.getContentLength64() <= static_cast<Poco::Int64>(max + kDrainLimit)) {
+        Drain(request.stream());
+      }
       return TooLarge(parsed.accept);
     }
     std::istream& in = request.stream();
@@ -135,6 +154,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       body.append(buffer, static_cast<size_t>(in.gcount()));
       if (body.size() > max) {
         response.setKeepAlive(false);
+        Drain(in);
         return TooLarge(parsed.accept);
       }
     }
@@ -178,21 +198,24 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   Router& router_;
   const ServeConfig& config_;
   std::atomic<int>& in_flight_;
+  const std::atomic<bool>& stopping_;
 };
 
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Factory(Router& router, const ServeConfig& config, std::atomic<int>& in_flight)
-      : router_(router), config_(config), in_flight_(in_flight) {}
+  Factory(Router& router, const ServeConfig& config, std::atomic<int>& in_flight,
+          const std::atomic<bool>& stopping)
+      : router_(router), config_(config), in_flight_(in_flight), stopping_(stopping) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(router_, config_, in_flight_);
+    return new Handler(router_, config_, in_flight_, stopping_);
   }
 
  private:
   Router& router_;
   const ServeConfig& config_;
   std::atomic<int>& in_flight_;
+  const std::atomic<bool>& stopping_;
 };
 
 StatusOr<Poco::Net::Context::Ptr> MakeTlsContext(const TlsConfig& tls) {
@@ -208,6 +231,9 @@ StatusOr<Poco::Net::Context::Ptr> MakeTlsContext(const TlsConfig& tls) {
     params.loadDefaultCAs = false;
     Poco::Net::Context::Ptr context =
         new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
+    // Poco would otherwise match a client certificate's name against the client's address;
+    // the CA signature is what authenticates a client.
+    context->enableExtendedCertificateVerification(false);
     context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
                               Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
     return context;
@@ -223,8 +249,10 @@ class Server::Impl {
   ServeConfig config;
   std::unique_ptr<Router> router;
   std::unique_ptr<Poco::ThreadPool> pool;
+  std::unique_ptr<Poco::Net::ServerSocket> socket;
   std::unique_ptr<Poco::Net::HTTPServer> http;
   std::atomic<int> in_flight{0};
+  std::atomic<bool> stopping{false};
   uint16_t port = 0;
   std::mutex stop_mu;
   bool stopped = false;
@@ -276,8 +304,10 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeConfig& config, Servi
     impl->pool = std::make_unique<Poco::ThreadPool>(static_cast<int>(threads) + 1,
                                                     static_cast<int>(threads) + 1);
     impl->http = std::make_unique<Poco::Net::HTTPServer>(
-        new Factory(*impl->router, impl->config, impl->in_flight), *impl->pool, *socket, params);
+        new Factory(*impl->router, impl->config, impl->in_flight, impl->stopping), *impl->pool,
+        *socket, params);
     impl->http->start();
+    impl->socket = std::move(socket);
   } catch (const Poco::Exception& e) {
     return UnavailableError("serve: cannot listen on " + config.host + ":" +
                             std::to_string(config.port) + ": " + e.displayText());
@@ -289,14 +319,19 @@ void Server::Stop() {
   std::lock_guard lock(impl_->stop_mu);
   if (impl_->stopped) return;
   impl_->stopped = true;
-  // Closes the listening socket at once; requests in flight complete, keep-alive connections
-  // close after their current request.
-  impl_->http->stopAll(false);
+  impl_->stopping = true;
+  // Stop accepting and close the listening socket at once (Poco closes it only on
+  // destruction, and the kernel would queue new connections that nobody serves).
+  impl_->http->stop();
+  impl_->socket->close();
+  // Requests in flight finish (their connections close after the response), up to the grace
+  // period.
   Clock::time_point deadline = Clock::now() + impl_->config.shutdown_grace;
   while (impl_->in_flight.load() > 0 && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  if (impl_->in_flight.load() > 0) impl_->http->stopAll(true);
+  // Idle keep-alive connections (and requests past the grace period) are cut.
+  impl_->http->stopAll(true);
   impl_->pool->joinAll();
   impl_->http.reset();
 }

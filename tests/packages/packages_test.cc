@@ -999,3 +999,43 @@ TEST(R4PackageTest, InstallsAndLoadsTheR4Definitions) {
 
 }  // namespace
 }  // namespace silta::packages
+
+namespace silta::packages {
+namespace {
+
+TEST(LoosePackage, FromResourcesIndexesResourcesAndSkipsOthers) {
+  auto package = Package::FromResources(
+      {"loose", "1.0.0"},
+      {R"({"resourceType":"StructureDefinition","id":"p","url":"http://x/p","version":"2",
+           "type":"Patient","derivation":"constraint",
+           "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient"})",
+       R"({"not":"a resource"})", R"({"resourceType":"ValueSet","id":"v","url":"http://x/v"})"});
+  ASSERT_EQ(package->entries().size(), 2u);
+  EXPECT_TRUE(package->in_memory());
+  const ResourceEntry* sd = package->FindByUrl("http://x/p|2");
+  ASSERT_NE(sd, nullptr);
+  EXPECT_EQ(sd->type, "Patient");
+  auto text = package->ReadResource(*sd);
+  ASSERT_TRUE(text.ok());
+  EXPECT_NE(text->find("http://x/p"), std::string::npos);
+  auto context = ConformanceContext::FromPackages({package});
+  EXPECT_TRUE(context->FindById("ValueSet", "v"));
+}
+
+TEST(LoosePackage, FromFilesReadsFilesAndFailsOnMissingOnes) {
+  auto dir = std::filesystem::temp_directory_path() / "silta-loose-package-test";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream out(dir / "vs.json");
+    out << R"({"resourceType":"ValueSet","id":"v","url":"http://x/v"})";
+  }
+  auto package = Package::FromFiles({"loose", "1.0.0"}, {dir / "vs.json"});
+  ASSERT_TRUE(package.ok()) << package.status().ToString();
+  ASSERT_EQ((*package)->entries().size(), 1u);
+  EXPECT_EQ((*package)->entries()[0].filename, "vs.json");
+  EXPECT_FALSE(Package::FromFiles({"loose", "1.0.0"}, {dir / "missing.json"}).ok());
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace silta::packages

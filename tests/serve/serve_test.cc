@@ -3,6 +3,8 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,12 +14,14 @@
 #include <thread>
 
 #include "base/files.h"
+#include "context/context.h"
 #include "mapping/mapping.h"
 #include "records/records.h"
 #include "serve/http_body.h"
 #include "serve/record_queue.h"
 #include "serve/serve.h"
 #include "support/r4.h"
+#include "validation/validation.h"
 
 namespace silta::serve {
 namespace {
@@ -126,6 +130,18 @@ class ServeTest : public ::testing::Test {
   static Services TestServices() {
     Services services;
     services.model = testing::R4Model();
+    static const std::shared_ptr<const validation::Validator> validator = [] {
+      auto core = context::CorePackage();
+      EXPECT_TRUE(core.ok());
+      auto created = validation::Validator::Create(
+          packages::ConformanceContext::FromPackages({*core}), testing::R4Model());
+      EXPECT_TRUE(created.ok()) << created.status().ToString();
+      return created.ok() ? *created : nullptr;
+    }();
+    if (validator) {
+      services.validate = [](const model::Document& document, std::span<const std::string> profiles,
+                             IssueSink& sink) { validator->Validate(document, profiles, sink); };
+    }
     mapping::MapperOptions to_fhir;
     to_fhir.bundle_kind = mapping::BundleKind::kTransaction;
     auto mapper = mapping::Mapper::Load(*dir_ / "modules", services.model, to_fhir);
@@ -242,6 +258,17 @@ TEST_F(ServeTest, ValidateGoodAndBadResources) {
 
   Reply not_fhir = Call(port_, "POST", "/$validate", "[1,2,3]", FhirJson());
   EXPECT_EQ(not_fhir.status, 400);
+}
+
+TEST_F(ServeTest, ValidateUsesTheValidator) {
+  // Lexically a fine code, but not in the required AdministrativeGender binding: only the
+  // validator, not the parser, finds it.
+  Reply reply =
+      Call(port_, "POST", "/$validate?profile=http://hl7.org/fhir/StructureDefinition/Patient",
+           R"({"resourceType":"Patient","gender":"girl"})", FhirJson("validator"));
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_THAT(reply.body, HasSubstr("\"error\""));
+  EXPECT_THAT(reply.body, HasSubstr("Patient.gender"));
 }
 
 TEST_F(ServeTest, WrongContentTypeIs415) {
@@ -388,6 +415,33 @@ TEST_F(ServeTest, PageAndReadiness) {
   EXPECT_THAT(page.content_type, HasSubstr("text/html"));
   EXPECT_THAT(page.body, HasSubstr("$validate"));
   EXPECT_EQ(Call(port_, "GET", "/readyz", {}, Auth("all")).status, 200);
+}
+
+TEST_F(ServeTest, StopFinishesTheRequestInFlight) {
+  std::string body(kPatient);
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port_));
+  std::string head =
+      "POST /$validate HTTP/1.1\r\nHost: localhost\r\n"
+      "Authorization: Bearer all\r\nContent-Type: application/fhir+json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  std::string first = head + body.substr(0, 10);
+  socket.sendBytes(first.data(), static_cast<int>(first.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::thread stopper([&] { server_->Stop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The listening socket is closed while the request is still being received.
+  EXPECT_THROW(Call(port_, "GET", "/healthz"), Poco::Exception);
+  std::string rest = body.substr(10);
+  socket.sendBytes(rest.data(), static_cast<int>(rest.size()));
+  std::string response;
+  char buffer[4096];
+  for (int n; (n = socket.receiveBytes(buffer, sizeof(buffer))) > 0;) {
+    response.append(buffer, static_cast<size_t>(n));
+  }
+  stopper.join();
+  EXPECT_THAT(response, ::testing::StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(response, HasSubstr("OperationOutcome"));
 }
 
 TEST_F(ServeTest, QueuedRecordsSurviveShutdown) {

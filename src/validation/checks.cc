@@ -1,0 +1,205 @@
+// Binding and reference checks.
+#include <algorithm>
+
+#include "validation/impl.h"
+
+namespace silta::validation::internal {
+
+namespace {
+
+using terminology::Validity;
+
+std::string StrengthName(BindingStrength s) {
+  return s == BindingStrength::kRequired ? "required" : "extensible";
+}
+
+}  // namespace
+
+void Walker::CheckBinding(const model::Element& e, const ElementPlan& plan) {
+  const std::string& type = e.type()->name;
+  CodeCheck check;
+  std::string_view shown_code;
+  if (e.is_primitive()) {
+    if (!e.has_value()) return;
+    if (type != "code" && type != "string" && type != "uri") return;
+    check = v_.CheckCode(plan.value_set, {}, e.value());
+    shown_code = e.value();
+  } else if (type == "Coding") {
+    std::string_view code = ChildValue(e, "code");
+    if (code.empty()) return;
+    check = v_.CheckCode(plan.value_set, ChildValue(e, "system"), code);
+    shown_code = code;
+  } else if (type == "Quantity" || e.type()->IsA("Quantity")) {
+    std::string_view code = ChildValue(e, "code");
+    if (code.empty()) return;
+    check = v_.CheckCode(plan.value_set, ChildValue(e, "system"), code);
+    shown_code = code;
+  } else if (type == "CodeableConcept") {
+    std::vector<terminology::Coding> codings;
+    for (const model::Element* c : e.Children("coding")) {
+      std::string_view code = ChildValue(*c, "code");
+      if (code.empty()) continue;
+      codings.push_back({std::string(ChildValue(*c, "system")), {}, std::string(code), {}});
+    }
+    if (codings.empty()) return;  // text only: nothing to check
+    check = v_.CheckCodeableConcept(plan.value_set, codings);
+    shown_code = codings.size() == 1 ? std::string_view(codings[0].code) : std::string_view();
+    if (check.validity == Validity::kValid) return;
+    std::string codes;
+    for (const auto& c : codings) codes += (codes.empty() ? "" : ", ") + c.system + "#" + c.code;
+    if (check.validity == Validity::kInvalid) {
+      bool required = plan.binding_strength == BindingStrength::kRequired;
+      Report(required ? Severity::kError : Severity::kWarning, IssueType::kCodeInvalid,
+             required ? "BINDING_REQUIRED" : "BINDING_EXTENSIBLE",
+             "none of the codes (" + codes + ") is in the value set " + plan.value_set +
+                 ", which has a " + StrengthName(plan.binding_strength) + " binding",
+             e);
+      return;
+    }
+    shown_code = {};
+  } else {
+    return;
+  }
+  switch (check.validity) {
+    case Validity::kValid:
+      return;
+    case Validity::kInvalid: {
+      bool required = plan.binding_strength == BindingStrength::kRequired;
+      Report(required ? Severity::kError : Severity::kWarning, IssueType::kCodeInvalid,
+             required ? "BINDING_REQUIRED" : "BINDING_EXTENSIBLE",
+             "the code '" + std::string(shown_code) + "' is not in the value set " +
+                 plan.value_set + ", which has a " + StrengthName(plan.binding_strength) +
+                 " binding",
+             e);
+      return;
+    }
+    case Validity::kUnknownSystem:
+      Report(Severity::kInformation, IssueType::kInformational, "BINDING_SYSTEM_NOT_CHECKED",
+             "the code could not be checked against " + plan.value_set +
+                 ": its code system is not available offline",
+             e);
+      return;
+    default:
+      Report(Severity::kWarning, IssueType::kNotSupported, "BINDING_NOT_CHECKED",
+             "the code could not be checked against " + plan.value_set + ": " + check.message, e);
+      return;
+  }
+}
+
+namespace {
+
+// "Patient/123", "Patient/123/_history/2", "http://x/fhir/Patient/123": the resource type
+// named in a reference, or "" when it names none.
+std::string_view TypeInReference(std::string_view ref, const model::TypeModel& model) {
+  size_t history = ref.find("/_history/");
+  if (history != std::string_view::npos) ref = ref.substr(0, history);
+  size_t last = ref.rfind('/');
+  if (last == std::string_view::npos || last == 0) return {};
+  size_t prev = ref.rfind('/', last - 1);
+  std::string_view type = ref.substr(prev == std::string_view::npos ? 0 : prev + 1,
+                                     last - (prev == std::string_view::npos ? 0 : prev + 1));
+  return model.FindResource(type) != nullptr ? type : std::string_view();
+}
+
+bool IsIdText(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+           c == '.';
+  });
+}
+
+// The resource that holds `e`'s contained resources: a contained resource's container.
+const model::Element* Container(const model::Element& e) {
+  const model::Element* r = ContainingResource(e);
+  while (r != nullptr && r->parent() != nullptr && r->definition() != nullptr &&
+         r->definition()->name == "contained") {
+    r = ContainingResource(*r->parent());
+  }
+  return r;
+}
+
+}  // namespace
+
+void Walker::CheckReference(const model::Element& e, const TypeRule* rule) {
+  std::string_view ref = ChildValue(e, "reference");
+  if (ref.empty()) return;
+  const model::Element* reference_element = e.Child("reference");
+  const model::TypeModel& model = v_.model();
+  std::string_view target_type;
+  const model::Element* target = nullptr;
+  if (ref[0] == '#') {
+    const model::Element* container = Container(e);
+    if (ref.size() == 1) {
+      target = container;
+    } else if (container != nullptr) {
+      for (const model::Element* c : container->Children("contained")) {
+        if (ChildValue(*c, "id") == ref.substr(1)) target = c;
+      }
+    }
+    if (target == nullptr) {
+      Report(Severity::kError, IssueType::kStructure, "REFERENCE_CONTAINED_NOT_FOUND",
+             "the reference '" + std::string(ref) + "' names no contained resource",
+             *reference_element);
+      return;
+    }
+    target_type = target->type()->name;
+  } else {
+    bool absolute = ref.find("://") != std::string_view::npos || ref.rfind("urn:", 0) == 0;
+    bool in_bundle = false;
+    target = ResolveInBundle(e, ref, &in_bundle);
+    if (target != nullptr) {
+      target_type = target->type()->name;
+    } else if (!absolute) {
+      if (ref.find('?') != std::string_view::npos) return;  // a conditional reference
+      std::string_view path = ref;
+      size_t history = path.find("/_history/");
+      if (history != std::string_view::npos) path = path.substr(0, history);
+      size_t slash = path.find('/');
+      std::string_view type = slash == std::string_view::npos ? path : path.substr(0, slash);
+      std::string_view id =
+          slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+      if (model.FindResource(type) == nullptr || !IsIdText(id)) {
+        Report(Severity::kError, IssueType::kStructure, "REFERENCE_FORMAT",
+               "'" + std::string(ref.substr(0, 80)) +
+                   "' is not a valid reference (expected Type/id, an absolute URL or #id)",
+               *reference_element);
+        return;
+      }
+      target_type = type;
+    } else {
+      target_type = TypeInReference(ref, model);
+    }
+    if (target == nullptr && !bundles_.empty() && bundles_.back()->type == "document" &&
+        EntryOf(e) != nullptr) {
+      Report(Severity::kError, IssueType::kNotFound, "REFERENCE_NOT_IN_DOCUMENT",
+             "the reference '" + std::string(ref.substr(0, 80)) +
+                 "' cannot be resolved inside the document Bundle",
+             e);
+    }
+  }
+  std::string_view declared = ChildValue(e, "type");
+  if (!declared.empty() && !target_type.empty() && declared != target_type) {
+    Report(Severity::kError, IssueType::kStructure, "REFERENCE_TYPE_MISMATCH",
+           "the reference says its type is " + std::string(declared) + " but it refers to a " +
+               std::string(target_type),
+           e);
+  }
+  if (target_type.empty() && !declared.empty()) target_type = declared;
+  if (rule == nullptr || rule->target_types.empty() || target_type.empty()) return;
+  const model::TypeDef* actual = model.FindResource(target_type);
+  if (actual == nullptr) return;
+  for (const std::string& allowed : rule->target_types) {
+    if (actual->IsA(allowed)) return;
+  }
+  std::string allowed_list;
+  for (const std::string& t : rule->target_types) {
+    allowed_list += (allowed_list.empty() ? "" : ", ") + t;
+  }
+  Report(Severity::kError, IssueType::kStructure, "REFERENCE_TARGET_TYPE",
+         "the reference refers to a " + std::string(target_type) + ", but only " + allowed_list +
+             " is allowed here",
+         e);
+}
+
+}  // namespace silta::validation::internal

@@ -1,0 +1,159 @@
+// Internal: the validator's shared state (definitions, compiled plans, caches) and the walker
+// that validates one document. Not part of the API.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/issues.h"
+#include "base/string_map.h"
+#include "model/element.h"
+#include "packages/packages.h"
+#include "terminology/terminology.h"
+#include "validation/plan.h"
+#include "validation/validation.h"
+
+namespace silta::validation {
+
+// The answer of a cached binding check.
+struct CodeCheck {
+  terminology::Validity validity = terminology::Validity::kCannotTell;
+  std::string message;
+};
+
+class Validator::Impl {
+ public:
+  Impl(std::shared_ptr<const packages::ConformanceContext> context,
+       std::shared_ptr<const model::TypeModel> model, ValidatorOptions options,
+       SnapshotGenerator snapshot_generator);
+
+  const ValidatorOptions& options() const { return options_; }
+  const model::TypeModel& model() const { return *model_; }
+  const packages::ConformanceContext& context() const { return *context_; }
+
+  // The plan of a type's own definition (for backbone types: the element in the resource's
+  // definition); null when the definition is missing or does not compile.
+  const internal::ElementPlan* TypeRoot(const model::TypeDef* type) const;
+  // A profile by canonical ("url|version" allowed), compiled on first use.
+  StatusOr<const internal::CompiledProfile*> Profile(std::string_view canonical) const;
+
+  // Code checks against a value set, cached. `system` empty for bare codes.
+  CodeCheck CheckCode(std::string_view value_set, std::string_view system,
+                      std::string_view code) const;
+  CodeCheck CheckCodeableConcept(std::string_view value_set,
+                                 const std::vector<terminology::Coding>& codings) const;
+
+ private:
+  StatusOr<const internal::CompiledProfile*> CompileLocked(std::string_view canonical) const;
+  std::string TypeOfProfile(std::string_view canonical) const;
+
+  std::shared_ptr<const packages::ConformanceContext> context_;
+  std::shared_ptr<const model::TypeModel> model_;
+  ValidatorOptions options_;
+  SnapshotGenerator snapshot_generator_;
+  terminology::TerminologyService terminology_;
+
+  struct ProfileEntry {
+    std::unique_ptr<internal::CompiledProfile> profile;
+    Status status;
+  };
+  mutable std::shared_mutex profiles_mu_;
+  mutable StringMap<ProfileEntry> profiles_;
+  mutable std::mutex compile_mu_;
+  mutable internal::ConstraintCache constraints_;
+
+  // TypeRoot results per type index; filled once, read without locks.
+  std::unordered_map<const model::TypeDef*, size_t> type_index_;
+  mutable std::unique_ptr<std::atomic<const internal::ElementPlan*>[]> type_roots_;
+  mutable std::unique_ptr<std::atomic<bool>[]> type_root_done_;
+
+  mutable std::shared_mutex codes_mu_;
+  mutable StringMap<CodeCheck> codes_;
+};
+
+namespace internal {
+
+// Maps full URLs and "Type/id" of a Bundle's entries to their resources.
+struct BundleIndex {
+  const model::Element* bundle = nullptr;
+  std::string_view type;  // document, message, transaction...
+  StringMap<const model::Element*> by_full_url;
+  // "Type/id" of entries with RESTful fullUrls, for references from entries whose own fullUrl
+  // gives no base (urn:uuid); null when two entries share the key.
+  StringMap<const model::Element*> by_type_and_id;
+};
+
+// Validates one document; lives for one Validate call.
+class Walker {
+ public:
+  Walker(const Validator::Impl& validator, std::vector<Issue>& issues)
+      : v_(validator), opt_(validator.options()), issues_(issues) {}
+
+  void ValidateRoot(const model::Element& resource, std::span<const std::string> profiles);
+  // Profile-discriminator checks run a nested walk whose issues are only counted.
+  bool ConformsTo(const model::Element& element, const ElementPlan& plan);
+
+ private:
+  void ValidateElement(const model::Element& e, const ElementPlan& plan);
+  void ValidateChildren(const model::Element& e, const ElementPlan& table);
+  void ValidateGroup(const model::Element& parent, const ElementPlan& slot,
+                     std::span<const model::Element* const> group);
+  void ValidateSliced(const model::Element& parent, const ElementPlan& slot,
+                      std::span<const model::Element* const> group);
+  void ValidateResourceExtras(const model::Element& resource,
+                              std::span<const std::string> explicit_profiles);
+  void CheckExtensionDefinition(const model::Element& extension, const model::Element& parent,
+                                bool is_modifier);
+  const TypeRule* CheckType(const model::Element& e, const ElementPlan& plan);
+  void CheckPrimitiveValue(const model::Element& e, const ElementPlan& plan);
+  void CheckFixedPattern(const model::Element& e, const ElementPlan& plan);
+  void CheckBinding(const model::Element& e, const ElementPlan& plan);
+  void RunConstraints(const model::Element& e, std::span<const Constraint* const> constraints,
+                      std::span<const Constraint* const> already_run);
+  void CheckReference(const model::Element& reference, const TypeRule* rule);
+  void CheckAttachmentSize(const model::Element& attachment);
+  void CheckQuantityLimits(const model::Element& quantity, const ElementPlan& plan);
+  void ValidateTypeProfiles(const model::Element& e, const TypeRule& rule);
+  bool SliceMatches(const model::Element& e, const Slicing& slicing, const ElementPlan& slice,
+                    size_t position, size_t slice_index);
+
+  // Bundles (bundle.cc).
+  void IndexBundle(const model::Element& bundle, BundleIndex& index);
+  void CheckBundle(const model::Element& bundle, const BundleIndex& index);
+  void CheckDocumentReachability(const model::Element& bundle, const BundleIndex& index);
+  // The Bundle entry an element is in, or null.
+  static const model::Element* EntryOf(const model::Element& e);
+  const model::Element* ResolveInBundle(const model::Element& from, std::string_view reference,
+                                        bool* in_bundle) const;
+
+  void Report(Severity severity, IssueType type, const char* message_id, std::string message,
+              const model::Element& at);
+
+  const Validator::Impl& v_;
+  const ValidatorOptions& opt_;
+  std::vector<Issue>& issues_;
+  std::vector<const BundleIndex*> bundles_;
+  const model::Element* skip_resource_extras_ = nullptr;
+  uint32_t depth_ = 0;
+  bool depth_reported_ = false;
+};
+
+// Fixed values must match exactly, patterns partially (match.cc).
+bool MatchesValue(const model::Element& e, const rapidjson::Value& expected, bool exact);
+std::string_view JsonText(const rapidjson::Value& v);
+// A FHIRPath location like the reference validator's: "Observation.value.ofType(Quantity)",
+// "Bundle.entry[1].resource.section[0]".
+std::string LocationOf(const model::Element& e);
+// The containing resource of an element (the element itself when it is a resource).
+const model::Element* ContainingResource(const model::Element& e);
+std::string_view ChildValue(const model::Element& e, std::string_view name);
+
+}  // namespace internal
+}  // namespace silta::validation

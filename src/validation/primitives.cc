@@ -1,0 +1,397 @@
+#include "validation/primitives.h"
+
+#include <pugixml.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
+namespace silta::validation::internal {
+
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// Reads exactly n digits at s[pos]; false if not there.
+bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (!IsDigit(s[pos + i])) return false;
+    v = v * 10 + (s[pos + i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+int DaysInMonth(int year, int month) {
+  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0)) return 29;
+  return kDays[static_cast<size_t>(month - 1)];
+}
+
+// YYYY, YYYY-MM or YYYY-MM-DD; returns the number of characters used or 0. `parts` how many.
+size_t ParseDate(std::string_view s, int* parts) {
+  int year = 0;
+  int month = 0;
+  int day = 0;
+  if (!Digits(s, 0, 4, &year)) return 0;
+  *parts = 1;
+  if (s.size() == 4 || s[4] != '-') return 4;
+  if (!Digits(s, 5, 2, &month) || month < 1 || month > 12) return 0;
+  *parts = 2;
+  if (s.size() == 7 || s[7] != '-') return 7;
+  if (!Digits(s, 8, 2, &day) || day < 1 || day > DaysInMonth(year, month)) return 0;
+  *parts = 3;
+  return 10;
+}
+
+// hh:mm:ss(.fff)? ; returns characters used or 0.
+size_t ParseTime(std::string_view s, size_t pos) {
+  int h = 0;
+  int m = 0;
+  int sec = 0;
+  if (!Digits(s, pos, 2, &h) || h > 23 || pos + 2 >= s.size() || s[pos + 2] != ':') return 0;
+  if (!Digits(s, pos + 3, 2, &m) || m > 59 || pos + 5 >= s.size() || s[pos + 5] != ':') return 0;
+  // 60 allows a leap second, as the R4 regex does.
+  if (!Digits(s, pos + 6, 2, &sec) || sec > 60) return 0;
+  size_t end = pos + 8;
+  if (end < s.size() && s[end] == '.') {
+    size_t start = ++end;
+    while (end < s.size() && IsDigit(s[end])) ++end;
+    if (end == start) return 0;
+  }
+  return end - pos;
+}
+
+// Z or +hh:mm / -hh:mm, exactly to the end.
+bool ParseZone(std::string_view s, size_t pos) {
+  if (pos >= s.size()) return false;
+  if (s[pos] == 'Z') return pos + 1 == s.size();
+  if (s[pos] != '+' && s[pos] != '-') return false;
+  int h = 0;
+  int m = 0;
+  return s.size() == pos + 6 && Digits(s, pos + 1, 2, &h) && s[pos + 3] == ':' &&
+         Digits(s, pos + 4, 2, &m) && (h < 14 || (h == 14 && m == 0)) && m < 60;
+}
+
+bool IsDateTime(std::string_view s, bool instant) {
+  int parts = 0;
+  size_t n = ParseDate(s, &parts);
+  if (n == 0) return false;
+  if (n == s.size()) return !instant;
+  if (parts != 3 || s[n] != 'T') return false;
+  size_t t = ParseTime(s, n + 1);
+  if (t == 0) return false;
+  return ParseZone(s, n + 1 + t);
+}
+
+bool IsInt32(std::string_view s, int64_t min) {
+  size_t i = 0;
+  bool negative = false;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) negative = s[i++] == '-';
+  if (i == s.size()) return false;
+  int64_t v = 0;
+  for (; i < s.size(); ++i) {
+    if (!IsDigit(s[i])) return false;
+    v = v * 10 + (s[i] - '0');
+    if (v > int64_t{2147483648}) return false;
+  }
+  if (negative) v = -v;
+  return v >= min && v <= int64_t{2147483647};
+}
+
+bool IsId(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '.';
+  });
+}
+
+bool IsOid(std::string_view s) {
+  if (s.rfind("urn:oid:", 0) != 0) return false;
+  s.remove_prefix(8);
+  if (s.size() < 3 || s[0] < '0' || s[0] > '2' || s[1] != '.') return false;
+  size_t i = 2;
+  while (i < s.size()) {
+    size_t start = i;
+    while (i < s.size() && IsDigit(s[i])) ++i;
+    if (i == start || (s[start] == '0' && i - start > 1)) return false;
+    if (i < s.size()) {
+      if (s[i] != '.') return false;
+      ++i;
+      if (i == s.size()) return false;
+    }
+  }
+  return true;
+}
+
+bool IsUuid(std::string_view s) {
+  if (s.rfind("urn:uuid:", 0) != 0) return false;
+  s.remove_prefix(9);
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < 36; ++i) {
+    char c = s[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!IsDigit(c) && !(c >= 'a' && c <= 'f')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsBase64(std::string_view s) {
+  size_t count = 0;
+  size_t padding = 0;
+  for (char c : s) {
+    if (IsSpace(c)) continue;
+    bool alnum = IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (c == '=') {
+      ++padding;
+    } else if (alnum || c == '+' || c == '/') {
+      if (padding != 0) return false;  // data after padding
+    } else {
+      return false;
+    }
+    ++count;
+  }
+  return count % 4 == 0 && padding <= 2;
+}
+
+bool IsCode(std::string_view s) {
+  if (s.empty() || IsSpace(s.front()) || IsSpace(s.back())) return false;
+  for (size_t i = 1; i < s.size(); ++i) {
+    if (IsSpace(s[i]) && (s[i] != ' ' || IsSpace(s[i - 1]))) return false;
+  }
+  return true;
+}
+
+PrimitiveProblem Problem(const char* id, std::string message) {
+  return PrimitiveProblem{id, std::move(message)};
+}
+
+std::string Shown(std::string_view value) {
+  // Values can be personal data; only codes, dates and numbers are echoed, shortened.
+  return "'" + std::string(value.substr(0, 40)) + (value.size() > 40 ? "...'" : "'");
+}
+
+}  // namespace
+
+PrimitiveProblem CheckPrimitive(model::Primitive type, std::string_view value) {
+  using model::Primitive;
+  switch (type) {
+    case Primitive::kInteger:
+      if (!IsInt32(value, INT32_MIN)) {
+        return Problem("TYPE_INTEGER_RANGE", "integer value " + Shown(value) +
+                                                 " is outside the 32-bit range FHIR allows");
+      }
+      break;
+    case Primitive::kUnsignedInt:
+      if (!IsInt32(value, 0)) {
+        return Problem("TYPE_UNSIGNEDINT_RANGE",
+                       "unsignedInt value " + Shown(value) + " must be between 0 and 2147483647");
+      }
+      break;
+    case Primitive::kPositiveInt:
+      if (!IsInt32(value, 1)) {
+        return Problem("TYPE_POSITIVEINT_RANGE",
+                       "positiveInt value " + Shown(value) + " must be between 1 and 2147483647");
+      }
+      break;
+    case Primitive::kDate: {
+      int parts = 0;
+      if (ParseDate(value, &parts) != value.size() || value.empty()) {
+        return Problem("TYPE_DATE", "not a valid date: " + Shown(value) +
+                                        " (YYYY, YYYY-MM or YYYY-MM-DD, a real calendar date)");
+      }
+      break;
+    }
+    case Primitive::kDateTime:
+      if (!IsDateTime(value, false)) {
+        return Problem("TYPE_DATETIME", "not a valid dateTime: " + Shown(value) +
+                                            " (a real calendar date; a time needs seconds "
+                                            "and a time zone)");
+      }
+      break;
+    case Primitive::kInstant:
+      if (!IsDateTime(value, true)) {
+        return Problem("TYPE_INSTANT", "not a valid instant: " + Shown(value) +
+                                           " (full date and time with seconds and time zone)");
+      }
+      break;
+    case Primitive::kTime:
+      if (ParseTime(value, 0) != value.size() || value.empty()) {
+        return Problem("TYPE_TIME", "not a valid time: " + Shown(value) + " (hh:mm:ss)");
+      }
+      break;
+    case Primitive::kId:
+      if (!IsId(value)) {
+        return Problem("TYPE_ID", "not a valid id: " + Shown(value) +
+                                      " (1 to 64 letters, digits, '-' and '.')");
+      }
+      break;
+    case Primitive::kOid:
+      if (!IsOid(value)) return Problem("TYPE_OID", "not a valid oid: " + Shown(value));
+      break;
+    case Primitive::kUuid:
+      if (!IsUuid(value)) {
+        return Problem("TYPE_UUID", "not a valid uuid: " + Shown(value) +
+                                        " (urn:uuid: and lower-case hex digits)");
+      }
+      break;
+    case Primitive::kUri:
+    case Primitive::kUrl:
+    case Primitive::kCanonical:
+      if (std::any_of(value.begin(), value.end(), IsSpace)) {
+        return Problem("TYPE_URI_WHITESPACE", "a URI must not contain whitespace: " + Shown(value));
+      }
+      // A fragment ("urn:uuid:...#part") names a part of the identified thing.
+      if (size_t hash = value.find('#'); hash != std::string_view::npos) {
+        value = value.substr(0, hash);
+      }
+      if (value.rfind("urn:oid:", 0) == 0 && !IsOid(value)) {
+        return Problem("TYPE_URI_OID", "not a valid OID URI: " + Shown(value));
+      }
+      if (value.rfind("urn:uuid:", 0) == 0 && !IsUuid(value)) {
+        return Problem("TYPE_URI_UUID", "not a valid UUID URI: " + Shown(value));
+      }
+      break;
+    case Primitive::kCode:
+      if (!IsCode(value)) {
+        return Problem("TYPE_CODE", "not a valid code: " + Shown(value) +
+                                        " (no leading, trailing or repeated whitespace)");
+      }
+      break;
+    case Primitive::kBase64Binary:
+      if (!IsBase64(value)) {
+        return Problem("TYPE_BASE64", "the value is not valid base64 content");
+      }
+      break;
+    case Primitive::kString:
+    case Primitive::kMarkdown:
+      if (value.size() > kMaxStringBytes) {
+        return Problem("TYPE_STRING_TOO_LONG", "the string is longer than FHIR's limit of 1 MB (" +
+                                                   std::to_string(value.size()) + " bytes)");
+      }
+      if (!value.empty() && std::all_of(value.begin(), value.end(), IsSpace)) {
+        return Problem("TYPE_STRING_WHITESPACE", "the string consists only of whitespace");
+      }
+      break;
+    case Primitive::kXhtml:
+      return CheckNarrative(value);
+    default:
+      break;
+  }
+  return {};
+}
+
+namespace {
+
+bool AllowedElement(std::string_view name) {
+  static constexpr std::array<std::string_view, 51> kAllowed = {
+      "a",      "abbr", "acronym", "address",  "b",     "big", "blockquote", "br",    "caption",
+      "cite",   "code", "col",     "colgroup", "dd",    "dfn", "div",        "dl",    "dt",
+      "em",     "h1",   "h2",      "h3",       "h4",    "h5",  "h6",         "hr",    "i",
+      "img",    "li",   "ol",      "p",        "pre",   "q",   "samp",       "small", "span",
+      "strong", "sub",  "sup",     "table",    "tbody", "td",  "tfoot",      "th",    "thead",
+      "tr",     "tt",   "ul",      "var",      "s",     "u"};
+  return std::find(kAllowed.begin(), kAllowed.end(), name) != kAllowed.end();
+}
+
+bool AllowedAttribute(std::string_view name) {
+  static constexpr std::array<std::string_view, 31> kAllowed = {
+      "title",     "style",       "class",       "id",   "lang",    "xml:lang", "dir",
+      "accesskey", "tabindex",    "href",        "name", "xmlns",   "src",      "alt",
+      "width",     "height",      "border",      "span", "colspan", "rowspan",  "align",
+      "valign",    "cellpadding", "cellspacing", "char", "charoff", "abbr",     "axis",
+      "headers",   "scope",       "xml:space"};
+  return std::find(kAllowed.begin(), kAllowed.end(), name) != kAllowed.end() ||
+         name.rfind("xmlns:", 0) == 0;
+}
+
+std::string CheckNode(const pugi::xml_node& node, int depth) {
+  if (depth > 200) return "the narrative is nested too deeply";
+  for (pugi::xml_node child : node.children()) {
+    if (child.type() != pugi::node_element) continue;
+    std::string_view name = child.name();
+    if (name == "script" || name == "object" || name == "applet" || name == "embed" ||
+        name == "form" || name == "input" || name == "iframe" || name == "base" || name == "link" ||
+        name == "meta" || name == "style") {
+      return "the narrative contains a <" + std::string(name) + "> element, which FHIR forbids";
+    }
+    if (!AllowedElement(name)) {
+      return "the narrative contains the element <" + std::string(name) +
+             ">, which is not allowed in FHIR narrative";
+    }
+    for (pugi::xml_attribute a : child.attributes()) {
+      std::string_view an = a.name();
+      if (an.size() > 2 && (an[0] == 'o' || an[0] == 'O') && (an[1] == 'n' || an[1] == 'N')) {
+        return "the narrative has an event handler attribute '" + std::string(an) +
+               "', which FHIR forbids";
+      }
+      if (!AllowedAttribute(an)) {
+        return "the narrative has the attribute '" + std::string(an) + "' on <" +
+               std::string(name) + ">, which is not allowed in FHIR narrative";
+      }
+      std::string_view v = a.value();
+      if ((an == "href" || an == "src") &&
+          (v.rfind("javascript:", 0) == 0 || v.rfind("JavaScript:", 0) == 0)) {
+        return "the narrative has a javascript: link, which FHIR forbids";
+      }
+    }
+    std::string nested = CheckNode(child, depth + 1);
+    if (!nested.empty()) return nested;
+  }
+  return {};
+}
+
+}  // namespace
+
+PrimitiveProblem CheckNarrative(std::string_view value) {
+  pugi::xml_document doc;
+  if (!doc.load_buffer(value.data(), value.size(), pugi::parse_default, pugi::encoding_utf8)) {
+    return {};  // malformed markup is reported by the parser
+  }
+  pugi::xml_node div = doc.document_element();
+  for (pugi::xml_attribute a : div.attributes()) {
+    std::string_view an = a.name();
+    if (!AllowedAttribute(an)) {
+      return Problem("XHTML_ATTRIBUTE", "the narrative div has the attribute '" + std::string(an) +
+                                            "', which is not allowed in FHIR narrative");
+    }
+  }
+  std::string problem = CheckNode(div, 0);
+  if (problem.empty()) {
+    // txt-2: the narrative must have some non-whitespace content (text or an image).
+    bool has_content = false;
+    struct TextFinder : pugi::xml_tree_walker {
+      bool found = false;
+      bool for_each(pugi::xml_node& node) override {
+        if (node.type() == pugi::node_element && std::string_view(node.name()) == "img") {
+          found = true;
+          return false;
+        }
+        if (node.type() == pugi::node_pcdata || node.type() == pugi::node_cdata) {
+          for (const char* c = node.value(); *c != 0; ++c) {
+            if (*c != ' ' && *c != '\t' && *c != '\n' && *c != '\r') {
+              found = true;
+              return false;
+            }
+          }
+        }
+        return true;
+      }
+    } finder;
+    div.traverse(finder);
+    has_content = has_content || finder.found;
+    if (!has_content) {
+      return Problem("XHTML_EMPTY", "the narrative div must not be empty");
+    }
+    return {};
+  }
+  return Problem("XHTML_NOT_ALLOWED", problem);
+}
+
+}  // namespace silta::validation::internal

@@ -1,0 +1,260 @@
+// The Validator facade, definition lookup and the caches shared by all validating threads.
+#include <rapidjson/document.h>
+
+#include <unordered_set>
+
+#include "snapshot/snapshot.h"
+#include "validation/impl.h"
+
+namespace silta::validation {
+
+namespace {
+
+constexpr size_t kMaxCachedCodes = 200'000;
+constexpr std::string_view kCoreSdPrefix = "http://hl7.org/fhir/StructureDefinition/";
+
+}  // namespace
+
+Validator::Impl::Impl(std::shared_ptr<const packages::ConformanceContext> context,
+                      std::shared_ptr<const model::TypeModel> model, ValidatorOptions options,
+                      SnapshotGenerator snapshot_generator)
+    : context_(std::move(context)),
+      model_(std::move(model)),
+      options_(options),
+      snapshot_generator_(std::move(snapshot_generator)),
+      terminology_(context_),
+      constraints_(model_) {
+  const auto& types = model_->types();
+  for (size_t i = 0; i < types.size(); ++i) type_index_.emplace(types[i].get(), i);
+  type_roots_ = std::make_unique<std::atomic<const internal::ElementPlan*>[]>(types.size());
+  type_root_done_ = std::make_unique<std::atomic<bool>[]>(types.size());
+  for (size_t i = 0; i < types.size(); ++i) {
+    type_roots_[i].store(nullptr, std::memory_order_relaxed);
+    type_root_done_[i].store(false, std::memory_order_relaxed);
+  }
+}
+
+const internal::ElementPlan* Validator::Impl::TypeRoot(const model::TypeDef* type) const {
+  auto it = type_index_.find(type);
+  if (it == type_index_.end()) return nullptr;
+  size_t i = it->second;
+  if (type_root_done_[i].load(std::memory_order_acquire)) {
+    return type_roots_[i].load(std::memory_order_acquire);
+  }
+  const internal::ElementPlan* root = nullptr;
+  if (type->kind == model::TypeKind::kBackbone) {
+    std::string_view name = type->name;
+    std::string_view resource = name.substr(0, name.find('.'));
+    const model::TypeDef* owner = model_->Find(resource);
+    if (owner != nullptr && !owner->url.empty()) {
+      auto profile = Profile(owner->url);
+      if (profile.ok()) {
+        auto found = (*profile)->by_path.find(name);
+        if (found != (*profile)->by_path.end()) root = found->second;
+      }
+    }
+  } else if (!type->url.empty()) {
+    auto profile = Profile(type->url);
+    if (profile.ok()) root = &(*profile)->root();
+  }
+  type_roots_[i].store(root, std::memory_order_release);
+  type_root_done_[i].store(true, std::memory_order_release);
+  return root;
+}
+
+std::string Validator::Impl::TypeOfProfile(std::string_view canonical) const {
+  if (canonical.rfind(kCoreSdPrefix, 0) == 0) {
+    std::string_view name = canonical.substr(kCoreSdPrefix.size());
+    if (model_->Find(name) != nullptr) return std::string(name);
+  }
+  packages::ResourceRef ref = context_->FindByUrl(canonical);
+  if (ref && !ref.entry->type.empty()) return ref.entry->type;
+  return {};
+}
+
+StatusOr<const internal::CompiledProfile*> Validator::Impl::Profile(
+    std::string_view canonical) const {
+  {
+    std::shared_lock lock(profiles_mu_);
+    auto it = profiles_.find(canonical);
+    if (it != profiles_.end()) {
+      if (it->second.profile) return it->second.profile.get();
+      return it->second.status;
+    }
+  }
+  std::lock_guard compile_lock(compile_mu_);
+  return CompileLocked(canonical);
+}
+
+StatusOr<const internal::CompiledProfile*> Validator::Impl::CompileLocked(
+    std::string_view canonical) const {
+  {
+    std::shared_lock lock(profiles_mu_);
+    auto it = profiles_.find(canonical);
+    if (it != profiles_.end()) {
+      if (it->second.profile) return it->second.profile.get();
+      return it->second.status;
+    }
+  }
+  ProfileEntry entry;
+  auto compile = [&]() -> StatusOr<std::unique_ptr<internal::CompiledProfile>> {
+    packages::ResourceRef ref = context_->FindByUrl(canonical);
+    if (!ref) return NotFoundError("profile " + std::string(canonical) + " is not in the packages");
+    if (!ref.entry->IsStructureDefinition()) {
+      return InvalidArgumentError(std::string(canonical) + " is a " + ref.entry->resource_type +
+                                  ", not a StructureDefinition");
+    }
+    SILTA_ASSIGN_OR_RETURN(std::string json, context_->ReadResource(ref));
+    rapidjson::Document probe;
+    probe.Parse(json.data(), json.size());
+    if (!probe.HasParseError() && !internal::HasSnapshot(probe)) {
+      if (!snapshot_generator_) {
+        return FailedPreconditionError(
+            "StructureDefinition " + std::string(canonical) +
+            " has no snapshot, and no snapshot generator is installed (the snapshot module "
+            "provides one)");
+      }
+      SnapshotLookup lookup = [this](std::string_view url) -> StatusOr<std::string> {
+        packages::ResourceRef base = context_->FindByUrl(url);
+        if (!base) return NotFoundError("StructureDefinition " + std::string(url) + " not found");
+        return context_->ReadResource(base);
+      };
+      SILTA_ASSIGN_OR_RETURN(json, snapshot_generator_(json, lookup, nullptr));
+    }
+    return internal::CompileProfile(json, *model_, constraints_,
+                                    [this](std::string_view url) { return TypeOfProfile(url); });
+  };
+  auto compiled = compile();
+  if (compiled.ok()) {
+    entry.profile = std::move(*compiled);
+  } else {
+    entry.status = compiled.status().Annotate("profile " + std::string(canonical));
+  }
+  std::unique_lock lock(profiles_mu_);
+  auto [it, inserted] = profiles_.try_emplace(std::string(canonical), std::move(entry));
+  if (it->second.profile) return it->second.profile.get();
+  return it->second.status;
+}
+
+CodeCheck Validator::Impl::CheckCode(std::string_view value_set, std::string_view system,
+                                     std::string_view code) const {
+  thread_local std::string key;
+  key.clear();
+  key.append(value_set).append(1, '\n').append(system).append(1, '\n').append(code);
+  {
+    std::shared_lock lock(codes_mu_);
+    auto it = codes_.find(key);
+    if (it != codes_.end()) return it->second;
+  }
+  CodeCheck check;
+  auto result = terminology_.ValidateCode(value_set, system, code);
+  if (result.ok()) {
+    check.validity = result->validity;
+    check.message = result->message;
+  } else {
+    check.validity = terminology::Validity::kCannotTell;
+    check.message = result.status().message();
+  }
+  std::unique_lock lock(codes_mu_);
+  // Bounded: hostile input with endless distinct codes must not grow memory without limit.
+  if (codes_.size() < kMaxCachedCodes) codes_.try_emplace(key, check);
+  return check;
+}
+
+CodeCheck Validator::Impl::CheckCodeableConcept(
+    std::string_view value_set, const std::vector<terminology::Coding>& codings) const {
+  CodeCheck best;
+  best.validity = terminology::Validity::kInvalid;
+  bool any_unknown = false;
+  for (const terminology::Coding& c : codings) {
+    CodeCheck one = CheckCode(value_set, c.system, c.code);
+    if (one.validity == terminology::Validity::kValid) return one;
+    if (one.validity != terminology::Validity::kInvalid) {
+      if (!any_unknown) best = one;
+      any_unknown = true;
+    } else if (!any_unknown) {
+      best = one;
+    }
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+SnapshotGenerator DefaultSnapshotGenerator() {
+  return [](std::string_view sd_json, const SnapshotLookup& lookup,
+            IssueSink* issues) -> StatusOr<std::string> {
+    snapshot::DefinitionLookup definitions =
+        [&lookup](std::string_view canonical) -> std::optional<std::string> {
+      auto found = lookup(canonical);
+      if (!found.ok()) return std::nullopt;
+      return std::move(*found);
+    };
+    return snapshot::GenerateSnapshot(sd_json, definitions, issues);
+  };
+}
+
+Validator::Validator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Validator::~Validator() = default;
+
+StatusOr<std::shared_ptr<const Validator>> Validator::Create(
+    std::shared_ptr<const packages::ConformanceContext> context,
+    std::shared_ptr<const model::TypeModel> model, ValidatorOptions options) {
+  return Create(std::move(context), std::move(model), options, DefaultSnapshotGenerator());
+}
+
+StatusOr<std::shared_ptr<const Validator>> Validator::Create(
+    std::shared_ptr<const packages::ConformanceContext> context,
+    std::shared_ptr<const model::TypeModel> model, ValidatorOptions options,
+    SnapshotGenerator snapshot_generator) {
+  if (context == nullptr) return InvalidArgumentError("Validator::Create: no conformance context");
+  if (model == nullptr) return InvalidArgumentError("Validator::Create: no type model");
+  auto impl = std::make_unique<Impl>(std::move(context), std::move(model), options,
+                                     std::move(snapshot_generator));
+  // The resource definitions everything inherits from must be usable.
+  const model::TypeDef* resource = impl->model().Find("Resource");
+  if (resource == nullptr || impl->TypeRoot(resource) == nullptr) {
+    return FailedPreconditionError(
+        "the packages do not hold the base definition of Resource (is hl7.fhir.r4.core loaded?)");
+  }
+  return std::shared_ptr<const Validator>(new Validator(std::move(impl)));
+}
+
+const ValidatorOptions& Validator::options() const { return impl_->options(); }
+
+Status Validator::CheckProfile(std::string_view canonical) const {
+  auto profile = impl_->Profile(canonical);
+  if (!profile.ok()) return profile.status();
+  return Status::Ok();
+}
+
+void Validator::Validate(const model::Document& document, std::span<const std::string> profiles,
+                         IssueSink& sink) const {
+  if (document.root() == nullptr) return;
+  std::vector<Issue> issues;
+  internal::Walker walker(*impl_, issues);
+  walker.ValidateRoot(*document.root(), profiles);
+  // The same problem found through the base definition and a profile is told once.
+  std::unordered_set<std::string> seen;
+  size_t reported = 0;
+  for (Issue& issue : issues) {
+    std::string key = issue.message_id + '\n' + issue.expression + '\n' + issue.message;
+    if (!seen.insert(std::move(key)).second) continue;
+    if (reported == impl_->options().max_issues) {
+      Issue cut;
+      cut.severity = Severity::kInformation;
+      cut.type = IssueType::kTooCostly;
+      cut.message_id = "VALIDATION_TOO_MANY_ISSUES";
+      cut.message = "more issues were found; only the first " +
+                    std::to_string(impl_->options().max_issues) + " are reported";
+      cut.source = document.source_name();
+      sink.Report(std::move(cut));
+      break;
+    }
+    issue.source = document.source_name();
+    sink.Report(std::move(issue));
+    ++reported;
+  }
+}
+
+}  // namespace silta::validation

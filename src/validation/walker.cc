@@ -1,0 +1,883 @@
+// Walks an instance and its plans side by side: structure, cardinality, types, primitives,
+// fixed/pattern values, bindings, invariants, slicing and extensions.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+
+#include "fhirpath/fhirpath.h"
+#include "validation/impl.h"
+#include "validation/primitives.h"
+
+namespace silta::validation::internal {
+
+namespace {
+
+const ElementPlan& EmptyPlan() {
+  static const ElementPlan kEmpty;
+  return kEmpty;
+}
+
+bool IsAbsoluteUrl(std::string_view url) {
+  return url.find("://") != std::string_view::npos || url.rfind("urn:", 0) == 0;
+}
+
+std::string CountText(uint32_t n) {
+  return n == model::kUnbounded ? std::string("*") : std::to_string(n);
+}
+
+bool HasChildOtherThanId(const model::Element& e) {
+  return std::any_of(e.children().begin(), e.children().end(),
+                     [](const model::Element* c) { return c->name() != "id"; });
+}
+
+}  // namespace
+
+std::string LocationOf(const model::Element& e) {
+  std::vector<const model::Element*> chain;
+  for (const model::Element* p = &e; p != nullptr; p = p->parent()) chain.push_back(p);
+  std::string out;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    const model::Element* p = *it;
+    if (!out.empty()) out += '.';
+    out += p->name();
+    const model::ElementDef* def = p->definition();
+    if (def == nullptr) continue;
+    if (def->is_choice) {
+      // The reference validator's form for choice elements: value.ofType(Quantity).
+      out += ".ofType(";
+      out += p->type()->name;
+      out += ')';
+    }
+    if (def->is_array()) {
+      out += '[';
+      out += std::to_string(p->index());
+      out += ']';
+    }
+  }
+  return out;
+}
+
+void Walker::Report(Severity severity, IssueType type, const char* message_id, std::string message,
+                    const model::Element& at) {
+  if (issues_.size() > static_cast<size_t>(opt_.max_issues) * 4) return;
+  Issue issue;
+  issue.severity = severity;
+  issue.type = type;
+  issue.message_id = message_id;
+  issue.message = std::move(message);
+  issue.expression = LocationOf(at);
+  issue.location = at.location();
+  issues_.push_back(std::move(issue));
+}
+
+void Walker::ValidateRoot(const model::Element& resource, std::span<const std::string> profiles) {
+  const ElementPlan* base = v_.TypeRoot(resource.type());
+  if (base == nullptr) {
+    Report(Severity::kError, IssueType::kNotSupported, "PROFILE_BASE_MISSING",
+           "the definition of resource type " + resource.type()->name +
+               " is not available, so it cannot be validated",
+           resource);
+    return;
+  }
+  ValidateElement(resource, *base);
+  ValidateResourceExtras(resource, profiles);
+}
+
+bool Walker::ConformsTo(const model::Element& element, const ElementPlan& plan) {
+  std::vector<Issue> nested;
+  Walker sub(v_, nested);
+  sub.bundles_ = bundles_;
+  sub.depth_ = depth_;
+  sub.ValidateElement(element, plan);
+  return std::none_of(nested.begin(), nested.end(),
+                      [](const Issue& i) { return i.severity >= Severity::kError; });
+}
+
+void Walker::ValidateResourceExtras(const model::Element& resource,
+                                    std::span<const std::string> explicit_profiles) {
+  auto validate_against = [&](std::string_view canonical, bool declared) {
+    auto profile = v_.Profile(canonical);
+    if (!profile.ok()) {
+      // An unknown meta.profile is only a claim we cannot check; an explicit request must work.
+      Report(
+          declared ? Severity::kWarning : Severity::kError, IssueType::kNotFound,
+          declared ? "PROFILE_DECLARED_UNKNOWN" : "PROFILE_UNKNOWN",
+          "profile " + std::string(canonical) + " could not be used: " + profile.status().message(),
+          resource);
+      return;
+    }
+    const CompiledProfile& p = **profile;
+    if (p.model_type == nullptr || !resource.type()->IsA(p.model_type)) {
+      Report(Severity::kError, IssueType::kInvalid, "PROFILE_WRONG_TYPE",
+             "profile " + std::string(canonical) + " is for " + p.type + ", not for " +
+                 resource.type()->name,
+             resource);
+      return;
+    }
+    if (&p.root() == v_.TypeRoot(resource.type())) return;  // the base, already done
+    skip_resource_extras_ = &resource;  // this pass must not start the profile checks again
+    ValidateElement(resource, p.root());
+  };
+  if (const model::Element* meta = resource.Child("meta")) {
+    for (const model::Element* profile : meta->Children("profile")) {
+      if (profile->has_value()) validate_against(profile->value(), true);
+    }
+  }
+  for (const std::string& canonical : explicit_profiles) validate_against(canonical, false);
+}
+
+void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
+  if (depth_ >= opt_.max_depth) {
+    if (!depth_reported_) {
+      depth_reported_ = true;
+      Report(Severity::kError, IssueType::kTooCostly, "VALIDATION_TOO_DEEP",
+             "the content is nested more than " + std::to_string(opt_.max_depth) +
+                 " levels deep; the rest of it was not validated",
+             e);
+    }
+    return;
+  }
+  ++depth_;
+  bool resource_extras = e.is_resource() && e.parent() != nullptr && skip_resource_extras_ != &e;
+  if (skip_resource_extras_ == &e) skip_resource_extras_ = nullptr;
+  const TypeRule* rule = plan.types.empty() ? nullptr : CheckType(e, plan);
+  if (e.is_primitive()) {
+    CheckPrimitiveValue(e, plan);
+  } else if ((plan.min_value != nullptr || plan.max_value != nullptr) &&
+             e.type()->IsA("Quantity")) {
+    CheckQuantityLimits(e, plan);
+  }
+  if (plan.fixed != nullptr || plan.pattern != nullptr) CheckFixedPattern(e, plan);
+  if (opt_.check_bindings && !plan.value_set.empty() &&
+      (plan.binding_strength == BindingStrength::kRequired ||
+       plan.binding_strength == BindingStrength::kExtensible)) {
+    CheckBinding(e, plan);
+  }
+  RunConstraints(e, plan.constraints, {});
+  if (e.type()->name == "Reference") CheckReference(e, rule);
+  if (e.type()->name == "Attachment") CheckAttachmentSize(e);
+
+  const ElementPlan* table = &plan;
+  if (plan.reference_target != nullptr) table = plan.reference_target;
+  if (!table->has_children() || table->child_type != e.type()) {
+    const ElementPlan* type_root = v_.TypeRoot(e.type());
+    if (type_root != nullptr && type_root != table) {
+      RunConstraints(e, type_root->constraints, plan.constraints);
+      if (type_root->fixed != nullptr || type_root->pattern != nullptr) {
+        CheckFixedPattern(e, *type_root);
+      }
+    }
+    table = type_root;
+  }
+
+  BundleIndex bundle_index;
+  bool is_bundle = e.is_resource() && e.type()->name == "Bundle";
+  if (is_bundle) {
+    IndexBundle(e, bundle_index);
+    bundles_.push_back(&bundle_index);
+  }
+  if (table != nullptr && !e.is_primitive()) {
+    ValidateChildren(e, *table);
+  } else if (e.is_primitive() && !e.children().empty()) {
+    ValidateChildren(e, table != nullptr ? *table : EmptyPlan());
+  }
+  if (is_bundle) {
+    CheckBundle(e, bundle_index);
+    bundles_.pop_back();
+  }
+  if (resource_extras) ValidateResourceExtras(e, {});
+
+  // Profiles on a datatype (a profiled HumanName, Quantity...). Extensions are resolved by URL
+  // where they are met instead.
+  if (rule != nullptr && !rule->profiles.empty() && e.type()->name != "Extension" &&
+      !e.is_resource()) {
+    ValidateTypeProfiles(e, *rule);
+  }
+  --depth_;
+}
+
+// The element must conform to one of the type's profiles (any of them, when several).
+void Walker::ValidateTypeProfiles(const model::Element& e, const TypeRule& rule) {
+  std::vector<const CompiledProfile*> usable;
+  for (const std::string& url : rule.profiles) {
+    auto profile = v_.Profile(url);
+    if (profile.ok()) {
+      if (&(*profile)->root() != v_.TypeRoot(e.type())) usable.push_back(*profile);
+    } else {
+      Report(Severity::kWarning, IssueType::kNotFound, "PROFILE_TYPE_UNKNOWN",
+             "the profile " + url +
+                 " required for this element could not be used: " + profile.status().message(),
+             e);
+    }
+  }
+  if (usable.empty()) return;
+  if (usable.size() > 1) {
+    for (const CompiledProfile* p : usable) {
+      if (ConformsTo(e, p->root())) return;
+    }
+    std::string names;
+    for (const CompiledProfile* p : usable) names += (names.empty() ? "" : ", ") + p->url;
+    Report(Severity::kError, IssueType::kStructure, "TYPE_PROFILE_NO_MATCH",
+           "the element conforms to none of the profiles allowed here: " + names, e);
+  }
+  ValidateElement(e, usable.front()->root());
+}
+
+// minValueQuantity / maxValueQuantity: compared when the units agree (same code, or the limit
+// names none).
+void Walker::CheckQuantityLimits(const model::Element& e, const ElementPlan& plan) {
+  std::string_view value = ChildValue(e, "value");
+  if (value.empty()) return;
+  double amount = std::strtod(std::string(value).c_str(), nullptr);
+  auto check = [&](const rapidjson::Value* limit, bool is_min) {
+    if (limit == nullptr || !limit->IsObject()) return;
+    auto v = limit->FindMember("value");
+    if (v == limit->MemberEnd()) return;
+    auto code = limit->FindMember("code");
+    if (code != limit->MemberEnd() && JsonText(code->value) != ChildValue(e, "code")) return;
+    double bound = std::strtod(std::string(JsonText(v->value)).c_str(), nullptr);
+    if (is_min ? amount < bound : amount > bound) {
+      Report(Severity::kError, IssueType::kValue, is_min ? "VALUE_BELOW_MIN" : "VALUE_ABOVE_MAX",
+             std::string("the quantity is ") + (is_min ? "less" : "more") + " than the " +
+                 (is_min ? "minimum " : "maximum ") + std::string(JsonText(v->value)) +
+                 " the profile allows",
+             e);
+    }
+  };
+  check(plan.min_value, true);
+  check(plan.max_value, false);
+}
+
+void Walker::CheckAttachmentSize(const model::Element& e) {
+  std::string_view data = ChildValue(e, "data");
+  std::string_view size = ChildValue(e, "size");
+  if (data.empty() || size.empty()) return;
+  uint64_t chars = 0;
+  uint64_t padding = 0;
+  for (char c : data) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    ++chars;
+    if (c == '=') ++padding;
+  }
+  if (chars % 4 != 0) return;  // reported as bad base64
+  uint64_t decoded = chars / 4 * 3 - padding;
+  uint64_t declared = 0;
+  for (char c : size) {
+    if (c < '0' || c > '9') return;
+    declared = declared * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (declared != decoded) {
+    Report(Severity::kError, IssueType::kStructure, "ATTACHMENT_SIZE",
+           "the attachment's size is " + std::to_string(declared) + " but its data has " +
+               std::to_string(decoded) + " bytes",
+           e);
+  }
+}
+
+const TypeRule* Walker::CheckType(const model::Element& e, const ElementPlan& plan) {
+  bool any_known = false;
+  for (const TypeRule& rule : plan.types) {
+    if (rule.type == nullptr) continue;
+    any_known = true;
+    if (e.type() == rule.type || e.type()->IsA(rule.type)) return &rule;
+  }
+  if (!any_known) return nullptr;
+  // Primitive elements of the type model (Element.id, Extension.url) carry system types.
+  if (e.definition() != nullptr && e.definition()->is_system_value) return nullptr;
+  std::string allowed;
+  for (const TypeRule& rule : plan.types) {
+    if (!allowed.empty()) allowed += ", ";
+    allowed += rule.code;
+  }
+  // Like the reference validator, a wrong choice type is reported on the element holding it.
+  const model::Element& at =
+      e.definition() != nullptr && e.definition()->is_choice && e.parent() != nullptr ? *e.parent()
+                                                                                      : e;
+  Report(Severity::kError, IssueType::kStructure, "TYPE_NOT_ALLOWED",
+         "type " + e.type()->name + " is not allowed here; allowed: " + allowed, at);
+  return nullptr;
+}
+
+namespace {
+
+// Compares a primitive's text with a minValue/maxValue: numbers numerically, dates and times
+// as text (ISO 8601 of the same form sorts lexically). nullopt when not comparable.
+// A Duration limit on a date ("100 a"): today minus (for minValue) or plus (for maxValue) it.
+std::string DateFromNow(const rapidjson::Value& duration, bool before) {
+  auto value = duration.FindMember("value");
+  auto code = duration.FindMember("code");
+  if (value == duration.MemberEnd() || code == duration.MemberEnd()) return {};
+  long n = std::strtol(std::string(JsonText(value->value)).c_str(), nullptr, 10);
+  if (before) n = -n;
+  std::string_view unit = JsonText(code->value);
+  using namespace std::chrono;
+  year_month_day today{floor<days>(system_clock::now())};
+  year_month_day result = today;
+  if (unit == "a") {
+    result = today + years(n);
+  } else if (unit == "mo") {
+    result = today + months(n);
+  } else if (unit == "wk" || unit == "d") {
+    result = year_month_day{sys_days{today} + days(unit == "wk" ? n * 7 : n)};
+  } else {
+    return {};
+  }
+  if (!result.ok()) result = result.year() / result.month() / last;
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(result.year()),
+                static_cast<unsigned>(result.month()), static_cast<unsigned>(result.day()));
+  return text;
+}
+
+std::optional<int> CompareLimit(const model::Element& e, const rapidjson::Value& limit,
+                                bool is_min) {
+  std::string_view value = e.value();
+  std::string from_now;
+  if (limit.IsObject()) from_now = DateFromNow(limit, is_min);
+  std::string_view bound = limit.IsObject() ? std::string_view(from_now) : JsonText(limit);
+  if (bound.empty()) return std::nullopt;
+  switch (e.primitive()) {
+    case model::Primitive::kInteger:
+    case model::Primitive::kUnsignedInt:
+    case model::Primitive::kPositiveInt:
+    case model::Primitive::kDecimal: {
+      double a = std::strtod(std::string(value).c_str(), nullptr);
+      double b = std::strtod(std::string(bound).c_str(), nullptr);
+      return a < b ? -1 : a > b ? 1 : 0;
+    }
+    case model::Primitive::kDate:
+    case model::Primitive::kDateTime:
+    case model::Primitive::kInstant:
+    case model::Primitive::kTime: {
+      size_t n = std::min(value.size(), bound.size());
+      int c = value.substr(0, n).compare(bound.substr(0, n));
+      return c < 0 ? -1 : c > 0 ? 1 : 0;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+void Walker::CheckPrimitiveValue(const model::Element& e, const ElementPlan& plan) {
+  if (!e.has_value()) {
+    if (plan.must_have_value) {
+      Report(Severity::kError, IssueType::kRequired, "VALUE_REQUIRED",
+             "the profile requires a value in this element (" + plan.id + ")", e);
+    } else if (!plan.value_alternatives.empty()) {
+      bool alternative = false;
+      for (const model::Element* ext : e.Children("extension")) {
+        std::string_view url = ChildValue(*ext, "url");
+        for (const std::string& allowed : plan.value_alternatives) alternative |= url == allowed;
+      }
+      if (!alternative) {
+        Report(Severity::kError, IssueType::kRequired, "VALUE_ALTERNATIVE",
+               "the element has no value, and none of the extensions the profile allows in "
+               "place of one (" +
+                   plan.id + ")",
+               e);
+      }
+    }
+    return;
+  }
+  if (plan.min_value != nullptr) {
+    auto c = CompareLimit(e, *plan.min_value, true);
+    if (c && *c < 0) {
+      Report(Severity::kError, IssueType::kValue, "VALUE_BELOW_MIN",
+             "the value is less than the minimum the profile allows" +
+                 (plan.min_value->IsObject() ? std::string()
+                                             : " (" + std::string(JsonText(*plan.min_value)) + ")"),
+             e);
+    }
+  }
+  if (plan.max_value != nullptr) {
+    auto c = CompareLimit(e, *plan.max_value, false);
+    if (c && *c > 0) {
+      Report(Severity::kError, IssueType::kValue, "VALUE_ABOVE_MAX",
+             "the value is more than the maximum the profile allows" +
+                 (plan.max_value->IsObject() ? std::string()
+                                             : " (" + std::string(JsonText(*plan.max_value)) + ")"),
+             e);
+    }
+  }
+  std::string_view value = e.value();
+  model::Primitive kind = e.primitive();
+  // Resource.id is a FHIRPath String in the definitions but an id on the wire.
+  if (e.parent() != nullptr && e.parent()->is_resource() && e.name() == "id") {
+    kind = model::Primitive::kId;
+  }
+  PrimitiveProblem problem = CheckPrimitive(kind, value);
+  if (!problem.ok()) {
+    // Attachment content is judged as a whole (data with size and hash), on the Attachment.
+    const model::Element& at =
+        e.parent() != nullptr && e.parent()->type()->name == "Attachment" ? *e.parent() : e;
+    Report(Severity::kError, IssueType::kValue, problem.message_id, std::move(problem.message), at);
+  }
+  if ((plan.max_length != 0 || plan.min_length != 0) && e.primitive() != model::Primitive::kXhtml) {
+    // maxLength counts characters, not bytes.
+    size_t chars = 0;
+    for (char c : value) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+    if (plan.min_length != 0 && chars < plan.min_length) {
+      Report(Severity::kError, IssueType::kValue, "TYPE_MIN_LENGTH",
+             "the value is " + std::to_string(chars) + " characters long; at least " +
+                 std::to_string(plan.min_length) + " are required",
+             e);
+    }
+    if (plan.max_length != 0 && chars > plan.max_length) {
+      Report(Severity::kError, IssueType::kTooLong, "TYPE_MAX_LENGTH",
+             "the value is " + std::to_string(chars) + " characters long; at most " +
+                 std::to_string(plan.max_length) + " are allowed",
+             e);
+    }
+  }
+}
+
+void Walker::CheckFixedPattern(const model::Element& e, const ElementPlan& plan) {
+  if (plan.fixed != nullptr && !MatchesValue(e, *plan.fixed, true)) {
+    std::string shown(JsonText(*plan.fixed));
+    Report(Severity::kError, IssueType::kValue, "FIXED_VALUE_MISMATCH",
+           shown.empty()
+               ? "the value does not match the fixed value of the profile (" + plan.id + ")"
+               : "the value must be exactly '" + shown + "' (" + plan.id + ")",
+           e);
+  }
+  if (plan.pattern != nullptr && !MatchesValue(e, *plan.pattern, false)) {
+    std::string shown(JsonText(*plan.pattern));
+    Report(Severity::kError, IssueType::kValue, "PATTERN_MISMATCH",
+           shown.empty() ? "the value does not match the pattern of the profile (" + plan.id + ")"
+                         : "the value must be '" + shown + "' (" + plan.id + ")",
+           e);
+  }
+}
+
+void Walker::RunConstraints(const model::Element& e, std::span<const Constraint* const> constraints,
+                            std::span<const Constraint* const> already_run) {
+  for (const Constraint* c : constraints) {
+    if (c->native == NativeConstraint::kSkip) continue;
+    if (!already_run.empty() &&
+        std::any_of(already_run.begin(), already_run.end(),
+                    [&](const Constraint* other) { return other->key == c->key; })) {
+      continue;
+    }
+    bool ok = true;
+    switch (c->native) {
+      case NativeConstraint::kEle1:
+        ok = e.is_resource() || e.has_value() || HasChildOtherThanId(e);
+        break;
+      case NativeConstraint::kExt1: {
+        bool has_extension = e.Child("extension") != nullptr;
+        bool has_value = e.Child("value") != nullptr;
+        ok = has_extension != has_value;
+        break;
+      }
+      default: {
+        if (!opt_.check_invariants || c->compiled == nullptr) continue;
+        if (c->best_practice && !opt_.report_best_practice) continue;
+        fhirpath::EvaluationContext context;
+        auto result = fhirpath::Evaluate(*c->compiled, &e, context);
+        // Execution errors mean the invariant cannot be judged on this data: not a finding.
+        if (!result.ok() || result->empty()) continue;
+        const fhirpath::Value& first = (*result)[0];
+        ok = !(result->size() == 1 && first.type() == fhirpath::ValueType::kBoolean &&
+               !first.boolean());
+        break;
+      }
+    }
+    if (ok) continue;
+    Severity severity = c->best_practice ? Severity::kWarning : c->severity;
+    Report(severity, IssueType::kInvariant, "CONSTRAINT_FAILED",
+           "constraint " + c->key + " failed: " + c->human, e);
+  }
+}
+
+void Walker::ValidateChildren(const model::Element& e, const ElementPlan& table) {
+  std::span<const model::Element* const> kids = e.children();
+  size_t i = 0;
+  auto unplanned = [&](size_t end) {
+    // Elements the plan does not list (a profile that leaves them out): validated by type.
+    for (; i < end; ++i) {
+      if (kids[i]->definition() != nullptr && kids[i]->definition()->is_system_value) continue;
+      ValidateElement(*kids[i], EmptyPlan());
+    }
+  };
+  bool usable = table.child_type == nullptr || table.child_type == e.type();
+  if (usable) {
+    for (const ElementPlan* slot : table.children) {
+      uint16_t order = slot->element_def->order;
+      size_t start = i;
+      while (start < kids.size() && kids[start]->definition() != nullptr &&
+             kids[start]->definition()->order < order) {
+        ++start;
+      }
+      unplanned(start);
+      size_t end = start;
+      while (end < kids.size() && kids[end]->definition() == slot->element_def) ++end;
+      std::span<const model::Element* const> group = kids.subspan(start, end - start);
+      uint32_t count = static_cast<uint32_t>(group.size());
+      if (count < slot->min) {
+        Report(Severity::kError, IssueType::kRequired, "CARDINALITY_MIN",
+               slot->path + ": minimum required = " + std::to_string(slot->min) +
+                   ", but only found " + std::to_string(count),
+               e);
+      }
+      if (count > slot->max) {
+        Report(Severity::kError, IssueType::kStructure, "CARDINALITY_MAX",
+               slot->path + ": maximum allowed = " + CountText(slot->max) + ", but found " +
+                   std::to_string(count),
+               e);
+      }
+      if (!group.empty()) {
+        ValidateGroup(e, *slot, group);
+      } else if (slot->slicing != nullptr) {
+        for (const ElementPlan* slice : slot->slices) {
+          if (slice->min == 0) continue;
+          Report(Severity::kError, IssueType::kRequired, "SLICE_CARDINALITY_MIN",
+                 slot->path + ":" + slice->slice_name +
+                     ": minimum required = " + std::to_string(slice->min) + ", but only found 0",
+                 e);
+        }
+      }
+      i = end;
+    }
+  }
+  unplanned(kids.size());
+}
+
+void Walker::ValidateGroup(const model::Element& parent, const ElementPlan& slot,
+                           std::span<const model::Element* const> group) {
+  if (slot.slicing != nullptr && !slot.slices.empty()) {
+    ValidateSliced(parent, slot, group);
+  } else {
+    for (const model::Element* k : group) {
+      const ElementPlan* plan = &slot;
+      // "value[x]" with typed alternatives ("valueQuantity") listed as their own elements.
+      for (const ElementPlan* typed : slot.slices) {
+        if (typed->child_type == k->type()) plan = typed;
+      }
+      ValidateElement(*k, *plan);
+    }
+  }
+  std::string_view name = slot.element_def->name;
+  if (name == "extension" || name == "modifierExtension") {
+    for (const model::Element* k : group) {
+      CheckExtensionDefinition(*k, parent, name == "modifierExtension");
+    }
+  }
+}
+
+void Walker::ValidateSliced(const model::Element& parent, const ElementPlan& slot,
+                            std::span<const model::Element* const> group) {
+  const Slicing& slicing = *slot.slicing;
+  std::vector<uint32_t> counts(slot.slices.size(), 0);
+  size_t last_slice = 0;
+  bool unmatched_seen = false;
+  for (size_t n = 0; n < group.size(); ++n) {
+    const model::Element& k = *group[n];
+    size_t matched = slot.slices.size();
+    for (size_t s = 0; s < slot.slices.size(); ++s) {
+      if (SliceMatches(k, slicing, *slot.slices[s], n, s)) {
+        matched = s;
+        break;
+      }
+    }
+    if (matched == slot.slices.size()) {
+      unmatched_seen = true;
+      if (slicing.rules == SlicingRules::kClosed) {
+        Report(
+            Severity::kError, IssueType::kStructure, "SLICING_CLOSED",
+            "this element matches none of the slices of " + slot.id + ", and the slicing is closed",
+            k);
+      }
+      ValidateElement(k, slot);
+      continue;
+    }
+    ++counts[matched];
+    if (slicing.ordered && matched < last_slice) {
+      Report(Severity::kError, IssueType::kStructure, "SLICING_ORDER",
+             "the slices of " + slot.id + " must be in order; slice '" +
+                 slot.slices[matched]->slice_name + "' comes too late",
+             k);
+    }
+    if (slicing.rules == SlicingRules::kOpenAtEnd && unmatched_seen) {
+      Report(Severity::kError, IssueType::kStructure, "SLICING_OPEN_AT_END",
+             "elements that match no slice of " + slot.id + " must come after all slices", k);
+    }
+    last_slice = std::max(last_slice, matched);
+    const ElementPlan& slice = *slot.slices[matched];
+    if (slice.slicing != nullptr && !slice.slices.empty()) {
+      // A re-sliced slice: its own slices decide, one element at a time.
+      ValidateSliced(parent, slice, group.subspan(n, 1));
+      ValidateElement(k, slice);
+    } else {
+      ValidateElement(k, slice);
+    }
+  }
+  for (size_t s = 0; s < slot.slices.size(); ++s) {
+    const ElementPlan& slice = *slot.slices[s];
+    if (counts[s] < slice.min) {
+      Report(Severity::kError, IssueType::kRequired, "SLICE_CARDINALITY_MIN",
+             slot.path + ":" + slice.slice_name + ": minimum required = " +
+                 std::to_string(slice.min) + ", but only found " + std::to_string(counts[s]),
+             parent);
+    }
+    if (counts[s] > slice.max) {
+      Report(Severity::kError, IssueType::kStructure, "SLICE_CARDINALITY_MAX",
+             slot.path + ":" + slice.slice_name + ": maximum allowed = " + CountText(slice.max) +
+                 ", but found " + std::to_string(counts[s]),
+             parent);
+    }
+  }
+}
+
+namespace {
+
+// The plan node and, below it, the JSON value a discriminator path leads to in a slice.
+struct Expected {
+  const ElementPlan* node = nullptr;
+  const rapidjson::Value* value = nullptr;
+  std::string_view profile_url;  // an extension slice known only by its type profile
+};
+
+Expected ExpectedAt(const ElementPlan& slice, std::string_view path) {
+  Expected out;
+  out.node = &slice;
+  const rapidjson::Value* json = nullptr;
+  if (path == "$this") {
+    out.value = slice.fixed != nullptr ? slice.fixed : slice.pattern;
+    return out;
+  }
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t dot = path.find('.', pos);
+    std::string_view seg =
+        path.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
+    pos = dot == std::string_view::npos ? path.size() + 1 : dot + 1;
+    if (seg.find('(') != std::string_view::npos) {
+      if (seg.rfind("ofType(", 0) == 0 || seg == "resolve()") continue;
+      out.node = nullptr;  // extension('...') and friends: not followed
+      return out;
+    }
+    if (json == nullptr && out.node != nullptr) {
+      const ElementPlan* child = out.node->Child(seg);
+      if (child != nullptr) {
+        out.node = child;
+        continue;
+      }
+      if (seg == "url" && !out.node->types.empty() && !out.node->types[0].profiles.empty()) {
+        out.profile_url = out.node->types[0].profiles[0];
+        out.node = nullptr;
+        return out;
+      }
+      json = out.node->fixed != nullptr ? out.node->fixed : out.node->pattern;
+      out.node = nullptr;
+      if (json == nullptr) return out;
+    }
+    if (json != nullptr) {
+      const rapidjson::Value* base = json->IsArray() && !json->Empty() ? &(*json)[0] : json;
+      if (!base->IsObject()) return Expected{};
+      auto m = base->FindMember(
+          rapidjson::StringRef(seg.data(), static_cast<rapidjson::SizeType>(seg.size())));
+      if (m == base->MemberEnd()) return Expected{};
+      json = &m->value;
+    }
+  }
+  if (json != nullptr) {
+    out.value = json;
+  } else if (out.node != nullptr) {
+    out.value = out.node->fixed != nullptr ? out.node->fixed : out.node->pattern;
+  }
+  return out;
+}
+
+}  // namespace
+
+bool Walker::SliceMatches(const model::Element& e, const Slicing& slicing, const ElementPlan& slice,
+                          size_t position, size_t slice_index) {
+  for (const Discriminator& d : slicing.discriminators) {
+    if (d.kind == Discriminator::Kind::kPosition) {
+      if (position != slice_index) return false;
+      continue;
+    }
+    fhirpath::ValueList self;
+    std::vector<const model::Element*> found;
+    if (d.path == "$this") {
+      found.push_back(&e);
+    } else if (d.compiled != nullptr) {
+      auto result = fhirpath::Evaluate(*d.compiled, &e);
+      if (!result.ok()) return false;
+      for (const fhirpath::Value& v : *result) {
+        if (v.is_element()) found.push_back(v.element());
+      }
+    } else {
+      continue;
+    }
+    Expected expected = ExpectedAt(slice, d.path);
+    switch (d.kind) {
+      case Discriminator::Kind::kValue:
+      case Discriminator::Kind::kPattern: {
+        if (!expected.profile_url.empty()) {
+          bool any = std::any_of(found.begin(), found.end(), [&](const model::Element* f) {
+            return f->has_value() && f->value() == expected.profile_url;
+          });
+          if (!any) return false;
+          break;
+        }
+        if (expected.value == nullptr) {
+          // Exists-like use of a value discriminator: the slice requires or forbids the path.
+          if (expected.node != nullptr && expected.node->max == 0 && !found.empty()) return false;
+          break;
+        }
+        bool exact = d.kind == Discriminator::Kind::kValue && expected.node != nullptr &&
+                     expected.node->fixed == expected.value;
+        bool any = std::any_of(found.begin(), found.end(), [&](const model::Element* f) {
+          return MatchesValue(*f, *expected.value, exact);
+        });
+        if (!any) return false;
+        break;
+      }
+      case Discriminator::Kind::kType: {
+        const ElementPlan* node = expected.node != nullptr ? expected.node : &slice;
+        if (node->types.empty()) break;
+        bool any = std::any_of(found.begin(), found.end(), [&](const model::Element* f) {
+          return std::any_of(node->types.begin(), node->types.end(), [&](const TypeRule& t) {
+            return t.type != nullptr && f->type()->IsA(t.type);
+          });
+        });
+        if (!any) return false;
+        break;
+      }
+      case Discriminator::Kind::kProfile: {
+        const ElementPlan* node = expected.node != nullptr ? expected.node : &slice;
+        std::string_view url;
+        for (const TypeRule& t : node->types) {
+          if (!t.profiles.empty()) url = t.profiles.front();
+          if (!t.target_profiles.empty() && url.empty()) url = t.target_profiles.front();
+        }
+        if (url.empty()) break;
+        auto profile = v_.Profile(url);
+        if (!profile.ok()) return false;
+        bool any = std::any_of(found.begin(), found.end(), [&](const model::Element* f) {
+          return ConformsTo(*f, (*profile)->root());
+        });
+        if (!any) return false;
+        break;
+      }
+      case Discriminator::Kind::kExists: {
+        const ElementPlan* node = expected.node;
+        if (node == nullptr) break;
+        if (node->min >= 1 && found.empty()) return false;
+        if (node->max == 0 && !found.empty()) return false;
+        break;
+      }
+      case Discriminator::Kind::kPosition:
+        break;
+    }
+  }
+  return true;
+}
+
+void Walker::CheckExtensionDefinition(const model::Element& extension, const model::Element& parent,
+                                      bool is_modifier) {
+  std::string_view url = ChildValue(extension, "url");
+  if (url.empty() || !IsAbsoluteUrl(url)) return;  // relative: a part of a complex extension
+  auto profile = v_.Profile(url);
+  if (!profile.ok()) {
+    if (profile.status().code() != StatusCode::kNotFound) {
+      Report(Severity::kWarning, IssueType::kNotSupported, "EXTENSION_UNUSABLE",
+             "the definition of extension " + std::string(url) +
+                 " could not be used: " + profile.status().message(),
+             extension);
+      return;
+    }
+    // The specification reserves example.org/example.com for examples: like the reference
+    // validator, extensions there are not expected to be resolvable.
+    bool example_domain = url.find("://example.org/") != std::string_view::npos ||
+                          url.find("://example.com/") != std::string_view::npos ||
+                          url.find("://www.example.org/") != std::string_view::npos;
+    bool error = !example_domain && (is_modifier || !opt_.allow_unknown_extensions);
+    Report(
+        error ? Severity::kError : Severity::kWarning, IssueType::kStructure, "EXTENSION_UNKNOWN",
+        std::string(is_modifier ? "modifier extension " : "extension ") + std::string(url) +
+            " is not known" + (is_modifier ? ", and a modifier extension cannot be ignored" : ""),
+        extension);
+    return;
+  }
+  const CompiledProfile& def = **profile;
+  if (def.type != "Extension") {
+    Report(Severity::kError, IssueType::kStructure, "EXTENSION_NOT_EXTENSION",
+           std::string(url) + " is not an extension definition", extension);
+    return;
+  }
+  // Context: where the definition allows the extension.
+  if (!def.contexts.empty()) {
+    bool allowed = false;
+    const model::TypeDef* parent_type = parent.type();
+    std::string parent_path;
+    if (parent.definition() != nullptr) parent_path = parent.definition()->path;
+    for (const CompiledProfile::ExtensionContext& c : def.contexts) {
+      std::string_view expr = c.expression;
+      if (c.type == "extension") {
+        // On the extension itself, or on its value.
+        const model::Element* owner = &parent;
+        if (owner->type()->name != "Extension" && owner->parent() != nullptr) {
+          owner = owner->parent();
+        }
+        allowed =
+            allowed || (owner->type()->name == "Extension" && ChildValue(*owner, "url") == expr);
+        continue;
+      }
+      if (c.type == "fhirpath") {
+        // The expression selects the elements the extension may sit on, from the resource.
+        const model::Element* resource = ContainingResource(parent);
+        if (c.compiled != nullptr && resource != nullptr) {
+          auto selected = fhirpath::Evaluate(*c.compiled, resource);
+          if (selected.ok()) {
+            for (const fhirpath::Value& item : *selected) {
+              if (item.is_element() && item.element() == &parent) allowed = true;
+            }
+          }
+        } else {
+          allowed = true;  // cannot be judged
+        }
+        continue;
+      }
+      if (expr == "Element" || expr == "Base" || parent_type->IsA(expr) || expr == parent_path) {
+        allowed = true;
+        continue;
+      }
+      // R4's own definitions put extensions defined for a child on its parent
+      // (structuredefinition-fhir-type for ElementDefinition.type.code sits on
+      // ElementDefinition.type); the reference validator accepts that, and so do we.
+      if (!parent_path.empty() && expr.size() > parent_path.size() &&
+          expr.substr(0, parent_path.size()) == parent_path && expr[parent_path.size()] == '.') {
+        allowed = true;
+        continue;
+      }
+      // "Patient.name" style contexts on elements of a datatype: match the path's tail within
+      // the resource the element is in.
+      const model::Element* resource = ContainingResource(parent);
+      size_t dot = expr.find('.');
+      if (resource != nullptr && dot != std::string_view::npos && parent.definition() != nullptr) {
+        std::string_view head = expr.substr(0, dot);
+        std::string_view want = expr.substr(dot + 1);
+        std::string actual;
+        for (const model::Element* p = &parent; p != nullptr && p != resource; p = p->parent()) {
+          actual.insert(0, std::string(p->name()) + (actual.empty() ? "" : "."));
+        }
+        if (resource->type()->IsA(head) && actual == want) allowed = true;
+      }
+    }
+    if (!allowed) {
+      Report(Severity::kError, IssueType::kStructure, "EXTENSION_CONTEXT",
+             "extension " + std::string(url) + " is not allowed on " +
+                 (parent_path.empty() ? parent_type->name : parent_path),
+             parent);
+    }
+  }
+  ValidateElement(extension, def.root());
+}
+
+}  // namespace silta::validation::internal

@@ -1,0 +1,476 @@
+// Unit tests of the validator, one group per family of checks.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <functional>
+#include <thread>
+
+#include "base/files.h"
+#include "fixture.h"
+#include "formats/formats.h"
+#include "support/r4.h"
+
+namespace silta::validation {
+namespace {
+
+using testing::Outcome;
+using testing::R4Validator;
+using testing::ValidateText;
+
+Outcome Check(std::string_view json, const std::vector<std::string>& profiles = {}) {
+  return ValidateText(*R4Validator(), json, profiles);
+}
+
+// A profile made from a core definition's snapshot, edited by `edit`.
+std::string MakeProfile(std::string_view base_type, std::string_view url,
+                        const std::function<void(rapidjson::Document&)>& edit) {
+  auto text = ReadFile(silta::testing::R4PackageDir() /
+                       ("StructureDefinition-" + std::string(base_type) + ".json"));
+  EXPECT_TRUE(text.ok());
+  rapidjson::Document doc;
+  doc.Parse(text->c_str());
+  auto& a = doc.GetAllocator();
+  doc["url"].SetString(url.data(), static_cast<rapidjson::SizeType>(url.size()), a);
+  doc["derivation"].SetString("constraint", a);
+  std::string base_url = "http://hl7.org/fhir/StructureDefinition/" + std::string(base_type);
+  doc["baseDefinition"].SetString(base_url.c_str(),
+                                  static_cast<rapidjson::SizeType>(base_url.size()), a);
+  doc.RemoveMember("differential");
+  edit(doc);
+  rapidjson::StringBuffer out;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+  doc.Accept(writer);
+  return out.GetString();
+}
+
+rapidjson::Value& Element(rapidjson::Document& sd, std::string_view id) {
+  for (auto& e : sd["snapshot"]["element"].GetArray()) {
+    if (std::string_view(e["id"].GetString()) == id) return e;
+  }
+  ADD_FAILURE() << "no element " << id;
+  static rapidjson::Value none;
+  return none;
+}
+
+std::shared_ptr<const Validator> ValidatorWith(std::vector<std::string> resources,
+                                               ValidatorOptions options = {}) {
+  auto v = Validator::Create(testing::R4Context(std::move(resources)), silta::testing::R4Model(),
+                             options);
+  EXPECT_TRUE(v.ok()) << v.status().ToString();
+  return v.ok() ? *v : nullptr;
+}
+
+// --- structure and cardinality -----------------------------------------------------------
+
+TEST(Structure, ValidPatientHasNoErrors) {
+  Outcome o = Check(R"({"resourceType":"Patient","id":"p1","active":true,
+    "name":[{"family":"Example","given":["A"]}],"gender":"female","birthDate":"1970-01-31"})");
+  EXPECT_TRUE(o.parsed);
+  EXPECT_TRUE(o.Errors().empty()) << o.Describe();
+}
+
+TEST(Cardinality, MissingRequiredElements) {
+  Outcome o = Check(R"({"resourceType":"Observation","id":"o1"})");
+  EXPECT_TRUE(o.HasError("CARDINALITY_MIN")) << o.Describe();
+  int mins = 0;
+  for (const Issue* i : o.Errors()) {
+    if (i->message_id == "CARDINALITY_MIN") {
+      ++mins;
+      EXPECT_EQ(i->expression, "Observation");
+    }
+  }
+  EXPECT_EQ(mins, 2);  // status and code
+}
+
+TEST(Cardinality, ProfileTightensMinAndMax) {
+  std::string profile =
+      MakeProfile("Patient", "http://example.org/fhir/Patient-strict", [](rapidjson::Document& sd) {
+        Element(sd, "Patient.name")["min"] = 1;
+        Element(sd, "Patient.name")["max"] = "1";
+      });
+  auto v = ValidatorWith({profile});
+  Outcome none =
+      ValidateText(*v, R"({"resourceType":"Patient"})", {"http://example.org/fhir/Patient-strict"});
+  EXPECT_TRUE(none.HasError("CARDINALITY_MIN")) << none.Describe();
+  Outcome two = ValidateText(*v, R"({"resourceType":"Patient","name":[{"family":"A"},
+    {"family":"B"}]})",
+                             {"http://example.org/fhir/Patient-strict"});
+  EXPECT_TRUE(two.HasError("CARDINALITY_MAX")) << two.Describe();
+  Outcome meta = ValidateText(*v, R"({"resourceType":"Patient",
+    "meta":{"profile":["http://example.org/fhir/Patient-strict"]}})");
+  EXPECT_TRUE(meta.HasError("CARDINALITY_MIN")) << meta.Describe();
+}
+
+// --- primitives ----------------------------------------------------------------------------
+
+struct PrimitiveCase {
+  const char* json;
+  const char* message_id;
+};
+
+class Primitives : public ::testing::TestWithParam<PrimitiveCase> {};
+
+TEST_P(Primitives, AreChecked) {
+  Outcome o = Check(GetParam().json);
+  EXPECT_TRUE(o.HasError(GetParam().message_id)) << GetParam().json << "\n" << o.Describe();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Formats, Primitives,
+    ::testing::Values(
+        PrimitiveCase{R"({"resourceType":"Patient","birthDate":"2021-02-29"})", "TYPE_DATE"},
+        PrimitiveCase{R"({"resourceType":"Patient","birthDate":"2021-13"})", "TYPE_DATE"},
+        PrimitiveCase{R"({"resourceType":"Patient","deceasedDateTime":"2020-01-01T10:00:00"})",
+                      "TYPE_DATETIME"},
+        PrimitiveCase{R"({"resourceType":"Patient","deceasedDateTime":"2020-01-01T25:00:00Z"})",
+                      "TYPE_DATETIME"},
+        PrimitiveCase{R"({"resourceType":"Patient","meta":{"lastUpdated":"2020-01-01"}})",
+                      "TYPE_INSTANT"},
+        PrimitiveCase{R"({"resourceType":"Patient","id":"a_b"})", "TYPE_ID"},
+        PrimitiveCase{R"({"resourceType":"Patient","multipleBirthInteger":3000000000})",
+                      "TYPE_INTEGER_RANGE"},
+        PrimitiveCase{R"({"resourceType":"Patient","photo":[{"data":"abc"}]})", "TYPE_BASE64"},
+        PrimitiveCase{R"({"resourceType":"Patient","implicitRules":"http://a b"})",
+                      "TYPE_URI_WHITESPACE"},
+        PrimitiveCase{R"({"resourceType":"Patient","language":"en  US"})", "TYPE_CODE"},
+        PrimitiveCase{R"({"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2.x"}]})",
+                      "TYPE_URI_OID"},
+        PrimitiveCase{R"({"resourceType":"Patient","identifier":[{"system":"urn:uuid:ABC"}]})",
+                      "TYPE_URI_UUID"},
+        PrimitiveCase{R"({"resourceType":"Patient","text":{"status":"generated",
+          "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><script>x()</script></div>"}})",
+                      "XHTML_NOT_ALLOWED"},
+        PrimitiveCase{R"({"resourceType":"Patient","text":{"status":"generated",
+          "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><p onclick=\"x()\">a</p></div>"}})",
+                      "XHTML_NOT_ALLOWED"}));
+
+TEST(Primitives, ValidValuesPass) {
+  Outcome o = Check(R"({"resourceType":"Patient","birthDate":"2020-02-29",
+    "deceasedDateTime":"2020-01-01T10:00:00.123+02:00","multipleBirthInteger":-2147483648,
+    "photo":[{"contentType":"text/plain","data":"YWJj ZA=="}],"identifier":[{"system":"urn:oid:1.2.246.21"},
+    {"system":"urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66"}]})");
+  EXPECT_TRUE(o.Errors().empty()) << o.Describe();
+}
+
+// --- bindings ------------------------------------------------------------------------------
+
+TEST(Bindings, RequiredCodeNotInValueSet) {
+  Outcome o = Check(R"({"resourceType":"Patient","gender":"woman"})");
+  EXPECT_TRUE(o.HasError("BINDING_REQUIRED")) << o.Describe();
+}
+
+TEST(Bindings, ExtensibleIsAWarningAndUnknownSystemsAreInformation) {
+  Outcome o = Check(R"({"resourceType":"Observation","status":"final",
+    "code":{"coding":[{"system":"http://loinc.org","code":"1234-5"}]},
+    "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category",
+      "code":"no-such-category"}]}]})");
+  EXPECT_TRUE(o.Errors().empty()) << o.Describe();
+}
+
+TEST(Bindings, RequiredCodingInCodeableConcept) {
+  Outcome o = Check(R"({"resourceType":"AllergyIntolerance","patient":{"reference":"Patient/1"},
+    "clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+      "code":"bogus"}]}})");
+  EXPECT_TRUE(o.HasError("BINDING_REQUIRED")) << o.Describe();
+}
+
+// --- invariants ----------------------------------------------------------------------------
+
+TEST(Invariants, FhirPathConstraintFails) {
+  Outcome o = Check(R"({"resourceType":"Patient","contact":[{"gender":"male"}]})");
+  bool pat1 = false;
+  for (const Issue* i : o.Errors()) {
+    if (i->message.find("pat-1") != std::string::npos) {
+      pat1 = true;
+      EXPECT_EQ(i->expression, "Patient.contact[0]");
+    }
+  }
+  EXPECT_TRUE(pat1) << o.Describe();
+}
+
+TEST(Invariants, CanBeSwitchedOff) {
+  ValidatorOptions options;
+  options.check_invariants = false;
+  auto v = ValidatorWith({}, options);
+  Outcome o = ValidateText(*v, R"({"resourceType":"Patient","contact":[{"gender":"male"}]})");
+  EXPECT_TRUE(o.Errors().empty()) << o.Describe();
+}
+
+TEST(Invariants, Ext1IsNative) {
+  Outcome o = Check(R"({"resourceType":"Patient","extension":[{
+    "url":"http://hl7.org/fhir/StructureDefinition/patient-birthPlace",
+    "valueAddress":{"city":"X"},"extension":[{"url":"a","valueString":"b"}]}]})");
+  bool ext1 = false;
+  for (const Issue* i : o.Errors()) ext1 = ext1 || i->message.find("ext-1") != std::string::npos;
+  EXPECT_TRUE(ext1) << o.Describe();
+}
+
+// --- types and references ------------------------------------------------------------------
+
+TEST(Types, ProfileRestrictsChoiceTypes) {
+  std::string profile = MakeProfile("Observation", "http://example.org/fhir/Obs-quantity",
+                                    [](rapidjson::Document& sd) {
+                                      auto& value = Element(sd, "Observation.value[x]");
+                                      auto& a = sd.GetAllocator();
+                                      rapidjson::Value types(rapidjson::kArrayType);
+                                      rapidjson::Value q(rapidjson::kObjectType);
+                                      q.AddMember("code", "Quantity", a);
+                                      types.PushBack(q, a);
+                                      value["type"] = types;
+                                    });
+  auto v = ValidatorWith({profile});
+  Outcome o = ValidateText(*v, R"({"resourceType":"Observation","status":"final",
+    "code":{"text":"x"},"valueString":"high"})",
+                           {"http://example.org/fhir/Obs-quantity"});
+  EXPECT_TRUE(o.HasError("TYPE_NOT_ALLOWED")) << o.Describe();
+}
+
+TEST(References, FormatTargetTypeAndContained) {
+  Outcome bad = Check(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
+    "subject":{"reference":"Nonsense/1"}})");
+  EXPECT_TRUE(bad.HasError("REFERENCE_FORMAT")) << bad.Describe();
+  Outcome target = Check(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
+    "subject":{"reference":"Medication/1"}})");
+  EXPECT_TRUE(target.HasError("REFERENCE_TARGET_TYPE")) << target.Describe();
+  Outcome contained = Check(R"({"resourceType":"Observation","status":"final",
+    "code":{"text":"x"},"subject":{"reference":"#nope"}})");
+  EXPECT_TRUE(contained.HasError("REFERENCE_CONTAINED_NOT_FOUND")) << contained.Describe();
+  Outcome good = Check(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
+    "contained":[{"resourceType":"Patient","id":"p"}],"subject":{"reference":"#p"}})");
+  EXPECT_TRUE(good.Errors().empty()) << good.Describe();
+}
+
+// --- fixed and pattern ---------------------------------------------------------------------
+
+TEST(FixedPattern, FixedAndPatternValues) {
+  std::string profile =
+      MakeProfile("Observation", "http://example.org/fhir/Obs-fixed", [](rapidjson::Document& sd) {
+        auto& a = sd.GetAllocator();
+        Element(sd, "Observation.status").AddMember("fixedCode", "final", a);
+        rapidjson::Value pattern(rapidjson::kObjectType);
+        rapidjson::Value codings(rapidjson::kArrayType);
+        rapidjson::Value coding(rapidjson::kObjectType);
+        coding.AddMember("system", "http://loinc.org", a);
+        coding.AddMember("code", "8867-4", a);
+        codings.PushBack(coding, a);
+        pattern.AddMember("coding", codings, a);
+        Element(sd, "Observation.code").AddMember("patternCodeableConcept", pattern, a);
+      });
+  auto v = ValidatorWith({profile});
+  std::vector<std::string> p = {"http://example.org/fhir/Obs-fixed"};
+  Outcome good = ValidateText(*v, R"({"resourceType":"Observation","status":"final",
+    "code":{"coding":[{"system":"http://example.org","code":"x"},
+    {"system":"http://loinc.org","code":"8867-4","display":"Heart rate"}]}})",
+                              p);
+  EXPECT_TRUE(good.Errors().empty()) << good.Describe();
+  Outcome bad = ValidateText(*v, R"({"resourceType":"Observation","status":"amended",
+    "code":{"coding":[{"system":"http://loinc.org","code":"1-1"}]}})",
+                             p);
+  EXPECT_TRUE(bad.HasError("FIXED_VALUE_MISMATCH")) << bad.Describe();
+  EXPECT_TRUE(bad.HasError("PATTERN_MISMATCH")) << bad.Describe();
+}
+
+// --- slicing -------------------------------------------------------------------------------
+
+std::string SlicedPatient(const char* rules) {
+  return MakeProfile(
+      "Patient", "http://example.org/fhir/Patient-mrn", [&](rapidjson::Document& sd) {
+        auto& a = sd.GetAllocator();
+        auto& identifier = Element(sd, "Patient.identifier");
+        rapidjson::Value slicing(rapidjson::kObjectType);
+        rapidjson::Value discriminators(rapidjson::kArrayType);
+        rapidjson::Value d(rapidjson::kObjectType);
+        d.AddMember("type", "pattern", a);
+        d.AddMember("path", "system", a);
+        discriminators.PushBack(d, a);
+        slicing.AddMember("discriminator", discriminators, a);
+        slicing.AddMember("rules", rapidjson::StringRef(rules), a);
+        identifier.AddMember("slicing", slicing, a);
+        rapidjson::Value slice(identifier, a);
+        slice.RemoveMember("slicing");
+        slice["id"] = "Patient.identifier:mrn";
+        slice.AddMember("sliceName", "mrn", a);
+        slice["min"] = 1;
+        slice["max"] = "1";
+        rapidjson::Value pattern(rapidjson::kObjectType);
+        pattern.AddMember("system", "http://example.org/mrn", a);
+        slice.AddMember("patternIdentifier", pattern, a);
+        auto& elements = sd["snapshot"]["element"];
+        rapidjson::Value copy(rapidjson::kArrayType);
+        for (auto& e : elements.GetArray()) {
+          bool is_identifier = std::string_view(e["id"].GetString()) == "Patient.identifier";
+          copy.PushBack(rapidjson::Value(e, a), a);
+          if (is_identifier) copy.PushBack(rapidjson::Value(slice, a), a);
+        }
+        elements = copy;
+      });
+}
+
+TEST(Slicing, SliceCardinalityAndClosedRules) {
+  auto v = ValidatorWith({SlicedPatient("closed")});
+  std::vector<std::string> p = {"http://example.org/fhir/Patient-mrn"};
+  Outcome missing = ValidateText(*v, R"({"resourceType":"Patient",
+    "identifier":[{"system":"http://other","value":"1"}]})",
+                                 p);
+  EXPECT_TRUE(missing.HasError("SLICE_CARDINALITY_MIN")) << missing.Describe();
+  EXPECT_TRUE(missing.HasError("SLICING_CLOSED")) << missing.Describe();
+  Outcome two = ValidateText(*v, R"({"resourceType":"Patient",
+    "identifier":[{"system":"http://example.org/mrn","value":"1"},
+                  {"system":"http://example.org/mrn","value":"2"}]})",
+                             p);
+  EXPECT_TRUE(two.HasError("SLICE_CARDINALITY_MAX")) << two.Describe();
+  Outcome good = ValidateText(*v, R"({"resourceType":"Patient",
+    "identifier":[{"system":"http://example.org/mrn","value":"1"}]})",
+                              p);
+  EXPECT_TRUE(good.Errors().empty()) << good.Describe();
+}
+
+TEST(Slicing, OpenSlicingAllowsOthers) {
+  auto v = ValidatorWith({SlicedPatient("open")});
+  Outcome o = ValidateText(*v, R"({"resourceType":"Patient",
+    "identifier":[{"system":"http://other","value":"0"},{"system":"http://example.org/mrn","value":"1"}]})",
+                           {"http://example.org/fhir/Patient-mrn"});
+  EXPECT_TRUE(o.Errors().empty()) << o.Describe();
+}
+
+// --- extensions ----------------------------------------------------------------------------
+
+TEST(Extensions, KnownUnknownAndContext) {
+  Outcome known = Check(R"({"resourceType":"Patient","extension":[{
+    "url":"http://hl7.org/fhir/StructureDefinition/patient-birthPlace","valueAddress":{"city":"X"}}]})");
+  EXPECT_TRUE(known.Errors().empty()) << known.Describe();
+  Outcome wrong_type = Check(R"({"resourceType":"Patient","extension":[{
+    "url":"http://hl7.org/fhir/StructureDefinition/patient-birthPlace","valueString":"X"}]})");
+  EXPECT_TRUE(wrong_type.HasError("TYPE_NOT_ALLOWED")) << wrong_type.Describe();
+  Outcome unknown = Check(R"({"resourceType":"Patient","extension":[{
+    "url":"http://acme.test/fhir/no-such-extension","valueString":"X"}]})");
+  EXPECT_TRUE(unknown.HasError("EXTENSION_UNKNOWN")) << unknown.Describe();
+  Outcome context = Check(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
+    "extension":[{"url":"http://hl7.org/fhir/StructureDefinition/patient-birthPlace",
+    "valueAddress":{"city":"X"}}]})");
+  EXPECT_TRUE(context.HasError("EXTENSION_CONTEXT")) << context.Describe();
+}
+
+TEST(Extensions, UnknownAllowedIsAWarning) {
+  ValidatorOptions options;
+  options.allow_unknown_extensions = true;
+  auto v = ValidatorWith({}, options);
+  Outcome o = ValidateText(*v, R"({"resourceType":"Patient","extension":[{
+    "url":"http://acme.test/fhir/no-such-extension","valueString":"X"}]})");
+  EXPECT_TRUE(o.Errors().empty()) << o.Describe();
+  EXPECT_TRUE(o.HasIssue("EXTENSION_UNKNOWN"));
+  Outcome modifier = ValidateText(*v, R"({"resourceType":"Patient","modifierExtension":[{
+    "url":"http://acme.test/fhir/no-such-extension","valueString":"X"}]})");
+  EXPECT_TRUE(modifier.HasError("EXTENSION_UNKNOWN")) << modifier.Describe();
+}
+
+// --- bundles -------------------------------------------------------------------------------
+
+TEST(Bundles, EntryRules) {
+  Outcome o = Check(R"({"resourceType":"Bundle","type":"collection","entry":[
+    {"fullUrl":"http://example.org/fhir/Patient/1","resource":{"resourceType":"Patient","id":"2"}},
+    {"fullUrl":"http://example.org/fhir/Patient/3","resource":{"resourceType":"Patient","id":"3"}},
+    {"fullUrl":"http://example.org/fhir/Patient/3","resource":{"resourceType":"Patient","id":"3"}}]})");
+  EXPECT_TRUE(o.HasError("BUNDLE_FULLURL_MISMATCH")) << o.Describe();
+  EXPECT_TRUE(o.HasError("BUNDLE_DUPLICATE_FULLURL")) << o.Describe();
+}
+
+TEST(Bundles, DocumentAndMessage) {
+  Outcome doc = Check(R"({"resourceType":"Bundle","type":"document",
+    "identifier":{"system":"urn:ietf:rfc:3986","value":"urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0"},
+    "timestamp":"2020-01-01T00:00:00Z","entry":[
+    {"fullUrl":"http://example.org/fhir/Patient/1","resource":{"resourceType":"Patient","id":"1"}}]})");
+  EXPECT_TRUE(doc.HasError("BUNDLE_DOCUMENT_COMPOSITION")) << doc.Describe();
+  Outcome msg =
+      Check(R"({"resourceType":"Bundle","type":"message","timestamp":"2020-01-01T00:00:00Z",
+    "entry":[{"fullUrl":"http://example.org/fhir/Patient/1","resource":{"resourceType":"Patient","id":"1"}}]})");
+  EXPECT_TRUE(msg.HasError("BUNDLE_MESSAGE_HEADER")) << msg.Describe();
+}
+
+TEST(Bundles, ReferencesResolveInsideTheBundle) {
+  Outcome o = Check(R"({"resourceType":"Bundle","type":"collection","entry":[
+    {"fullUrl":"http://example.org/fhir/Observation/1","resource":{"resourceType":"Observation",
+      "id":"1","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/2"}}},
+    {"fullUrl":"http://example.org/fhir/Patient/2","resource":{"resourceType":"Patient","id":"2"}},
+    {"fullUrl":"urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66","resource":{"resourceType":"Medication"}},
+    {"fullUrl":"http://example.org/fhir/Observation/3","resource":{"resourceType":"Observation",
+      "id":"3","status":"final","code":{"text":"x"},
+      "subject":{"reference":"urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66"}}}]})");
+  ASSERT_EQ(o.Errors().size(), 1u) << o.Describe();
+  EXPECT_EQ(o.Errors()[0]->message_id, "REFERENCE_TARGET_TYPE");
+  EXPECT_EQ(o.Errors()[0]->expression, "Bundle.entry[3].resource.subject");
+}
+
+// --- profiles ------------------------------------------------------------------------------
+
+TEST(Profiles, CheckProfileReportsProblems) {
+  std::string no_snapshot =
+      MakeProfile("Patient", "http://example.org/fhir/Patient-diff", [](rapidjson::Document& sd) {
+        sd.RemoveMember("snapshot");
+        rapidjson::Document diff;
+        diff.Parse(R"({"element":[{"id":"Patient","path":"Patient"},
+                                            {"id":"Patient.name","path":"Patient.name","min":1}]})");
+        sd.AddMember("differential", rapidjson::Value(diff, sd.GetAllocator()), sd.GetAllocator());
+      });
+  auto v = ValidatorWith({no_snapshot});
+  EXPECT_EQ(v->CheckProfile("http://example.org/fhir/none").code(), StatusCode::kNotFound);
+  // The default generator makes the missing snapshot; without one the profile is refused.
+  Status generated = v->CheckProfile("http://example.org/fhir/Patient-diff");
+  EXPECT_TRUE(generated.ok()) << generated.ToString();
+  Outcome no_name =
+      ValidateText(*v, R"({"resourceType":"Patient"})", {"http://example.org/fhir/Patient-diff"});
+  EXPECT_TRUE(no_name.HasError("CARDINALITY_MIN")) << no_name.Describe();
+  auto without =
+      Validator::Create(testing::R4Context({no_snapshot}), silta::testing::R4Model(), {}, nullptr);
+  ASSERT_TRUE(without.ok());
+  Status s = (*without)->CheckProfile("http://example.org/fhir/Patient-diff");
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_TRUE(v->CheckProfile("http://hl7.org/fhir/StructureDefinition/Patient").ok());
+  Outcome o = ValidateText(*v, R"({"resourceType":"Patient"})", {"http://example.org/fhir/none"});
+  EXPECT_TRUE(o.HasError("PROFILE_UNKNOWN")) << o.Describe();
+}
+
+// --- hostile input -------------------------------------------------------------------------
+
+TEST(Hostile, DeepNestingGivesErrorsNotCrashes) {
+  std::string json = R"({"resourceType":"Patient","extension":[)";
+  const int depth = 240;
+  for (int i = 0; i < depth; ++i) json += R"({"url":"http://example.org/x","extension":[)";
+  json += R"({"url":"http://example.org/y","valueString":"v"})";
+  for (int i = 0; i < depth; ++i) json += "]}";
+  json += "]}";
+  Outcome o = Check(json);
+  EXPECT_FALSE(o.Errors().empty());
+}
+
+TEST(Hostile, HugeArrays) {
+  std::string json = R"({"resourceType":"Patient","name":[{"given":[)";
+  for (int i = 0; i < 100000; ++i) json += (i == 0 ? "" : ",") + std::string("\"a\"");
+  json += "]}]}";
+  Outcome o = Check(json);
+  EXPECT_TRUE(o.parsed);
+  EXPECT_TRUE(o.Errors().empty()) << o.Describe().substr(0, 2000);
+}
+
+TEST(Threads, ManyThreadsValidateAtOnce) {
+  auto v = ValidatorWith({});
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 20; ++i) {
+        Outcome o = ValidateText(*v, R"({"resourceType":"Observation","status":"final",
+          "code":{"text":"x"},"subject":{"reference":"Patient/1"},"valueQuantity":{"value":1.5,
+          "unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}})");
+        if (!o.Errors().empty()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+}  // namespace
+}  // namespace silta::validation
