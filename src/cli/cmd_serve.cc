@@ -71,8 +71,31 @@ int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std
     err << "silta serve: " << core.status().message() << "\n";
     return kExitUsage;
   }
-  auto validator =
-      validation::Validator::Create(packages::ConformanceContext::FromPackages({*core}), *model);
+  std::shared_ptr<const packages::ConformanceContext> conformance =
+      packages::ConformanceContext::FromPackages({*core});
+  if (!config->packages.empty()) {
+    packages::PackageCache cache;
+    std::vector<packages::PackageId> roots = {
+        {std::string(context::kCorePackageName), std::string(context::kCorePackageVersion)}};
+    for (const std::string& package : config->packages) {
+      size_t hash = package.find('#');
+      roots.push_back({package.substr(0, hash), package.substr(hash + 1)});
+    }
+    // A missing dependency only hides the profiles it holds: a warning, not a refusal to start.
+    packages::ContextOptions options;
+    options.allow_missing_dependencies = true;
+    IssueCollector warnings;
+    auto built = packages::ConformanceContext::Build(cache, roots, &warnings, options);
+    for (const Issue& warning : warnings.issues()) {
+      err << "silta serve: warning: " << warning.message << "\n";
+    }
+    if (!built.ok()) {
+      err << "silta serve: " << built.status().message() << "\n";
+      return kExitUsage;
+    }
+    conformance = *built;
+  }
+  auto validator = validation::Validator::Create(conformance, *model);
   if (!validator.ok()) {
     err << "silta serve: " << validator.status().message() << "\n";
     return kExitUsage;

@@ -47,9 +47,11 @@ Status ReadConfigFile(const fs::path& file, ServeConfig& config) {
     return InvalidArgumentError(file.string() + ": '" + std::string(key) + "' must be " +
                                 std::string(expected));
   };
-  for (const auto& member : doc.GetObject()) {
-    std::string_view key(member.name.GetString(), member.name.GetStringLength());
-    const rapidjson::Value& v = member.value;
+  const rapidjson::Value& root = doc;
+  // Const iterators: clang's C++20 mode finds the mutable ones' comparison ambiguous.
+  for (auto member = root.MemberBegin(); member != root.MemberEnd(); ++member) {
+    std::string_view key(member->name.GetString(), member->name.GetStringLength());
+    const rapidjson::Value& v = member->value;
     if (key == "host") {
       if (!v.IsString()) return error(key, "a string");
       config.host = v.GetString();
@@ -76,6 +78,12 @@ Status ReadConfigFile(const fs::path& file, ServeConfig& config) {
       if (key == "queueFile") config.queue_file = path;
       if (key == "journalFile") config.journal_file = path;
       if (key == "mappingsDir") config.mappings_dir = path;
+    } else if (key == "packages") {
+      if (!v.IsArray()) return error(key, "an array of \"name#version\" strings");
+      for (const auto& package : v.GetArray()) {
+        if (!package.IsString()) return error(key, "an array of \"name#version\" strings");
+        config.packages.push_back(package.GetString());
+      }
     } else if (key == "openRoutes") {
       if (!v.IsArray()) return error(key, "an array of route paths");
       for (const auto& route : v.GetArray()) {
@@ -85,15 +93,15 @@ Status ReadConfigFile(const fs::path& file, ServeConfig& config) {
     } else if (key == "tls") {
       if (!v.IsObject()) return error(key, "an object");
       TlsConfig tls;
-      for (const auto& t : v.GetObject()) {
-        std::string_view tkey(t.name.GetString(), t.name.GetStringLength());
+      for (auto t = v.MemberBegin(); t != v.MemberEnd(); ++t) {
+        std::string_view tkey(t->name.GetString(), t->name.GetStringLength());
         if (tkey == "requireClientCertificate") {
-          if (!t.value.IsBool()) return error("tls.requireClientCertificate", "true or false");
-          tls.require_client_certificate = t.value.GetBool();
+          if (!t->value.IsBool()) return error("tls.requireClientCertificate", "true or false");
+          tls.require_client_certificate = t->value.GetBool();
           continue;
         }
-        if (!t.value.IsString()) return error("tls." + std::string(tkey), "a path");
-        std::string path = Resolve(base_dir, t.value.GetString()).string();
+        if (!t->value.IsString()) return error("tls." + std::string(tkey), "a path");
+        std::string path = Resolve(base_dir, t->value.GetString()).string();
         if (tkey == "certificateFile") {
           tls.certificate_file = path;
         } else if (tkey == "privateKeyFile") {
@@ -133,6 +141,13 @@ Status ApplyEnvironment(const Environment& env, ServeConfig& config) {
   if (auto v = env("SILTA_SERVE_QUEUE_FILE")) config.queue_file = *v;
   if (auto v = env("SILTA_SERVE_JOURNAL_FILE")) config.journal_file = *v;
   if (auto v = env("SILTA_SERVE_MAPPINGS")) config.mappings_dir = *v;
+  if (auto v = env("SILTA_SERVE_PACKAGES")) {
+    config.packages.clear();
+    std::istringstream list(*v);
+    for (std::string item; std::getline(list, item, ',');) {
+      if (!item.empty()) config.packages.push_back(item);
+    }
+  }
   return Status::Ok();
 }
 
@@ -162,6 +177,12 @@ StatusOr<ServeConfig> LoadConfig(const std::filesystem::path& file, const Enviro
   ServeConfig config;
   if (!file.empty()) SILTA_RETURN_IF_ERROR(ReadConfigFile(file, config));
   SILTA_RETURN_IF_ERROR(ApplyEnvironment(env, config));
+  for (const std::string& package : config.packages) {
+    size_t hash = package.find('#');
+    if (hash == 0 || hash == std::string::npos || hash + 1 == package.size()) {
+      return InvalidArgumentError("packages: '" + package + "' is not name#version");
+    }
+  }
   if (config.tls &&
       (config.tls->certificate_file.empty() || config.tls->private_key_file.empty())) {
     return InvalidArgumentError("tls needs certificateFile and privateKeyFile");

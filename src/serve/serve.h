@@ -50,6 +50,9 @@ struct ServeConfig {
   std::filesystem::path queue_file = "silta-queue.sqlite";
   std::filesystem::path journal_file;  // the sync journal, for /sync/status; empty: none
   std::filesystem::path mappings_dir;  // empty: the map endpoints answer 501
+  // FHIR packages ("name#version", in the package cache) whose profiles $validate knows, on
+  // top of R4 core; their dependencies are loaded too.
+  std::vector<std::string> packages;
   // Routes that need no token (besides /healthz, which never does), e.g. "/" and "/metadata".
   std::set<std::string> open_routes;
   std::optional<TlsConfig> tls;

@@ -56,6 +56,17 @@ TEST_F(ConfigTest, FileThenEnvironment) {
   EXPECT_FALSE(config->tls.has_value());
 }
 
+TEST_F(ConfigTest, Packages) {
+  fs::path file = Write("p.json", R"({"packages":["hl7.fhir.fi.base#2.0.0-rc2"]})");
+  auto config = LoadConfig(file, FakeEnv({}));
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->packages, std::vector<std::string>{"hl7.fhir.fi.base#2.0.0-rc2"});
+  auto from_env = LoadConfig(file, FakeEnv({{"SILTA_SERVE_PACKAGES", "a#1,b#2"}}));
+  ASSERT_TRUE(from_env.ok());
+  EXPECT_EQ(from_env->packages, (std::vector<std::string>{"a#1", "b#2"}));
+  EXPECT_FALSE(LoadConfig(Write("q.json", R"({"packages":["nohash"]})"), FakeEnv({})).ok());
+}
+
 TEST_F(ConfigTest, DefaultsWithoutAFile) {
   auto config = LoadConfig({}, FakeEnv({}));
   ASSERT_TRUE(config.ok());
