@@ -195,7 +195,10 @@ Response Router::Dispatch(const RouteMatch& route, const Request& request) {
     case Endpoint::kSyncStatus:
       return SyncStatus();
   }
-  return Outcome(500, {}, request.accept);
+  return Outcome(500,
+                 {MakeIssue(Severity::kError, IssueType::kException, "SERVE_INTERNAL",
+                            "Internal error: no handler for the route")},
+                 request.accept);
 }
 
 Response Router::FhirResource(int status, const std::string& json, formats::Format format) const {

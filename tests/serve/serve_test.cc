@@ -21,6 +21,7 @@
 #include "serve/record_queue.h"
 #include "serve/serve.h"
 #include "support/r4.h"
+#include "sync/journal.h"
 #include "validation/validation.h"
 
 namespace silta::serve {
@@ -407,6 +408,26 @@ TEST_F(ServeTest, QueuedRecordsCountInSyncStatusAndMetrics) {
   EXPECT_THAT(metrics.body, HasSubstr("silta_http_request_duration_seconds_bucket{le=\"+Inf\"}"));
   EXPECT_THAT(metrics.body, HasSubstr("silta_validation_issues_total{severity=\"error\"} 1"));
   EXPECT_THAT(metrics.body, HasSubstr("silta_sync_queue_depth 1"));
+}
+
+TEST_F(ServeTest, SyncStatusCountsJournalConflicts) {
+  ServeConfig config = TestConfig("status-queue.sqlite");
+  config.journal_file = *dir_ / "journal.sqlite";
+  {
+    auto journal = sync::SqliteJournal::Open(config.journal_file);
+    ASSERT_TRUE(journal.ok());
+    sync::Conflict conflict;
+    conflict.target = "peer";
+    conflict.resource_key = "Patient|urn:x|1";
+    ASSERT_TRUE((*journal)->AddConflict(conflict).ok());
+    ASSERT_TRUE((*journal)->AddConflict(conflict).ok());
+  }
+  auto server = Server::Start(config, TestServices(), TestTokens());
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  Reply status = Call((*server)->port(), "GET", "/sync/status", {}, Auth("reader"));
+  ASSERT_EQ(status.status, 200);
+  EXPECT_THAT(status.body, HasSubstr("\"conflicts\":2"));
+  EXPECT_THAT(status.body, HasSubstr("\"queueDepth\":0"));
 }
 
 TEST_F(ServeTest, PageAndReadiness) {
