@@ -65,10 +65,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       result = Process(request, accept, label, response);
     } catch (const Poco::TimeoutException&) {
       response.setKeepAlive(false);
-      result = router_.Outcome(408,
-                               {Router::MakeIssue(Severity::kError, IssueType::kException,
-                                                  "SERVE_TIMEOUT", "The request body timed out")},
-                               accept);
+      result = BodyTimedOut(accept);
     } catch (const std::exception&) {
       // The exception text may quote the request: it stays out of the response and the log.
       result = router_.Outcome(500,
@@ -127,6 +124,13 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     }
   }
 
+  Response BodyTimedOut(const std::string& accept) {
+    return router_.Outcome(408,
+                           {Router::MakeIssue(Severity::kError, IssueType::kException,
+                                              "SERVE_TIMEOUT", "The request body timed out")},
+                           accept);
+  }
+
   Response TooLarge(const std::string& accept) {
     return router_.Outcome(
         413,
@@ -157,6 +161,13 @@ class Handler : public Poco::Net::HTTPRequestHandler {
         Drain(in);
         return TooLarge(parsed.accept);
       }
+    }
+    // The stream swallows the socket's timeout and just ends: a body shorter than announced
+    // did not arrive in time.
+    if (request.hasContentLength() &&
+        static_cast<Poco::Int64>(body.size()) < request.getContentLength64()) {
+      response.setKeepAlive(false);
+      return BodyTimedOut(parsed.accept);
     }
     std::string encoding = request.get("Content-Encoding", "identity");
     if (encoding == "gzip" || encoding == "x-gzip") {

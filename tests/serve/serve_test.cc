@@ -465,6 +465,26 @@ TEST_F(ServeTest, StopFinishesTheRequestInFlight) {
   EXPECT_THAT(response, HasSubstr("OperationOutcome"));
 }
 
+TEST_F(ServeTest, SlowBodyTimesOutWith408) {
+  ServeConfig config = TestConfig("timeout.sqlite");
+  config.request_timeout = std::chrono::milliseconds(300);
+  auto server = Server::Start(config, TestServices(), TestTokens());
+  ASSERT_TRUE(server.ok());
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", (*server)->port()));
+  std::string partial =
+      "POST /$validate HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer all\r\n"
+      "Content-Type: application/fhir+json\r\nContent-Length: 1000\r\n\r\n{\"resourceType\"";
+  socket.sendBytes(partial.data(), static_cast<int>(partial.size()));
+  socket.setReceiveTimeout(Poco::Timespan(10, 0));
+  std::string response;
+  char buffer[4096];
+  for (int n; (n = socket.receiveBytes(buffer, sizeof(buffer))) > 0;) {
+    response.append(buffer, static_cast<size_t>(n));
+  }
+  EXPECT_THAT(response, ::testing::StartsWith("HTTP/1.1 408"));
+  EXPECT_THAT(response, HasSubstr("SERVE_TIMEOUT"));
+}
+
 TEST_F(ServeTest, QueuedRecordsSurviveShutdown) {
   ServeConfig config = TestConfig("shutdown.sqlite");
   std::string record = ReadExample("examples/records/minimal.json");
