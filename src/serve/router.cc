@@ -313,6 +313,34 @@ Response Router::Validate(const Request& request, const std::string& path_type) 
     }
     return Outcome(400, issues.Take(), request.accept, format_param);
   }
+  std::vector<std::string> profiles;
+  // The operation's Parameters form: the resource in parameter "resource", profiles in
+  // "profile". Unless the client validates a Parameters resource itself (/Parameters/$validate).
+  if (document->root()->name() == "Parameters" && path_type != "Parameters") {
+    const model::Element* wrapped = nullptr;
+    for (const model::Element* parameter : document->root()->Children("parameter")) {
+      const model::Element* name = parameter->Child("name");
+      if (name == nullptr) continue;
+      if (name->value() == "resource") wrapped = parameter->Child("resource");
+      const model::Element* value = parameter->Child("value");
+      if (name->value() == "profile" && value != nullptr && value->has_value()) {
+        profiles.emplace_back(value->value());
+      }
+    }
+    if (wrapped == nullptr) {
+      return Outcome(400,
+                     {MakeIssue(Severity::kError, IssueType::kRequired, "SERVE_NO_RESOURCE",
+                                "The Parameters have no parameter 'resource'")},
+                     request.accept, format_param);
+    }
+    // Line numbers would point into the re-serialised text; the expressions locate issues.
+    auto unwrapped =
+        formats::ParseJson(formats::WriteJson(*wrapped), services_.model, issues, options);
+    if (unwrapped == nullptr || unwrapped->root() == nullptr) {
+      return Outcome(400, issues.Take(), request.accept, format_param);
+    }
+    document = std::move(unwrapped);
+  }
   std::string_view root_type = document->root()->name();
   if (!path_type.empty() && root_type != path_type) {
     return Outcome(
@@ -321,7 +349,6 @@ Response Router::Validate(const Request& request, const std::string& path_type) 
                    "The body is a " + std::string(root_type) + ", the URL names " + path_type)},
         request.accept, format_param);
   }
-  std::vector<std::string> profiles;
   for (const auto& [key, value] : request.query) {
     if (key == "profile" && !value.empty()) profiles.push_back(value);
   }

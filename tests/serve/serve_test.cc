@@ -272,6 +272,19 @@ TEST_F(ServeTest, ValidateUsesTheValidator) {
   EXPECT_THAT(reply.body, HasSubstr("Patient.gender"));
 }
 
+TEST_F(ServeTest, ValidateAcceptsTheParametersForm) {
+  std::string parameters =
+      R"({"resourceType":"Parameters","parameter":[)"
+      R"({"name":"resource","resource":{"resourceType":"Patient","gender":"girl"}},)"
+      R"({"name":"profile","valueCanonical":"http://hl7.org/fhir/StructureDefinition/Patient"}]})";
+  Reply reply = Call(port_, "POST", "/Patient/$validate", parameters, FhirJson("validator"));
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_THAT(reply.body, HasSubstr("Patient.gender"));
+  Reply empty = Call(port_, "POST", "/$validate", R"({"resourceType":"Parameters"})", FhirJson());
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_THAT(empty.body, HasSubstr("SERVE_NO_RESOURCE"));
+}
+
 TEST_F(ServeTest, WrongContentTypeIs415) {
   Reply reply = Call(port_, "POST", "/$validate", std::string(kPatient),
                      Auth("all", {{"Content-Type", "text/plain"}}));
