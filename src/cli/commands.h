@@ -18,6 +18,7 @@ int RunFhirpathCommand(const std::vector<std::string>& args, std::ostream& out, 
 int RunMapCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunSyncCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunMappingsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace silta::cli

@@ -22,6 +22,7 @@ constexpr Command kCommands[] = {
     {"mappings", "list the mapping modules", silta::cli::RunMappingsCommand},
     {"packages", "list and install FHIR packages in the local package cache",
      silta::cli::RunPackagesCommand},
+    {"serve", "run the adapter as an HTTP service", silta::cli::RunServeCommand},
     {"sync", "push client records to FHIR servers and pull changes back",
      silta::cli::RunSyncCommand},
     {"validate", "validate FHIR resources against R4 and profiles", silta::cli::RunValidateCommand},

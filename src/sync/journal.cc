@@ -197,6 +197,14 @@ StatusOr<std::vector<Conflict>> SqliteJournal::Conflicts(const std::string& targ
   return out;
 }
 
+StatusOr<int64_t> SqliteJournal::ConflictCount() {
+  std::lock_guard lock(mu_);
+  Statement s(db_->handle, "SELECT COUNT(*) FROM conflicts");
+  if (!s.ok()) return s.Error("prepare");
+  if (s.Step() != SQLITE_ROW) return s.Error("read");
+  return s.Int(0);
+}
+
 StatusOr<std::optional<std::string>> SqliteJournal::Watermark(const std::string& target) {
   std::lock_guard lock(mu_);
   Statement s(db_->handle, "SELECT value FROM watermarks WHERE target = ?");

@@ -72,6 +72,9 @@ class SqliteJournal : public JournalStore {
   StatusOr<std::optional<std::string>> Watermark(const std::string& target) override;
   Status SetWatermark(const std::string& target, const std::string& value) override;
 
+  // Conflicts recorded for every target, for status pages.
+  StatusOr<int64_t> ConflictCount();
+
  private:
   struct Db;
   explicit SqliteJournal(std::unique_ptr<Db> db);

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Load test of `silta serve`: wrk POSTs a typical Patient to /$validate on loopback for a bounded
+# time and prints requests/s, latency percentiles, errors and the server's RSS before and after.
+#
+#   bench/serve/run.sh [BUILD_DIR] [SECONDS] [CONNECTIONS]
+#
+# Goal on the 2-core reference machine: >= 5000 requests/s with p99 < 20 ms. The load average
+# is printed too: other work on the machine skews every figure.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+build="${1:-$root/build}"
+seconds="${2:-10}"
+connections="${3:-32}"
+silta="$build/bin/silta"
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
+[[ -x "$silta" ]] || { echo "no $silta; build the 'silta' target first" >&2; exit 2; }
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [[ -n "$server_pid" ]]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+token="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+cat >"$work/serve.json" <<JSON
+{"port": 0, "queueFile": "queue.sqlite"}
+JSON
+export SILTA_SERVE_TOKEN="$token validate"
+"$silta" serve --config "$work/serve.json" >"$work/stdout" 2>"$work/stderr" &
+server_pid=$!
+for _ in $(seq 1 300); do
+  grep -q "listening on" "$work/stdout" 2>/dev/null && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/stderr" >&2; exit 1; }
+  sleep 0.1
+done
+url="$(grep -o 'http://[^ ]*' "$work/stdout" | head -1)"
+[[ -n "$url" ]] || { echo "the server did not start" >&2; cat "$work/stderr" >&2; exit 1; }
+
+rss() { awk '/^VmRSS/ {print $2 " kB"}' "/proc/$server_pid/status"; }
+echo "server: $url (pid $server_pid), ${seconds}s, $connections connections, 2 wrk threads"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "rss before: $(rss)"
+export SILTA_BENCH_BODY="$root/examples/resources/patient-aino.json"
+export SILTA_BENCH_TOKEN="$token"
+# Warm-up, then the measured run.
+wrk -t2 -c"$connections" -d2s -s "$here/validate.lua" "$url/\$validate" >/dev/null
+wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$here/validate.lua" "$url/\$validate" \
+  | tee "$work/wrk.txt"
+echo "rss after: $(rss)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

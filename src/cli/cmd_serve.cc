@@ -1,0 +1,150 @@
+// silta serve: the adapter as a long-lived HTTP service (src/serve, docs/serve.md).
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "cli/resource_check.h"
+#include "context/context.h"
+#include "mapping/mapping.h"
+#include "serve/serve.h"
+#include "validation/validation.h"
+
+namespace silta::cli {
+namespace {
+
+StatusOr<std::shared_ptr<const mapping::Mapper>> LoadServeMapper(
+    const std::filesystem::path& dir, std::shared_ptr<const model::TypeModel> model,
+    mapping::BundleKind kind) {
+  mapping::MapperOptions options;
+  options.bundle_kind = kind;
+  return mapping::Mapper::Load(dir, std::move(model), options);
+}
+
+}  // namespace
+
+int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app{
+      "Run Silta as an HTTP service: $validate, $convert, $map-to-fhir, $map-from-fhir, a\n"
+      "durable record queue, health, readiness and Prometheus metrics. Stops gracefully on\n"
+      "SIGTERM or SIGINT. Configuration and environment variables: docs/serve.md.",
+      "silta serve"};
+  std::string config_file;
+  int port = -1;
+  app.add_option("--config", config_file, "JSON configuration file");
+  app.add_option("--port", port, "port to listen on (0: any free port; overrides the config)")
+      ->check(CLI::Range(0, 65535));
+  if (int code = ParseArgs(app, args, out, err); code >= 0) return code;
+
+  serve::Environment env = serve::ProcessEnvironment();
+  auto config = serve::LoadConfig(config_file, env);
+  if (!config.ok()) {
+    err << "silta serve: " << config.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (port >= 0) config->port = static_cast<uint16_t>(port);
+  if (config->mappings_dir.empty()) {
+    const char* dir = std::getenv("SILTA_MAPPINGS");
+    config->mappings_dir = dir != nullptr ? dir : SILTA_DEFAULT_MAPPINGS_DIR;
+  }
+  auto tokens = serve::LoadTokens(*config, env);
+  if (!tokens.ok()) {
+    err << "silta serve: " << tokens.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (tokens->size() == 0) {
+    err << "silta serve: warning: no bearer tokens configured; only /healthz and the open "
+           "routes answer\n";
+  }
+  auto model = LoadCoreTypeModel();
+  if (!model.ok()) {
+    err << "silta serve: " << model.status().message() << "\n";
+    return kExitUsage;
+  }
+  serve::Services services;
+  services.model = *model;
+  auto core = context::CorePackage();
+  if (!core.ok()) {
+    err << "silta serve: " << core.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::shared_ptr<const packages::ConformanceContext> conformance =
+      packages::ConformanceContext::FromPackages({*core});
+  if (!config->packages.empty()) {
+    packages::PackageCache cache;
+    std::vector<packages::PackageId> roots = {
+        {std::string(context::kCorePackageName), std::string(context::kCorePackageVersion)}};
+    for (const std::string& package : config->packages) {
+      size_t hash = package.find('#');
+      roots.push_back({package.substr(0, hash), package.substr(hash + 1)});
+    }
+    // A missing dependency only hides the profiles it holds: a warning, not a refusal to start.
+    packages::ContextOptions options;
+    options.allow_missing_dependencies = true;
+    IssueCollector warnings;
+    auto built = packages::ConformanceContext::Build(cache, roots, &warnings, options);
+    for (const Issue& warning : warnings.issues()) {
+      err << "silta serve: warning: " << warning.message << "\n";
+    }
+    if (!built.ok()) {
+      err << "silta serve: " << built.status().message() << "\n";
+      return kExitUsage;
+    }
+    conformance = *built;
+  }
+  auto validator = validation::Validator::Create(conformance, *model);
+  if (!validator.ok()) {
+    err << "silta serve: " << validator.status().message() << "\n";
+    return kExitUsage;
+  }
+  services.validate = [v = *validator](const model::Document& document,
+                                       std::span<const std::string> profiles,
+                                       IssueSink& sink) { v->Validate(document, profiles, sink); };
+  auto to_fhir = LoadServeMapper(config->mappings_dir, *model, mapping::BundleKind::kTransaction);
+  auto from_fhir = LoadServeMapper(config->mappings_dir, *model, mapping::BundleKind::kCollection);
+  if (to_fhir.ok() && from_fhir.ok()) {
+    services.to_fhir_mapper = *to_fhir;
+    services.from_fhir_mapper = *from_fhir;
+  } else {
+    // The validation and conversion endpoints are useful without mappings.
+    err << "silta serve: warning: no mappings, $map-to-fhir and $map-from-fhir answer 501: "
+        << (to_fhir.ok() ? from_fhir.status() : to_fhir.status()).message() << "\n";
+    config->mappings_dir.clear();
+  }
+  auto checker = ResourceChecker::Create();
+  if (!checker.ok()) {
+    err << "silta serve: " << checker.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::shared_ptr<const ResourceChecker> shared_checker = std::move(*checker);
+  services.check_bundle = [shared_checker](const mapping::JsonValue& bundle, IssueSink& sink) {
+    shared_checker->CheckBundle(bundle, "request", sink);
+  };
+
+  // Block the stop signals in every thread (the workers inherit the mask) and wait for them
+  // here, so a signal never interrupts a request.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto server = serve::Server::Start(*config, std::move(services), std::move(*tokens));
+  if (!server.ok()) {
+    err << "silta serve: " << server.status().message() << "\n";
+    return kExitUsage;
+  }
+  out << "silta serve: listening on " << ((*server)->tls() ? "https" : "http") << "://"
+      << config->host << ":" << (*server)->port() << std::endl;
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  err << "silta serve: stopping (signal " << signal_number << "), finishing requests in flight\n";
+  (*server)->Stop();
+  err << "silta serve: stopped\n";
+  return kExitOk;
+}
+
+}  // namespace silta::cli

@@ -1,0 +1,253 @@
+// The service configuration: a JSON file, then SILTA_SERVE_* environment overrides; and the
+// bearer tokens.
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <sstream>
+
+#include "base/files.h"
+#include "serve/serve.h"
+
+namespace silta::serve {
+namespace {
+
+namespace fs = std::filesystem;
+
+StatusOr<uint64_t> ParseUnsigned(std::string_view text, std::string_view what, uint64_t max) {
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value > max) {
+    return InvalidArgumentError(std::string(what) + ": expected a whole number up to " +
+                                std::to_string(max));
+  }
+  return value;
+}
+
+// Relative paths in the file are relative to the file's folder, so a config can travel with
+// its tokens and queue.
+fs::path Resolve(const fs::path& base_dir, std::string_view value) {
+  fs::path path(value);
+  return path.is_relative() && !base_dir.empty() ? base_dir / path : path;
+}
+
+Status ReadConfigFile(const fs::path& file, ServeConfig& config) {
+  SILTA_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  if (doc.HasParseError()) {
+    return InvalidArgumentError(file.string() +
+                                ": not JSON: " + rapidjson::GetParseError_En(doc.GetParseError()) +
+                                " at offset " + std::to_string(doc.GetErrorOffset()));
+  }
+  if (!doc.IsObject()) return InvalidArgumentError(file.string() + ": expected a JSON object");
+  fs::path base_dir = file.parent_path();
+  auto error = [&](std::string_view key, std::string_view expected) {
+    return InvalidArgumentError(file.string() + ": '" + std::string(key) + "' must be " +
+                                std::string(expected));
+  };
+  const rapidjson::Value& root = doc;
+  // Const iterators: clang's C++20 mode finds the mutable ones' comparison ambiguous.
+  for (auto member = root.MemberBegin(); member != root.MemberEnd(); ++member) {
+    std::string_view key(member->name.GetString(), member->name.GetStringLength());
+    const rapidjson::Value& v = member->value;
+    if (key == "host") {
+      if (!v.IsString()) return error(key, "a string");
+      config.host = v.GetString();
+    } else if (key == "port") {
+      if (!v.IsUint() || v.GetUint() > 65535) return error(key, "a port number (0 = any free)");
+      config.port = static_cast<uint16_t>(v.GetUint());
+    } else if (key == "threads") {
+      if (!v.IsUint() || v.GetUint() > 1024) return error(key, "a number of threads (0 = cores)");
+      config.threads = v.GetUint();
+    } else if (key == "maxBodyBytes") {
+      if (!v.IsUint64() || v.GetUint64() == 0) return error(key, "a positive number");
+      config.max_body_bytes = static_cast<size_t>(v.GetUint64());
+    } else if (key == "requestTimeoutMs") {
+      if (!v.IsUint() || v.GetUint() == 0) return error(key, "a positive number");
+      config.request_timeout = std::chrono::milliseconds(v.GetUint());
+    } else if (key == "shutdownGraceMs") {
+      if (!v.IsUint()) return error(key, "a number");
+      config.shutdown_grace = std::chrono::milliseconds(v.GetUint());
+    } else if (key == "tokensFile" || key == "queueFile" || key == "journalFile" ||
+               key == "mappingsDir") {
+      if (!v.IsString()) return error(key, "a path");
+      fs::path path = Resolve(base_dir, v.GetString());
+      if (key == "tokensFile") config.tokens_file = path.string();
+      if (key == "queueFile") config.queue_file = path;
+      if (key == "journalFile") config.journal_file = path;
+      if (key == "mappingsDir") config.mappings_dir = path;
+    } else if (key == "packages") {
+      if (!v.IsArray()) return error(key, "an array of \"name#version\" strings");
+      for (const auto& package : v.GetArray()) {
+        if (!package.IsString()) return error(key, "an array of \"name#version\" strings");
+        config.packages.push_back(package.GetString());
+      }
+    } else if (key == "openRoutes") {
+      if (!v.IsArray()) return error(key, "an array of route paths");
+      for (const auto& route : v.GetArray()) {
+        if (!route.IsString()) return error(key, "an array of route paths");
+        config.open_routes.insert(route.GetString());
+      }
+    } else if (key == "tls") {
+      if (!v.IsObject()) return error(key, "an object");
+      TlsConfig tls;
+      for (auto t = v.MemberBegin(); t != v.MemberEnd(); ++t) {
+        std::string_view tkey(t->name.GetString(), t->name.GetStringLength());
+        if (tkey == "requireClientCertificate") {
+          if (!t->value.IsBool()) return error("tls.requireClientCertificate", "true or false");
+          tls.require_client_certificate = t->value.GetBool();
+          continue;
+        }
+        if (!t->value.IsString()) return error("tls." + std::string(tkey), "a path");
+        std::string path = Resolve(base_dir, t->value.GetString()).string();
+        if (tkey == "certificateFile") {
+          tls.certificate_file = path;
+        } else if (tkey == "privateKeyFile") {
+          tls.private_key_file = path;
+        } else if (tkey == "caFile") {
+          tls.ca_file = path;
+        } else {
+          return InvalidArgumentError(file.string() + ": unknown key 'tls." + std::string(tkey) +
+                                      "'");
+        }
+      }
+      config.tls = tls;
+    } else {
+      return InvalidArgumentError(file.string() + ": unknown key '" + std::string(key) + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ApplyEnvironment(const Environment& env, ServeConfig& config) {
+  if (auto v = env("SILTA_SERVE_HOST")) config.host = *v;
+  if (auto v = env("SILTA_SERVE_PORT")) {
+    SILTA_ASSIGN_OR_RETURN(uint64_t port, ParseUnsigned(*v, "SILTA_SERVE_PORT", 65535));
+    config.port = static_cast<uint16_t>(port);
+  }
+  if (auto v = env("SILTA_SERVE_THREADS")) {
+    SILTA_ASSIGN_OR_RETURN(uint64_t threads, ParseUnsigned(*v, "SILTA_SERVE_THREADS", 1024));
+    config.threads = static_cast<unsigned>(threads);
+  }
+  if (auto v = env("SILTA_SERVE_MAX_BODY_BYTES")) {
+    SILTA_ASSIGN_OR_RETURN(uint64_t bytes,
+                           ParseUnsigned(*v, "SILTA_SERVE_MAX_BODY_BYTES", uint64_t{1} << 40));
+    if (bytes == 0) return InvalidArgumentError("SILTA_SERVE_MAX_BODY_BYTES must be positive");
+    config.max_body_bytes = static_cast<size_t>(bytes);
+  }
+  if (auto v = env("SILTA_SERVE_TOKENS_FILE")) config.tokens_file = *v;
+  if (auto v = env("SILTA_SERVE_QUEUE_FILE")) config.queue_file = *v;
+  if (auto v = env("SILTA_SERVE_JOURNAL_FILE")) config.journal_file = *v;
+  if (auto v = env("SILTA_SERVE_MAPPINGS")) config.mappings_dir = *v;
+  if (auto v = env("SILTA_SERVE_PACKAGES")) {
+    config.packages.clear();
+    std::istringstream list(*v);
+    for (std::string item; std::getline(list, item, ',');) {
+      if (!item.empty()) config.packages.push_back(item);
+    }
+  }
+  return Status::Ok();
+}
+
+// Equal-length comparison whose time does not depend on where the strings differ.
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  size_t n = a.size() < b.size() ? a.size() : b.size();
+  for (size_t i = 0; i < b.size(); ++i) {
+    // Index within bounds of `a` without branching on the content.
+    unsigned char ca = n == 0 ? 0 : static_cast<unsigned char>(a[i % n]);
+    diff = static_cast<unsigned char>(diff | (ca ^ static_cast<unsigned char>(b[i])));
+  }
+  return diff == 0;
+}
+
+}  // namespace
+
+Environment ProcessEnvironment() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* value = std::getenv(std::string(name).c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+StatusOr<ServeConfig> LoadConfig(const std::filesystem::path& file, const Environment& env) {
+  ServeConfig config;
+  if (!file.empty()) SILTA_RETURN_IF_ERROR(ReadConfigFile(file, config));
+  SILTA_RETURN_IF_ERROR(ApplyEnvironment(env, config));
+  for (const std::string& package : config.packages) {
+    size_t hash = package.find('#');
+    if (hash == 0 || hash == std::string::npos || hash + 1 == package.size()) {
+      return InvalidArgumentError("packages: '" + package + "' is not name#version");
+    }
+  }
+  if (config.tls &&
+      (config.tls->certificate_file.empty() || config.tls->private_key_file.empty())) {
+    return InvalidArgumentError("tls needs certificateFile and privateKeyFile");
+  }
+  if (config.tls && config.tls->require_client_certificate && config.tls->ca_file.empty()) {
+    return InvalidArgumentError("tls.requireClientCertificate needs caFile");
+  }
+  return config;
+}
+
+StatusOr<TokenStore> TokenStore::Parse(std::string_view text) {
+  TokenStore store;
+  std::istringstream lines{std::string(text)};
+  std::string line;
+  int number = 0;
+  while (std::getline(lines, line)) {
+    ++number;
+    std::istringstream words(line);
+    std::string token;
+    if (!(words >> token) || token.starts_with('#')) continue;
+    std::set<std::string> scopes;
+    for (std::string scope; words >> scope;) scopes.insert(scope);
+    if (scopes.empty()) {
+      // The line number only: the token itself must never reach a message.
+      return InvalidArgumentError("tokens line " + std::to_string(number) +
+                                  ": a token needs "
+                                  "at least one scope");
+    }
+    store.Add(std::move(token), std::move(scopes));
+  }
+  return store;
+}
+
+void TokenStore::Add(std::string token, std::set<std::string> scopes) {
+  grants_.emplace_back(std::move(token), std::move(scopes));
+}
+
+void TokenStore::AddAll(const TokenStore& other) {
+  grants_.insert(grants_.end(), other.grants_.begin(), other.grants_.end());
+}
+
+std::optional<std::set<std::string>> TokenStore::ScopesOf(std::string_view token) const {
+  // Every grant is compared so the time does not tell which one matched.
+  const std::set<std::string>* found = nullptr;
+  for (const auto& [known, scopes] : grants_) {
+    if (ConstantTimeEquals(token, known) && found == nullptr) found = &scopes;
+  }
+  if (found == nullptr) return std::nullopt;
+  return *found;
+}
+
+StatusOr<TokenStore> LoadTokens(const ServeConfig& config, const Environment& env) {
+  TokenStore store;
+  if (!config.tokens_file.empty()) {
+    SILTA_ASSIGN_OR_RETURN(std::string text, ReadFile(config.tokens_file));
+    auto parsed = TokenStore::Parse(text);
+    if (!parsed.ok()) return parsed.status().Annotate(config.tokens_file);
+    store = std::move(*parsed);
+  }
+  if (auto line = env("SILTA_SERVE_TOKEN")) {
+    auto parsed = TokenStore::Parse(*line);
+    if (!parsed.ok()) return parsed.status().Annotate("SILTA_SERVE_TOKEN");
+    store.AddAll(*parsed);
+  }
+  return store;
+}
+
+}  // namespace silta::serve

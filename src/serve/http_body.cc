@@ -1,0 +1,130 @@
+#include "serve/http_body.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+namespace silta::serve {
+namespace {
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+// Calls `fn(item)` for each comma-separated item of a header value, trimmed.
+template <typename Fn>
+void ForEachListItem(std::string_view value, Fn fn) {
+  while (!value.empty()) {
+    size_t comma = value.find(',');
+    std::string_view item = Trim(value.substr(0, comma));
+    if (!item.empty() && fn(item)) return;
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+}
+
+}  // namespace
+
+StatusOr<std::string> Gunzip(std::string_view data, size_t max_bytes) {
+  z_stream stream{};
+  // 32 + MAX_WBITS: accept both gzip and zlib headers.
+  if (inflateInit2(&stream, 32 + MAX_WBITS) != Z_OK) return InternalError("zlib init failed");
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  char buffer[16384];
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    stream.next_out = reinterpret_cast<Bytef*>(buffer);
+    stream.avail_out = sizeof(buffer);
+    rc = inflate(&stream, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      inflateEnd(&stream);
+      return DataLossError("the body is not valid gzip data");
+    }
+    out.append(buffer, sizeof(buffer) - stream.avail_out);
+    if (out.size() > max_bytes) {
+      inflateEnd(&stream);
+      return FailedPreconditionError("the decompressed body exceeds the size limit");
+    }
+    if (rc == Z_OK && stream.avail_in == 0 && stream.avail_out != 0) {
+      inflateEnd(&stream);
+      return DataLossError("the gzip data is truncated");
+    }
+  }
+  inflateEnd(&stream);
+  return out;
+}
+
+std::string Gzip(std::string_view data) {
+  z_stream stream{};
+  // 16 + MAX_WBITS: a gzip header. Level 1: the bodies are small and latency matters more.
+  deflateInit2(&stream, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&stream, static_cast<uLong>(data.size())), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+
+bool AcceptsGzip(std::string_view accept_encoding) {
+  bool accepted = false;
+  ForEachListItem(accept_encoding, [&](std::string_view item) {
+    std::string lower = Lower(item);
+    std::string_view coding = Trim(std::string_view(lower).substr(0, lower.find(';')));
+    if (coding != "gzip" && coding != "x-gzip") return false;
+    size_t q = lower.find("q=");
+    accepted = q == std::string::npos || std::strtod(lower.c_str() + q + 2, nullptr) > 0;
+    return true;
+  });
+  return accepted;
+}
+
+std::optional<formats::Format> FormatOfMediaType(std::string_view media_type) {
+  std::string type = Lower(Trim(media_type.substr(0, media_type.find(';'))));
+  if (type == "application/fhir+json" || type == "application/json" || type == "json" ||
+      type == "application/json+fhir") {
+    return formats::Format::kJson;
+  }
+  if (type == "application/fhir+xml" || type == "application/xml" || type == "text/xml" ||
+      type == "xml" || type == "application/xml+fhir") {
+    return formats::Format::kXml;
+  }
+  return std::nullopt;
+}
+
+std::optional<formats::Format> ResponseFormat(std::string_view format_param,
+                                              std::string_view accept, formats::Format fallback) {
+  if (!format_param.empty()) return FormatOfMediaType(format_param);
+  std::optional<formats::Format> chosen;
+  ForEachListItem(accept, [&](std::string_view item) {
+    chosen = FormatOfMediaType(item);
+    return chosen.has_value();
+  });
+  return chosen.value_or(fallback);
+}
+
+std::string_view FhirMediaType(formats::Format format) {
+  return format == formats::Format::kXml ? "application/fhir+xml" : "application/fhir+json";
+}
+
+}  // namespace silta::serve

@@ -1,0 +1,543 @@
+// The service in-process on a free port, spoken to over real HTTP (Poco's client).
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/StreamCopier.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "base/files.h"
+#include "context/context.h"
+#include "mapping/mapping.h"
+#include "records/records.h"
+#include "serve/http_body.h"
+#include "serve/record_queue.h"
+#include "serve/serve.h"
+#include "support/r4.h"
+#include "sync/journal.h"
+#include "validation/validation.h"
+
+namespace silta::serve {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr std::string_view kPatient =
+    R"({"resourceType":"Patient","id":"p1","active":true,"gender":"female",)"
+    R"("birthDate":"1985-03-12","name":[{"family":"Testinen","given":["Aino"]}]})";
+// A record the test mapping modules (tests/mapping/testdata/modules) map whole.
+constexpr std::string_view kRecord = R"({
+  "recordVersion": "1",
+  "clientId": "A/17",
+  "county": {"system": "urn:oid:1.2.246.537.6.21", "code": "09"},
+  "updatedAt": "2026-01-01T00:00:00Z",
+  "identifiers": [{"type": "hetu", "value": "010190-999W"}],
+  "name": {"family": "Virtanen", "given": ["Aino", "Maria"]},
+  "gender": "female",
+  "nonDisclosure": false
+})";
+constexpr std::string_view kPatientXml =
+    R"(<Patient xmlns="http://hl7.org/fhir"><id value="p1"/><active value="true"/></Patient>)";
+
+struct Reply {
+  int status = 0;
+  std::string content_type;
+  std::string content_encoding;
+  std::string www_authenticate;
+  std::string body;
+};
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+Reply Call(uint16_t port, const std::string& method, const std::string& path,
+           const std::string& body = {}, const Headers& headers = {}) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", port);
+  session.setTimeout(Poco::Timespan(10, 0));
+  Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  for (const auto& [name, value] : headers) request.set(name, value);
+  if (method == "POST") request.setContentLength(static_cast<std::streamsize>(body.size()));
+  std::ostream& out = session.sendRequest(request);
+  out << body;
+  Poco::Net::HTTPResponse response;
+  std::istream& in = session.receiveResponse(response);
+  Reply reply;
+  reply.status = static_cast<int>(response.getStatus());
+  reply.content_type = response.getContentType();
+  reply.content_encoding = response.get("Content-Encoding", "");
+  reply.www_authenticate = response.get("WWW-Authenticate", "");
+  Poco::StreamCopier::copyToString(in, reply.body);
+  return reply;
+}
+
+Headers Auth(const std::string& token, Headers more = {}) {
+  more.emplace_back("Authorization", "Bearer " + token);
+  return more;
+}
+
+Headers FhirJson(const std::string& token = "all") {
+  return Auth(token, {{"Content-Type", "application/fhir+json"}});
+}
+
+std::string ReadExample(const std::string& relative) {
+  auto text = ReadFile(fs::path(SILTA_SOURCE_DIR) / relative);
+  EXPECT_TRUE(text.ok()) << relative;
+  return text.ok() ? *text : std::string();
+}
+
+class ServeTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new fs::path(fs::temp_directory_path() /
+                        ("silta-serve-test-" + std::to_string(::getpid())));
+    fs::create_directories(*dir_);
+    // The mapping test's modules, plus updatedAt so that a record survives the round trip
+    // through FHIR whole (the record contract requires it).
+    fs::copy(fs::path(SILTA_SOURCE_DIR) / "tests/mapping/testdata/modules", *dir_ / "modules",
+             fs::copy_options::recursive);
+    fs::path client = *dir_ / "modules/client/mapping.json";
+    auto text = ReadFile(client);
+    ASSERT_TRUE(text.ok());
+    std::string patched = *text;
+    const std::string anchor = R"("rules": [)";
+    patched.insert(patched.find(anchor) + anchor.size(),
+                   R"({"record": "updatedAt", "fhir": "meta.lastUpdated"},)");
+    ASSERT_TRUE(WriteFileAtomically(client, patched).ok());
+  }
+  static void TearDownTestSuite() {
+    std::error_code ec;
+    fs::remove_all(*dir_, ec);
+    delete dir_;
+  }
+
+  static ServeConfig TestConfig(const std::string& queue_name) {
+    ServeConfig config;
+    config.port = 0;
+    config.threads = 2;
+    config.max_body_bytes = 64 * 1024;
+    config.queue_file = *dir_ / queue_name;
+    config.open_routes = {"/"};
+    return config;
+  }
+
+  static Services TestServices() {
+    Services services;
+    services.model = testing::R4Model();
+    static const std::shared_ptr<const validation::Validator> validator = [] {
+      auto core = context::CorePackage();
+      EXPECT_TRUE(core.ok());
+      auto created = validation::Validator::Create(
+          packages::ConformanceContext::FromPackages({*core}), testing::R4Model());
+      EXPECT_TRUE(created.ok()) << created.status().ToString();
+      return created.ok() ? *created : nullptr;
+    }();
+    if (validator) {
+      services.validate = [](const model::Document& document, std::span<const std::string> profiles,
+                             IssueSink& sink) { validator->Validate(document, profiles, sink); };
+    }
+    mapping::MapperOptions to_fhir;
+    to_fhir.bundle_kind = mapping::BundleKind::kTransaction;
+    auto mapper = mapping::Mapper::Load(*dir_ / "modules", services.model, to_fhir);
+    EXPECT_TRUE(mapper.ok()) << mapper.status().ToString();
+    if (mapper.ok()) services.to_fhir_mapper = *mapper;
+    mapping::MapperOptions from_fhir;
+    from_fhir.bundle_kind = mapping::BundleKind::kCollection;
+    auto back = mapping::Mapper::Load(*dir_ / "modules", services.model, from_fhir);
+    if (back.ok()) services.from_fhir_mapper = *back;
+    return services;
+  }
+
+  static TokenStore TestTokens() {
+    auto tokens = TokenStore::Parse(
+        "# test tokens\n"
+        "all *\n"
+        "validator validate\n"
+        "reader metadata metrics sync.read\n");
+    EXPECT_TRUE(tokens.ok());
+    return tokens.ok() ? *tokens : TokenStore();
+  }
+
+  void SetUp() override {
+    auto server = Server::Start(
+        TestConfig(std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
+                   ".sqlite"),
+        TestServices(), TestTokens());
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+    port_ = server_->port();
+    ASSERT_NE(port_, 0);
+  }
+
+  static fs::path* dir_;
+  std::unique_ptr<Server> server_;
+  uint16_t port_ = 0;
+};
+
+fs::path* ServeTest::dir_ = nullptr;
+
+TEST_F(ServeTest, HealthzIsOpenAndOthersNeedAToken) {
+  EXPECT_EQ(Call(port_, "GET", "/healthz").status, 200);
+  Reply missing = Call(port_, "GET", "/metadata");
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_THAT(missing.www_authenticate, HasSubstr("Bearer"));
+  EXPECT_THAT(missing.body, HasSubstr("OperationOutcome"));
+  EXPECT_THAT(missing.body, HasSubstr("SERVE_UNAUTHENTICATED"));
+  EXPECT_EQ(Call(port_, "GET", "/metadata", {}, Auth("wrong")).status, 401);
+  EXPECT_EQ(Call(port_, "GET", "/metadata", {}, {{"Authorization", "Basic YWxsOg=="}}).status, 401);
+  EXPECT_EQ(Call(port_, "GET", "/readyz").status, 401);
+  EXPECT_EQ(Call(port_, "POST", "/$validate", std::string(kPatient), FhirJson("nobody")).status,
+            401);
+}
+
+TEST_F(ServeTest, WrongScopeIsForbidden) {
+  Reply reply = Call(port_, "GET", "/metadata", {}, Auth("validator"));
+  EXPECT_EQ(reply.status, 403);
+  EXPECT_THAT(reply.body, HasSubstr("metadata"));
+  EXPECT_EQ(Call(port_, "POST", "/$convert", std::string(kPatient), FhirJson("validator")).status,
+            403);
+  EXPECT_EQ(Call(port_, "POST", "/$validate", std::string(kPatient), FhirJson("reader")).status,
+            403);
+}
+
+TEST_F(ServeTest, UnknownRouteIs404WithOperationOutcome) {
+  Reply reply = Call(port_, "GET", "/no/such/thing");
+  EXPECT_EQ(reply.status, 404);
+  EXPECT_EQ(reply.content_type, "application/fhir+json");
+  EXPECT_THAT(reply.body, HasSubstr("\"resourceType\": \"OperationOutcome\""));
+  EXPECT_THAT(reply.body, HasSubstr("not-found"));
+  Reply xml = Call(port_, "GET", "/nothing", {}, {{"Accept", "application/fhir+xml"}});
+  EXPECT_EQ(xml.status, 404);
+  EXPECT_THAT(xml.body, HasSubstr("<OperationOutcome"));
+  EXPECT_EQ(Call(port_, "GET", "/$validate", {}, Auth("all")).status, 405);
+}
+
+TEST_F(ServeTest, MetadataDescribesTheOperations) {
+  Reply reply = Call(port_, "GET", "/metadata", {}, Auth("reader"));
+  ASSERT_EQ(reply.status, 200);
+  EXPECT_THAT(reply.body, HasSubstr("CapabilityStatement"));
+  EXPECT_THAT(reply.body, HasSubstr("\"fhirVersion\":\"4.0.1\""));
+  EXPECT_THAT(reply.body, HasSubstr("Resource-validate"));
+  EXPECT_THAT(reply.body, HasSubstr("map-to-fhir"));
+  Reply xml = Call(port_, "GET", "/metadata?_format=xml", {}, Auth("reader"));
+  ASSERT_EQ(xml.status, 200);
+  EXPECT_EQ(xml.content_type, "application/fhir+xml");
+  EXPECT_THAT(xml.body, HasSubstr("<fhirVersion value=\"4.0.1\"/>"));
+}
+
+TEST_F(ServeTest, ValidateGoodAndBadResources) {
+  Reply good = Call(port_, "POST", "/$validate", std::string(kPatient), FhirJson("validator"));
+  ASSERT_EQ(good.status, 200) << good.body;
+  EXPECT_THAT(good.body, HasSubstr("OperationOutcome"));
+  EXPECT_THAT(good.body, Not(HasSubstr("\"error\"")));
+
+  Reply typed =
+      Call(port_, "POST", "/Patient/$validate", std::string(kPatient), FhirJson("validator"));
+  EXPECT_EQ(typed.status, 200);
+  Reply mismatch =
+      Call(port_, "POST", "/Observation/$validate", std::string(kPatient), FhirJson("validator"));
+  EXPECT_EQ(mismatch.status, 400);
+  EXPECT_THAT(mismatch.body, HasSubstr("SERVE_TYPE_MISMATCH"));
+
+  Reply unknown_element = Call(port_, "POST", "/$validate",
+                               R"({"resourceType":"Patient","colour":"blue"})", FhirJson());
+  EXPECT_EQ(unknown_element.status, 200);
+  EXPECT_THAT(unknown_element.body, HasSubstr("\"error\""));
+  EXPECT_THAT(unknown_element.body, HasSubstr("colour"));
+
+  Reply malformed = Call(port_, "POST", "/$validate", R"({"resourceType":"Patient",)", FhirJson());
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_THAT(malformed.body, HasSubstr("OperationOutcome"));
+  EXPECT_THAT(malformed.body, HasSubstr("\"fatal\""));
+
+  Reply not_fhir = Call(port_, "POST", "/$validate", "[1,2,3]", FhirJson());
+  EXPECT_EQ(not_fhir.status, 400);
+}
+
+TEST_F(ServeTest, ValidateUsesTheValidator) {
+  // Lexically a fine code, but not in the required AdministrativeGender binding: only the
+  // validator, not the parser, finds it.
+  Reply reply =
+      Call(port_, "POST", "/$validate?profile=http://hl7.org/fhir/StructureDefinition/Patient",
+           R"({"resourceType":"Patient","gender":"girl"})", FhirJson("validator"));
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_THAT(reply.body, HasSubstr("\"error\""));
+  EXPECT_THAT(reply.body, HasSubstr("Patient.gender"));
+}
+
+TEST_F(ServeTest, ValidateAcceptsTheParametersForm) {
+  std::string parameters =
+      R"({"resourceType":"Parameters","parameter":[)"
+      R"({"name":"resource","resource":{"resourceType":"Patient","gender":"girl"}},)"
+      R"({"name":"profile","valueCanonical":"http://hl7.org/fhir/StructureDefinition/Patient"}]})";
+  Reply reply = Call(port_, "POST", "/Patient/$validate", parameters, FhirJson("validator"));
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_THAT(reply.body, HasSubstr("Patient.gender"));
+  Reply empty = Call(port_, "POST", "/$validate", R"({"resourceType":"Parameters"})", FhirJson());
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_THAT(empty.body, HasSubstr("SERVE_NO_RESOURCE"));
+}
+
+TEST_F(ServeTest, WrongContentTypeIs415) {
+  Reply reply = Call(port_, "POST", "/$validate", std::string(kPatient),
+                     Auth("all", {{"Content-Type", "text/plain"}}));
+  EXPECT_EQ(reply.status, 415);
+  EXPECT_THAT(reply.body, HasSubstr("OperationOutcome"));
+  EXPECT_EQ(Call(port_, "POST", "/$convert", std::string(kPatient), Auth("all")).status, 415);
+  EXPECT_EQ(
+      Call(port_, "POST", "/$validate", std::string(kPatient),
+           Auth("all", {{"Content-Type", "application/fhir+json"}, {"Content-Encoding", "br"}}))
+          .status,
+      415);
+}
+
+TEST_F(ServeTest, XmlInAndOut) {
+  Reply reply = Call(
+      port_, "POST", "/$validate", std::string(kPatientXml),
+      Auth("all", {{"Content-Type", "application/fhir+xml"}, {"Accept", "application/fhir+xml"}}));
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.content_type, "application/fhir+xml");
+  EXPECT_THAT(reply.body, HasSubstr("<OperationOutcome"));
+
+  Reply to_xml = Call(port_, "POST", "/$convert", std::string(kPatient), FhirJson());
+  ASSERT_EQ(to_xml.status, 200) << to_xml.body;
+  EXPECT_EQ(to_xml.content_type, "application/fhir+xml");
+  EXPECT_THAT(to_xml.body, HasSubstr("<family value=\"Testinen\"/>"));
+
+  Reply to_json = Call(port_, "POST", "/$convert", to_xml.body,
+                       Auth("all", {{"Content-Type", "application/fhir+xml"}}));
+  ASSERT_EQ(to_json.status, 200) << to_json.body;
+  EXPECT_EQ(to_json.content_type, "application/fhir+json");
+  EXPECT_THAT(to_json.body, HasSubstr("\"family\": \"Testinen\""));
+
+  Reply same = Call(port_, "POST", "/$convert?_format=json", std::string(kPatient), FhirJson());
+  EXPECT_EQ(same.content_type, "application/fhir+json");
+
+  Reply broken = Call(port_, "POST", "/$convert", "<Patient xmlns=\"http://hl7.org/fhir\">",
+                      Auth("all", {{"Content-Type", "application/fhir+xml"}}));
+  EXPECT_EQ(broken.status, 400);
+  EXPECT_THAT(broken.body, HasSubstr("OperationOutcome"));
+}
+
+TEST_F(ServeTest, OversizeBodyIs413) {
+  std::string big = R"({"resourceType":"Patient","id":")" + std::string(100 * 1024, 'a') + "\"}";
+  Reply reply = Call(port_, "POST", "/$validate", big, FhirJson());
+  EXPECT_EQ(reply.status, 413);
+  EXPECT_THAT(reply.body, HasSubstr("OperationOutcome"));
+  EXPECT_THAT(reply.body, HasSubstr("too-long"));
+  // Small on the wire, too large once inflated.
+  Reply bomb =
+      Call(port_, "POST", "/$validate", Gzip(big),
+           Auth("all", {{"Content-Type", "application/fhir+json"}, {"Content-Encoding", "gzip"}}));
+  EXPECT_EQ(bomb.status, 413);
+}
+
+TEST_F(ServeTest, GzipRequestAndResponse) {
+  Headers headers = Auth("all", {{"Content-Type", "application/fhir+json"},
+                                 {"Content-Encoding", "gzip"},
+                                 {"Accept-Encoding", "gzip"},
+                                 {"Accept", "application/fhir+xml"}});
+  std::string patient = ReadExample("examples/resources/patient-aino.json");
+  Reply reply = Call(port_, "POST", "/$convert", Gzip(patient), headers);
+  ASSERT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.content_encoding, "gzip");
+  auto xml = Gunzip(reply.body, 1 << 20);
+  ASSERT_TRUE(xml.ok());
+  EXPECT_THAT(*xml, HasSubstr("<Patient xmlns=\"http://hl7.org/fhir\">"));
+
+  Reply plain = Call(
+      port_, "POST", "/$convert", patient,
+      Auth("all", {{"Content-Type", "application/fhir+json"}, {"Accept-Encoding", "gzip;q=0"}}));
+  EXPECT_EQ(plain.status, 200);
+  EXPECT_EQ(plain.content_encoding, "");
+
+  Reply bad =
+      Call(port_, "POST", "/$validate", "not gzip at all",
+           Auth("all", {{"Content-Type", "application/fhir+json"}, {"Content-Encoding", "gzip"}}));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.body, HasSubstr("SERVE_BAD_GZIP"));
+}
+
+TEST_F(ServeTest, MapToFhirAndBack) {
+  std::string record(kRecord);
+  Headers json = Auth("all", {{"Content-Type", "application/json"}});
+  Reply bundle = Call(port_, "POST", "/$map-to-fhir", record, json);
+  ASSERT_EQ(bundle.status, 200) << bundle.body;
+  EXPECT_THAT(bundle.body, HasSubstr("\"type\":\"transaction\""));
+  EXPECT_THAT(bundle.body, HasSubstr("\"resourceType\":\"Patient\""));
+
+  Reply back = Call(port_, "POST", "/$map-from-fhir", bundle.body,
+                    Auth("all", {{"Content-Type", "application/fhir+json"}}));
+  ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_EQ(back.content_type, "application/json");
+  EXPECT_THAT(back.body, HasSubstr("A/17"));
+
+  IssueCollector issues;
+  auto parsed = records::ReadJson(kRecord, issues);
+  ASSERT_TRUE(parsed.has_value());
+  std::string xml_record = records::Write(*parsed, records::Format::kXml);
+  Reply from_xml =
+      Call(port_, "POST", "/$map-to-fhir", xml_record,
+           Auth("all", {{"Content-Type", "application/xml"}, {"Accept", "application/fhir+xml"}}));
+  ASSERT_EQ(from_xml.status, 200) << from_xml.body;
+  EXPECT_THAT(from_xml.body, HasSubstr("<Bundle xmlns=\"http://hl7.org/fhir\">"));
+
+  Reply malformed = Call(port_, "POST", "/$map-to-fhir", "{\"clientId\":", json);
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_THAT(malformed.body, HasSubstr("OperationOutcome"));
+  Reply contract = Call(port_, "POST", "/$map-to-fhir", R"({"clientId":"X"})", json);
+  EXPECT_EQ(contract.status, 400);
+  EXPECT_EQ(Call(port_, "POST", "/$map-to-fhir", record, Auth("validator", json)).status, 403);
+}
+
+TEST_F(ServeTest, QueuedRecordsCountInSyncStatusAndMetrics) {
+  std::string record = ReadExample("examples/records/minimal.json");
+  Headers json = Auth("all", {{"Content-Type", "application/json"}});
+  Reply queued = Call(port_, "POST", "/client-records", record, json);
+  EXPECT_EQ(queued.status, 202) << queued.body;
+  EXPECT_THAT(queued.body, HasSubstr("SERVE_RECORD_QUEUED"));
+  EXPECT_EQ(Call(port_, "POST", "/client-records", "{\"clientId\":", json).status, 400);
+
+  Reply status = Call(port_, "GET", "/sync/status", {}, Auth("reader"));
+  ASSERT_EQ(status.status, 200);
+  EXPECT_THAT(status.body, HasSubstr("\"queueDepth\":1"));
+  EXPECT_THAT(status.body, HasSubstr("\"conflicts\":null"));
+
+  Call(port_, "POST", "/$validate", R"({"resourceType":"Patient","colour":"blue"})", FhirJson());
+  Reply metrics = Call(port_, "GET", "/metrics", {}, Auth("reader"));
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_THAT(metrics.content_type, HasSubstr("text/plain"));
+  EXPECT_THAT(metrics.body,
+              HasSubstr("silta_http_requests_total{route=\"/client-records\",status=\"202\"} 1"));
+  EXPECT_THAT(metrics.body,
+              HasSubstr("silta_http_requests_total{route=\"/client-records\",status=\"400\"} 1"));
+  EXPECT_THAT(metrics.body, HasSubstr("silta_http_request_duration_seconds_bucket{le=\"+Inf\"}"));
+  EXPECT_THAT(metrics.body, HasSubstr("silta_validation_issues_total{severity=\"error\"} 1"));
+  EXPECT_THAT(metrics.body, HasSubstr("silta_sync_queue_depth 1"));
+}
+
+TEST_F(ServeTest, SyncStatusCountsJournalConflicts) {
+  ServeConfig config = TestConfig("status-queue.sqlite");
+  config.journal_file = *dir_ / "journal.sqlite";
+  {
+    auto journal = sync::SqliteJournal::Open(config.journal_file);
+    ASSERT_TRUE(journal.ok());
+    sync::Conflict conflict;
+    conflict.target = "peer";
+    conflict.resource_key = "Patient|urn:x|1";
+    ASSERT_TRUE((*journal)->AddConflict(conflict).ok());
+    ASSERT_TRUE((*journal)->AddConflict(conflict).ok());
+  }
+  auto server = Server::Start(config, TestServices(), TestTokens());
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  Reply status = Call((*server)->port(), "GET", "/sync/status", {}, Auth("reader"));
+  ASSERT_EQ(status.status, 200);
+  EXPECT_THAT(status.body, HasSubstr("\"conflicts\":2"));
+  EXPECT_THAT(status.body, HasSubstr("\"queueDepth\":0"));
+}
+
+TEST_F(ServeTest, PageAndReadiness) {
+  Reply page = Call(port_, "GET", "/");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_THAT(page.content_type, HasSubstr("text/html"));
+  EXPECT_THAT(page.body, HasSubstr("$validate"));
+  EXPECT_EQ(Call(port_, "GET", "/readyz", {}, Auth("all")).status, 200);
+}
+
+TEST_F(ServeTest, StopFinishesTheRequestInFlight) {
+  std::string body(kPatient);
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port_));
+  std::string head =
+      "POST /$validate HTTP/1.1\r\nHost: localhost\r\n"
+      "Authorization: Bearer all\r\nContent-Type: application/fhir+json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  std::string first = head + body.substr(0, 10);
+  socket.sendBytes(first.data(), static_cast<int>(first.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::thread stopper([&] { server_->Stop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The listening socket is closed while the request is still being received.
+  EXPECT_THROW(Call(port_, "GET", "/healthz"), Poco::Exception);
+  std::string rest = body.substr(10);
+  socket.sendBytes(rest.data(), static_cast<int>(rest.size()));
+  std::string response;
+  char buffer[4096];
+  for (int n; (n = socket.receiveBytes(buffer, sizeof(buffer))) > 0;) {
+    response.append(buffer, static_cast<size_t>(n));
+  }
+  stopper.join();
+  EXPECT_THAT(response, ::testing::StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(response, HasSubstr("OperationOutcome"));
+}
+
+TEST_F(ServeTest, SlowBodyTimesOutWith408) {
+  ServeConfig config = TestConfig("timeout.sqlite");
+  config.request_timeout = std::chrono::milliseconds(300);
+  auto server = Server::Start(config, TestServices(), TestTokens());
+  ASSERT_TRUE(server.ok());
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", (*server)->port()));
+  std::string partial =
+      "POST /$validate HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer all\r\n"
+      "Content-Type: application/fhir+json\r\nContent-Length: 1000\r\n\r\n{\"resourceType\"";
+  socket.sendBytes(partial.data(), static_cast<int>(partial.size()));
+  socket.setReceiveTimeout(Poco::Timespan(10, 0));
+  std::string response;
+  char buffer[4096];
+  for (int n; (n = socket.receiveBytes(buffer, sizeof(buffer))) > 0;) {
+    response.append(buffer, static_cast<size_t>(n));
+  }
+  EXPECT_THAT(response, ::testing::StartsWith("HTTP/1.1 408"));
+  EXPECT_THAT(response, HasSubstr("SERVE_TIMEOUT"));
+}
+
+TEST_F(ServeTest, QueuedRecordsSurviveShutdown) {
+  ServeConfig config = TestConfig("shutdown.sqlite");
+  std::string record = ReadExample("examples/records/minimal.json");
+  Headers json = Auth("all", {{"Content-Type", "application/json"}});
+  {
+    auto server = Server::Start(config, TestServices(), TestTokens());
+    ASSERT_TRUE(server.ok());
+    uint16_t port = (*server)->port();
+    // Requests in flight on other connections while the stop begins.
+    std::vector<std::thread> clients;
+    std::atomic<int> accepted{0};
+    for (int i = 0; i < 4; ++i) {
+      clients.emplace_back([&] {
+        if (Call(port, "POST", "/client-records", record, json).status == 202) ++accepted;
+      });
+    }
+    for (auto& c : clients) c.join();
+    EXPECT_EQ(accepted.load(), 4);
+    (*server)->Stop();
+    (*server)->Stop();  // idempotent
+    EXPECT_THROW(Call(port, "GET", "/healthz"), Poco::Exception);
+  }
+  auto queue = RecordQueue::Open(config.queue_file);
+  ASSERT_TRUE(queue.ok());
+  auto depth = (*queue)->Depth();
+  ASSERT_TRUE(depth.ok());
+  EXPECT_EQ(*depth, 4);
+  auto items = (*queue)->Peek(10);
+  ASSERT_TRUE(items.ok());
+  ASSERT_EQ(items->size(), 4u);
+  EXPECT_EQ((*items)[0].format, "json");
+  EXPECT_EQ((*items)[0].body, record);
+  ASSERT_TRUE((*queue)->Remove((*items)[0].id).ok());
+  queue->reset();
+
+  auto restarted = Server::Start(config, TestServices(), TestTokens());
+  ASSERT_TRUE(restarted.ok());
+  Reply status = Call((*restarted)->port(), "GET", "/sync/status", {}, Auth("reader"));
+  EXPECT_THAT(status.body, HasSubstr("\"queueDepth\":3"));
+}
+
+}  // namespace
+}  // namespace silta::serve
