@@ -158,5 +158,47 @@ TEST(FinnishBase, ExamplesValidateAgainstTheirProfiles) {
   }
 }
 
+// Silta's Patient profile carries the HETU invariant (check character, century sign, form):
+// validated against it, exactly the Finnish Base example Patients whose HETU has a wrong check
+// character (../shared/profiles-fi/README.md names them) fail it.
+TEST(FinnishBase, SiltaHetuInvariantCatchesWrongCheckCharacters) {
+  fs::path base_dir = kFinnish / "hl7.fhir.fi.base-2.0.0-rc2";
+  auto base = LoosePackage(base_dir);
+  auto silta = packages::Package::Load(SILTA_SOURCE_DIR "/profiles/generated");
+  ASSERT_NE(base, nullptr);
+  ASSERT_TRUE(silta.ok()) << silta.status().ToString();
+  auto context = packages::ConformanceContext::FromPackages({*silta, base, testing::R4Package()});
+  auto validator = Validator::Create(context, silta::testing::R4Model());
+  ASSERT_TRUE(validator.ok()) << validator.status().ToString();
+  const std::string profile = "https://silta.example.fi/fhir/StructureDefinition/silta-patient";
+  std::set<std::string> caught;
+  int patients = 0;
+  for (const fs::path& file : JsonFiles(base_dir / "examples")) {
+    if (!file.filename().string().starts_with("Patient-")) continue;
+    ++patients;
+    auto text = ReadFile(file);
+    ASSERT_TRUE(text.ok());
+    testing::Outcome o = testing::ValidateText(**validator, *text, {profile});
+    for (const Issue* i : o.Errors()) {
+      if (i->message.find("silta-hetu-1") != std::string::npos) {
+        caught.insert(file.filename().string());
+      }
+    }
+  }
+  EXPECT_GE(patients, 4);
+  // The three wrong check characters sit in these examples; the HETUs of the others are valid.
+  std::set<std::string> expected;
+  for (const fs::path& file : JsonFiles(base_dir / "examples")) {
+    std::string text = *ReadFile(file);
+    for (std::string_view bad : {"010190-999Y", "010190-999X", "250810A999Y"}) {
+      if (file.filename().string().starts_with("Patient-") && text.find(bad) != std::string::npos) {
+        expected.insert(file.filename().string());
+      }
+    }
+  }
+  EXPECT_FALSE(expected.empty());
+  EXPECT_EQ(caught, expected);
+}
+
 }  // namespace
 }  // namespace silta::validation

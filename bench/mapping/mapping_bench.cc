@@ -1,0 +1,119 @@
+// Client records mapped to validated FHIR Bundles per second, one thread: the whole path of
+// `silta map to-fhir` after the file is read — strict record reading, mapping, parsing the
+// Bundle and validating it against the Silta profiles (and through them FI Base and R4 core).
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "base/files.h"
+#include "context/context.h"
+#include "formats/formats.h"
+#include "mapping/mapping.h"
+#include "packages/packages.h"
+#include "records/records.h"
+#include "validation/validation.h"
+
+namespace silta::bench {
+namespace {
+
+struct Setup {
+  std::shared_ptr<const model::TypeModel> model;
+  std::shared_ptr<const mapping::Mapper> mapper;
+  std::shared_ptr<const validation::Validator> validator;
+  std::vector<std::string> records;  // contract JSON texts
+};
+
+[[noreturn]] void Fail(const std::string& what) {
+  std::cerr << "mapping_bench: " << what << "\n";
+  std::exit(2);
+}
+
+const Setup& GetSetup() {
+  static const Setup setup = [] {
+    Setup s;
+    auto model = context::CoreTypeModel();
+    if (!model.ok()) Fail(model.status().message());
+    s.model = *model;
+    auto mapper = mapping::Mapper::Load(SILTA_SOURCE_DIR "/mappings", s.model);
+    if (!mapper.ok()) Fail(mapper.status().message());
+    s.mapper = *mapper;
+    auto silta = packages::Package::Load(SILTA_SOURCE_DIR "/profiles/generated");
+    if (!silta.ok()) Fail(silta.status().message());
+    packages::PackageCache cache;
+    std::vector<std::shared_ptr<const packages::Package>> all = {*silta};
+    for (const auto& [name, version] : (*silta)->manifest().dependencies) {
+      auto dependency = cache.Load(name, version);
+      if (!dependency.ok()) Fail(dependency.status().message());
+      all.push_back(*dependency);
+    }
+    auto validator = validation::Validator::Create(
+        packages::ConformanceContext::FromPackages(std::move(all)), s.model);
+    if (!validator.ok()) Fail(validator.status().message());
+    s.validator = *validator;
+    for (const auto& entry :
+         std::filesystem::directory_iterator(SILTA_SOURCE_DIR "/examples/records")) {
+      auto text = ReadFile(entry.path());
+      if (!text.ok()) Fail(text.status().message());
+      IssueCollector issues;
+      std::vector<std::optional<records::ClientRecord>> parsed;
+      if (entry.path().extension() == ".ndjson") {
+        for (auto& line : records::ReadNdjson(*text, issues))
+          parsed.push_back(std::move(line.record));
+      } else {
+        parsed.push_back(records::Read(
+            *text,
+            entry.path().extension() == ".xml" ? records::Format::kXml : records::Format::kJson,
+            issues));
+      }
+      for (const auto& record : parsed) {
+        if (record) s.records.push_back(records::WriteJson(*record, {.pretty = false}));
+      }
+    }
+    return s;
+  }();
+  return setup;
+}
+
+void BM_RecordToValidatedBundle(benchmark::State& state) {
+  const Setup& s = GetSetup();
+  size_t i = 0;
+  int64_t resources = 0;
+  for (auto _ : state) {
+    const std::string& text = s.records[i++ % s.records.size()];
+    IssueCollector issues;
+    auto record = records::ReadJson(text, issues);
+    auto json = mapping::JsonValue::Parse(records::WriteJson(*record, {.pretty = false}), "r");
+    auto bundle = s.mapper->ToFhir(*json, issues);
+    auto document = formats::ParseJson(bundle->ToString(), s.model, issues);
+    s.validator->Validate(*document, {}, issues);
+    if (issues.HasErrors()) state.SkipWithError("a record did not map to a valid Bundle");
+    resources += static_cast<int64_t>(bundle->Find("entry")->items().size());
+    benchmark::DoNotOptimize(issues);
+  }
+  state.counters["records/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["resources/s"] =
+      benchmark::Counter(static_cast<double>(resources), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_RecordToValidatedBundle)->Unit(benchmark::kMicrosecond);
+
+void BM_RecordToBundleWithoutValidation(benchmark::State& state) {
+  const Setup& s = GetSetup();
+  size_t i = 0;
+  for (auto _ : state) {
+    IssueCollector issues;
+    auto record = records::ReadJson(s.records[i++ % s.records.size()], issues);
+    auto json = mapping::JsonValue::Parse(records::WriteJson(*record, {.pretty = false}), "r");
+    auto bundle = s.mapper->ToFhir(*json, issues);
+    benchmark::DoNotOptimize(bundle);
+  }
+  state.counters["records/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_RecordToBundleWithoutValidation)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace silta::bench
+
+BENCHMARK_MAIN();
