@@ -13,6 +13,10 @@ std::string StrengthName(BindingStrength s) {
   return s == BindingStrength::kRequired ? "required" : "extensible";
 }
 
+std::string ExtensibleNote(const CodeCheck& check) {
+  return check.meant_extensible ? " (the value set is meant to be used extensibly)" : "";
+}
+
 }  // namespace
 
 void Walker::CheckBinding(const model::Element& e, const ElementPlan& plan) {
@@ -48,11 +52,13 @@ void Walker::CheckBinding(const model::Element& e, const ElementPlan& plan) {
     std::string codes;
     for (const auto& c : codings) codes += (codes.empty() ? "" : ", ") + c.system + "#" + c.code;
     if (check.validity == Validity::kInvalid) {
-      bool required = plan.binding_strength == BindingStrength::kRequired;
+      bool required =
+          plan.binding_strength == BindingStrength::kRequired && !check.meant_extensible;
       Report(required ? Severity::kError : Severity::kWarning, IssueType::kCodeInvalid,
              required ? "BINDING_REQUIRED" : "BINDING_EXTENSIBLE",
              "none of the codes (" + codes + ") is in the value set " + plan.value_set +
-                 ", which has a " + StrengthName(plan.binding_strength) + " binding",
+                 ", which has a " + StrengthName(plan.binding_strength) + " binding" +
+                 ExtensibleNote(check),
              e);
       return;
     }
@@ -64,12 +70,13 @@ void Walker::CheckBinding(const model::Element& e, const ElementPlan& plan) {
     case Validity::kValid:
       return;
     case Validity::kInvalid: {
-      bool required = plan.binding_strength == BindingStrength::kRequired;
+      bool required =
+          plan.binding_strength == BindingStrength::kRequired && !check.meant_extensible;
       Report(required ? Severity::kError : Severity::kWarning, IssueType::kCodeInvalid,
              required ? "BINDING_REQUIRED" : "BINDING_EXTENSIBLE",
              "the code '" + std::string(shown_code) + "' is not in the value set " +
                  plan.value_set + ", which has a " + StrengthName(plan.binding_strength) +
-                 " binding",
+                 " binding" + ExtensibleNote(check),
              e);
       return;
     }

@@ -26,6 +26,9 @@ namespace silta::validation {
 struct CodeCheck {
   terminology::Validity validity = terminology::Validity::kCannotTell;
   std::string message;
+  // For kInvalid: the value set declares itself meant for extensible bindings
+  // (valueset-extensible), so a code outside it is a warning even where bound as required.
+  bool meant_extensible = false;
 };
 
 class Validator::Impl {
@@ -53,6 +56,7 @@ class Validator::Impl {
  private:
   StatusOr<const internal::CompiledProfile*> CompileLocked(std::string_view canonical) const;
   std::string TypeOfProfile(std::string_view canonical) const;
+  bool ValueSetMeantExtensible(std::string_view value_set) const;
 
   std::shared_ptr<const packages::ConformanceContext> context_;
   std::shared_ptr<const model::TypeModel> model_;
@@ -76,6 +80,7 @@ class Validator::Impl {
 
   mutable std::shared_mutex codes_mu_;
   mutable StringMap<CodeCheck> codes_;
+  mutable StringMap<bool> extensible_value_sets_;  // guarded by codes_mu_
 };
 
 namespace internal {

@@ -95,6 +95,65 @@ bool Walker::ConformsTo(const model::Element& element, const ElementPlan& plan) 
                       [](const Issue& i) { return i.severity >= Severity::kError; });
 }
 
+namespace {
+
+// R4 Observation, "Vital Signs": an Observation that records one of these measurements SHALL
+// conform to its vital-signs profile (https://hl7.org/fhir/R4/observation-vitalsigns.html).
+// The table names the LOINC codes; the SNOMED CT concepts for the same measurements record the
+// same thing, so they bring the same obligation (the reference validator agrees).
+struct VitalSignCode {
+  std::string_view system;
+  std::string_view code;
+  std::string_view profile;
+};
+constexpr std::string_view kLoinc = "http://loinc.org";
+constexpr std::string_view kSnomed = "http://snomed.info/sct";
+constexpr std::string_view kVitalSignsBase = "http://hl7.org/fhir/StructureDefinition/";
+constexpr VitalSignCode kVitalSignCodes[] = {
+    {kLoinc, "85353-1", "vitalspanel"},
+    {kLoinc, "9279-1", "resprate"},
+    {kLoinc, "8867-4", "heartrate"},
+    {kLoinc, "2708-6", "oxygensat"},
+    {kLoinc, "59408-5", "oxygensat"},
+    {kLoinc, "8310-5", "bodytemp"},
+    {kLoinc, "8302-2", "bodyheight"},
+    {kLoinc, "9843-4", "headcircum"},
+    {kLoinc, "29463-7", "bodyweight"},
+    {kLoinc, "39156-5", "bmi"},
+    {kLoinc, "85354-9", "bp"},
+    {kSnomed, "86290005", "resprate"},
+    {kSnomed, "364075005", "heartrate"},
+    {kSnomed, "103228002", "oxygensat"},
+    {kSnomed, "276885007", "bodytemp"},
+    {kSnomed, "50373000", "bodyheight"},
+    {kSnomed, "363812007", "headcircum"},
+    {kSnomed, "27113001", "bodyweight"},
+    {kSnomed, "60621009", "bmi"},
+    {kSnomed, "75367002", "bp"},
+};
+
+std::string_view ValueOf(const model::Element* e) {
+  return e != nullptr && e->has_value() ? e->value() : std::string_view();
+}
+
+// The canonical URL of the vital-signs profile `resource` must conform to, or empty.
+std::string VitalSignProfile(const model::Element& resource) {
+  if (resource.type()->name != "Observation") return {};
+  const model::Element* code = resource.Child("code");
+  if (code == nullptr) return {};
+  for (const model::Element* coding : code->Children("coding")) {
+    std::string_view system = ValueOf(coding->Child("system"));
+    std::string_view value = ValueOf(coding->Child("code"));
+    for (const VitalSignCode& v : kVitalSignCodes) {
+      if (v.system != system || v.code != value) continue;
+      return std::string(kVitalSignsBase) + std::string(v.profile);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 void Walker::ValidateResourceExtras(const model::Element& resource,
                                     std::span<const std::string> explicit_profiles) {
   auto validate_against = [&](std::string_view canonical, bool declared) {
@@ -126,6 +185,13 @@ void Walker::ValidateResourceExtras(const model::Element& resource,
     }
   }
   for (const std::string& canonical : explicit_profiles) validate_against(canonical, false);
+  if (std::string vital_sign = VitalSignProfile(resource); !vital_sign.empty()) {
+    Report(Severity::kInformation, IssueType::kInformational, "PROFILE_VITAL_SIGNS",
+           "validated against " + vital_sign +
+               ": the FHIR specification requires it of Observations with this vital-sign code",
+           resource);
+    validate_against(vital_sign, true);
+  }
 }
 
 void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
@@ -662,6 +728,24 @@ Expected ExpectedAt(const ElementPlan& slice, std::string_view path) {
     }
     if (json == nullptr && out.node != nullptr) {
       const ElementPlan* child = out.node->Child(seg);
+      if (child != nullptr && !child->slices.empty()) {
+        // The path runs through a sliced element (code.coding where coding is sliced): when
+        // the element itself fixes nothing, the value is fixed in a required slice of it.
+        std::string_view rest = pos > path.size() ? std::string_view() : path.substr(pos);
+        Expected through = rest.empty() ? Expected{child, nullptr, {}} : ExpectedAt(*child, rest);
+        if (rest.empty()) through.value = child->fixed != nullptr ? child->fixed : child->pattern;
+        if (through.value != nullptr || !through.profile_url.empty()) return through;
+        for (const ElementPlan* candidate : child->slices) {
+          if (candidate->min == 0) continue;
+          Expected in_slice =
+              rest.empty() ? Expected{candidate, nullptr, {}} : ExpectedAt(*candidate, rest);
+          if (rest.empty()) {
+            in_slice.value = candidate->fixed != nullptr ? candidate->fixed : candidate->pattern;
+          }
+          if (in_slice.value != nullptr) return in_slice;
+        }
+        return through;
+      }
       if (child != nullptr) {
         out.node = child;
         continue;

@@ -253,7 +253,7 @@ TEST(FixedPattern, FixedAndPatternValues) {
         rapidjson::Value codings(rapidjson::kArrayType);
         rapidjson::Value coding(rapidjson::kObjectType);
         coding.AddMember("system", "http://loinc.org", a);
-        coding.AddMember("code", "8867-4", a);
+        coding.AddMember("code", "2339-0", a);  // not a vital sign: no vital-signs profile
         codings.PushBack(coding, a);
         pattern.AddMember("coding", codings, a);
         Element(sd, "Observation.code").AddMember("patternCodeableConcept", pattern, a);
@@ -262,7 +262,7 @@ TEST(FixedPattern, FixedAndPatternValues) {
   std::vector<std::string> p = {"http://example.org/fhir/Obs-fixed"};
   Outcome good = ValidateText(*v, R"({"resourceType":"Observation","status":"final",
     "code":{"coding":[{"system":"http://example.org","code":"x"},
-    {"system":"http://loinc.org","code":"8867-4","display":"Heart rate"}]}})",
+    {"system":"http://loinc.org","code":"2339-0","display":"Glucose"}]}})",
                               p);
   EXPECT_TRUE(good.Errors().empty()) << good.Describe();
   Outcome bad = ValidateText(*v, R"({"resourceType":"Observation","status":"amended",
@@ -430,6 +430,53 @@ TEST(Profiles, CheckProfileReportsProblems) {
   EXPECT_TRUE(v->CheckProfile("http://hl7.org/fhir/StructureDefinition/Patient").ok());
   Outcome o = ValidateText(*v, R"({"resourceType":"Patient"})", {"http://example.org/fhir/none"});
   EXPECT_TRUE(o.HasError("PROFILE_UNKNOWN")) << o.Describe();
+}
+
+// --- vital signs (R4 Observation: vital-sign codes bring the vital-signs profiles) ----------
+
+constexpr std::string_view kBloodPressure = R"({"resourceType":"Observation","status":"final",
+  "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category",
+    "code":"vital-signs"}]}],
+  "code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},
+  "subject":{"reference":"Patient/1"},"effectiveDateTime":"2024-01-01",
+  "component":[
+    {"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},
+     "valueQuantity":{"value":120,"unit":"mmHg","system":"http://unitsofmeasure.org",
+       "code":"mm[Hg]"}},
+    {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},
+     "valueQuantity":{"value":80,"unit":"mmHg","system":"http://unitsofmeasure.org",
+       "code":"mm[Hg]"}}]})";
+
+TEST(VitalSigns, BloodPressureComponentsMatchTheirSlicesThroughTheCodingSlice) {
+  Outcome o = Check(kBloodPressure);
+  EXPECT_TRUE(o.Errors().empty()) << o.Describe();
+  EXPECT_TRUE(o.HasIssue("PROFILE_VITAL_SIGNS")) << o.Describe();
+}
+
+TEST(VitalSigns, AVitalSignCodeBringsItsProfile) {
+  Outcome o = Check(R"({"resourceType":"Observation","status":"final",
+    "code":{"coding":[{"system":"http://snomed.info/sct","code":"276885007"}]},
+    "subject":{"reference":"Patient/1"},"effectiveDateTime":"2024-01-01",
+    "valueQuantity":{"value":36.6,"unit":"C","system":"http://unitsofmeasure.org",
+      "code":"Cel"}})");
+  // bodytemp requires LOINC 8310-5 and a vital-signs category.
+  EXPECT_FALSE(o.Errors().empty()) << o.Describe();
+}
+
+TEST(VitalSigns, UnitsFromAValueSetMeantExtensibleAreOnlyWarnings) {
+  // ucum-vitals-common is bound as required in the vital-signs profiles but declares itself
+  // meant for extensible use (valueset-extensible).
+  Outcome o = Check(R"({"resourceType":"Observation","status":"final",
+    "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category",
+      "code":"vital-signs"}]}],
+    "code":{"coding":[{"system":"http://loinc.org","code":"2708-6"}]},
+    "subject":{"reference":"Patient/1"},"effectiveDateTime":"2024-01-01",
+    "valueQuantity":{"value":95,"unit":"%","system":"http://unitsofmeasure.org","code":"%"},
+    "component":[{"code":{"coding":[{"system":"http://loinc.org","code":"3151-8"}]},
+      "valueQuantity":{"value":2,"unit":"L/min","system":"http://unitsofmeasure.org",
+        "code":"L/min"}}]})");
+  EXPECT_TRUE(o.Errors().empty()) << o.Describe();
+  EXPECT_TRUE(o.HasIssue("BINDING_EXTENSIBLE")) << o.Describe();
 }
 
 // --- hostile input -------------------------------------------------------------------------
