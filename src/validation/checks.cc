@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "validation/impl.h"
+#include "validation/primitives.h"
 
 namespace silta::validation::internal {
 
@@ -18,6 +19,57 @@ std::string ExtensibleNote(const CodeCheck& check) {
 }
 
 }  // namespace
+
+// The narrative-language-control extension (hl7.fhir.uv.extensions): whether the narrative
+// must, or must not, be divided into language sections, and for which languages.
+void Walker::CheckNarrativeLanguages(const model::Element& narrative, const ElementPlan& plan) {
+  const model::Element* div = narrative.Child("div");
+  std::vector<std::string> sections = div != nullptr && div->has_value()
+                                          ? NarrativeLanguageSections(div->value())
+                                          : std::vector<std::string>();
+  std::string found;
+  for (const std::string& s : sections) found += (found.empty() ? "" : ", ") + s;
+  auto has_section = [&](std::string_view lang) {
+    return std::find(sections.begin(), sections.end(), lang) != sections.end();
+  };
+  for (const std::string& control : plan.narrative_language_control) {
+    std::string required;
+    if (control == "_no") {
+      if (!sections.empty()) {
+        Report(Severity::kError, IssueType::kBusinessRule, "NARRATIVE_LANGUAGE_SECTIONS_FORBIDDEN",
+               "the narrative has language sections (" + found + "), but the profile (" + plan.id +
+                   ") prohibits them",
+               narrative);
+      }
+      continue;
+    }
+    if (control == "_yes") {
+      if (sections.empty()) {
+        Report(Severity::kError, IssueType::kBusinessRule, "NARRATIVE_LANGUAGE_SECTIONS_REQUIRED",
+               "the narrative has no language sections, but the profile (" + plan.id +
+                   ") requires them",
+               narrative);
+      }
+      continue;
+    }
+    if (control == "_resource") {
+      const model::Element* resource = narrative.parent();
+      while (resource != nullptr && !resource->is_resource()) resource = resource->parent();
+      if (resource == nullptr) continue;
+      required = std::string(ChildValue(*resource, "language"));
+      if (required.empty()) continue;  // no resource language: nothing to require
+    } else {
+      required = control;
+    }
+    if (!has_section(required)) {
+      Report(Severity::kError, IssueType::kBusinessRule, "NARRATIVE_LANGUAGE_SECTION_MISSING",
+             "the profile (" + plan.id + ") requires a narrative section for the language " +
+                 required + ", but none was found" +
+                 (found.empty() ? "" : " (found " + found + ")"),
+             narrative);
+    }
+  }
+}
 
 void Walker::CheckBinding(const model::Element& e, const ElementPlan& plan) {
   const std::string& type = e.type()->name;

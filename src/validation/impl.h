@@ -125,6 +125,7 @@ class Walker {
   void CheckReference(const model::Element& reference, const TypeRule* rule);
   void CheckAttachmentSize(const model::Element& attachment);
   void CheckQuantityLimits(const model::Element& quantity, const ElementPlan& plan);
+  void CheckNarrativeLanguages(const model::Element& narrative, const ElementPlan& plan);
   void ValidateTypeProfiles(const model::Element& e, const TypeRule& rule);
   bool SliceMatches(const model::Element& e, const Slicing& slicing, const ElementPlan& slice,
                     size_t position, size_t slice_index);

@@ -247,6 +247,9 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
       } else if (url.size() > 17 && url.substr(url.size() - 17) == "valueAlternatives") {
         std::string_view alternative = Str(ext, "valueCanonical");
         if (!alternative.empty()) p.value_alternatives.emplace_back(alternative);
+      } else if (url == "http://hl7.org/fhir/StructureDefinition/narrative-language-control") {
+        std::string_view code = Str(ext, "valueCode");
+        if (!code.empty()) p.narrative_language_control.emplace_back(code);
       } else if (url.size() > 13 && url.substr(url.size() - 13) == "mustHaveValue") {
         const rapidjson::Value* v = Member(ext, "valueBoolean");
         p.must_have_value = v != nullptr && v->IsBool() && v->GetBool();

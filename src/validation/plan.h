@@ -76,6 +76,9 @@ struct ElementPlan {
   bool must_have_value = false;  // the R5 mustHaveValue (as an R4 extension)
   // The R5 valueAlternatives: extensions that may stand in for a missing value.
   std::vector<std::string> value_alternatives;
+  // The narrative-language-control extension on a Narrative: "_no", "_yes", "_resource" or
+  // language codes the narrative must have sections (lang-tagged child divs) for.
+  std::vector<std::string> narrative_language_control;
   const rapidjson::Value* min_value = nullptr;  // minValue[x] / maxValue[x]
   const rapidjson::Value* max_value = nullptr;
   std::vector<const Constraint*> constraints;

@@ -479,6 +479,36 @@ TEST(VitalSigns, UnitsFromAValueSetMeantExtensibleAreOnlyWarnings) {
   EXPECT_TRUE(o.HasIssue("BINDING_EXTENSIBLE")) << o.Describe();
 }
 
+// --- narrative language sections ----------------------------------------------------------
+
+TEST(NarrativeLanguage, ControlExtensionRequiresOrForbidsSections) {
+  auto profile_with = [](const char* control) {
+    return MakeProfile(
+        "Patient", std::string("http://example.org/fhir/lang-") + control,
+        [&](rapidjson::Document& sd) {
+          auto& a = sd.GetAllocator();
+          rapidjson::Value ext(rapidjson::kObjectType);
+          ext.AddMember("url", "http://hl7.org/fhir/StructureDefinition/narrative-language-control",
+                        a);
+          ext.AddMember("valueCode", rapidjson::StringRef(control), a);
+          rapidjson::Value exts(rapidjson::kArrayType);
+          exts.PushBack(ext, a);
+          Element(sd, "Patient.text").AddMember("extension", exts, a);
+        });
+  };
+  auto v = ValidatorWith({profile_with("_no"), profile_with("_resource")});
+  std::string sectioned = R"({"resourceType":"Patient","language":"fi","text":{
+    "status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">)"
+                          R"(<div lang=\"sv\" xml:lang=\"sv\">Hej</div></div>"}})";
+  Outcome no = ValidateText(*v, sectioned, {"http://example.org/fhir/lang-_no"});
+  EXPECT_TRUE(no.HasError("NARRATIVE_LANGUAGE_SECTIONS_FORBIDDEN")) << no.Describe();
+  Outcome resource = ValidateText(*v, sectioned, {"http://example.org/fhir/lang-_resource"});
+  EXPECT_TRUE(resource.HasError("NARRATIVE_LANGUAGE_SECTION_MISSING")) << resource.Describe();
+  std::string plain = R"({"resourceType":"Patient","text":{"status":"generated",
+    "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Hei</div>"}})";
+  EXPECT_TRUE(ValidateText(*v, plain, {"http://example.org/fhir/lang-_no"}).Errors().empty());
+}
+
 // --- hostile input -------------------------------------------------------------------------
 
 TEST(Hostile, DeepNestingGivesErrorsNotCrashes) {
