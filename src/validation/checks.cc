@@ -72,23 +72,34 @@ void Walker::CheckNarrativeLanguages(const model::Element& narrative, const Elem
 }
 
 void Walker::CheckBinding(const model::Element& e, const ElementPlan& plan) {
+  if (!plan.value_set.empty() && (plan.binding_strength == BindingStrength::kRequired ||
+                                  plan.binding_strength == BindingStrength::kExtensible)) {
+    CheckBindingTo(e, plan.value_set, plan.binding_strength, false);
+  }
+  for (const ElementPlan::AdditionalBinding& b : plan.additional_bindings) {
+    CheckBindingTo(e, b.value_set, b.strength, true);
+  }
+}
+
+void Walker::CheckBindingTo(const model::Element& e, const std::string& value_set,
+                            BindingStrength strength, bool additional) {
   const std::string& type = e.type()->name;
   CodeCheck check;
   std::string_view shown_code;
   if (e.is_primitive()) {
     if (!e.has_value()) return;
     if (type != "code" && type != "string" && type != "uri") return;
-    check = v_.CheckCode(plan.value_set, {}, e.value());
+    check = v_.CheckCode(value_set, {}, e.value());
     shown_code = e.value();
   } else if (type == "Coding") {
     std::string_view code = ChildValue(e, "code");
     if (code.empty()) return;
-    check = v_.CheckCode(plan.value_set, ChildValue(e, "system"), code);
+    check = v_.CheckCode(value_set, ChildValue(e, "system"), code);
     shown_code = code;
   } else if (type == "Quantity" || e.type()->IsA("Quantity")) {
     std::string_view code = ChildValue(e, "code");
     if (code.empty()) return;
-    check = v_.CheckCode(plan.value_set, ChildValue(e, "system"), code);
+    check = v_.CheckCode(value_set, ChildValue(e, "system"), code);
     shown_code = code;
   } else if (type == "CodeableConcept") {
     std::vector<terminology::Coding> codings;
@@ -98,19 +109,18 @@ void Walker::CheckBinding(const model::Element& e, const ElementPlan& plan) {
       codings.push_back({std::string(ChildValue(*c, "system")), {}, std::string(code), {}});
     }
     if (codings.empty()) return;  // text only: nothing to check
-    check = v_.CheckCodeableConcept(plan.value_set, codings);
+    check = v_.CheckCodeableConcept(value_set, codings);
     shown_code = codings.size() == 1 ? std::string_view(codings[0].code) : std::string_view();
     if (check.validity == Validity::kValid) return;
     std::string codes;
     for (const auto& c : codings) codes += (codes.empty() ? "" : ", ") + c.system + "#" + c.code;
     if (check.validity == Validity::kInvalid) {
-      bool required =
-          plan.binding_strength == BindingStrength::kRequired && !check.meant_extensible;
+      bool required = strength == BindingStrength::kRequired && !check.meant_extensible;
       Report(required ? Severity::kError : Severity::kWarning, IssueType::kCodeInvalid,
              required ? "BINDING_REQUIRED" : "BINDING_EXTENSIBLE",
-             "none of the codes (" + codes + ") is in the value set " + plan.value_set +
-                 ", which has a " + StrengthName(plan.binding_strength) + " binding" +
-                 ExtensibleNote(check),
+             "none of the codes (" + codes + ") is in the value set " + value_set +
+                 ", which has a " + StrengthName(strength) + " binding" +
+                 (additional ? " (an additional binding)" : "") + ExtensibleNote(check),
              e);
       return;
     }
@@ -122,25 +132,24 @@ void Walker::CheckBinding(const model::Element& e, const ElementPlan& plan) {
     case Validity::kValid:
       return;
     case Validity::kInvalid: {
-      bool required =
-          plan.binding_strength == BindingStrength::kRequired && !check.meant_extensible;
+      bool required = strength == BindingStrength::kRequired && !check.meant_extensible;
       Report(required ? Severity::kError : Severity::kWarning, IssueType::kCodeInvalid,
              required ? "BINDING_REQUIRED" : "BINDING_EXTENSIBLE",
-             "the code '" + std::string(shown_code) + "' is not in the value set " +
-                 plan.value_set + ", which has a " + StrengthName(plan.binding_strength) +
-                 " binding" + ExtensibleNote(check),
+             "the code '" + std::string(shown_code) + "' is not in the value set " + value_set +
+                 ", which has a " + StrengthName(strength) + " binding" +
+                 (additional ? " (an additional binding)" : "") + ExtensibleNote(check),
              e);
       return;
     }
     case Validity::kUnknownSystem:
       Report(Severity::kInformation, IssueType::kInformational, "BINDING_SYSTEM_NOT_CHECKED",
-             "the code could not be checked against " + plan.value_set +
+             "the code could not be checked against " + value_set +
                  ": its code system is not available offline",
              e);
       return;
     default:
       Report(Severity::kWarning, IssueType::kNotSupported, "BINDING_NOT_CHECKED",
-             "the code could not be checked against " + plan.value_set + ": " + check.message, e);
+             "the code could not be checked against " + value_set + ": " + check.message, e);
       return;
   }
 }

@@ -120,6 +120,8 @@ class Walker {
   void CheckPrimitiveValue(const model::Element& e, const ElementPlan& plan);
   void CheckFixedPattern(const model::Element& e, const ElementPlan& plan);
   void CheckBinding(const model::Element& e, const ElementPlan& plan);
+  void CheckBindingTo(const model::Element& e, const std::string& value_set,
+                      BindingStrength strength, bool additional);
   void RunConstraints(const model::Element& e, std::span<const Constraint* const> constraints,
                       std::span<const Constraint* const> already_run);
   void CheckReference(const model::Element& reference, const TypeRule* rule);

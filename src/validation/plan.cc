@@ -301,6 +301,30 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
                            : strength == "preferred"  ? BindingStrength::kPreferred
                                                       : BindingStrength::kExample;
       p.value_set = std::string(Str(*binding, "valueSet"));
+      for (const rapidjson::Value& ext : Array(*binding, "extension").GetArray()) {
+        std::string_view url = Str(ext, "url");
+        if (url !=
+                "http://hl7.org/fhir/5.0/StructureDefinition/"
+                "extension-ElementDefinition.binding.additional" &&
+            url != "http://hl7.org/fhir/tools/StructureDefinition/additional-binding") {
+          continue;
+        }
+        std::string_view purpose;
+        std::string_view value_set;
+        bool conditional = false;  // a usage context or "any" we cannot evaluate
+        for (const rapidjson::Value& part : Array(ext, "extension").GetArray()) {
+          std::string_view name = Str(part, "url");
+          if (name == "purpose") purpose = Str(part, "valueCode");
+          if (name == "valueSet") value_set = Str(part, "valueCanonical");
+          if (name == "usage" || name == "any") conditional = true;
+        }
+        if (conditional || value_set.empty()) continue;
+        if (purpose == "required" || purpose == "maximum") {
+          p.additional_bindings.push_back({std::string(value_set), BindingStrength::kRequired});
+        } else if (purpose == "extensible" || purpose == "current") {
+          p.additional_bindings.push_back({std::string(value_set), BindingStrength::kExtensible});
+        }
+      }
     }
     if (const rapidjson::Value* slicing = Member(ed, "slicing")) {
       p.slicing = std::make_unique<Slicing>();

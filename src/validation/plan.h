@@ -71,6 +71,13 @@ struct ElementPlan {
   const rapidjson::Value* pattern = nullptr;
   BindingStrength binding_strength = BindingStrength::kExample;
   std::string value_set;  // empty: no binding
+  // R5 additional bindings (as the cross-version extension) that can be checked without a
+  // usage context: purpose "required"/"maximum" (kRequired) and "extensible"/"current".
+  struct AdditionalBinding {
+    std::string value_set;
+    BindingStrength strength = BindingStrength::kRequired;
+  };
+  std::vector<AdditionalBinding> additional_bindings;
   uint32_t max_length = 0;
   uint32_t min_length = 0;       // the minLength extension
   bool must_have_value = false;  // the R5 mustHaveValue (as an R4 extension)

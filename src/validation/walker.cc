@@ -217,9 +217,10 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
   }
   if (plan.fixed != nullptr || plan.pattern != nullptr) CheckFixedPattern(e, plan);
   if (!plan.narrative_language_control.empty()) CheckNarrativeLanguages(e, plan);
-  if (opt_.check_bindings && !plan.value_set.empty() &&
-      (plan.binding_strength == BindingStrength::kRequired ||
-       plan.binding_strength == BindingStrength::kExtensible)) {
+  if (opt_.check_bindings &&
+      ((!plan.value_set.empty() && (plan.binding_strength == BindingStrength::kRequired ||
+                                    plan.binding_strength == BindingStrength::kExtensible)) ||
+       !plan.additional_bindings.empty())) {
     CheckBinding(e, plan);
   }
   RunConstraints(e, plan.constraints, {});

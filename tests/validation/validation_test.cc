@@ -479,6 +479,37 @@ TEST(VitalSigns, UnitsFromAValueSetMeantExtensibleAreOnlyWarnings) {
   EXPECT_TRUE(o.HasIssue("BINDING_EXTENSIBLE")) << o.Describe();
 }
 
+// --- additional bindings -------------------------------------------------------------------
+
+TEST(AdditionalBinding, RequiredPurposeIsEnforced) {
+  std::string profile = MakeProfile(
+      "Observation", "http://example.org/fhir/obs-additional", [](rapidjson::Document& sd) {
+        rapidjson::Document ext;
+        ext.Parse(R"({"url":"http://hl7.org/fhir/5.0/StructureDefinition/)"
+                  R"(extension-ElementDefinition.binding.additional","extension":[)"
+                  R"({"url":"purpose","valueCode":"required"},)"
+                  R"({"url":"valueSet","valueCanonical":"http://example.org/fhir/vs-glucose"}]})");
+        auto& a = sd.GetAllocator();
+        rapidjson::Value& binding = Element(sd, "Observation.code")["binding"];
+        if (!binding.HasMember("extension")) {
+          binding.AddMember("extension", rapidjson::Value(rapidjson::kArrayType), a);
+        }
+        binding["extension"].PushBack(rapidjson::Value(ext, a), a);
+      });
+  std::string value_set = R"({"resourceType":"ValueSet","url":"http://example.org/fhir/vs-glucose",
+    "status":"active","compose":{"include":[{"system":"http://loinc.org",
+    "concept":[{"code":"2339-0"}]}]}})";
+  auto v = ValidatorWith({profile, value_set});
+  std::vector<std::string> p = {"http://example.org/fhir/obs-additional"};
+  auto obs = [](const char* code) {
+    return std::string(R"({"resourceType":"Observation","status":"final","code":{"coding":[)") +
+           R"({"system":"http://loinc.org","code":")" + code + R"("}]}})";
+  };
+  EXPECT_TRUE(ValidateText(*v, obs("2339-0"), p).Errors().empty());
+  Outcome bad = ValidateText(*v, obs("100066-0"), p);
+  EXPECT_TRUE(bad.HasError("BINDING_REQUIRED")) << bad.Describe();
+}
+
 // --- narrative language sections ----------------------------------------------------------
 
 TEST(NarrativeLanguage, ControlExtensionRequiresOrForbidsSections) {
