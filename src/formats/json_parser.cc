@@ -161,7 +161,7 @@ class JsonParser : public internal::ParserBase {
               m->value.offset);
         return;
       }
-      PushPath(def.name, -1);
+      PushChoicePath(def, *slot.type);
       BuildOne(def, *slot.type, value, extras);
       PopPath();
       return;

@@ -329,11 +329,10 @@ class XmlParser : public internal::ParserBase {
       TypeDef::MemberMatch match;
       if (!type.MatchMember(local, &match) || match.element->xml_attribute) {
         if (!options_.allow_unknown_elements) {
-          PushPath(local, -1);
+          // Located on the parent, which exists (as the JSON parser does for unknown keys).
           Error(IssueType::kStructure, "XML_UNKNOWN_ELEMENT",
                 "unknown element '" + std::string(local.substr(0, 64)) + "' in " + type.name,
                 Offset(child));
-          PopPath();
         }
         continue;
       }
@@ -371,7 +370,11 @@ class XmlParser : public internal::ParserBase {
         index = 0;
       }
       previous = &def;
-      PushPath(def.name, def.is_array() ? static_cast<int>(index) : -1);
+      if (def.is_array()) {
+        PushPath(def.name, static_cast<int>(index));
+      } else {
+        PushChoicePath(def, *match.type);
+      }
       Element* element = BuildChild(child, def, *match.type, *in_force, depth + 1);
       if (element != nullptr) element->set_index(index);
       PopPath();

@@ -133,7 +133,7 @@ INSTANTIATE_TEST_SUITE_P(
                     "JSON_WRONG_TYPE", "Patient.gender"},
         BadJsonCase{"decimal_for_integer",
                     R"({"resourceType":"Patient","multipleBirthInteger":1.5})",
-                    "PRIMITIVE_BAD_INTEGER", "Patient.multipleBirth"},
+                    "PRIMITIVE_BAD_INTEGER", "Patient.multipleBirth.ofType(integer)"},
         BadJsonCase{"empty_string", R"({"resourceType":"Patient","gender":""})", "PRIMITIVE_EMPTY",
                     "Patient.gender"},
         BadJsonCase{"duplicate_key", R"({"resourceType":"Patient","active":true,"active":false})",

@@ -150,6 +150,17 @@ INSTANTIATE_TEST_SUITE_P(
                    "XML_BAD_UTF8"}),
     [](const auto& test_info) { return std::string(test_info.param.name); });
 
+TEST(XmlParse, LocatesUnknownContentOnItsParentWithTheChosenType) {
+  IssueCollector sink;
+  ParseXml(R"(<Observation xmlns="http://hl7.org/fhir"><status value="final"/>)"
+           R"(<valueInteger><value value="0"/></valueInteger></Observation>)",
+           testing::R4Model(), sink);
+  auto errors = Errors(sink);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].message_id, "XML_UNKNOWN_ELEMENT");
+  EXPECT_EQ(errors[0].expression, "Observation.value.ofType(integer)");
+}
+
 TEST(XmlParse, AcceptsPredefinedAndCharacterReferencesAndABom) {
   std::string text =
       "\xEF\xBB\xBF<!-- &nbsp; in a comment --><Patient xmlns=\"http://hl7.org/fhir\">"
