@@ -47,6 +47,10 @@ class Validator::Impl {
   // A profile by canonical ("url|version" allowed), compiled on first use.
   StatusOr<const internal::CompiledProfile*> Profile(std::string_view canonical) const;
 
+  // Generates the snapshot of a StructureDefinition (JSON) only to learn what is wrong with its
+  // differential: the generator's issues go to `issues`.
+  Status CheckDifferential(std::string_view sd_json, IssueSink& issues) const;
+
   // Code checks against a value set, cached. `system` empty for bare codes.
   CodeCheck CheckCode(std::string_view value_set, std::string_view system,
                       std::string_view code) const;
@@ -128,6 +132,8 @@ class Walker {
   void CheckAttachmentSize(const model::Element& attachment);
   void CheckQuantityLimits(const model::Element& quantity, const ElementPlan& plan);
   void CheckNarrativeLanguages(const model::Element& narrative, const ElementPlan& plan);
+  void CheckProfileDifferential(const model::Element& structure_definition);
+  bool ContainedResourcesReferenced(const model::Element& resource);
   void ValidateTypeProfiles(const model::Element& e, const TypeRule& rule);
   bool SliceMatches(const model::Element& e, const Slicing& slicing, const ElementPlan& slice,
                     size_t position, size_t slice_index);

@@ -148,6 +148,10 @@ const Constraint* ConstraintCache::Get(std::string_view context_type, std::strin
     c->native = NativeConstraint::kEle1;
   } else if (key == "ext-1") {
     c->native = NativeConstraint::kExt1;
+  } else if (key == "dom-3") {
+    // Native: R4's expression misses references from the narrative, which narrative.html
+    // allows (<img src="#binary"/> to a contained Binary).
+    c->native = NativeConstraint::kDom3;
   } else if (expression.empty()) {
     c->native = NativeConstraint::kSkip;
     c->skip_reason = "no FHIRPath expression";

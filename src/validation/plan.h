@@ -20,7 +20,7 @@
 
 namespace silta::validation::internal {
 
-enum class NativeConstraint : uint8_t { kNone, kEle1, kExt1, kSkip };
+enum class NativeConstraint : uint8_t { kNone, kEle1, kExt1, kDom3, kSkip };
 
 struct Constraint {
   std::string key;

@@ -164,6 +164,17 @@ CodeCheck Validator::Impl::CheckCode(std::string_view value_set, std::string_vie
   return check;
 }
 
+Status Validator::Impl::CheckDifferential(std::string_view sd_json, IssueSink& issues) const {
+  if (!snapshot_generator_) return Status::Ok();
+  SnapshotLookup lookup = [this](std::string_view url) -> StatusOr<std::string> {
+    packages::ResourceRef base = context_->FindByUrl(url);
+    if (!base) return NotFoundError("StructureDefinition " + std::string(url) + " not found");
+    return context_->ReadResource(base);
+  };
+  auto snapshot = snapshot_generator_(sd_json, lookup, &issues);
+  return snapshot.ok() ? Status::Ok() : snapshot.status();
+}
+
 bool Validator::Impl::ValueSetMeantExtensible(std::string_view value_set) const {
   {
     std::shared_lock lock(codes_mu_);

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "fhirpath/fhirpath.h"
+#include "formats/formats.h"
 #include "validation/impl.h"
 #include "validation/primitives.h"
 
@@ -154,6 +155,32 @@ std::string VitalSignProfile(const model::Element& resource) {
 
 }  // namespace
 
+// A profile without a snapshot: its differential must produce one (a differential that names
+// paths the base does not have, widens cardinality, etc. is wrong).
+void Walker::CheckProfileDifferential(const model::Element& sd) {
+  IssueCollector found;
+  Status status = v_.CheckDifferential(formats::WriteJson(sd, {.pretty = false}), found);
+  std::vector<const model::Element*> elements;
+  for (const model::Element* e : sd.Child("differential")->Children("element")) {
+    elements.push_back(e);
+  }
+  bool reported = false;
+  for (const Issue& issue : found.Take()) {
+    if (issue.severity < Severity::kError) continue;
+    const model::Element* at = &sd;
+    for (const model::Element* e : elements) {
+      if (ChildValue(*e, "id") == issue.expression) at = e;
+    }
+    Report(Severity::kError, issue.type, "PROFILE_DIFFERENTIAL_INVALID",
+           "the snapshot cannot be generated from the differential: " + issue.message, *at);
+    reported = true;
+  }
+  if (!status.ok() && !reported) {
+    Report(Severity::kError, IssueType::kStructure, "PROFILE_DIFFERENTIAL_INVALID",
+           "the snapshot cannot be generated from the differential: " + status.message(), sd);
+  }
+}
+
 void Walker::ValidateResourceExtras(const model::Element& resource,
                                     std::span<const std::string> explicit_profiles) {
   auto validate_against = [&](std::string_view canonical, bool declared) {
@@ -185,6 +212,10 @@ void Walker::ValidateResourceExtras(const model::Element& resource,
     }
   }
   for (const std::string& canonical : explicit_profiles) validate_against(canonical, false);
+  if (resource.type()->name == "StructureDefinition" && resource.Child("differential") != nullptr &&
+      resource.Child("snapshot") == nullptr) {
+    CheckProfileDifferential(resource);
+  }
   if (std::string vital_sign = VitalSignProfile(resource); !vital_sign.empty()) {
     Report(Severity::kInformation, IssueType::kInformational, "PROFILE_VITAL_SIGNS",
            "validated against " + vital_sign +
@@ -521,6 +552,73 @@ void Walker::CheckFixedPattern(const model::Element& e, const ElementPlan& plan)
   }
 }
 
+namespace {
+
+// Local references ("#id") anywhere below `e`: Reference.reference and uri/url/canonical values.
+// Narratives (the resource's and those inside it, such as Composition.section.text) go to
+// `narratives`.
+void CollectLocalReferences(const model::Element& e, std::vector<std::string_view>& out,
+                            std::vector<std::string_view>& narratives) {
+  for (const model::Element* child : e.children()) {
+    if (child->has_value() && child->primitive() == model::Primitive::kXhtml) {
+      narratives.push_back(child->value());
+    } else if (child->has_value()) {
+      std::string_view value = child->value();
+      if (!value.empty() && value[0] == '#') {
+        const std::string& type = child->type()->name;
+        bool is_reference = child->definition() != nullptr &&
+                            child->definition()->name == "reference" &&
+                            e.type()->name == "Reference";
+        if (is_reference || type == "uri" || type == "url" || type == "canonical") {
+          out.push_back(value);
+        }
+      }
+    }
+    CollectLocalReferences(*child, out, narratives);
+  }
+}
+
+bool NarrativeRefersTo(std::string_view div, std::string_view id) {
+  for (std::string_view attribute : {"src=", "href="}) {
+    for (char quote : {'"', '\''}) {
+      std::string needle = std::string(attribute) + quote + '#' + std::string(id) + quote;
+      if (div.find(needle) != std::string_view::npos) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+// dom-3: every contained resource is referenced from elsewhere in the resource (its elements or
+// its narrative), or refers to the containing resource ("#").
+bool Walker::ContainedResourcesReferenced(const model::Element& resource) {
+  std::span<const model::Element* const> kids = resource.children();
+  if (std::none_of(kids.begin(), kids.end(), [](const model::Element* k) {
+        return k->definition() != nullptr && k->definition()->name == "contained";
+      })) {
+    return true;
+  }
+  std::vector<std::string_view> references;
+  std::vector<std::string_view> narratives;
+  CollectLocalReferences(resource, references, narratives);
+  for (const model::Element* contained : resource.Children("contained")) {
+    std::string id = "#" + std::string(ChildValue(*contained, "id"));
+    if (std::find(references.begin(), references.end(), id) != references.end()) continue;
+    if (std::any_of(narratives.begin(), narratives.end(), [&](std::string_view div) {
+          return NarrativeRefersTo(div, std::string_view(id).substr(1));
+        })) {
+      continue;
+    }
+    std::vector<std::string_view> own;
+    std::vector<std::string_view> own_narratives;
+    CollectLocalReferences(*contained, own, own_narratives);
+    if (std::find(own.begin(), own.end(), "#") != own.end()) continue;
+    return false;
+  }
+  return true;
+}
+
 void Walker::RunConstraints(const model::Element& e, std::span<const Constraint* const> constraints,
                             std::span<const Constraint* const> already_run) {
   for (const Constraint* c : constraints) {
@@ -534,6 +632,9 @@ void Walker::RunConstraints(const model::Element& e, std::span<const Constraint*
     switch (c->native) {
       case NativeConstraint::kEle1:
         ok = e.is_resource() || e.has_value() || HasChildOtherThanId(e);
+        break;
+      case NativeConstraint::kDom3:
+        ok = ContainedResourcesReferenced(e);
         break;
       case NativeConstraint::kExt1: {
         bool has_extension = e.Child("extension") != nullptr;

@@ -479,6 +479,34 @@ TEST(VitalSigns, UnitsFromAValueSetMeantExtensibleAreOnlyWarnings) {
   EXPECT_TRUE(o.HasIssue("BINDING_EXTENSIBLE")) << o.Describe();
 }
 
+// --- dom-3: contained resources must be referenced ---------------------------------------
+
+TEST(Contained, UnreferencedFailsNarrativeReferenceCounts) {
+  std::string unreferenced = R"({"resourceType":"Composition","status":"final",
+    "type":{"text":"x"},"date":"2021-02-01","author":[{"display":"y"}],"title":"z",
+    "contained":[{"resourceType":"Binary","id":"img","contentType":"image/png"}]})";
+  Outcome bad = Check(unreferenced);
+  EXPECT_TRUE(bad.HasError("CONSTRAINT_FAILED")) << bad.Describe();
+  std::string from_narrative = unreferenced;
+  from_narrative.insert(from_narrative.size() - 1,
+                        R"(,"section":[{"text":{"status":"additional","div":)"
+                        R"("<div xmlns=\"http://www.w3.org/1999/xhtml\">)"
+                        R"(<img src=\"#img\" alt=\"i\"/></div>"}}])");
+  Outcome good = Check(from_narrative);
+  EXPECT_TRUE(good.Errors().empty()) << good.Describe();
+}
+
+// --- StructureDefinition content -----------------------------------------------------------
+
+TEST(ProfileContent, ADifferentialThatYieldsNoSnapshotIsAnError) {
+  Outcome o = Check(R"({"resourceType":"StructureDefinition","url":"http://example.org/fhir/p",
+    "name":"P","status":"draft","kind":"resource","abstract":false,"type":"Patient",
+    "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient",
+    "derivation":"constraint","differential":{"element":[
+      {"id":"Patient.nickname","path":"Patient.nickname","min":1}]}})");
+  EXPECT_TRUE(o.HasError("PROFILE_DIFFERENTIAL_INVALID")) << o.Describe();
+}
+
 // --- additional bindings -------------------------------------------------------------------
 
 TEST(AdditionalBinding, RequiredPurposeIsEnforced) {
