@@ -165,6 +165,31 @@ void Walker::CheckProfileDifferential(const model::Element& sd) {
     elements.push_back(e);
   }
   bool reported = false;
+  // The generator places elements by id; an id that names another element than the path makes
+  // the snapshot mean something the differential does not say (elementdefinition.html#id).
+  for (const model::Element* e : elements) {
+    std::string_view id = ChildValue(*e, "id");
+    std::string_view path = ChildValue(*e, "path");
+    if (id.empty() || path.empty()) continue;
+    std::string unsliced;
+    for (size_t i = 0; i < id.size(); ++i) {
+      if (id[i] == ':') {
+        while (i < id.size() && id[i] != '.') ++i;
+        if (i == id.size()) break;
+      }
+      unsliced += id[i];
+    }
+    bool renamed_choice = unsliced.size() > 3 && unsliced.substr(unsliced.size() - 3) == "[x]" &&
+                          path.substr(0, unsliced.size() - 3) ==
+                              std::string_view(unsliced).substr(0, unsliced.size() - 3);
+    if (unsliced == path || renamed_choice) continue;
+    Report(Severity::kError, IssueType::kStructure, "PROFILE_DIFFERENTIAL_INVALID",
+           "the snapshot cannot be generated from the differential: the element with id '" +
+               std::string(id) + "' has the path '" + std::string(path) +
+               "', which is not the element its id names",
+           sd);
+    reported = true;
+  }
   for (const Issue& issue : found.Take()) {
     if (issue.severity < Severity::kError) continue;
     const model::Element* at = &sd;

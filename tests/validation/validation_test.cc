@@ -507,6 +507,24 @@ TEST(ProfileContent, ADifferentialThatYieldsNoSnapshotIsAnError) {
   EXPECT_TRUE(o.HasError("PROFILE_DIFFERENTIAL_INVALID")) << o.Describe();
 }
 
+TEST(ProfileContent, AnElementIdMustNameItsPath) {
+  auto profile = [](const char* id, const char* path) {
+    return std::string(R"({"resourceType":"StructureDefinition","url":"http://example.org/p",
+      "name":"P","status":"draft","kind":"resource","abstract":false,"type":"Observation",
+      "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Observation",
+      "derivation":"constraint","differential":{"element":[{"id":")") +
+           id + R"(","path":")" + path + R"("}]}})";
+  };
+  Outcome bad = Check(profile("Observation.valueQuantity", "Observation.valueBla"));
+  EXPECT_TRUE(bad.HasError("PROFILE_DIFFERENTIAL_INVALID")) << bad.Describe();
+  for (auto [id, path] : {std::pair{"Observation.valueQuantity", "Observation.valueQuantity"},
+                          std::pair{"Observation.value[x]:valueQuantity", "Observation.value[x]"},
+                          std::pair{"Observation.value[x]:q", "Observation.valueQuantity"}}) {
+    Outcome good = Check(profile(id, path));
+    EXPECT_FALSE(good.HasError("PROFILE_DIFFERENTIAL_INVALID")) << id << "\n" << good.Describe();
+  }
+}
+
 // --- additional bindings -------------------------------------------------------------------
 
 TEST(AdditionalBinding, RequiredPurposeIsEnforced) {
