@@ -19,6 +19,8 @@ std::optional<Format> FormatFromPath(std::string_view path) {
 }
 
 std::optional<Format> SniffFormat(std::string_view text) {
+  // A UTF-8 byte order mark may precede an XML document (XML 1.0, appendix F).
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   for (char c : text) {
     if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
     if (c == '{') return Format::kJson;

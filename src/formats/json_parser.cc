@@ -100,10 +100,13 @@ class JsonParser : public internal::ParserBase {
         continue;
       }
       if (is_extras && (!match.type->is_primitive() || match.element->is_system_value)) {
+        // Located on the element itself, which exists; only its '_' companion is wrong.
+        PushPath(match.element->name, -1);
         Error(IssueType::kStructure, "JSON_BAD_UNDERSCORE",
               "'" + std::string(m.name.substr(0, 64)) +
                   "' is not allowed: only primitive elements have a '_' companion",
               m.name_offset);
+        PopPath();
         continue;
       }
       Slot* slot = nullptr;
@@ -158,7 +161,7 @@ class JsonParser : public internal::ParserBase {
               m->value.offset);
         return;
       }
-      PushPath(def.name, -1);
+      PushChoicePath(def, *slot.type);
       BuildOne(def, *slot.type, value, extras);
       PopPath();
       return;
@@ -173,9 +176,11 @@ class JsonParser : public internal::ParserBase {
         return;
       }
       if (m->value.items.empty()) {
+        PushPath(def.name, -1);
         Error(IssueType::kStructure, "JSON_EMPTY_ARRAY",
               "'" + std::string(m->name) + "' is an empty array: leave it out instead",
               m->value.offset);
+        PopPath();
         return;
       }
     }

@@ -108,6 +108,11 @@ std::string ParserBase::CurrentPath() const {
   for (const PathFrame& f : path_) {
     if (!out.empty()) out += '.';
     out += f.name;
+    if (!f.of_type.empty()) {
+      out += ".ofType(";
+      out += f.of_type;
+      out += ')';
+    }
     if (f.index >= 0) {
       out += '[';
       out += std::to_string(f.index);

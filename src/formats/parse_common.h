@@ -31,6 +31,8 @@ class ParserBase {
   struct PathFrame {
     std::string_view name;
     int index;  // -1 when the element does not repeat
+    // The chosen type of a choice element: "value.ofType(Quantity)", the validator's form.
+    std::string_view of_type = {};
   };
 
   void Report(Severity severity, IssueType type, const char* message_id, std::string message,
@@ -40,6 +42,10 @@ class ParserBase {
   }
   std::string CurrentPath() const;
   void PushPath(std::string_view name, int index) { path_.push_back({name, index}); }
+  // `type` must outlive the frame (type names live in the model).
+  void PushChoicePath(const model::ElementDef& def, const model::TypeDef& type) {
+    path_.push_back({def.name, -1, def.is_choice ? std::string_view(type.name) : ""});
+  }
   void PopPath() { path_.pop_back(); }
 
   // Children are gathered on a shared stack; FinishChildren moves those above `mark` into the

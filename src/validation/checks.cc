@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "validation/impl.h"
+#include "validation/primitives.h"
 
 namespace silta::validation::internal {
 
@@ -13,26 +14,92 @@ std::string StrengthName(BindingStrength s) {
   return s == BindingStrength::kRequired ? "required" : "extensible";
 }
 
+std::string ExtensibleNote(const CodeCheck& check) {
+  return check.meant_extensible ? " (the value set is meant to be used extensibly)" : "";
+}
+
 }  // namespace
 
+// The narrative-language-control extension (hl7.fhir.uv.extensions): whether the narrative
+// must, or must not, be divided into language sections, and for which languages.
+void Walker::CheckNarrativeLanguages(const model::Element& narrative, const ElementPlan& plan) {
+  const model::Element* div = narrative.Child("div");
+  std::vector<std::string> sections = div != nullptr && div->has_value()
+                                          ? NarrativeLanguageSections(div->value())
+                                          : std::vector<std::string>();
+  std::string found;
+  for (const std::string& s : sections) found += (found.empty() ? "" : ", ") + s;
+  auto has_section = [&](std::string_view lang) {
+    return std::find(sections.begin(), sections.end(), lang) != sections.end();
+  };
+  for (const std::string& control : plan.narrative_language_control) {
+    std::string required;
+    if (control == "_no") {
+      if (!sections.empty()) {
+        Report(Severity::kError, IssueType::kBusinessRule, "NARRATIVE_LANGUAGE_SECTIONS_FORBIDDEN",
+               "the narrative has language sections (" + found + "), but the profile (" + plan.id +
+                   ") prohibits them",
+               narrative);
+      }
+      continue;
+    }
+    if (control == "_yes") {
+      if (sections.empty()) {
+        Report(Severity::kError, IssueType::kBusinessRule, "NARRATIVE_LANGUAGE_SECTIONS_REQUIRED",
+               "the narrative has no language sections, but the profile (" + plan.id +
+                   ") requires them",
+               narrative);
+      }
+      continue;
+    }
+    if (control == "_resource") {
+      const model::Element* resource = narrative.parent();
+      while (resource != nullptr && !resource->is_resource()) resource = resource->parent();
+      if (resource == nullptr) continue;
+      required = std::string(ChildValue(*resource, "language"));
+      if (required.empty()) continue;  // no resource language: nothing to require
+    } else {
+      required = control;
+    }
+    if (!has_section(required)) {
+      Report(Severity::kError, IssueType::kBusinessRule, "NARRATIVE_LANGUAGE_SECTION_MISSING",
+             "the profile (" + plan.id + ") requires a narrative section for the language " +
+                 required + ", but none was found" +
+                 (found.empty() ? "" : " (found " + found + ")"),
+             narrative);
+    }
+  }
+}
+
 void Walker::CheckBinding(const model::Element& e, const ElementPlan& plan) {
+  if (!plan.value_set.empty() && (plan.binding_strength == BindingStrength::kRequired ||
+                                  plan.binding_strength == BindingStrength::kExtensible)) {
+    CheckBindingTo(e, plan.value_set, plan.binding_strength, false);
+  }
+  for (const ElementPlan::AdditionalBinding& b : plan.additional_bindings) {
+    CheckBindingTo(e, b.value_set, b.strength, true);
+  }
+}
+
+void Walker::CheckBindingTo(const model::Element& e, const std::string& value_set,
+                            BindingStrength strength, bool additional) {
   const std::string& type = e.type()->name;
   CodeCheck check;
   std::string_view shown_code;
   if (e.is_primitive()) {
     if (!e.has_value()) return;
     if (type != "code" && type != "string" && type != "uri") return;
-    check = v_.CheckCode(plan.value_set, {}, e.value());
+    check = v_.CheckCode(value_set, {}, e.value());
     shown_code = e.value();
   } else if (type == "Coding") {
     std::string_view code = ChildValue(e, "code");
     if (code.empty()) return;
-    check = v_.CheckCode(plan.value_set, ChildValue(e, "system"), code);
+    check = v_.CheckCode(value_set, ChildValue(e, "system"), code);
     shown_code = code;
   } else if (type == "Quantity" || e.type()->IsA("Quantity")) {
     std::string_view code = ChildValue(e, "code");
     if (code.empty()) return;
-    check = v_.CheckCode(plan.value_set, ChildValue(e, "system"), code);
+    check = v_.CheckCode(value_set, ChildValue(e, "system"), code);
     shown_code = code;
   } else if (type == "CodeableConcept") {
     std::vector<terminology::Coding> codings;
@@ -42,17 +109,18 @@ void Walker::CheckBinding(const model::Element& e, const ElementPlan& plan) {
       codings.push_back({std::string(ChildValue(*c, "system")), {}, std::string(code), {}});
     }
     if (codings.empty()) return;  // text only: nothing to check
-    check = v_.CheckCodeableConcept(plan.value_set, codings);
+    check = v_.CheckCodeableConcept(value_set, codings);
     shown_code = codings.size() == 1 ? std::string_view(codings[0].code) : std::string_view();
     if (check.validity == Validity::kValid) return;
     std::string codes;
     for (const auto& c : codings) codes += (codes.empty() ? "" : ", ") + c.system + "#" + c.code;
     if (check.validity == Validity::kInvalid) {
-      bool required = plan.binding_strength == BindingStrength::kRequired;
+      bool required = strength == BindingStrength::kRequired && !check.meant_extensible;
       Report(required ? Severity::kError : Severity::kWarning, IssueType::kCodeInvalid,
              required ? "BINDING_REQUIRED" : "BINDING_EXTENSIBLE",
-             "none of the codes (" + codes + ") is in the value set " + plan.value_set +
-                 ", which has a " + StrengthName(plan.binding_strength) + " binding",
+             "none of the codes (" + codes + ") is in the value set " + value_set +
+                 ", which has a " + StrengthName(strength) + " binding" +
+                 (additional ? " (an additional binding)" : "") + ExtensibleNote(check),
              e);
       return;
     }
@@ -64,24 +132,24 @@ void Walker::CheckBinding(const model::Element& e, const ElementPlan& plan) {
     case Validity::kValid:
       return;
     case Validity::kInvalid: {
-      bool required = plan.binding_strength == BindingStrength::kRequired;
+      bool required = strength == BindingStrength::kRequired && !check.meant_extensible;
       Report(required ? Severity::kError : Severity::kWarning, IssueType::kCodeInvalid,
              required ? "BINDING_REQUIRED" : "BINDING_EXTENSIBLE",
-             "the code '" + std::string(shown_code) + "' is not in the value set " +
-                 plan.value_set + ", which has a " + StrengthName(plan.binding_strength) +
-                 " binding",
+             "the code '" + std::string(shown_code) + "' is not in the value set " + value_set +
+                 ", which has a " + StrengthName(strength) + " binding" +
+                 (additional ? " (an additional binding)" : "") + ExtensibleNote(check),
              e);
       return;
     }
     case Validity::kUnknownSystem:
       Report(Severity::kInformation, IssueType::kInformational, "BINDING_SYSTEM_NOT_CHECKED",
-             "the code could not be checked against " + plan.value_set +
+             "the code could not be checked against " + value_set +
                  ": its code system is not available offline",
              e);
       return;
     default:
       Report(Severity::kWarning, IssueType::kNotSupported, "BINDING_NOT_CHECKED",
-             "the code could not be checked against " + plan.value_set + ": " + check.message, e);
+             "the code could not be checked against " + value_set + ": " + check.message, e);
       return;
   }
 }

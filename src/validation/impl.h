@@ -26,6 +26,9 @@ namespace silta::validation {
 struct CodeCheck {
   terminology::Validity validity = terminology::Validity::kCannotTell;
   std::string message;
+  // For kInvalid: the value set declares itself meant for extensible bindings
+  // (valueset-extensible), so a code outside it is a warning even where bound as required.
+  bool meant_extensible = false;
 };
 
 class Validator::Impl {
@@ -44,6 +47,10 @@ class Validator::Impl {
   // A profile by canonical ("url|version" allowed), compiled on first use.
   StatusOr<const internal::CompiledProfile*> Profile(std::string_view canonical) const;
 
+  // Generates the snapshot of a StructureDefinition (JSON) only to learn what is wrong with its
+  // differential: the generator's issues go to `issues`.
+  Status CheckDifferential(std::string_view sd_json, IssueSink& issues) const;
+
   // Code checks against a value set, cached. `system` empty for bare codes.
   CodeCheck CheckCode(std::string_view value_set, std::string_view system,
                       std::string_view code) const;
@@ -53,6 +60,7 @@ class Validator::Impl {
  private:
   StatusOr<const internal::CompiledProfile*> CompileLocked(std::string_view canonical) const;
   std::string TypeOfProfile(std::string_view canonical) const;
+  bool ValueSetMeantExtensible(std::string_view value_set) const;
 
   std::shared_ptr<const packages::ConformanceContext> context_;
   std::shared_ptr<const model::TypeModel> model_;
@@ -76,6 +84,7 @@ class Validator::Impl {
 
   mutable std::shared_mutex codes_mu_;
   mutable StringMap<CodeCheck> codes_;
+  mutable StringMap<bool> extensible_value_sets_;  // guarded by codes_mu_
 };
 
 namespace internal {
@@ -115,11 +124,16 @@ class Walker {
   void CheckPrimitiveValue(const model::Element& e, const ElementPlan& plan);
   void CheckFixedPattern(const model::Element& e, const ElementPlan& plan);
   void CheckBinding(const model::Element& e, const ElementPlan& plan);
+  void CheckBindingTo(const model::Element& e, const std::string& value_set,
+                      BindingStrength strength, bool additional);
   void RunConstraints(const model::Element& e, std::span<const Constraint* const> constraints,
                       std::span<const Constraint* const> already_run);
   void CheckReference(const model::Element& reference, const TypeRule* rule);
   void CheckAttachmentSize(const model::Element& attachment);
   void CheckQuantityLimits(const model::Element& quantity, const ElementPlan& plan);
+  void CheckNarrativeLanguages(const model::Element& narrative, const ElementPlan& plan);
+  void CheckProfileDifferential(const model::Element& structure_definition);
+  bool ContainedResourcesReferenced(const model::Element& resource);
   void ValidateTypeProfiles(const model::Element& e, const TypeRule& rule);
   bool SliceMatches(const model::Element& e, const Slicing& slicing, const ElementPlan& slice,
                     size_t position, size_t slice_index);

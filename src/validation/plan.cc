@@ -148,6 +148,10 @@ const Constraint* ConstraintCache::Get(std::string_view context_type, std::strin
     c->native = NativeConstraint::kEle1;
   } else if (key == "ext-1") {
     c->native = NativeConstraint::kExt1;
+  } else if (key == "dom-3") {
+    // Native: R4's expression misses references from the narrative, which narrative.html
+    // allows (<img src="#binary"/> to a contained Binary).
+    c->native = NativeConstraint::kDom3;
   } else if (expression.empty()) {
     c->native = NativeConstraint::kSkip;
     c->skip_reason = "no FHIRPath expression";
@@ -247,6 +251,9 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
       } else if (url.size() > 17 && url.substr(url.size() - 17) == "valueAlternatives") {
         std::string_view alternative = Str(ext, "valueCanonical");
         if (!alternative.empty()) p.value_alternatives.emplace_back(alternative);
+      } else if (url == "http://hl7.org/fhir/StructureDefinition/narrative-language-control") {
+        std::string_view code = Str(ext, "valueCode");
+        if (!code.empty()) p.narrative_language_control.emplace_back(code);
       } else if (url.size() > 13 && url.substr(url.size() - 13) == "mustHaveValue") {
         const rapidjson::Value* v = Member(ext, "valueBoolean");
         p.must_have_value = v != nullptr && v->IsBool() && v->GetBool();
@@ -298,6 +305,30 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
                            : strength == "preferred"  ? BindingStrength::kPreferred
                                                       : BindingStrength::kExample;
       p.value_set = std::string(Str(*binding, "valueSet"));
+      for (const rapidjson::Value& ext : Array(*binding, "extension").GetArray()) {
+        std::string_view url = Str(ext, "url");
+        if (url !=
+                "http://hl7.org/fhir/5.0/StructureDefinition/"
+                "extension-ElementDefinition.binding.additional" &&
+            url != "http://hl7.org/fhir/tools/StructureDefinition/additional-binding") {
+          continue;
+        }
+        std::string_view purpose;
+        std::string_view value_set;
+        bool conditional = false;  // a usage context or "any" we cannot evaluate
+        for (const rapidjson::Value& part : Array(ext, "extension").GetArray()) {
+          std::string_view name = Str(part, "url");
+          if (name == "purpose") purpose = Str(part, "valueCode");
+          if (name == "valueSet") value_set = Str(part, "valueCanonical");
+          if (name == "usage" || name == "any") conditional = true;
+        }
+        if (conditional || value_set.empty()) continue;
+        if (purpose == "required" || purpose == "maximum") {
+          p.additional_bindings.push_back({std::string(value_set), BindingStrength::kRequired});
+        } else if (purpose == "extensible" || purpose == "current") {
+          p.additional_bindings.push_back({std::string(value_set), BindingStrength::kExtensible});
+        }
+      }
     }
     if (const rapidjson::Value* slicing = Member(ed, "slicing")) {
       p.slicing = std::make_unique<Slicing>();

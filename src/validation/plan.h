@@ -20,7 +20,7 @@
 
 namespace silta::validation::internal {
 
-enum class NativeConstraint : uint8_t { kNone, kEle1, kExt1, kSkip };
+enum class NativeConstraint : uint8_t { kNone, kEle1, kExt1, kDom3, kSkip };
 
 struct Constraint {
   std::string key;
@@ -71,11 +71,21 @@ struct ElementPlan {
   const rapidjson::Value* pattern = nullptr;
   BindingStrength binding_strength = BindingStrength::kExample;
   std::string value_set;  // empty: no binding
+  // R5 additional bindings (as the cross-version extension) that can be checked without a
+  // usage context: purpose "required"/"maximum" (kRequired) and "extensible"/"current".
+  struct AdditionalBinding {
+    std::string value_set;
+    BindingStrength strength = BindingStrength::kRequired;
+  };
+  std::vector<AdditionalBinding> additional_bindings;
   uint32_t max_length = 0;
   uint32_t min_length = 0;       // the minLength extension
   bool must_have_value = false;  // the R5 mustHaveValue (as an R4 extension)
   // The R5 valueAlternatives: extensions that may stand in for a missing value.
   std::vector<std::string> value_alternatives;
+  // The narrative-language-control extension on a Narrative: "_no", "_yes", "_resource" or
+  // language codes the narrative must have sections (lang-tagged child divs) for.
+  std::vector<std::string> narrative_language_control;
   const rapidjson::Value* min_value = nullptr;  // minValue[x] / maxValue[x]
   const rapidjson::Value* max_value = nullptr;
   std::vector<const Constraint*> constraints;

@@ -394,4 +394,18 @@ PrimitiveProblem CheckNarrative(std::string_view value) {
   return Problem("XHTML_NOT_ALLOWED", problem);
 }
 
+std::vector<std::string> NarrativeLanguageSections(std::string_view div) {
+  std::vector<std::string> languages;
+  pugi::xml_document doc;
+  if (!doc.load_buffer(div.data(), div.size(), pugi::parse_default, pugi::encoding_utf8)) {
+    return languages;
+  }
+  for (pugi::xml_node child : doc.document_element().children("div")) {
+    std::string_view lang = child.attribute("xml:lang").value();
+    if (lang.empty()) lang = child.attribute("lang").value();
+    if (!lang.empty()) languages.emplace_back(lang);
+  }
+  return languages;
+}
+
 }  // namespace silta::validation::internal

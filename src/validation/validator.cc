@@ -155,10 +155,58 @@ CodeCheck Validator::Impl::CheckCode(std::string_view value_set, std::string_vie
     check.validity = terminology::Validity::kCannotTell;
     check.message = result.status().message();
   }
+  if (check.validity == terminology::Validity::kInvalid) {
+    check.meant_extensible = ValueSetMeantExtensible(value_set);
+  }
   std::unique_lock lock(codes_mu_);
   // Bounded: hostile input with endless distinct codes must not grow memory without limit.
   if (codes_.size() < kMaxCachedCodes) codes_.try_emplace(key, check);
   return check;
+}
+
+Status Validator::Impl::CheckDifferential(std::string_view sd_json, IssueSink& issues) const {
+  if (!snapshot_generator_) return Status::Ok();
+  SnapshotLookup lookup = [this](std::string_view url) -> StatusOr<std::string> {
+    packages::ResourceRef base = context_->FindByUrl(url);
+    if (!base) return NotFoundError("StructureDefinition " + std::string(url) + " not found");
+    return context_->ReadResource(base);
+  };
+  auto snapshot = snapshot_generator_(sd_json, lookup, &issues);
+  return snapshot.ok() ? Status::Ok() : snapshot.status();
+}
+
+bool Validator::Impl::ValueSetMeantExtensible(std::string_view value_set) const {
+  {
+    std::shared_lock lock(codes_mu_);
+    auto it = extensible_value_sets_.find(value_set);
+    if (it != extensible_value_sets_.end()) return it->second;
+  }
+  size_t bar = value_set.find('|');
+  packages::ResourceRef ref =
+      bar == std::string_view::npos
+          ? context_->FindByUrl(value_set)
+          : context_->FindByUrl(value_set.substr(0, bar), value_set.substr(bar + 1));
+  bool extensible = false;
+  if (ref) {
+    if (auto json = context_->ReadResource(ref); json.ok()) {
+      rapidjson::Document vs;
+      vs.Parse(json->data(), json->size());
+      if (!vs.HasParseError() && vs.IsObject() && vs.HasMember("extension") &&
+          vs["extension"].IsArray()) {
+        for (const auto& ext : vs["extension"].GetArray()) {
+          if (ext.IsObject() && ext.HasMember("url") && ext["url"].IsString() &&
+              std::string_view(ext["url"].GetString()) ==
+                  "http://hl7.org/fhir/StructureDefinition/valueset-extensible" &&
+              ext.HasMember("valueBoolean") && ext["valueBoolean"].IsBool()) {
+            extensible = ext["valueBoolean"].GetBool();
+          }
+        }
+      }
+    }
+  }
+  std::unique_lock lock(codes_mu_);
+  extensible_value_sets_.try_emplace(std::string(value_set), extensible);
+  return extensible;
 }
 
 CodeCheck Validator::Impl::CheckCodeableConcept(

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "fhirpath/fhirpath.h"
+#include "formats/formats.h"
 #include "validation/impl.h"
 #include "validation/primitives.h"
 
@@ -95,6 +96,116 @@ bool Walker::ConformsTo(const model::Element& element, const ElementPlan& plan) 
                       [](const Issue& i) { return i.severity >= Severity::kError; });
 }
 
+namespace {
+
+// R4 Observation, "Vital Signs": an Observation that records one of these measurements SHALL
+// conform to its vital-signs profile (https://hl7.org/fhir/R4/observation-vitalsigns.html).
+// The table names the LOINC codes; the SNOMED CT concepts for the same measurements record the
+// same thing, so they bring the same obligation (the reference validator agrees).
+struct VitalSignCode {
+  std::string_view system;
+  std::string_view code;
+  std::string_view profile;
+};
+constexpr std::string_view kLoinc = "http://loinc.org";
+constexpr std::string_view kSnomed = "http://snomed.info/sct";
+constexpr std::string_view kVitalSignsBase = "http://hl7.org/fhir/StructureDefinition/";
+constexpr VitalSignCode kVitalSignCodes[] = {
+    {kLoinc, "85353-1", "vitalspanel"},
+    {kLoinc, "9279-1", "resprate"},
+    {kLoinc, "8867-4", "heartrate"},
+    {kLoinc, "2708-6", "oxygensat"},
+    {kLoinc, "59408-5", "oxygensat"},
+    {kLoinc, "8310-5", "bodytemp"},
+    {kLoinc, "8302-2", "bodyheight"},
+    {kLoinc, "9843-4", "headcircum"},
+    {kLoinc, "29463-7", "bodyweight"},
+    {kLoinc, "39156-5", "bmi"},
+    {kLoinc, "85354-9", "bp"},
+    {kSnomed, "86290005", "resprate"},
+    {kSnomed, "364075005", "heartrate"},
+    {kSnomed, "103228002", "oxygensat"},
+    {kSnomed, "276885007", "bodytemp"},
+    {kSnomed, "50373000", "bodyheight"},
+    {kSnomed, "363812007", "headcircum"},
+    {kSnomed, "27113001", "bodyweight"},
+    {kSnomed, "60621009", "bmi"},
+    {kSnomed, "75367002", "bp"},
+};
+
+std::string_view ValueOf(const model::Element* e) {
+  return e != nullptr && e->has_value() ? e->value() : std::string_view();
+}
+
+// The canonical URL of the vital-signs profile `resource` must conform to, or empty.
+std::string VitalSignProfile(const model::Element& resource) {
+  if (resource.type()->name != "Observation") return {};
+  const model::Element* code = resource.Child("code");
+  if (code == nullptr) return {};
+  for (const model::Element* coding : code->Children("coding")) {
+    std::string_view system = ValueOf(coding->Child("system"));
+    std::string_view value = ValueOf(coding->Child("code"));
+    for (const VitalSignCode& v : kVitalSignCodes) {
+      if (v.system != system || v.code != value) continue;
+      return std::string(kVitalSignsBase) + std::string(v.profile);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+// A profile without a snapshot: its differential must produce one (a differential that names
+// paths the base does not have, widens cardinality, etc. is wrong).
+void Walker::CheckProfileDifferential(const model::Element& sd) {
+  IssueCollector found;
+  Status status = v_.CheckDifferential(formats::WriteJson(sd, {.pretty = false}), found);
+  std::vector<const model::Element*> elements;
+  for (const model::Element* e : sd.Child("differential")->Children("element")) {
+    elements.push_back(e);
+  }
+  bool reported = false;
+  // The generator places elements by id; an id that names another element than the path makes
+  // the snapshot mean something the differential does not say (elementdefinition.html#id).
+  for (const model::Element* e : elements) {
+    std::string_view id = ChildValue(*e, "id");
+    std::string_view path = ChildValue(*e, "path");
+    if (id.empty() || path.empty()) continue;
+    std::string unsliced;
+    for (size_t i = 0; i < id.size(); ++i) {
+      if (id[i] == ':') {
+        while (i < id.size() && id[i] != '.') ++i;
+        if (i == id.size()) break;
+      }
+      unsliced += id[i];
+    }
+    bool renamed_choice = unsliced.size() > 3 && unsliced.substr(unsliced.size() - 3) == "[x]" &&
+                          path.substr(0, unsliced.size() - 3) ==
+                              std::string_view(unsliced).substr(0, unsliced.size() - 3);
+    if (unsliced == path || renamed_choice) continue;
+    Report(Severity::kError, IssueType::kStructure, "PROFILE_DIFFERENTIAL_INVALID",
+           "the snapshot cannot be generated from the differential: the element with id '" +
+               std::string(id) + "' has the path '" + std::string(path) +
+               "', which is not the element its id names",
+           sd);
+    reported = true;
+  }
+  for (const Issue& issue : found.Take()) {
+    if (issue.severity < Severity::kError) continue;
+    const model::Element* at = &sd;
+    for (const model::Element* e : elements) {
+      if (ChildValue(*e, "id") == issue.expression) at = e;
+    }
+    Report(Severity::kError, issue.type, "PROFILE_DIFFERENTIAL_INVALID",
+           "the snapshot cannot be generated from the differential: " + issue.message, *at);
+    reported = true;
+  }
+  if (!status.ok() && !reported) {
+    Report(Severity::kError, IssueType::kStructure, "PROFILE_DIFFERENTIAL_INVALID",
+           "the snapshot cannot be generated from the differential: " + status.message(), sd);
+  }
+}
+
 void Walker::ValidateResourceExtras(const model::Element& resource,
                                     std::span<const std::string> explicit_profiles) {
   auto validate_against = [&](std::string_view canonical, bool declared) {
@@ -126,6 +237,17 @@ void Walker::ValidateResourceExtras(const model::Element& resource,
     }
   }
   for (const std::string& canonical : explicit_profiles) validate_against(canonical, false);
+  if (resource.type()->name == "StructureDefinition" && resource.Child("differential") != nullptr &&
+      resource.Child("snapshot") == nullptr) {
+    CheckProfileDifferential(resource);
+  }
+  if (std::string vital_sign = VitalSignProfile(resource); !vital_sign.empty()) {
+    Report(Severity::kInformation, IssueType::kInformational, "PROFILE_VITAL_SIGNS",
+           "validated against " + vital_sign +
+               ": the FHIR specification requires it of Observations with this vital-sign code",
+           resource);
+    validate_against(vital_sign, true);
+  }
 }
 
 void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
@@ -150,9 +272,11 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
     CheckQuantityLimits(e, plan);
   }
   if (plan.fixed != nullptr || plan.pattern != nullptr) CheckFixedPattern(e, plan);
-  if (opt_.check_bindings && !plan.value_set.empty() &&
-      (plan.binding_strength == BindingStrength::kRequired ||
-       plan.binding_strength == BindingStrength::kExtensible)) {
+  if (!plan.narrative_language_control.empty()) CheckNarrativeLanguages(e, plan);
+  if (opt_.check_bindings &&
+      ((!plan.value_set.empty() && (plan.binding_strength == BindingStrength::kRequired ||
+                                    plan.binding_strength == BindingStrength::kExtensible)) ||
+       !plan.additional_bindings.empty())) {
     CheckBinding(e, plan);
   }
   RunConstraints(e, plan.constraints, {});
@@ -453,6 +577,73 @@ void Walker::CheckFixedPattern(const model::Element& e, const ElementPlan& plan)
   }
 }
 
+namespace {
+
+// Local references ("#id") anywhere below `e`: Reference.reference and uri/url/canonical values.
+// Narratives (the resource's and those inside it, such as Composition.section.text) go to
+// `narratives`.
+void CollectLocalReferences(const model::Element& e, std::vector<std::string_view>& out,
+                            std::vector<std::string_view>& narratives) {
+  for (const model::Element* child : e.children()) {
+    if (child->has_value() && child->primitive() == model::Primitive::kXhtml) {
+      narratives.push_back(child->value());
+    } else if (child->has_value()) {
+      std::string_view value = child->value();
+      if (!value.empty() && value[0] == '#') {
+        const std::string& type = child->type()->name;
+        bool is_reference = child->definition() != nullptr &&
+                            child->definition()->name == "reference" &&
+                            e.type()->name == "Reference";
+        if (is_reference || type == "uri" || type == "url" || type == "canonical") {
+          out.push_back(value);
+        }
+      }
+    }
+    CollectLocalReferences(*child, out, narratives);
+  }
+}
+
+bool NarrativeRefersTo(std::string_view div, std::string_view id) {
+  for (std::string_view attribute : {"src=", "href="}) {
+    for (char quote : {'"', '\''}) {
+      std::string needle = std::string(attribute) + quote + '#' + std::string(id) + quote;
+      if (div.find(needle) != std::string_view::npos) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+// dom-3: every contained resource is referenced from elsewhere in the resource (its elements or
+// its narrative), or refers to the containing resource ("#").
+bool Walker::ContainedResourcesReferenced(const model::Element& resource) {
+  std::span<const model::Element* const> kids = resource.children();
+  if (std::none_of(kids.begin(), kids.end(), [](const model::Element* k) {
+        return k->definition() != nullptr && k->definition()->name == "contained";
+      })) {
+    return true;
+  }
+  std::vector<std::string_view> references;
+  std::vector<std::string_view> narratives;
+  CollectLocalReferences(resource, references, narratives);
+  for (const model::Element* contained : resource.Children("contained")) {
+    std::string id = "#" + std::string(ChildValue(*contained, "id"));
+    if (std::find(references.begin(), references.end(), id) != references.end()) continue;
+    if (std::any_of(narratives.begin(), narratives.end(), [&](std::string_view div) {
+          return NarrativeRefersTo(div, std::string_view(id).substr(1));
+        })) {
+      continue;
+    }
+    std::vector<std::string_view> own;
+    std::vector<std::string_view> own_narratives;
+    CollectLocalReferences(*contained, own, own_narratives);
+    if (std::find(own.begin(), own.end(), "#") != own.end()) continue;
+    return false;
+  }
+  return true;
+}
+
 void Walker::RunConstraints(const model::Element& e, std::span<const Constraint* const> constraints,
                             std::span<const Constraint* const> already_run) {
   for (const Constraint* c : constraints) {
@@ -466,6 +657,9 @@ void Walker::RunConstraints(const model::Element& e, std::span<const Constraint*
     switch (c->native) {
       case NativeConstraint::kEle1:
         ok = e.is_resource() || e.has_value() || HasChildOtherThanId(e);
+        break;
+      case NativeConstraint::kDom3:
+        ok = ContainedResourcesReferenced(e);
         break;
       case NativeConstraint::kExt1: {
         bool has_extension = e.Child("extension") != nullptr;
@@ -662,6 +856,24 @@ Expected ExpectedAt(const ElementPlan& slice, std::string_view path) {
     }
     if (json == nullptr && out.node != nullptr) {
       const ElementPlan* child = out.node->Child(seg);
+      if (child != nullptr && !child->slices.empty()) {
+        // The path runs through a sliced element (code.coding where coding is sliced): when
+        // the element itself fixes nothing, the value is fixed in a required slice of it.
+        std::string_view rest = pos > path.size() ? std::string_view() : path.substr(pos);
+        Expected through = rest.empty() ? Expected{child, nullptr, {}} : ExpectedAt(*child, rest);
+        if (rest.empty()) through.value = child->fixed != nullptr ? child->fixed : child->pattern;
+        if (through.value != nullptr || !through.profile_url.empty()) return through;
+        for (const ElementPlan* candidate : child->slices) {
+          if (candidate->min == 0) continue;
+          Expected in_slice =
+              rest.empty() ? Expected{candidate, nullptr, {}} : ExpectedAt(*candidate, rest);
+          if (rest.empty()) {
+            in_slice.value = candidate->fixed != nullptr ? candidate->fixed : candidate->pattern;
+          }
+          if (in_slice.value != nullptr) return in_slice;
+        }
+        return through;
+      }
       if (child != nullptr) {
         out.node = child;
         continue;

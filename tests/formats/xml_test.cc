@@ -138,10 +138,39 @@ INSTANTIATE_TEST_SUITE_P(
         BadXmlCase{"control_character",
                    "<Patient xmlns=\"http://hl7.org/fhir\"><gender value=\"ma\x01le\"/></Patient>",
                    "XML_ILLEGAL_CHARACTER"},
+        BadXmlCase{"undefined_entity",
+                   R"(<Patient xmlns="http://hl7.org/fhir"><text><status value="generated"/>)"
+                   R"(<div xmlns="http://www.w3.org/1999/xhtml">CPT&reg;</div></text></Patient>)",
+                   "XML_UNDEFINED_ENTITY"},
+        BadXmlCase{"bare_ampersand",
+                   R"(<Patient xmlns="http://hl7.org/fhir"><id value="a&b"/></Patient>)",
+                   "XML_UNDEFINED_ENTITY"},
         BadXmlCase{"invalid_utf8",
                    "<Patient xmlns=\"http://hl7.org/fhir\"><gender value=\"\xc3\x28\"/></Patient>",
                    "XML_BAD_UTF8"}),
     [](const auto& test_info) { return std::string(test_info.param.name); });
+
+TEST(XmlParse, LocatesUnknownContentOnItsParentWithTheChosenType) {
+  IssueCollector sink;
+  ParseXml(R"(<Observation xmlns="http://hl7.org/fhir"><status value="final"/>)"
+           R"(<valueInteger><value value="0"/></valueInteger></Observation>)",
+           testing::R4Model(), sink);
+  auto errors = Errors(sink);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].message_id, "XML_UNKNOWN_ELEMENT");
+  EXPECT_EQ(errors[0].expression, "Observation.value.ofType(integer)");
+}
+
+TEST(XmlParse, AcceptsPredefinedAndCharacterReferencesAndABom) {
+  std::string text =
+      "\xEF\xBB\xBF<!-- &nbsp; in a comment --><Patient xmlns=\"http://hl7.org/fhir\">"
+      "<text><status value=\"generated\"/><div xmlns=\"http://www.w3.org/1999/xhtml\">"
+      "&amp;&lt;&gt;&quot;&apos;&#169;&#xA9;<![CDATA[&x]]></div></text></Patient>";
+  EXPECT_EQ(SniffFormat(text), Format::kXml);
+  IssueCollector sink;
+  EXPECT_NE(ParseXml(text, testing::R4Model(), sink), nullptr);
+  EXPECT_TRUE(Errors(sink).empty());
+}
 
 TEST(XmlParse, BillionLaughsIsRefusedNotExpanded) {
   std::string text = R"(<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">)";

@@ -253,7 +253,7 @@ TEST(FixedPattern, FixedAndPatternValues) {
         rapidjson::Value codings(rapidjson::kArrayType);
         rapidjson::Value coding(rapidjson::kObjectType);
         coding.AddMember("system", "http://loinc.org", a);
-        coding.AddMember("code", "8867-4", a);
+        coding.AddMember("code", "2339-0", a);  // not a vital sign: no vital-signs profile
         codings.PushBack(coding, a);
         pattern.AddMember("coding", codings, a);
         Element(sd, "Observation.code").AddMember("patternCodeableConcept", pattern, a);
@@ -262,7 +262,7 @@ TEST(FixedPattern, FixedAndPatternValues) {
   std::vector<std::string> p = {"http://example.org/fhir/Obs-fixed"};
   Outcome good = ValidateText(*v, R"({"resourceType":"Observation","status":"final",
     "code":{"coding":[{"system":"http://example.org","code":"x"},
-    {"system":"http://loinc.org","code":"8867-4","display":"Heart rate"}]}})",
+    {"system":"http://loinc.org","code":"2339-0","display":"Glucose"}]}})",
                               p);
   EXPECT_TRUE(good.Errors().empty()) << good.Describe();
   Outcome bad = ValidateText(*v, R"({"resourceType":"Observation","status":"amended",
@@ -430,6 +430,160 @@ TEST(Profiles, CheckProfileReportsProblems) {
   EXPECT_TRUE(v->CheckProfile("http://hl7.org/fhir/StructureDefinition/Patient").ok());
   Outcome o = ValidateText(*v, R"({"resourceType":"Patient"})", {"http://example.org/fhir/none"});
   EXPECT_TRUE(o.HasError("PROFILE_UNKNOWN")) << o.Describe();
+}
+
+// --- vital signs (R4 Observation: vital-sign codes bring the vital-signs profiles) ----------
+
+constexpr std::string_view kBloodPressure = R"({"resourceType":"Observation","status":"final",
+  "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category",
+    "code":"vital-signs"}]}],
+  "code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},
+  "subject":{"reference":"Patient/1"},"effectiveDateTime":"2024-01-01",
+  "component":[
+    {"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},
+     "valueQuantity":{"value":120,"unit":"mmHg","system":"http://unitsofmeasure.org",
+       "code":"mm[Hg]"}},
+    {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},
+     "valueQuantity":{"value":80,"unit":"mmHg","system":"http://unitsofmeasure.org",
+       "code":"mm[Hg]"}}]})";
+
+TEST(VitalSigns, BloodPressureComponentsMatchTheirSlicesThroughTheCodingSlice) {
+  Outcome o = Check(kBloodPressure);
+  EXPECT_TRUE(o.Errors().empty()) << o.Describe();
+  EXPECT_TRUE(o.HasIssue("PROFILE_VITAL_SIGNS")) << o.Describe();
+}
+
+TEST(VitalSigns, AVitalSignCodeBringsItsProfile) {
+  Outcome o = Check(R"({"resourceType":"Observation","status":"final",
+    "code":{"coding":[{"system":"http://snomed.info/sct","code":"276885007"}]},
+    "subject":{"reference":"Patient/1"},"effectiveDateTime":"2024-01-01",
+    "valueQuantity":{"value":36.6,"unit":"C","system":"http://unitsofmeasure.org",
+      "code":"Cel"}})");
+  // bodytemp requires LOINC 8310-5 and a vital-signs category.
+  EXPECT_FALSE(o.Errors().empty()) << o.Describe();
+}
+
+TEST(VitalSigns, UnitsFromAValueSetMeantExtensibleAreOnlyWarnings) {
+  // ucum-vitals-common is bound as required in the vital-signs profiles but declares itself
+  // meant for extensible use (valueset-extensible).
+  Outcome o = Check(R"({"resourceType":"Observation","status":"final",
+    "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category",
+      "code":"vital-signs"}]}],
+    "code":{"coding":[{"system":"http://loinc.org","code":"2708-6"}]},
+    "subject":{"reference":"Patient/1"},"effectiveDateTime":"2024-01-01",
+    "valueQuantity":{"value":95,"unit":"%","system":"http://unitsofmeasure.org","code":"%"},
+    "component":[{"code":{"coding":[{"system":"http://loinc.org","code":"3151-8"}]},
+      "valueQuantity":{"value":2,"unit":"L/min","system":"http://unitsofmeasure.org",
+        "code":"L/min"}}]})");
+  EXPECT_TRUE(o.Errors().empty()) << o.Describe();
+  EXPECT_TRUE(o.HasIssue("BINDING_EXTENSIBLE")) << o.Describe();
+}
+
+// --- dom-3: contained resources must be referenced ---------------------------------------
+
+TEST(Contained, UnreferencedFailsNarrativeReferenceCounts) {
+  std::string unreferenced = R"({"resourceType":"Composition","status":"final",
+    "type":{"text":"x"},"date":"2021-02-01","author":[{"display":"y"}],"title":"z",
+    "contained":[{"resourceType":"Binary","id":"img","contentType":"image/png"}]})";
+  Outcome bad = Check(unreferenced);
+  EXPECT_TRUE(bad.HasError("CONSTRAINT_FAILED")) << bad.Describe();
+  std::string from_narrative = unreferenced;
+  from_narrative.insert(from_narrative.size() - 1,
+                        R"(,"section":[{"text":{"status":"additional","div":)"
+                        R"("<div xmlns=\"http://www.w3.org/1999/xhtml\">)"
+                        R"(<img src=\"#img\" alt=\"i\"/></div>"}}])");
+  Outcome good = Check(from_narrative);
+  EXPECT_TRUE(good.Errors().empty()) << good.Describe();
+}
+
+// --- StructureDefinition content -----------------------------------------------------------
+
+TEST(ProfileContent, ADifferentialThatYieldsNoSnapshotIsAnError) {
+  Outcome o = Check(R"({"resourceType":"StructureDefinition","url":"http://example.org/fhir/p",
+    "name":"P","status":"draft","kind":"resource","abstract":false,"type":"Patient",
+    "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient",
+    "derivation":"constraint","differential":{"element":[
+      {"id":"Patient.nickname","path":"Patient.nickname","min":1}]}})");
+  EXPECT_TRUE(o.HasError("PROFILE_DIFFERENTIAL_INVALID")) << o.Describe();
+}
+
+TEST(ProfileContent, AnElementIdMustNameItsPath) {
+  auto profile = [](const char* id, const char* path) {
+    return std::string(R"({"resourceType":"StructureDefinition","url":"http://example.org/p",
+      "name":"P","status":"draft","kind":"resource","abstract":false,"type":"Observation",
+      "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Observation",
+      "derivation":"constraint","differential":{"element":[{"id":")") +
+           id + R"(","path":")" + path + R"("}]}})";
+  };
+  Outcome bad = Check(profile("Observation.valueQuantity", "Observation.valueBla"));
+  EXPECT_TRUE(bad.HasError("PROFILE_DIFFERENTIAL_INVALID")) << bad.Describe();
+  for (auto [id, path] : {std::pair{"Observation.valueQuantity", "Observation.valueQuantity"},
+                          std::pair{"Observation.value[x]:valueQuantity", "Observation.value[x]"},
+                          std::pair{"Observation.value[x]:q", "Observation.valueQuantity"}}) {
+    Outcome good = Check(profile(id, path));
+    EXPECT_FALSE(good.HasError("PROFILE_DIFFERENTIAL_INVALID")) << id << "\n" << good.Describe();
+  }
+}
+
+// --- additional bindings -------------------------------------------------------------------
+
+TEST(AdditionalBinding, RequiredPurposeIsEnforced) {
+  std::string profile = MakeProfile(
+      "Observation", "http://example.org/fhir/obs-additional", [](rapidjson::Document& sd) {
+        rapidjson::Document ext;
+        ext.Parse(R"({"url":"http://hl7.org/fhir/5.0/StructureDefinition/)"
+                  R"(extension-ElementDefinition.binding.additional","extension":[)"
+                  R"({"url":"purpose","valueCode":"required"},)"
+                  R"({"url":"valueSet","valueCanonical":"http://example.org/fhir/vs-glucose"}]})");
+        auto& a = sd.GetAllocator();
+        rapidjson::Value& binding = Element(sd, "Observation.code")["binding"];
+        if (!binding.HasMember("extension")) {
+          binding.AddMember("extension", rapidjson::Value(rapidjson::kArrayType), a);
+        }
+        binding["extension"].PushBack(rapidjson::Value(ext, a), a);
+      });
+  std::string value_set = R"({"resourceType":"ValueSet","url":"http://example.org/fhir/vs-glucose",
+    "status":"active","compose":{"include":[{"system":"http://loinc.org",
+    "concept":[{"code":"2339-0"}]}]}})";
+  auto v = ValidatorWith({profile, value_set});
+  std::vector<std::string> p = {"http://example.org/fhir/obs-additional"};
+  auto obs = [](const char* code) {
+    return std::string(R"({"resourceType":"Observation","status":"final","code":{"coding":[)") +
+           R"({"system":"http://loinc.org","code":")" + code + R"("}]}})";
+  };
+  EXPECT_TRUE(ValidateText(*v, obs("2339-0"), p).Errors().empty());
+  Outcome bad = ValidateText(*v, obs("100066-0"), p);
+  EXPECT_TRUE(bad.HasError("BINDING_REQUIRED")) << bad.Describe();
+}
+
+// --- narrative language sections ----------------------------------------------------------
+
+TEST(NarrativeLanguage, ControlExtensionRequiresOrForbidsSections) {
+  auto profile_with = [](const char* control) {
+    return MakeProfile(
+        "Patient", std::string("http://example.org/fhir/lang-") + control,
+        [&](rapidjson::Document& sd) {
+          auto& a = sd.GetAllocator();
+          rapidjson::Value ext(rapidjson::kObjectType);
+          ext.AddMember("url", "http://hl7.org/fhir/StructureDefinition/narrative-language-control",
+                        a);
+          ext.AddMember("valueCode", rapidjson::StringRef(control), a);
+          rapidjson::Value exts(rapidjson::kArrayType);
+          exts.PushBack(ext, a);
+          Element(sd, "Patient.text").AddMember("extension", exts, a);
+        });
+  };
+  auto v = ValidatorWith({profile_with("_no"), profile_with("_resource")});
+  std::string sectioned = R"({"resourceType":"Patient","language":"fi","text":{
+    "status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">)"
+                          R"(<div lang=\"sv\" xml:lang=\"sv\">Hej</div></div>"}})";
+  Outcome no = ValidateText(*v, sectioned, {"http://example.org/fhir/lang-_no"});
+  EXPECT_TRUE(no.HasError("NARRATIVE_LANGUAGE_SECTIONS_FORBIDDEN")) << no.Describe();
+  Outcome resource = ValidateText(*v, sectioned, {"http://example.org/fhir/lang-_resource"});
+  EXPECT_TRUE(resource.HasError("NARRATIVE_LANGUAGE_SECTION_MISSING")) << resource.Describe();
+  std::string plain = R"({"resourceType":"Patient","text":{"status":"generated",
+    "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Hei</div>"}})";
+  EXPECT_TRUE(ValidateText(*v, plain, {"http://example.org/fhir/lang-_no"}).Errors().empty());
 }
 
 // --- hostile input -------------------------------------------------------------------------
