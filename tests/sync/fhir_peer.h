@@ -50,7 +50,10 @@ class FhirPeer {
     std::vector<char*> argv = {node.data(), script.data(), nullptr};
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
+    // The server must not hold the test's output pipes: ctest waits for them to close, and a
+    // server orphaned by a crashed test would keep them open.
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
     int rc = posix_spawn(&pid_, node.c_str(), &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
