@@ -31,6 +31,15 @@ StatusOr<std::shared_ptr<const mapping::Mapper>> LoadMapper(const std::string& d
   return mapping::Mapper::Load(dir, model, options);
 }
 
+// Creates the output folder (nothing to do for "-"); false, with a message, when it cannot.
+bool CreateOutputDir(const std::string& out_dir, std::ostream& err) {
+  if (out_dir == "-") return true;
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) err << "silta map: cannot create " << out_dir << ": " << ec.message() << "\n";
+  return !ec;
+}
+
 // Writes `text` to OUT/<name> atomically, or to `out` when the folder is "-".
 Status Emit(const std::string& out_dir, const std::string& name, const std::string& text,
             std::ostream& out) {
@@ -81,14 +90,7 @@ int RunToFhir(const std::vector<std::string>& args, std::ostream& out, std::ostr
     err << "silta map: " << paths.status().message() << "\n";
     return kExitUsage;
   }
-  if (out_dir != "-") {
-    std::error_code ec;
-    fs::create_directories(out_dir, ec);
-    if (ec) {
-      err << "silta map: cannot create " << out_dir << ": " << ec.message() << "\n";
-      return kExitUsage;
-    }
-  }
+  if (!CreateOutputDir(out_dir, err)) return kExitUsage;
   int mapped = 0;
   int rejected = 0;
   for (const fs::path& path : *paths) {
@@ -153,10 +155,7 @@ int RunFromFhir(const std::vector<std::string>& args, std::ostream& out, std::os
     err << "silta map: " << paths.status().message() << "\n";
     return kExitUsage;
   }
-  if (out_dir != "-") {
-    std::error_code ec;
-    fs::create_directories(out_dir, ec);
-  }
+  if (!CreateOutputDir(out_dir, err)) return kExitUsage;
   records::Format format = format_name == "xml" ? records::Format::kXml : records::Format::kJson;
   int mapped = 0;
   int rejected = 0;
