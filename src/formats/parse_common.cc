@@ -45,6 +45,52 @@ bool IsDecimalLexical(std::string_view s) {
   return i == s.size();
 }
 
+// Returns the offset of the first '&' that does not start one of XML's predefined entity or
+// character references, or npos. Without a DTD (which FHIR forbids) no other entity is defined,
+// so e.g. HTML's '&reg;' makes the document not well-formed; pugixml would keep it as text.
+size_t FindUndefinedReference(std::string_view text) {
+  size_t i = 0;
+  while (true) {
+    size_t k = text.find_first_of("&<", i);
+    if (k == std::string_view::npos) return k;
+    std::string_view rest = text.substr(k);
+    if (rest[0] == '<') {
+      std::string_view close;
+      if (rest.substr(0, 4) == "<!--") {
+        close = "-->";
+      } else if (rest.substr(0, 9) == "<![CDATA[") {
+        close = "]]>";
+      } else if (rest.substr(0, 2) == "<?") {
+        close = "?>";
+      } else {
+        i = k + 1;
+        continue;
+      }
+      size_t e = text.find(close, k + 2);
+      if (e == std::string_view::npos) return e;
+      i = e + close.size();
+      continue;
+    }
+    size_t semi = rest.find(';');
+    std::string_view name = rest.substr(1, semi == std::string_view::npos ? 0 : semi - 1);
+    bool ok = false;
+    if (name == "amp" || name == "lt" || name == "gt" || name == "quot" || name == "apos") {
+      ok = true;
+    } else if (name.size() >= 2 && name[0] == '#') {
+      bool hex = name[1] == 'x';
+      std::string_view digits = name.substr(hex ? 2 : 1);
+      ok = !digits.empty();
+      for (char c : digits) {
+        bool digit = c >= '0' && c <= '9';
+        bool hex_digit = (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if (!digit && !(hex && hex_digit)) ok = false;
+      }
+    }
+    if (!ok) return k;
+    i = k + 1;
+  }
+}
+
 bool IsValidUtf8(std::string_view s, size_t* bad_offset) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size();
@@ -219,6 +265,12 @@ bool ParserBase::CheckXhtml(std::string_view value, size_t offset) {
   const char* problem = nullptr;
   if (!r) {
     problem = r.description();
+  } else if (FindUndefinedReference(value) != std::string_view::npos) {
+    // pugixml keeps an undefined '&name;' (or a bare '&') as text; written back into XML it
+    // would make the document not well-formed.
+    problem =
+        "'&' must start a predefined entity (&amp; &lt; &gt; &quot; &apos;) or a character "
+        "reference";
   } else if (value.front() != '<' || value.back() != '>') {
     // pugixml drops stray text at the document level, so the ends are checked here.
     problem = "only the <div> element may be present, without anything before or after it";

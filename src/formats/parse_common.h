@@ -18,6 +18,9 @@ namespace silta::formats::internal {
 bool IsIntegerLexical(std::string_view s);
 bool IsDecimalLexical(std::string_view s);
 bool IsValidUtf8(std::string_view s, size_t* bad_offset);
+// The offset of the first '&' that does not start one of XML's predefined entity or character
+// references, or npos.
+size_t FindUndefinedReference(std::string_view text);
 
 class ParserBase {
  public:

@@ -100,52 +100,6 @@ size_t FindElementEnd(std::string_view text, size_t start) {
   return std::string_view::npos;
 }
 
-// Returns the offset of the first '&' that does not start one of XML's predefined entity or
-// character references, or npos. Without a DTD (which FHIR forbids) no other entity is defined,
-// so e.g. HTML's '&reg;' makes the document not well-formed; pugixml would keep it as text.
-size_t FindUndefinedReference(std::string_view text) {
-  size_t i = 0;
-  while (true) {
-    size_t k = text.find_first_of("&<", i);
-    if (k == std::string_view::npos) return k;
-    std::string_view rest = text.substr(k);
-    if (rest[0] == '<') {
-      std::string_view close;
-      if (rest.substr(0, 4) == "<!--") {
-        close = "-->";
-      } else if (rest.substr(0, 9) == "<![CDATA[") {
-        close = "]]>";
-      } else if (rest.substr(0, 2) == "<?") {
-        close = "?>";
-      } else {
-        i = k + 1;
-        continue;
-      }
-      size_t e = text.find(close, k + 2);
-      if (e == std::string_view::npos) return e;
-      i = e + close.size();
-      continue;
-    }
-    size_t semi = rest.find(';');
-    std::string_view name = rest.substr(1, semi == std::string_view::npos ? 0 : semi - 1);
-    bool ok = false;
-    if (name == "amp" || name == "lt" || name == "gt" || name == "quot" || name == "apos") {
-      ok = true;
-    } else if (name.size() >= 2 && name[0] == '#') {
-      bool hex = name[1] == 'x';
-      std::string_view digits = name.substr(hex ? 2 : 1);
-      ok = !digits.empty();
-      for (char c : digits) {
-        bool digit = c >= '0' && c <= '9';
-        bool hex_digit = (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-        if (!digit && !(hex && hex_digit)) ok = false;
-      }
-    }
-    if (!ok) return k;
-    i = k + 1;
-  }
-}
-
 class XmlParser : public internal::ParserBase {
  public:
   using ParserBase::ParserBase;
@@ -189,7 +143,7 @@ class XmlParser : public internal::ParserBase {
       }
       if (n.type() == pugi::node_element) root = n;
     }
-    if (size_t amp = FindUndefinedReference(text_); amp != std::string_view::npos) {
+    if (size_t amp = internal::FindUndefinedReference(text_); amp != std::string_view::npos) {
       Report(Severity::kFatal, IssueType::kStructure, "XML_UNDEFINED_ENTITY",
              "malformed XML: '&' must start a predefined entity (&amp; &lt; &gt; &quot; &apos;) "
              "or a character reference",

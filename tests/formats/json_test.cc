@@ -171,6 +171,14 @@ INSTANTIATE_TEST_SUITE_P(
             R"({"resourceType":"Patient","text":{"status":"generated",)"
             R"("div":"<?xml version=\"1.0\"?><div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"}})",
             "XHTML_MALFORMED", "Patient.text.div"},
+        BadJsonCase{"bare_ampersand_in_xhtml",
+                    R"({"resourceType":"Patient","text":{"status":"generated",)"
+                    R"("div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">A & B</div>"}})",
+                    "XHTML_MALFORMED", "Patient.text.div"},
+        BadJsonCase{"html_entity_in_xhtml",
+                    R"({"resourceType":"Patient","text":{"status":"generated",)"
+                    R"("div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">&reg;</div>"}})",
+                    "XHTML_MALFORMED", "Patient.text.div"},
         BadJsonCase{"control_character", R"({"resourceType":"Patient","gender":"ma\u0001le"})",
                     "PRIMITIVE_CONTROL_CHARACTER", "Patient.gender"},
         BadJsonCase{"lone_surrogate", R"({"resourceType":"Patient","gender":"ma\udc00le"})",
