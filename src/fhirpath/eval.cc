@@ -89,6 +89,17 @@ bool Call::Lambda(size_t i, const Value& item, int64_t index, ValueList& result)
   return ok;
 }
 
+bool Call::ArgOn(size_t i, const ValueList& focus_list, ValueList& result) {
+  const ValueList* saved_this = st.this_list;
+  int64_t saved_index = st.index;
+  st.this_list = &focus_list;
+  st.index = 0;
+  bool ok = Eval(*node.args[i], st, result);
+  st.this_list = saved_this;
+  st.index = saved_index;
+  return ok;
+}
+
 bool Call::IntegerArg(size_t i, std::optional<int64_t>* v) {
   ValueList list;
   if (!Arg(i, list)) return false;

@@ -255,9 +255,11 @@ bool Iif(Call& c) {
   if (c.node.focus && c.focus.size() > 1) {
     return c.Fail("iif() on a collection of " + std::to_string(c.focus.size()) + " items");
   }
-  // With an explicit input, the arguments see it as $this.
+  // With an explicit input the arguments see it as $this, also when it is empty: in
+  // `member.resolve().iif(empty(), ...)` (R4's ctm-1) `empty()` asks about the input, not
+  // about the element the expression started from.
   auto eval = [&](size_t i, ValueList& r) {
-    if (c.node.focus && !c.focus.empty()) return c.Lambda(i, c.focus[0], 0, r);
+    if (c.node.focus) return c.ArgOn(i, c.focus, r);
     return c.Arg(i, r);
   };
   ValueList criterion;

@@ -29,6 +29,8 @@ class Call {
   bool Arg(size_t i, ValueList& result);
   // Evaluates argument i with $this = item and $index = index (criteria, projections).
   bool Lambda(size_t i, const Value& item, int64_t index, ValueList& result);
+  // Argument i evaluated with `focus_list` as $this, even when it is empty.
+  bool ArgOn(size_t i, const ValueList& focus_list, ValueList& result);
   bool Fail(std::string_view message) { return st.Fail(node, message); }
 
   // Argument i as a single value of a System type; nullopt if empty. Fails on other types.

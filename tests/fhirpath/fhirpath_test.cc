@@ -74,6 +74,15 @@ TEST_F(FhirPathTest, ExtensionsAndResolve) {
   EXPECT_EQ(Eval("%resource.id"), "string p1");  // Resource.id is a System.String
 }
 
+// An explicit input is $this for iif's arguments even when it is empty (R4's ctm-1 relies on
+// `member.resolve().iif(empty(), true, ...)` for references that do not resolve).
+TEST_F(FhirPathTest, IifSeesItsInputAsThis) {
+  EXPECT_EQ(Eval("{}.iif(empty(), 'none', 'some')"), "string none");
+  EXPECT_EQ(Eval("generalPractitioner.resolve().iif(empty(), true, false)"), "boolean true");
+  EXPECT_EQ(Eval("name[1].iif(use = 'nickname', given, family)"), "string Ainoliini");
+  EXPECT_EQ(Eval("iif(gender.exists(), 'yes', 'no')"), "string yes");
+}
+
 TEST_F(FhirPathTest, Arithmetic) {
   EXPECT_EQ(Eval("0.1 + 0.2 = 0.3"), "boolean true");
   EXPECT_EQ(Eval("7 / 2"), "decimal 3.5");
