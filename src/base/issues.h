@@ -50,6 +50,9 @@ struct Issue {
   std::string expression;  // FHIRPath location, e.g. "Patient.identifier[0].value"
   SourceLocation location;
   std::string source;  // the file (or stream) the issue is about, when known
+  // The canonical URL of the profile whose rule this is; empty for the resource type's own
+  // definition and for issues that no profile states (syntax, Bundle rules).
+  std::string profile;
 };
 
 class IssueSink {

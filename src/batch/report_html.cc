@@ -105,6 +105,21 @@ std::string ElementPath(std::string_view expression) {
   return out;
 }
 
+// What an issue is grouped under "by profile": the profile's canonical URL, or the resource
+// type's own definition for checks no profile adds (e.g. "Patient (base definition)").
+std::string ProfileKey(const Issue& issue) {
+  if (!issue.profile.empty()) return issue.profile;
+  std::string_view type = issue.expression.substr(0, issue.expression.find_first_of(".["));
+  if (type.empty()) return "(no resource)";
+  return std::string(type) + " (base definition)";
+}
+
+// The last segment of a canonical URL: enough to tell the profiles of one report apart.
+std::string_view ShortProfileName(std::string_view canonical) {
+  size_t slash = canonical.rfind('/');
+  return slash == std::string_view::npos ? canonical : canonical.substr(slash + 1);
+}
+
 struct Group {
   uint64_t count = 0;
   Severity worst = Severity::kInformation;
@@ -202,15 +217,19 @@ std::string RenderHtmlReport(const BatchReport& report, const HtmlOptions& optio
   }
   out += "</tbody></table>\n";
 
+  std::map<std::string, Group> by_profile;
   std::map<std::string, Group> by_rule;
   std::map<std::string, Group> by_location;
   for (const InputSummary& input : report.inputs()) {
     for (const Issue& issue : input.issues) {
+      AddToGroup(by_profile[ProfileKey(issue)], issue, input.name);
       AddToGroup(by_rule[issue.message_id], issue, input.name);
       AddToGroup(by_location[ElementPath(issue.expression)], issue, input.name);
     }
   }
   if (!by_rule.empty()) {
+    out += "<h2>Issues by profile</h2>\n";
+    RenderGroupTable(out, by_profile, "Profile", "by-profile");
     out += "<h2>Issues by rule</h2>\n";
     RenderGroupTable(out, by_rule, "Rule (message id)", "by-rule");
     out += "<h2>Issues by location</h2>\n";
@@ -233,7 +252,8 @@ std::string RenderHtmlReport(const BatchReport& report, const HtmlOptions& optio
       "</span> shown</span></div>\n";
   out +=
       "<table class=sortable id=issues><thead><tr><th>File</th><th>Line</th><th>Col</th>"
-      "<th>Severity</th><th>Rule</th><th>Message</th><th>Expression</th></tr></thead><tbody>\n";
+      "<th>Severity</th><th>Profile</th><th>Rule</th><th>Message</th><th>Expression</th></tr>"
+      "</thead><tbody>\n";
   for (const InputSummary& input : report.inputs()) {
     for (const Issue& issue : input.issues) {
       if (listed >= options.max_issue_rows) break;
@@ -242,9 +262,10 @@ std::string RenderHtmlReport(const BatchReport& report, const HtmlOptions& optio
       out += "<tr class=" + sev + " data-sev=" + sev + "><td><code>" + HtmlEscape(input.name) +
              "</code></td>" + Cell(issue.location.line) + Cell(issue.location.column) +
              "<td class=sev data-v=" + std::to_string(3 - static_cast<int>(issue.severity)) + ">" +
-             sev + "</td><td><code>" + HtmlEscape(issue.message_id) + "</code></td><td>" +
-             HtmlEscape(issue.message) + "</td><td><code>" + HtmlEscape(issue.expression) +
-             "</code></td></tr>\n";
+             sev + "</td><td title=\"" + HtmlEscape(issue.profile) + "\">" +
+             HtmlEscape(ShortProfileName(issue.profile)) + "</td><td><code>" +
+             HtmlEscape(issue.message_id) + "</code></td><td>" + HtmlEscape(issue.message) +
+             "</td><td><code>" + HtmlEscape(issue.expression) + "</code></td></tr>\n";
     }
   }
   out += "</tbody></table>\n";

@@ -155,6 +155,7 @@ class Walker {
   std::vector<Issue>& issues_;
   std::vector<const BundleIndex*> bundles_;
   const model::Element* skip_resource_extras_ = nullptr;
+  std::string_view current_profile_;  // the profile being applied; empty for the base
   uint32_t depth_ = 0;
   bool depth_reported_ = false;
 };

@@ -99,9 +99,9 @@ StatusOr<const internal::CompiledProfile*> Validator::Impl::CompileLocked(
   ProfileEntry entry;
   auto compile = [&]() -> StatusOr<std::unique_ptr<internal::CompiledProfile>> {
     packages::ResourceRef ref = context_->FindByUrl(canonical);
-    if (!ref) return NotFoundError("profile " + std::string(canonical) + " is not in the packages");
+    if (!ref) return NotFoundError("it is not in the loaded packages");
     if (!ref.entry->IsStructureDefinition()) {
-      return InvalidArgumentError(std::string(canonical) + " is a " + ref.entry->resource_type +
+      return InvalidArgumentError("it is a " + ref.entry->resource_type +
                                   ", not a StructureDefinition");
     }
     SILTA_ASSIGN_OR_RETURN(std::string json, context_->ReadResource(ref));
@@ -110,8 +110,7 @@ StatusOr<const internal::CompiledProfile*> Validator::Impl::CompileLocked(
     if (!probe.HasParseError() && !internal::HasSnapshot(probe)) {
       if (!snapshot_generator_) {
         return FailedPreconditionError(
-            "StructureDefinition " + std::string(canonical) +
-            " has no snapshot, and no snapshot generator is installed (the snapshot module "
+            "it has no snapshot, and no snapshot generator is installed (the snapshot module "
             "provides one)");
       }
       SnapshotLookup lookup = [this](std::string_view url) -> StatusOr<std::string> {
@@ -128,7 +127,8 @@ StatusOr<const internal::CompiledProfile*> Validator::Impl::CompileLocked(
   if (compiled.ok()) {
     entry.profile = std::move(*compiled);
   } else {
-    entry.status = compiled.status().Annotate("profile " + std::string(canonical));
+    // Callers name the profile in their own messages.
+    entry.status = compiled.status();
   }
   std::unique_lock lock(profiles_mu_);
   auto [it, inserted] = profiles_.try_emplace(std::string(canonical), std::move(entry));
@@ -272,7 +272,7 @@ const ValidatorOptions& Validator::options() const { return impl_->options(); }
 
 Status Validator::CheckProfile(std::string_view canonical) const {
   auto profile = impl_->Profile(canonical);
-  if (!profile.ok()) return profile.status();
+  if (!profile.ok()) return profile.status().Annotate("profile " + std::string(canonical));
   return Status::Ok();
 }
 

@@ -70,6 +70,7 @@ void Walker::Report(Severity severity, IssueType type, const char* message_id, s
   issue.message = std::move(message);
   issue.expression = LocationOf(at);
   issue.location = at.location();
+  issue.profile = current_profile_;
   issues_.push_back(std::move(issue));
 }
 
@@ -229,7 +230,10 @@ void Walker::ValidateResourceExtras(const model::Element& resource,
     }
     if (&p.root() == v_.TypeRoot(resource.type())) return;  // the base, already done
     skip_resource_extras_ = &resource;  // this pass must not start the profile checks again
+    std::string_view outer_profile = current_profile_;
+    current_profile_ = p.url;
     ValidateElement(resource, p.root());
+    current_profile_ = outer_profile;
   };
   if (const model::Element* meta = resource.Child("meta")) {
     for (const model::Element* profile : meta->Children("profile")) {
@@ -264,6 +268,15 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
   ++depth_;
   bool resource_extras = e.is_resource() && e.parent() != nullptr && skip_resource_extras_ != &e;
   if (skip_resource_extras_ == &e) skip_resource_extras_ = nullptr;
+  // A contained or entry resource is checked against its own definitions, whatever profile the
+  // outer resource is being checked against.
+  std::string_view outer_profile = current_profile_;
+  if (resource_extras) current_profile_ = {};
+  struct RestoreProfile {
+    std::string_view& slot;
+    std::string_view value;
+    ~RestoreProfile() { slot = value; }
+  } restore_profile{current_profile_, outer_profile};
   const TypeRule* rule = plan.types.empty() ? nullptr : CheckType(e, plan);
   if (e.is_primitive()) {
     CheckPrimitiveValue(e, plan);

@@ -149,6 +149,25 @@ TEST(HtmlReport, ShowsTheCountsAndEscapesEverything) {
   EXPECT_THAT(html, Not(HasSubstr("href=")));
 }
 
+TEST(HtmlReport, GroupsIssuesByProfile) {
+  BatchReport report;
+  UnitResult r;
+  Issue from_profile = MakeIssue(Severity::kError, "too few names", 2, "a.json");
+  from_profile.profile = "https://silta.example.fi/fhir/StructureDefinition/silta-patient";
+  r.issues.push_back(from_profile);
+  r.issues.push_back(MakeIssue(Severity::kWarning, "base rule", 4, "a.json"));
+  report.Add({"a.json", "a.json", InputFormat::kJson, 1}, std::move(r));
+  std::string html = RenderHtmlReport(report);
+  size_t table = html.find("id=by-profile");
+  ASSERT_NE(table, std::string::npos);
+  std::string_view rest =
+      std::string_view(html).substr(table, html.find("</table>", table) - table);
+  EXPECT_THAT(std::string(rest),
+              HasSubstr("<code>https://silta.example.fi/fhir/StructureDefinition/silta-patient"));
+  EXPECT_THAT(std::string(rest), HasSubstr("<code>Patient (base definition)</code>"));
+  EXPECT_THAT(html, HasSubstr(">silta-patient</td>"));
+}
+
 TEST(HtmlEscape, EscapesMarkupAndQuotes) {
   EXPECT_EQ(HtmlEscape("<a href=\"x\">'&'</a>"),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");

@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include <functional>
+#include <map>
 #include <thread>
 
 #include "base/files.h"
@@ -101,6 +102,27 @@ TEST(Cardinality, ProfileTightensMinAndMax) {
   Outcome meta = ValidateText(*v, R"({"resourceType":"Patient",
     "meta":{"profile":["http://example.org/fhir/Patient-strict"]}})");
   EXPECT_TRUE(meta.HasError("CARDINALITY_MIN")) << meta.Describe();
+}
+
+// Reports group issues by the profile that states the rule; the type's own rules have none.
+TEST(Profiles, IssuesNameTheProfileWhoseRuleTheyBreak) {
+  std::string profile =
+      MakeProfile("Patient", "http://example.org/fhir/Patient-strict",
+                  [](rapidjson::Document& sd) { Element(sd, "Patient.name")["min"] = 1; });
+  auto v = ValidatorWith({profile});
+  Outcome outcome = ValidateText(*v, R"({"resourceType":"Patient","gender":"nope",
+    "contained":[{"resourceType":"Organization","id":"o","active":"x"}],
+    "managingOrganization":{"reference":"#o"}})",
+                                 {"http://example.org/fhir/Patient-strict"});
+  std::map<std::string, std::string> profile_of;
+  for (const Issue* issue : outcome.Errors()) profile_of[issue->message_id] = issue->profile;
+  ASSERT_TRUE(profile_of.contains("CARDINALITY_MIN")) << outcome.Describe();
+  EXPECT_EQ(profile_of["CARDINALITY_MIN"], "http://example.org/fhir/Patient-strict");
+  for (const Issue* issue : outcome.Errors()) {
+    if (issue->expression.starts_with("Patient.contained")) {
+      EXPECT_EQ(issue->profile, "") << issue->message_id << " at " << issue->expression;
+    }
+  }
 }
 
 // --- primitives ----------------------------------------------------------------------------
