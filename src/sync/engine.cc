@@ -177,10 +177,9 @@ void SyncEngine::Push(const JsonValue& record, const std::string& source_name,
         if (identity && m->name == identity->module) p.module = m.get();
       }
       p.key = p.type + "|" + system + "|" + p.identifier_value;
-      std::string profile = p.module != nullptr ? p.module->profile : std::string();
-      if (check_) check_(p.resource, profile, issues);
       planned.push_back(std::move(p));
     }
+    if (check_) check_(*bundle, source_name, issues);
   }
   if (!bundle || issues.HasErrors()) {
     Quarantine(record, source_name, issues.Take(), summary);
