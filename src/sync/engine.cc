@@ -372,6 +372,15 @@ void SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* clie
                                   "HTTP 412 on update", static_cast<int64_t>(std::time(nullptr))});
     }
   }
+  // Refused with 412 in every round and neither confirmed as our own write nor as a conflict
+  // (the reads that would tell failed, or the 412 was about something else): the run must not
+  // pass for a success. The journal still holds the old state, so the next run sends them again.
+  if (to_send() > 0) {
+    ++counts.errors;
+    summary.messages.push_back(source_name + " → " + target.name + ": " +
+                               std::to_string(to_send()) +
+                               " resource(s) refused with HTTP 412 and not confirmed");
+  }
 }
 
 StatusOr<PullSummary> SyncEngine::Pull(
