@@ -307,5 +307,40 @@ TEST_F(SyncFaultTest, UnconfirmedUpdateIsReportedAsAnError) {
   EXPECT_EQ(faulty.total(&TargetCounts::conflicts), 0) << Describe(faulty);
 }
 
+// The checks above rest on the stub and the comparison: a repeated plain create is a duplicate,
+// a repeated conditional update is not, and a stale If-Match is refused whole.
+TEST(StubFhirServerTest, TellsDuplicatesAndStaleVersions) {
+  StubFhirServer server;
+  fhirclient::CurlTransport transport;
+  fhirclient::FhirClientOptions options;
+  options.base_url = server.base_url("t");
+  options.retry.max_attempts = 1;
+  fhirclient::FhirClient client(options, transport);
+  auto bundle = [](const std::string& method, const std::string& url, const std::string& extra) {
+    return R"({"resourceType":"Bundle","type":"transaction","entry":[{"fullUrl":"urn:uuid:1",)"
+           R"("resource":{"resourceType":"Patient",)" +
+           extra + R"("identifier":[{"system":"s","value":"v"}]},)" + R"("request":{"method":")" +
+           method + R"(","url":")" + url + R"("}}]})";
+  };
+  const std::string conditional = bundle("PUT", "Patient?identifier=s%7Cv", "");
+  ASSERT_TRUE(client.Transaction(conditional).ok());
+  auto second = client.Transaction(conditional);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->entries[0].status, 200);
+  EXPECT_THAT(testing::Normalize(server.Resources("t"), "s").duplicates, ::testing::IsEmpty());
+  EXPECT_EQ(server.VersionCount("t"), 2);
+
+  auto stale =
+      client.Transaction(R"({"resourceType":"Bundle","type":"transaction","entry":[)"
+                         R"({"resource":{"resourceType":"Patient","id":"1","gender":"male"},)"
+                         R"("request":{"method":"PUT","url":"Patient/1","ifMatch":"W/\"1\""}}]})");
+  EXPECT_EQ(fhirclient::HttpStatusOf(stale.status()), 412);
+  EXPECT_EQ(server.VersionCount("t"), 2);
+
+  ASSERT_TRUE(client.Transaction(bundle("POST", "Patient", "")).ok());
+  auto state = testing::Normalize(server.Resources("t"), "s");
+  EXPECT_THAT(state.duplicates, ::testing::ElementsAre("Patient|v"));
+}
+
 }  // namespace
 }  // namespace silta::sync

@@ -185,7 +185,10 @@ struct StubFhirServer::Impl {
   int held_request = 0;
   bool held_after_commit = false;
   bool held_arrived = false;
-  bool held_released = false;
+  // Each HoldRequest is a new generation; a handler waits for the release of its own, so that a
+  // late waker from an earlier hold cannot be caught by the next one.
+  int hold_generation = 0;
+  int released_generation = 0;
   bool stopping = false;
   int request_count = 0;
   std::vector<RequestRecord> log;
@@ -209,9 +212,10 @@ struct StubFhirServer::Impl {
   std::string NextInstant(int64_t* ms);
   // Waits (the lock held by `lock`) until the held request is released or the server stops.
   void WaitWhileHeld(std::unique_lock<std::mutex>& lock) {
+    const int generation = hold_generation;
     held_arrived = true;
     cv.notify_all();
-    cv.wait(lock, [&] { return held_released || stopping; });
+    cv.wait(lock, [&] { return released_generation >= generation || stopping; });
   }
 };
 
@@ -655,7 +659,7 @@ void StubFhirServer::HoldRequest(int n, bool after_commit) {
   impl_->held_request = n;
   impl_->held_after_commit = after_commit;
   impl_->held_arrived = false;
-  impl_->held_released = false;
+  ++impl_->hold_generation;
 }
 
 bool StubFhirServer::WaitUntilHeld(std::chrono::milliseconds timeout) {
@@ -666,7 +670,7 @@ bool StubFhirServer::WaitUntilHeld(std::chrono::milliseconds timeout) {
 void StubFhirServer::ReleaseHeld() {
   {
     std::lock_guard lock(impl_->mu);
-    impl_->held_released = true;
+    impl_->released_generation = impl_->hold_generation;
   }
   impl_->cv.notify_all();
 }
@@ -726,7 +730,7 @@ void StubFhirServer::ResetScript() {
     impl_->request_count = 0;
     impl_->held_request = 0;
     impl_->held_arrived = false;
-    impl_->held_released = true;
+    impl_->released_generation = impl_->hold_generation;
   }
   impl_->cv.notify_all();
 }
