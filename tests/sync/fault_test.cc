@@ -59,6 +59,18 @@ class Deployment {
     return summary;
   }
 
+  StatusOr<PullSummary> Pull(const std::string& target, std::vector<JsonValue>& pulled) {
+    std::map<std::string, fhirclient::FhirClient*> clients;
+    for (auto& [name, client] : clients_) clients[name] = client.get();
+    SyncEngine engine(mapper_, policy_, clients, journal_, nullptr);
+    return engine.Pull(target, [&](const JsonValue& record) {
+      pulled.push_back(record);
+      return Status::Ok();
+    });
+  }
+
+  fhirclient::FhirClient& client(const std::string& target) { return *clients_.at(target); }
+
  private:
   const mapping::Mapper& mapper_;
   const RoutingPolicy& policy_;
@@ -305,6 +317,37 @@ TEST_F(SyncFaultTest, UnconfirmedUpdateIsReportedAsAnError) {
   SyncSummary faulty = PushThroughFaults(deployment, server, *edited_, *updated_);
   EXPECT_GE(faulty.total(&TargetCounts::errors), 1) << Describe(faulty);
   EXPECT_EQ(faulty.total(&TargetCounts::conflicts), 0) << Describe(faulty);
+}
+
+TEST_F(SyncFaultTest, PullRidesOutFaultsAndFindsTheRemoteEdit) {
+  StubFhirServer server;
+  Deployment deployment(**mapper_, *policy_, server);
+  ASSERT_EQ(deployment.Push(*records_).total(&TargetCounts::errors), 0);
+  std::vector<JsonValue> pulled;
+  auto first = deployment.Pull("county", pulled);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_TRUE(pulled.empty()) << "nothing changed remotely yet";
+
+  // A remote edit of one related person, then a pull through 503s and dropped answers.
+  JsonValue remote;
+  for (const JsonValue& resource : server.Resources("county")) {
+    if (resource.Find("resourceType")->text() == "RelatedPerson") remote = resource;
+  }
+  ASSERT_FALSE(remote.is_null());
+  JsonValue* coding = remote.Find("relationship")->items()[0].Find("coding");
+  ASSERT_TRUE(coding != nullptr);
+  (*coding->items()[0].Find("display")) = JsonValue::String("edited remotely");
+  ASSERT_TRUE(deployment.client("county")
+                  .Update("RelatedPerson", remote.Find("id")->text(), remote.ToString())
+                  .ok());
+  server.Inject(Status(503), 2, RequestKind::kGet);
+  server.Inject(Pass(), 1, RequestKind::kGet);
+  server.Inject(Kind(FaultKind::kDropAfterCommit), 2, RequestKind::kGet);
+  auto second = deployment.Pull("county", pulled);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_EQ(second->errors, 0);
+  ASSERT_EQ(pulled.size(), 1u);
+  EXPECT_THAT(pulled[0].ToString(), ::testing::HasSubstr("edited remotely"));
 }
 
 // The checks above rest on the stub and the comparison: a repeated plain create is a duplicate,
