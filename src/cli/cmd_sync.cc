@@ -122,8 +122,8 @@ int RunPush(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   const ResourceChecker& check = **checker;
   sync::SyncEngine engine(
       *setup->mapper, setup->policy, clients, *setup->journal,
-      [&](const mapping::JsonValue& resource, const std::string&, IssueSink& sink) {
-        check.CheckResource(resource, "", "", sink);
+      [&](const mapping::JsonValue& bundle, const std::string& source, IssueSink& sink) {
+        check.CheckBundle(bundle, source, sink);
       },
       options);
   sync::SyncSummary summary;

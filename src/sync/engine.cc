@@ -177,10 +177,9 @@ void SyncEngine::Push(const JsonValue& record, const std::string& source_name,
         if (identity && m->name == identity->module) p.module = m.get();
       }
       p.key = p.type + "|" + system + "|" + p.identifier_value;
-      std::string profile = p.module != nullptr ? p.module->profile : std::string();
-      if (check_) check_(p.resource, profile, issues);
       planned.push_back(std::move(p));
     }
+    if (check_) check_(*bundle, source_name, issues);
   }
   if (!bundle || issues.HasErrors()) {
     Quarantine(record, source_name, issues.Take(), summary);
@@ -372,6 +371,15 @@ void SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* clie
       (void)journal_.AddConflict({target.name, p->key, p->known->version_id, version,
                                   "HTTP 412 on update", static_cast<int64_t>(std::time(nullptr))});
     }
+  }
+  // Refused with 412 in every round and neither confirmed as our own write nor as a conflict
+  // (the reads that would tell failed, or the 412 was about something else): the run must not
+  // pass for a success. The journal still holds the old state, so the next run sends them again.
+  if (to_send() > 0) {
+    ++counts.errors;
+    summary.messages.push_back(source_name + " → " + target.name + ": " +
+                               std::to_string(to_send()) +
+                               " resource(s) refused with HTTP 412 and not confirmed");
   }
 }
 

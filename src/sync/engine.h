@@ -31,9 +31,11 @@
 
 namespace silta::sync {
 
-// Checks one produced resource against its profile; errors make the record rejected.
-using ResourceCheck = std::function<void(const mapping::JsonValue& resource,
-                                         const std::string& profile, IssueSink& sink)>;
+// Checks the transaction Bundle mapped from one record; errors make the record rejected. The
+// Bundle is checked whole, not resource by resource: invariants that follow references between
+// its entries (such as ctm-1 on CareTeam) cannot be decided for a resource on its own.
+using ResourceCheck = std::function<void(const mapping::JsonValue& bundle,
+                                         const std::string& source_name, IssueSink& sink)>;
 
 struct SyncOptions {
   bool dry_run = false;

@@ -8,9 +8,8 @@
 #include <map>
 #include <set>
 
-#include "base/files.h"
+#include "example_records.h"
 #include "fhir_peer.h"
-#include "records/records.h"
 #include "support/r4.h"
 #include "sync/engine.h"
 
@@ -20,33 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 using mapping::JsonValue;
 
-std::vector<std::pair<std::string, JsonValue>> ExampleRecords() {
-  std::vector<std::pair<std::string, JsonValue>> out;
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(SILTA_SOURCE_DIR "/examples/records")) {
-    files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& path : files) {
-    std::string text = *ReadFile(path);
-    IssueCollector issues;
-    std::vector<std::optional<records::ClientRecord>> parsed;
-    if (path.extension() == ".ndjson") {
-      for (auto& e : records::ReadNdjson(text, issues)) parsed.push_back(std::move(e.record));
-    } else {
-      parsed.push_back(records::Read(
-          text, path.extension() == ".xml" ? records::Format::kXml : records::Format::kJson,
-          issues));
-    }
-    for (size_t i = 0; i < parsed.size(); ++i) {
-      EXPECT_TRUE(parsed[i].has_value()) << path;
-      if (!parsed[i]) continue;
-      out.emplace_back(path.filename().string() + "#" + std::to_string(i),
-                       *JsonValue::Parse(records::WriteJson(*parsed[i]), path.string()));
-    }
-  }
-  return out;
-}
+using testing::ExampleRecords;
 
 class PeerSyncTest : public ::testing::Test {
  protected:
