@@ -83,8 +83,7 @@ void BM_RecordToValidatedBundle(benchmark::State& state) {
     const std::string& text = s.records[i++ % s.records.size()];
     IssueCollector issues;
     auto record = records::ReadJson(text, issues);
-    auto json = mapping::JsonValue::Parse(records::WriteJson(*record, {.pretty = false}), "r");
-    auto bundle = s.mapper->ToFhir(*json, issues);
+    auto bundle = s.mapper->ToFhir(*record, issues);
     auto document = formats::ParseJson(bundle->ToString(), s.model, issues);
     s.validator->Validate(*document, {}, issues);
     if (issues.HasErrors()) state.SkipWithError("a record did not map to a valid Bundle");
@@ -104,8 +103,7 @@ void BM_RecordToBundleWithoutValidation(benchmark::State& state) {
   for (auto _ : state) {
     IssueCollector issues;
     auto record = records::ReadJson(s.records[i++ % s.records.size()], issues);
-    auto json = mapping::JsonValue::Parse(records::WriteJson(*record, {.pretty = false}), "r");
-    auto bundle = s.mapper->ToFhir(*json, issues);
+    auto bundle = s.mapper->ToFhir(*record, issues);
     benchmark::DoNotOptimize(bundle);
   }
   state.counters["records/s"] =

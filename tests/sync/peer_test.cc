@@ -42,7 +42,7 @@ std::vector<std::pair<std::string, JsonValue>> ExampleRecords() {
       EXPECT_TRUE(parsed[i].has_value()) << path;
       if (!parsed[i]) continue;
       out.emplace_back(path.filename().string() + "#" + std::to_string(i),
-                       *JsonValue::Parse(records::WriteJson(*parsed[i]), path.string()));
+                       mapping::RecordJson(*parsed[i]));
     }
   }
   return out;
