@@ -99,6 +99,24 @@ struct BundleIndex {
   StringMap<const model::Element*> by_type_and_id;
 };
 
+// A set of (pointer, pointer, number) keys with open addressing: the walker's record of work
+// already done, asked about for almost every element, so it must be cheap.
+class DoneSet {
+ public:
+  // True when the key was new (and is now in the set).
+  bool Insert(const void* a, const void* b, uint32_t n);
+
+ private:
+  struct Key {
+    const void* a = nullptr;
+    const void* b = nullptr;
+    uint32_t n = 0;
+  };
+  void Grow();
+  std::vector<Key> slots_;
+  size_t size_ = 0;
+};
+
 // Validates one document; lives for one Validate call.
 class Walker {
  public:
@@ -155,6 +173,10 @@ class Walker {
   std::vector<Issue>& issues_;
   std::vector<const BundleIndex*> bundles_;
   const model::Element* skip_resource_extras_ = nullptr;
+  // The base pass and each profile pass of a resource meet the same elements with the same
+  // shared plans (datatype definitions, extension definitions, the invariants profiles inherit):
+  // what a pass would find there again is exactly what the first found, so it is done once.
+  DoneSet done_;
   uint32_t depth_ = 0;
   bool depth_reported_ = false;
 };
