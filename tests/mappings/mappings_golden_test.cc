@@ -103,6 +103,32 @@ TEST_F(MappingsGoldenTest, RecordJsonIsTheContractJsonOfTheRecord) {
   }
 }
 
+// The mapped Bundle is validated as an element tree built from the JsonValue directly: it must
+// be the tree its text parses to.
+TEST_F(MappingsGoldenTest, ToDocumentGivesTheTreeTheTextParsesTo) {
+  for (const Example& example : ReadExamples()) {
+    SCOPED_TRACE(example.name);
+    std::string problems;
+    std::optional<JsonValue> bundle = ToFhir(example.record, &problems);
+    ASSERT_TRUE(bundle) << problems;
+    IssueCollector direct_issues;
+    IssueCollector text_issues;
+    auto direct = bundle->ToDocument(testing::R4Model(), direct_issues);
+    auto parsed = formats::ParseJson(bundle->ToString(), testing::R4Model(), text_issues);
+    ASSERT_TRUE(direct != nullptr && parsed != nullptr);
+    EXPECT_EQ(formats::WriteJson(*direct->root()), formats::WriteJson(*parsed->root()));
+    EXPECT_EQ(direct_issues.issues().size(), text_issues.issues().size());
+  }
+  // What the text reader refuses, the tree builder refuses alike.
+  JsonValue bad = JsonValue::Object();
+  bad["resourceType"] = JsonValue::String("Patient");
+  bad["gender"] = JsonValue::String("\xff");
+  IssueCollector issues;
+  EXPECT_EQ(bad.ToDocument(testing::R4Model(), issues), nullptr);
+  ASSERT_FALSE(issues.issues().empty());
+  EXPECT_EQ(issues.issues()[0].message_id, "JSON_SYNTAX");
+}
+
 TEST_F(MappingsGoldenTest, EveryExampleMapsToGoldenR4ResourcesAndBack) {
   const bool update = std::getenv("SILTA_UPDATE_GOLDEN") != nullptr &&
                       std::string(std::getenv("SILTA_UPDATE_GOLDEN")) == "1";
