@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -180,6 +181,9 @@ class Walker {
   uint32_t depth_ = 0;
   bool depth_reported_ = false;
 };
+
+// The native answer of an invariant with a FastCheck (walker.cc); nullopt: evaluate it.
+std::optional<bool> FastAnswer(FastCheck check, const model::Element& e);
 
 // Fixed values must match exactly, patterns partially (match.cc).
 bool MatchesValue(const model::Element& e, const rapidjson::Value& expected, bool exact);

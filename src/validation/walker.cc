@@ -56,7 +56,7 @@ bool DoneSet::Insert(const void* a, const void* b, uint32_t n) {
 
 void DoneSet::Grow() {
   std::vector<Key> old = std::move(slots_);
-  slots_.assign(old.empty() ? 256 : old.size() * 2, Key{});
+  slots_.assign(old.empty() ? 2048 : old.size() * 2, Key{});
   size_ = 0;
   for (const Key& k : old) {
     if (k.a != nullptr) Insert(k.a, k.b, k.n);
@@ -676,6 +676,56 @@ bool Walker::ContainedResourcesReferenced(const model::Element& resource) {
   return true;
 }
 
+namespace {
+
+bool AnyContainedHas(const model::Element& resource, std::string_view child,
+                     std::string_view grandchild = {}) {
+  for (const model::Element* c : resource.Children("contained")) {
+    const model::Element* found = c->Child(child);
+    if (found != nullptr && (grandchild.empty() || found->Child(grandchild) != nullptr)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool HasValue(const model::Element* e) { return e != nullptr && e->has_value(); }
+
+}  // namespace
+
+// The answer of a FastCheck invariant on `e` (true: it holds), or nullopt when FHIRPath must
+// decide. Each case computes exactly what its R4 expression (plan.cc) evaluates to.
+std::optional<bool> FastAnswer(FastCheck check, const model::Element& e) {
+  switch (check) {
+    case FastCheck::kNone:
+      return std::nullopt;
+    case FastCheck::kDom2:
+      return !AnyContainedHas(e, "contained");
+    case FastCheck::kDom4:
+      return !AnyContainedHas(e, "meta", "versionId") && !AnyContainedHas(e, "meta", "lastUpdated");
+    case FastCheck::kDom5:
+      return !AnyContainedHas(e, "meta", "security");
+    case FastCheck::kDom6: {
+      const model::Element* text = e.Child("text");
+      return text != nullptr && text->Child("div") != nullptr;
+    }
+    case FastCheck::kRef1: {
+      // No reference value: both sides are empty, and so is the answer (not a finding). A
+      // reference that does not start with '#': the left side is true.
+      const model::Element* reference = e.Child("reference");
+      if (!HasValue(reference) || !reference->value().starts_with('#')) return true;
+      return std::nullopt;
+    }
+    case FastCheck::kPer1:
+      // Either end missing: true; both present: the date comparison, with its precision rules.
+      if (!HasValue(e.Child("start")) || !HasValue(e.Child("end"))) return true;
+      return std::nullopt;
+    case FastCheck::kCpt2:
+      return e.Child("value") == nullptr || e.Child("system") != nullptr;
+  }
+  return std::nullopt;
+}
+
 void Walker::RunConstraints(const model::Element& e, std::span<const Constraint* const> constraints,
                             std::span<const Constraint* const> already_run) {
   for (const Constraint* c : constraints) {
@@ -707,6 +757,10 @@ void Walker::RunConstraints(const model::Element& e, std::span<const Constraint*
       default: {
         if (!opt_.check_invariants || c->compiled == nullptr) continue;
         if (c->best_practice && !opt_.report_best_practice) continue;
+        if (std::optional<bool> answer = FastAnswer(c->fast, e)) {
+          ok = *answer;
+          break;
+        }
         fhirpath::EvaluationContext context;
         auto result = fhirpath::Evaluate(*c->compiled, &e, context);
         // Execution errors mean the invariant cannot be judged on this data: not a finding.
