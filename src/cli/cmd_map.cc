@@ -104,8 +104,7 @@ int RunToFhir(const std::vector<std::string>& args, std::ostream& out, std::ostr
       IssueCollector issues;
       std::optional<mapping::JsonValue> bundle;
       if (input.record) {
-        auto json = mapping::JsonValue::Parse(records::WriteJson(*input.record), input.name);
-        if (json.ok()) bundle = (*mapper)->ToFhir(*json, issues);
+        bundle = (*mapper)->ToFhir(*input.record, issues);
         if (bundle) (*checker)->CheckBundle(*bundle, path.string(), issues);
       }
       if (!input.record || !bundle || issues.HasErrors()) {

@@ -142,8 +142,7 @@ int RunPush(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         summary.messages.push_back(input.name + ": rejected by the contract check");
         continue;
       }
-      auto json = mapping::JsonValue::Parse(records::WriteJson(*input.record), input.name);
-      if (json.ok()) engine.Push(*json, input.name, summary);
+      engine.Push(mapping::RecordJson(*input.record), input.name, summary);
       if (tty) err << "\rsilta sync push: " << summary.records << " record(s)" << std::flush;
     }
     PrintIssues(issues.issues(), err);

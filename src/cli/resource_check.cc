@@ -47,8 +47,7 @@ void ResourceChecker::CheckResource(const mapping::JsonValue& resource, const st
   formats::ParseOptions options;
   options.source_name = source;
   // Line numbers would point into a text nobody sees; the expression locates the problem.
-  std::unique_ptr<model::Document> document =
-      formats::ParseJson(resource.ToString(), model_, prefixed, options);
+  std::unique_ptr<model::Document> document = resource.ToDocument(model_, prefixed, options);
   if (document != nullptr) validator_->Validate(*document, {}, prefixed);
 }
 
@@ -59,8 +58,7 @@ void ResourceChecker::CheckBundle(const mapping::JsonValue& bundle, const std::s
   PrefixingSink located(sink, "", "");
   formats::ParseOptions options;
   options.source_name = source;
-  std::unique_ptr<model::Document> document =
-      formats::ParseJson(bundle.ToString(), model_, located, options);
+  std::unique_ptr<model::Document> document = bundle.ToDocument(model_, located, options);
   if (document != nullptr) validator_->Validate(*document, {}, located);
 }
 

@@ -2,12 +2,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "base/issues.h"
+#include "formats/json_tree.h"
 #include "model/element.h"
 
 namespace silta::formats {
@@ -30,6 +33,14 @@ std::unique_ptr<model::Document> ParseJson(std::string_view text,
 std::unique_ptr<model::Document> ParseXml(std::string_view text,
                                           std::shared_ptr<const model::TypeModel> model,
                                           IssueSink& sink, const ParseOptions& options = {});
+// A resource from a JSON tree made in memory (formats/json_tree.h) rather than read from text,
+// such as a mapper's output: the same construction and checks as ParseJson, without line/column.
+// `build` fills the root with nodes and strings allocated from the arena it is given (the
+// document's, which owns them from then on).
+using JsonTreeBuilder = std::function<void(std::pmr::memory_resource* arena, JsonNode* root)>;
+std::unique_ptr<model::Document> BuildJson(const JsonTreeBuilder& build,
+                                           std::shared_ptr<const model::TypeModel> model,
+                                           IssueSink& sink, const ParseOptions& options = {});
 std::unique_ptr<model::Document> Parse(std::string_view text, Format format,
                                        std::shared_ptr<const model::TypeModel> model,
                                        IssueSink& sink, const ParseOptions& options = {});

@@ -24,6 +24,45 @@ class JsonParser : public internal::ParserBase {
       Report(Severity::kFatal, IssueType::kStructure, "JSON_SYNTAX", error.message, error.offset);
       return false;
     }
+    return Build(root);
+  }
+
+  // A tree made in memory: there is no text, so no line/column; what the text reader would
+  // refuse (invalid UTF-8, nesting too deep) is refused alike.
+  bool RunOnTree(const JsonTreeBuilder& build) {
+    lines_ = LineIndex();
+    JsonNode root;
+    build(doc_->arena(), &root);
+    if (const char* problem = CheckTree(root, 0)) {
+      Report(Severity::kFatal, IssueType::kStructure, "JSON_SYNTAX", problem, 0);
+      return false;
+    }
+    return Build(root);
+  }
+
+ private:
+  const char* CheckTree(const JsonNode& node, uint32_t depth) const {
+    size_t bad = 0;
+    switch (node.kind) {
+      case JsonKind::kString:
+        return internal::IsValidUtf8(node.text, &bad) ? nullptr : "invalid UTF-8 in a string";
+      case JsonKind::kArray:
+      case JsonKind::kObject:
+        if (depth >= options_.max_depth) return "the JSON is nested too deeply";
+        for (const JsonNode& item : node.items) {
+          if (const char* problem = CheckTree(item, depth + 1)) return problem;
+        }
+        for (const JsonMember& m : node.members) {
+          if (!internal::IsValidUtf8(m.name, &bad)) return "invalid UTF-8 in a member name";
+          if (const char* problem = CheckTree(m.value, depth + 1)) return problem;
+        }
+        return nullptr;
+      default:
+        return nullptr;
+    }
+  }
+
+  bool Build(const JsonNode& root) {
     if (root.kind != JsonKind::kObject) {
       Report(Severity::kFatal, IssueType::kStructure, "JSON_NOT_OBJECT",
              std::string("a FHIR resource must be a JSON object, found ") + JsonKindName(root.kind),
@@ -36,7 +75,6 @@ class JsonParser : public internal::ParserBase {
     return true;
   }
 
- private:
   // One element definition met in an object: its value member and its "_name" member.
   struct Slot {
     const ElementDef* element;
@@ -314,6 +352,14 @@ std::unique_ptr<model::Document> ParseJson(std::string_view text,
                                            IssueSink& sink, const ParseOptions& options) {
   JsonParser parser(text, std::move(model), sink, options);
   if (!parser.Run()) return nullptr;
+  return parser.TakeDocument();
+}
+
+std::unique_ptr<model::Document> BuildJson(const JsonTreeBuilder& build,
+                                           std::shared_ptr<const model::TypeModel> model,
+                                           IssueSink& sink, const ParseOptions& options) {
+  JsonParser parser({}, std::move(model), sink, options);
+  if (!parser.RunOnTree(build)) return nullptr;
   return parser.TakeDocument();
 }
 

@@ -16,20 +16,31 @@ namespace {
 constexpr std::array<uint8_t, 16> kSiltaNamespace = {
     0x6f, 0x1c, 0x3a, 0x52, 0x8e, 0x07, 0x4d, 0x2b, 0x9a, 0x41, 0x0c, 0x77, 0x5e, 0x93, 0xd2, 0x18};
 
+// SHA-1, fetched once: OpenSSL 3 looks the algorithm up on every EVP_sha1() digest otherwise.
+// A fetched EVP_MD is immutable and may be used by many threads at once.
+const EVP_MD* Sha1() {
+  static const EVP_MD* const md = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha1();
+  }();
+  return md;
+}
+
 std::string NameUuid(std::string_view name) {
   std::string input(reinterpret_cast<const char*>(kSiltaNamespace.data()), kSiltaNamespace.size());
   input.append(name);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(input.data(), input.size(), digest, &length, EVP_sha1(), nullptr);
+  EVP_Digest(input.data(), input.size(), digest, &length, Sha1(), nullptr);
   digest[6] = static_cast<unsigned char>((digest[6] & 0x0f) | 0x50);
   digest[8] = static_cast<unsigned char>((digest[8] & 0x3f) | 0x80);
+  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  char buf[3];
+  out.reserve(36);
   for (int i = 0; i < 16; ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    std::snprintf(buf, sizeof buf, "%02x", digest[i]);
-    out += buf;
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0x0f];
   }
   return out;
 }
@@ -105,23 +116,42 @@ void SortMembers(JsonValue& node, const model::TypeDef* type, const model::TypeM
     if (const model::TypeDef* t = model.FindResource(resource_type->text())) type = t;
   }
   if (type == nullptr) return;
-  auto rank = [&](const std::string& name) -> uint32_t {
-    if (name == "resourceType") return 0;
-    model::TypeDef::MemberMatch match;
-    std::string_view plain = name.starts_with("_") ? std::string_view(name).substr(1) : name;
-    if (!type->MatchMember(plain, &match)) return UINT32_MAX;
-    // XML attributes (id, url) first, as FHIR JSON is usually written.
-    uint32_t group = match.element->xml_attribute ? 0u : 1u;
-    return (group << 20) + 2u * (match.element->order + 1u) + (name.starts_with("_") ? 1u : 0u);
+  // Each member is looked up once: its rank and the type its value is sorted by.
+  struct Ranked {
+    uint32_t rank;
+    uint32_t index;
+    const model::TypeDef* type;
   };
-  std::stable_sort(node.members().begin(), node.members().end(),
-                   [&](const JsonValue::Member& a, const JsonValue::Member& b) {
-                     return rank(a.first) < rank(b.first);
-                   });
-  for (auto& [name, value] : node.members()) {
+  std::vector<JsonValue::Member>& members = node.members();
+  std::vector<Ranked> ranked;
+  ranked.reserve(members.size());
+  bool sorted = true;
+  for (size_t i = 0; i < members.size(); ++i) {
+    const std::string& name = members[i].first;
+    Ranked r{UINT32_MAX, static_cast<uint32_t>(i), nullptr};
     model::TypeDef::MemberMatch match;
     std::string_view plain = name.starts_with("_") ? std::string_view(name).substr(1) : name;
-    if (type->MatchMember(plain, &match)) SortMembers(value, match.type, model);
+    if (name == "resourceType") {
+      r.rank = 0;
+    } else if (type->MatchMember(plain, &match)) {
+      // XML attributes (id, url) first, as FHIR JSON is usually written.
+      uint32_t group = match.element->xml_attribute ? 0u : 1u;
+      r.rank = (group << 20) + 2u * (match.element->order + 1u) + (name.starts_with("_") ? 1u : 0u);
+      r.type = match.type;
+    }
+    if (!ranked.empty() && r.rank < ranked.back().rank) sorted = false;
+    ranked.push_back(r);
+  }
+  if (!sorted) {
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [](const Ranked& a, const Ranked& b) { return a.rank < b.rank; });
+    std::vector<JsonValue::Member> in_order;
+    in_order.reserve(members.size());
+    for (const Ranked& r : ranked) in_order.push_back(std::move(members[r.index]));
+    members = std::move(in_order);
+  }
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (ranked[i].type != nullptr) SortMembers(members[i].second, ranked[i].type, model);
   }
 }
 
@@ -227,7 +257,8 @@ class Run {
       }
       bool fresh = HasArrayMarker(rule.record) || values.size() > 1;
       for (const JsonValue* value : values) {
-        JsonValue out = *value;
+        const JsonValue* in = value;
+        JsonValue coded;
         if (rule.codes != nullptr) {
           auto code = rule.codes->ToFhir(value->text());
           if (!code) {
@@ -236,11 +267,12 @@ class Run {
                   where + "." + rule.record.text);
             continue;
           }
-          out = JsonValue::String(*code);
+          coded = JsonValue::String(*code);
+          in = &coded;
         }
         StatusOr<JsonValue> converted =
-            rule.transform != nullptr ? rule.transform->ToFhir(out, rule.transform_argument, env)
-                                      : ScalarToFhir(out, rule.fhir_primitive);
+            rule.transform != nullptr ? rule.transform->ToFhir(*in, rule.transform_argument, env)
+                                      : ScalarToFhir(*in, rule.fhir_primitive);
         if (!converted.ok()) {
           Error(&rule, "MAP_VALUE", converted.status().message(), where + "." + rule.record.text);
           continue;

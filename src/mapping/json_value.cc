@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory_resource>
 #include <set>
 
@@ -171,6 +172,66 @@ std::string JsonValue::ToString(bool pretty) const {
     WriteValue(*this, writer);
   }
   return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+namespace {
+
+// Copies a value into `arena` as a formats::JsonNode tree (strings included: the document that
+// owns the arena outlives the value).
+void CopyToTree(const JsonValue& v, std::pmr::memory_resource* arena, formats::JsonNode* out) {
+  auto copy_text = [arena](const std::string& text) {
+    if (text.empty()) return std::string_view();
+    char* mem = static_cast<char*>(arena->allocate(text.size(), 1));
+    std::memcpy(mem, text.data(), text.size());
+    return std::string_view(mem, text.size());
+  };
+  out->kind = v.kind();
+  switch (v.kind()) {
+    case JsonValue::Kind::kNull:
+      break;
+    case JsonValue::Kind::kBool:
+      out->bool_value = v.text() == "true";
+      break;
+    case JsonValue::Kind::kNumber:
+    case JsonValue::Kind::kString:
+      out->text = copy_text(v.text());
+      break;
+    case JsonValue::Kind::kArray: {
+      size_t n = v.items().size();
+      if (n == 0) break;
+      auto* items = static_cast<formats::JsonNode*>(
+          arena->allocate(sizeof(formats::JsonNode) * n, alignof(formats::JsonNode)));
+      for (size_t i = 0; i < n; ++i) {
+        new (&items[i]) formats::JsonNode();
+        CopyToTree(v.items()[i], arena, &items[i]);
+      }
+      out->items = std::span<formats::JsonNode>(items, n);
+      break;
+    }
+    case JsonValue::Kind::kObject: {
+      size_t n = v.members().size();
+      if (n == 0) break;
+      auto* members = static_cast<formats::JsonMember*>(
+          arena->allocate(sizeof(formats::JsonMember) * n, alignof(formats::JsonMember)));
+      for (size_t i = 0; i < n; ++i) {
+        new (&members[i]) formats::JsonMember();
+        members[i].name = copy_text(v.members()[i].first);
+        CopyToTree(v.members()[i].second, arena, &members[i].value);
+      }
+      out->members = std::span<formats::JsonMember>(members, n);
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<model::Document> JsonValue::ToDocument(
+    std::shared_ptr<const model::TypeModel> model, IssueSink& sink,
+    const formats::ParseOptions& options) const {
+  return formats::BuildJson([this](std::pmr::memory_resource* arena,
+                                   formats::JsonNode* root) { CopyToTree(*this, arena, root); },
+                            std::move(model), sink, options);
 }
 
 bool operator==(const JsonValue& a, const JsonValue& b) {

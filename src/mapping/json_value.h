@@ -4,12 +4,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "base/status.h"
+#include "formats/formats.h"
 #include "formats/json_tree.h"
 
 namespace silta::mapping {
@@ -57,6 +60,11 @@ class JsonValue {
   // Parses JSON text; numbers keep their text.
   static StatusOr<JsonValue> Parse(std::string_view text, std::string_view source_name);
   std::string ToString(bool pretty = false) const;
+  // The FHIR resource this value holds, as an element tree: what formats::ParseJson of
+  // ToString() gives (the same checks and issues, without line/column), without the text.
+  std::unique_ptr<model::Document> ToDocument(std::shared_ptr<const model::TypeModel> model,
+                                              IssueSink& sink,
+                                              const formats::ParseOptions& options = {}) const;
 
   // JSON value equality with arrays compared as multisets (the contract's "arrays unordered")
   // except under the member names in `ordered_arrays`.

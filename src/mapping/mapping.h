@@ -2,7 +2,8 @@
 // mapping modules in mappings/<module>/mapping.json (format: mappings/README.md).
 //
 // Records enter and leave as their canonical JSON (the records module reads and checks JSON,
-// NDJSON and XML records against the contract); resources leave as FHIR JSON in a Bundle.
+// NDJSON and XML records against the contract; RecordJson turns a read record into that JSON
+// without text); resources leave as FHIR JSON in a Bundle.
 #pragma once
 
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "mapping/json_value.h"
 #include "mapping/module.h"
 #include "model/type_model.h"
+#include "records/records.h"
 
 namespace silta::mapping {
 
@@ -35,6 +37,9 @@ struct PartIdentity {
   std::string part_id;  // empty for the record root
 };
 
+// The contract JSON of a record (the value records::WriteJson writes), built without text.
+JsonValue RecordJson(const records::ClientRecord& record);
+
 class Mapper {
  public:
   // Loads every mappings/<module>/mapping.json under `mappings_dir`. Exactly one module must map
@@ -49,6 +54,8 @@ class Mapper {
   // A record (contract JSON, already checked by the records module) → a Bundle of FHIR
   // resources, one per record part. Problems go to `sink`; nullopt when any is an error.
   std::optional<JsonValue> ToFhir(const JsonValue& record, IssueSink& sink) const;
+  // The same from a record read by the records module: ToFhir(RecordJson(record), sink).
+  std::optional<JsonValue> ToFhir(const records::ClientRecord& record, IssueSink& sink) const;
   // A Bundle made by ToFhir (or the same resources read back from a server) → the record.
   std::optional<JsonValue> FromFhir(const JsonValue& bundle, IssueSink& sink) const;
 

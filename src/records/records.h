@@ -60,6 +60,22 @@ struct WriteOptions {
   bool pretty = true;
 };
 std::string WriteJson(const ClientRecord& record, const WriteOptions& options = {});
+
+// The canonical JSON of a record as a stream of events, for building an in-memory JSON form
+// (the mapping engine's) without writing and re-reading text. WriteJson writes these events.
+class JsonEvents {
+ public:
+  virtual ~JsonEvents() = default;
+  virtual void StartObject() = 0;
+  virtual void Key(std::string_view name) = 0;
+  virtual void EndObject() = 0;
+  virtual void StartArray() = 0;
+  virtual void EndArray() = 0;
+  virtual void String(std::string_view text) = 0;
+  virtual void Number(std::string_view text) = 0;
+  virtual void Bool(bool value) = 0;
+};
+void EmitJson(const ClientRecord& record, JsonEvents& events);
 std::string WriteNdjson(std::span<const ClientRecord> records);
 std::string WriteXml(const ClientRecord& record, const WriteOptions& options = {});
 std::string Write(const ClientRecord& record, Format format, const WriteOptions& options = {});

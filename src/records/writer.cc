@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <charconv>
 #include <pugixml.hpp>
 #include <sstream>
 
@@ -133,6 +134,103 @@ std::string ToJson(const OutNode& root, bool pretty) {
   return out;
 }
 
+// The model → JSON events directly, in the same order and with the same omissions as ToOut:
+// no intermediate tree on the path every mapped record takes.
+class EventWriter {
+ public:
+  explicit EventWriter(JsonEvents& events) : events_(events) {}
+
+  template <typename T>
+  void operator()(std::string_view name, const std::vector<T>& field, unsigned) {
+    if (field.empty()) return;
+    events_.Key(name);
+    events_.StartArray();
+    for (const T& item : field) Value(item);
+    events_.EndArray();
+  }
+  template <typename T>
+  void operator()(std::string_view name, const std::optional<T>& field, unsigned) {
+    if (!field) return;
+    events_.Key(name);
+    Value(*field);
+  }
+  template <typename T>
+  void operator()(std::string_view name, const T& field, unsigned) {
+    events_.Key(name);
+    Value(field);
+  }
+
+  void Value(const std::string& s) { events_.String(s); }
+  void Value(const Date& d) { events_.String(d.value); }
+  void Value(const Instant& i) { events_.String(i.value); }
+  void Value(bool b) { events_.Bool(b); }
+  void Value(int i) {
+    char text[16];
+    auto [end, ec] = std::to_chars(text, text + sizeof text, i);
+    events_.Number(std::string_view(text, static_cast<size_t>(end - text)));
+  }
+  template <internal::Enum E>
+  void Value(E e) {
+    events_.String(CodeOf(e));
+  }
+  void Value(const Payer& payer) {
+    if (payer.client) {
+      events_.String("client");
+    } else {
+      Value(payer.organisation);
+    }
+  }
+  template <internal::Part T>
+  void Value(const T& part) {
+    events_.StartObject();
+    internal::Fields(part, *this);
+    events_.EndObject();
+  }
+
+ private:
+  JsonEvents& events_;
+};
+
+template <typename Writer>
+class RapidJsonEvents : public JsonEvents {
+ public:
+  explicit RapidJsonEvents(Writer& w) : w_(w) {}
+  void StartObject() override { w_.StartObject(); }
+  void Key(std::string_view name) override {
+    w_.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+  }
+  void EndObject() override { w_.EndObject(); }
+  void StartArray() override { w_.StartArray(); }
+  void EndArray() override { w_.EndArray(); }
+  void String(std::string_view text) override {
+    w_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  }
+  void Number(std::string_view text) override {
+    w_.RawValue(text.data(), text.size(), rapidjson::kNumberType);
+  }
+  void Bool(bool value) override { w_.Bool(value); }
+
+ private:
+  Writer& w_;
+};
+
+std::string RecordToJson(const ClientRecord& record, bool pretty) {
+  rapidjson::StringBuffer buffer;
+  if (pretty) {
+    rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
+    w.SetIndent(' ', 2);
+    RapidJsonEvents events(w);
+    EmitJson(record, events);
+  } else {
+    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+    RapidJsonEvents events(w);
+    EmitJson(record, events);
+  }
+  std::string out(buffer.GetString(), buffer.GetSize());
+  if (pretty) out += '\n';
+  return out;
+}
+
 // Objects become child elements, arrays repeated elements of the field's name, scalars text.
 void EmitXml(const OutNode& n, pugi::xml_node element) {
   switch (n.kind) {
@@ -171,14 +269,19 @@ void SortUnordered(OutNode* n) {
 
 }  // namespace
 
+void EmitJson(const ClientRecord& record, JsonEvents& events) {
+  EventWriter writer(events);
+  writer.Value(record);
+}
+
 std::string WriteJson(const ClientRecord& record, const WriteOptions& options) {
-  return ToJson(ToOut(record), options.pretty);
+  return RecordToJson(record, options.pretty);
 }
 
 std::string WriteNdjson(std::span<const ClientRecord> records) {
   std::string out;
   for (const ClientRecord& r : records) {
-    out += ToJson(ToOut(r), false);
+    out += RecordToJson(r, false);
     out += '\n';
   }
   return out;

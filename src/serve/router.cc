@@ -375,14 +375,7 @@ Response Router::MapToFhir(const Request& request) const {
   options.source_name = "request";
   auto record = records::Read(request.body, RecordFormat(*in), issues, options);
   if (!record) return Outcome(400, issues.Take(), request.accept);
-  auto json = mapping::JsonValue::Parse(records::WriteJson(*record), "request");
-  if (!json.ok()) {
-    return Outcome(500,
-                   {MakeIssue(Severity::kError, IssueType::kException, "SERVE_INTERNAL",
-                              json.status().message())},
-                   request.accept);
-  }
-  auto bundle = services_.to_fhir_mapper->ToFhir(*json, issues);
+  auto bundle = services_.to_fhir_mapper->ToFhir(*record, issues);
   if (bundle && services_.check_bundle) services_.check_bundle(*bundle, issues);
   if (!bundle || issues.HasErrors()) return Outcome(422, issues.Take(), request.accept);
   return FhirResource(200, bundle->ToString(false), *out);

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -99,6 +100,24 @@ struct BundleIndex {
   StringMap<const model::Element*> by_type_and_id;
 };
 
+// A set of (pointer, pointer, number) keys with open addressing: the walker's record of work
+// already done, asked about for almost every element, so it must be cheap.
+class DoneSet {
+ public:
+  // True when the key was new (and is now in the set).
+  bool Insert(const void* a, const void* b, uint32_t n);
+
+ private:
+  struct Key {
+    const void* a = nullptr;
+    const void* b = nullptr;
+    uint32_t n = 0;
+  };
+  void Grow();
+  std::vector<Key> slots_;
+  size_t size_ = 0;
+};
+
 // Validates one document; lives for one Validate call.
 class Walker {
  public:
@@ -156,9 +175,16 @@ class Walker {
   std::vector<const BundleIndex*> bundles_;
   const model::Element* skip_resource_extras_ = nullptr;
   std::string_view current_profile_;  // the profile being applied; empty for the base
+  // The base pass and each profile pass of a resource meet the same elements with the same
+  // shared plans (datatype definitions, extension definitions, the invariants profiles inherit):
+  // what a pass would find there again is exactly what the first found, so it is done once.
+  DoneSet done_;
   uint32_t depth_ = 0;
   bool depth_reported_ = false;
 };
+
+// The native answer of an invariant with a FastCheck (walker.cc); nullopt: evaluate it.
+std::optional<bool> FastAnswer(FastCheck check, const model::Element& e);
 
 // Fixed values must match exactly, patterns partially (match.cc).
 bool MatchesValue(const model::Element& e, const rapidjson::Value& expected, bool exact);

@@ -130,6 +130,28 @@ std::shared_ptr<const fhirpath::CompiledExpression> ConstraintCache::CompilePath
   return compiled.ok() ? *compiled : nullptr;
 }
 
+namespace {
+
+FastCheck FastCheckFor(std::string_view expression) {
+  static constexpr std::pair<std::string_view, FastCheck> kKnown[] = {
+      {"contained.contained.empty()", FastCheck::kDom2},
+      {"contained.meta.versionId.empty() and contained.meta.lastUpdated.empty()", FastCheck::kDom4},
+      {"contained.meta.security.empty()", FastCheck::kDom5},
+      {"text.`div`.exists()", FastCheck::kDom6},
+      {"reference.startsWith('#').not() or (reference.substring(1).trace('url') in "
+       "%rootResource.contained.id.trace('ids'))",
+       FastCheck::kRef1},
+      {"start.hasValue().not() or end.hasValue().not() or (start <= end)", FastCheck::kPer1},
+      {"value.empty() or system.exists()", FastCheck::kCpt2},
+  };
+  for (const auto& [text, check] : kKnown) {
+    if (expression == text) return check;
+  }
+  return FastCheck::kNone;
+}
+
+}  // namespace
+
 const Constraint* ConstraintCache::Get(std::string_view context_type, std::string_view key,
                                        std::string_view expression, Severity severity,
                                        bool best_practice, std::string_view human) {
@@ -175,6 +197,7 @@ const Constraint* ConstraintCache::Get(std::string_view context_type, std::strin
     }
     if (compiled.ok()) {
       c->compiled = *compiled;
+      c->fast = FastCheckFor(expression);
     } else {
       c->native = NativeConstraint::kSkip;
       c->skip_reason = "does not compile: " + compiled.status().message();

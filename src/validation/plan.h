@@ -22,6 +22,11 @@ namespace silta::validation::internal {
 
 enum class NativeConstraint : uint8_t { kNone, kEle1, kExt1, kDom3, kSkip };
 
+// R4 invariants met on almost every resource or datatype, recognised by their exact expression
+// text: a native check gives the expression's answer where it can without FHIRPath (ref-1 and
+// per-1 only in their common cases; the compiled expression decides the rest).
+enum class FastCheck : uint8_t { kNone, kDom2, kDom4, kDom5, kDom6, kRef1, kPer1, kCpt2 };
+
 struct Constraint {
   std::string key;
   Severity severity = Severity::kError;
@@ -31,6 +36,7 @@ struct Constraint {
   NativeConstraint native = NativeConstraint::kNone;
   std::string skip_reason;  // why it is not evaluated (native == kSkip)
   std::shared_ptr<const fhirpath::CompiledExpression> compiled;
+  FastCheck fast = FastCheck::kNone;  // only with `compiled`
 };
 
 struct TypeRule {

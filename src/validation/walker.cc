@@ -15,6 +15,9 @@ namespace silta::validation::internal {
 
 namespace {
 
+// A tag for DoneSet keys of extension-definition checks.
+constexpr char kExtensionCheck = 0;
+
 const ElementPlan& EmptyPlan() {
   static const ElementPlan kEmpty;
   return kEmpty;
@@ -34,6 +37,31 @@ bool HasChildOtherThanId(const model::Element& e) {
 }
 
 }  // namespace
+
+bool DoneSet::Insert(const void* a, const void* b, uint32_t n) {
+  if ((size_ + 1) * 2 > slots_.size()) Grow();
+  size_t mask = slots_.size() - 1;
+  uint64_t h = reinterpret_cast<uintptr_t>(a) * 0x9E3779B97F4A7C15ull ^
+               reinterpret_cast<uintptr_t>(b) * 0xC2B2AE3D27D4EB4Full ^ n;
+  for (size_t i = (h ^ (h >> 29)) & mask;; i = (i + 1) & mask) {
+    Key& k = slots_[i];
+    if (k.a == nullptr) {
+      k = {a, b, n};
+      ++size_;
+      return true;
+    }
+    if (k.a == a && k.b == b && k.n == n) return false;
+  }
+}
+
+void DoneSet::Grow() {
+  std::vector<Key> old = std::move(slots_);
+  slots_.assign(old.empty() ? 2048 : old.size() * 2, Key{});
+  size_ = 0;
+  for (const Key& k : old) {
+    if (k.a != nullptr) Insert(k.a, k.b, k.n);
+  }
+}
 
 std::string LocationOf(const model::Element& e) {
   std::vector<const model::Element*> chain;
@@ -265,6 +293,8 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
     }
     return;
   }
+  // Resources are not memoized: whether their profile checks run depends on the pass.
+  if (!e.is_resource() && !done_.Insert(&e, &plan, depth_)) return;
   ++depth_;
   bool resource_extras = e.is_resource() && e.parent() != nullptr && skip_resource_extras_ != &e;
   if (skip_resource_extras_ == &e) skip_resource_extras_ = nullptr;
@@ -324,6 +354,9 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
     CheckBundle(e, bundle_index);
     bundles_.pop_back();
   }
+  // The profile passes run at the element's own depth, as the root's do, so that they meet
+  // the element's content at the depths the base pass did.
+  --depth_;
   if (resource_extras) ValidateResourceExtras(e, {});
 
   // Profiles on a datatype (a profiled HumanName, Quantity...). Extensions are resolved by URL
@@ -332,7 +365,6 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
       !e.is_resource()) {
     ValidateTypeProfiles(e, *rule);
   }
-  --depth_;
 }
 
 // The element must conform to one of the type's profiles (any of them, when several).
@@ -657,6 +689,56 @@ bool Walker::ContainedResourcesReferenced(const model::Element& resource) {
   return true;
 }
 
+namespace {
+
+bool AnyContainedHas(const model::Element& resource, std::string_view child,
+                     std::string_view grandchild = {}) {
+  for (const model::Element* c : resource.Children("contained")) {
+    const model::Element* found = c->Child(child);
+    if (found != nullptr && (grandchild.empty() || found->Child(grandchild) != nullptr)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool HasValue(const model::Element* e) { return e != nullptr && e->has_value(); }
+
+}  // namespace
+
+// The answer of a FastCheck invariant on `e` (true: it holds), or nullopt when FHIRPath must
+// decide. Each case computes exactly what its R4 expression (plan.cc) evaluates to.
+std::optional<bool> FastAnswer(FastCheck check, const model::Element& e) {
+  switch (check) {
+    case FastCheck::kNone:
+      return std::nullopt;
+    case FastCheck::kDom2:
+      return !AnyContainedHas(e, "contained");
+    case FastCheck::kDom4:
+      return !AnyContainedHas(e, "meta", "versionId") && !AnyContainedHas(e, "meta", "lastUpdated");
+    case FastCheck::kDom5:
+      return !AnyContainedHas(e, "meta", "security");
+    case FastCheck::kDom6: {
+      const model::Element* text = e.Child("text");
+      return text != nullptr && text->Child("div") != nullptr;
+    }
+    case FastCheck::kRef1: {
+      // No reference value: both sides are empty, and so is the answer (not a finding). A
+      // reference that does not start with '#': the left side is true.
+      const model::Element* reference = e.Child("reference");
+      if (!HasValue(reference) || !reference->value().starts_with('#')) return true;
+      return std::nullopt;
+    }
+    case FastCheck::kPer1:
+      // Either end missing: true; both present: the date comparison, with its precision rules.
+      if (!HasValue(e.Child("start")) || !HasValue(e.Child("end"))) return true;
+      return std::nullopt;
+    case FastCheck::kCpt2:
+      return e.Child("value") == nullptr || e.Child("system") != nullptr;
+  }
+  return std::nullopt;
+}
+
 void Walker::RunConstraints(const model::Element& e, std::span<const Constraint* const> constraints,
                             std::span<const Constraint* const> already_run) {
   for (const Constraint* c : constraints) {
@@ -666,6 +748,11 @@ void Walker::RunConstraints(const model::Element& e, std::span<const Constraint*
                     [&](const Constraint* other) { return other->key == c->key; })) {
       continue;
     }
+    // The same compiled invariant on the same element gives the same answer (the profile pass
+    // meets the invariants the profile inherits from the base); the cheap native ones are
+    // cheaper to run than to look up.
+    bool costly = c->native == NativeConstraint::kNone || c->native == NativeConstraint::kDom3;
+    if (costly && !done_.Insert(&e, c, UINT32_MAX)) continue;
     bool ok = true;
     switch (c->native) {
       case NativeConstraint::kEle1:
@@ -683,6 +770,10 @@ void Walker::RunConstraints(const model::Element& e, std::span<const Constraint*
       default: {
         if (!opt_.check_invariants || c->compiled == nullptr) continue;
         if (c->best_practice && !opt_.report_best_practice) continue;
+        if (std::optional<bool> answer = FastAnswer(c->fast, e)) {
+          ok = *answer;
+          break;
+        }
         fhirpath::EvaluationContext context;
         auto result = fhirpath::Evaluate(*c->compiled, &e, context);
         // Execution errors mean the invariant cannot be judged on this data: not a finding.
@@ -1008,6 +1099,8 @@ void Walker::CheckExtensionDefinition(const model::Element& extension, const mod
                                       bool is_modifier) {
   std::string_view url = ChildValue(extension, "url");
   if (url.empty() || !IsAbsoluteUrl(url)) return;  // relative: a part of a complex extension
+  // Its findings depend on the extension alone (its parent and kind are fixed by where it is).
+  if (!done_.Insert(&extension, &kExtensionCheck, UINT32_MAX)) return;
   auto profile = v_.Profile(url);
   if (!profile.ok()) {
     if (profile.status().code() != StatusCode::kNotFound) {

@@ -77,13 +77,8 @@ class MappingsGoldenTest : public ::testing::Test {
   const Mapper& mapper() const { return **mapper_; }
 
   std::optional<JsonValue> ToFhir(const records::ClientRecord& record, std::string* problems) {
-    auto json = JsonValue::Parse(records::WriteJson(record), "record");
-    if (!json.ok()) {
-      *problems = json.status().message();
-      return std::nullopt;
-    }
     IssueCollector issues;
-    auto bundle = mapper().ToFhir(*json, issues);
+    auto bundle = mapper().ToFhir(record, issues);
     *problems = Describe(issues.issues());
     return bundle;
   }
@@ -92,6 +87,47 @@ class MappingsGoldenTest : public ::testing::Test {
 };
 
 std::shared_ptr<const Mapper>* MappingsGoldenTest::mapper_ = nullptr;
+
+// RecordJson builds the contract JSON straight from the typed record: it must be the value the
+// JSON writer's text parses to, for every example.
+TEST_F(MappingsGoldenTest, RecordJsonIsTheContractJsonOfTheRecord) {
+  std::vector<Example> examples = ReadExamples();
+  ASSERT_FALSE(examples.empty());
+  for (const Example& example : examples) {
+    SCOPED_TRACE(example.name);
+    auto parsed = JsonValue::Parse(records::WriteJson(example.record), "record");
+    ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+    JsonValue built = mapping::RecordJson(example.record);
+    EXPECT_EQ(built.ToString(), parsed->ToString());
+    EXPECT_TRUE(built == *parsed);
+  }
+}
+
+// The mapped Bundle is validated as an element tree built from the JsonValue directly: it must
+// be the tree its text parses to.
+TEST_F(MappingsGoldenTest, ToDocumentGivesTheTreeTheTextParsesTo) {
+  for (const Example& example : ReadExamples()) {
+    SCOPED_TRACE(example.name);
+    std::string problems;
+    std::optional<JsonValue> bundle = ToFhir(example.record, &problems);
+    ASSERT_TRUE(bundle) << problems;
+    IssueCollector direct_issues;
+    IssueCollector text_issues;
+    auto direct = bundle->ToDocument(testing::R4Model(), direct_issues);
+    auto parsed = formats::ParseJson(bundle->ToString(), testing::R4Model(), text_issues);
+    ASSERT_TRUE(direct != nullptr && parsed != nullptr);
+    EXPECT_EQ(formats::WriteJson(*direct->root()), formats::WriteJson(*parsed->root()));
+    EXPECT_EQ(direct_issues.issues().size(), text_issues.issues().size());
+  }
+  // What the text reader refuses, the tree builder refuses alike.
+  JsonValue bad = JsonValue::Object();
+  bad["resourceType"] = JsonValue::String("Patient");
+  bad["gender"] = JsonValue::String("\xff");
+  IssueCollector issues;
+  EXPECT_EQ(bad.ToDocument(testing::R4Model(), issues), nullptr);
+  ASSERT_FALSE(issues.issues().empty());
+  EXPECT_EQ(issues.issues()[0].message_id, "JSON_SYNTAX");
+}
 
 TEST_F(MappingsGoldenTest, EveryExampleMapsToGoldenR4ResourcesAndBack) {
   const bool update = std::getenv("SILTA_UPDATE_GOLDEN") != nullptr &&

@@ -12,6 +12,7 @@
 
 #include "base/files.h"
 #include "mapping/json_value.h"
+#include "mapping/mapping.h"
 #include "records/records.h"
 
 namespace silta::testing {
@@ -40,7 +41,7 @@ inline std::vector<std::pair<std::string, mapping::JsonValue>> ExampleRecords() 
       EXPECT_TRUE(parsed[i].has_value()) << path;
       if (!parsed[i]) continue;
       out.emplace_back(path.filename().string() + "#" + std::to_string(i),
-                       *mapping::JsonValue::Parse(records::WriteJson(*parsed[i]), path.string()));
+                       mapping::RecordJson(*parsed[i]));
     }
   }
   return out;

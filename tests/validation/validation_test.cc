@@ -4,14 +4,17 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "base/files.h"
 #include "fixture.h"
 #include "formats/formats.h"
 #include "support/r4.h"
+#include "validation/impl.h"
 
 namespace silta::validation {
 namespace {
@@ -628,6 +631,73 @@ TEST(Hostile, HugeArrays) {
   Outcome o = Check(json);
   EXPECT_TRUE(o.parsed);
   EXPECT_TRUE(o.Errors().empty()) << o.Describe().substr(0, 2000);
+}
+
+// The native answers of well-known R4 invariants (FastCheck) must be exactly what their
+// FHIRPath expressions give, on every element of the R4 package's example resources.
+TEST(Invariants, FastChecksAgreeWithFhirPath) {
+  struct Known {
+    internal::FastCheck check;
+    const char* type;  // the element type the invariant sits on ("" = any resource)
+    const char* expression;
+  };
+  const Known known[] = {
+      {internal::FastCheck::kDom2, "", "contained.contained.empty()"},
+      {internal::FastCheck::kDom4, "",
+       "contained.meta.versionId.empty() and contained.meta.lastUpdated.empty()"},
+      {internal::FastCheck::kDom5, "", "contained.meta.security.empty()"},
+      {internal::FastCheck::kDom6, "", "text.`div`.exists()"},
+      {internal::FastCheck::kRef1, "Reference",
+       "reference.startsWith('#').not() or (reference.substring(1).trace('url') in "
+       "%rootResource.contained.id.trace('ids'))"},
+      {internal::FastCheck::kPer1, "Period",
+       "start.hasValue().not() or end.hasValue().not() or (start <= end)"},
+      {internal::FastCheck::kCpt2, "ContactPoint", "value.empty() or system.exists()"},
+  };
+  std::vector<std::shared_ptr<const fhirpath::CompiledExpression>> compiled;
+  fhirpath::CompileOptions options;
+  options.model = silta::testing::R4Model();
+  for (const Known& k : known) {
+    auto c = fhirpath::CompiledExpression::Compile(k.expression, options);
+    ASSERT_TRUE(c.ok()) << k.expression;
+    compiled.push_back(*c);
+  }
+  std::vector<int> answered(std::size(known), 0);
+  std::vector<int> failing(std::size(known), 0);
+  std::function<void(const model::Element&)> visit = [&](const model::Element& e) {
+    for (size_t i = 0; i < std::size(known); ++i) {
+      bool applies = *known[i].type == 0 ? e.is_resource() : e.type()->name == known[i].type;
+      if (!applies) continue;
+      std::optional<bool> fast = internal::FastAnswer(known[i].check, e);
+      if (!fast) continue;
+      ++answered[i];
+      auto result = fhirpath::Evaluate(*compiled[i], &e);
+      bool holds = !result.ok() || result->empty() ||
+                   !(result->size() == 1 && (*result)[0].type() == fhirpath::ValueType::kBoolean &&
+                     !(*result)[0].boolean());
+      if (!holds) ++failing[i];
+      EXPECT_EQ(*fast, holds) << known[i].expression << " at " << internal::LocationOf(e);
+    }
+    for (const model::Element* child : e.children()) visit(*child);
+  };
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(silta::testing::R4PackageDir())) {
+    std::string name = entry.path().filename().string();
+    if (name.find("example") == std::string::npos && !name.starts_with("Bundle-")) continue;
+    if (files == 300) break;  // enough variety; the whole package takes seconds
+    auto text = ReadFile(entry.path());
+    if (!text.ok()) continue;
+    IssueCollector issues;
+    auto doc = formats::ParseJson(*text, silta::testing::R4Model(), issues);
+    if (doc == nullptr || doc->root() == nullptr) continue;
+    visit(*doc->root());
+    ++files;
+  }
+  EXPECT_GT(files, 100);
+  for (size_t i = 0; i < std::size(known); ++i) {
+    EXPECT_GT(answered[i], 0) << known[i].expression;
+  }
+  EXPECT_GT(failing[3], 0);  // dom-6: some examples have no narrative
 }
 
 TEST(Threads, ManyThreadsValidateAtOnce) {
