@@ -64,7 +64,8 @@ bool SyncWorker::Wait(std::chrono::milliseconds delay, bool wake) {
 
 void SyncWorker::Run() {
   std::chrono::milliseconds backoff{0};
-  auto failed = [&](const std::string& error) {
+  // `what` names the failure in the log; the details were logged already where they arose.
+  auto failed = [&](const std::string& what, const std::string& error) {
     backoff =
         backoff.count() == 0 ? options_.retry_initial : std::min(backoff * 2, options_.retry_max);
     {
@@ -73,7 +74,7 @@ void SyncWorker::Run() {
       stats_.retrying = true;
       stats_.last_error = error;
     }
-    log_("sync: " + error + "; retrying in " + std::to_string(backoff.count()) + " ms");
+    log_("sync: " + what + ", retrying in " + std::to_string(backoff.count()) + " ms");
     return Wait(backoff, /*wake=*/false);
   };
   while (true) {
@@ -83,7 +84,8 @@ void SyncWorker::Run() {
     }
     auto batch = queue_.Peek(kBatch);
     if (!batch.ok()) {
-      if (!failed(batch.status().message())) return;
+      log_("sync: " + batch.status().message());
+      if (!failed("reading the queue failed", batch.status().message())) return;
       continue;
     }
     if (batch->empty()) {
@@ -101,7 +103,7 @@ void SyncWorker::Run() {
           std::lock_guard lock(mu_);
           error = stats_.last_error;
         }
-        if (!failed(error)) return;
+        if (!failed("queued-" + std::to_string(record.id) + " not synced", error)) return;
         break;  // the same record first, again
       }
       backoff = std::chrono::milliseconds(0);
@@ -113,7 +115,8 @@ void SyncWorker::Run() {
 
 SyncWorker::Outcome SyncWorker::PushOne(const QueuedRecord& record) {
   const std::string name = "queued-" + std::to_string(record.id);
-  auto fail = [&](const std::string& error) {
+  auto fail = [&](const std::string& error, bool logged = false) {
+    if (!logged) log_("sync: " + error);
     std::lock_guard lock(mu_);
     stats_.last_error = error;
     return Outcome::kRetry;
@@ -141,7 +144,8 @@ SyncWorker::Outcome SyncWorker::PushOne(const QueuedRecord& record) {
   for (const std::string& message : summary.messages) log_("sync: " + message);
   if (summary.total(&sync::TargetCounts::errors) > 0) {
     // What was confirmed is journalled: the next attempt sends only the rest.
-    return fail(summary.messages.empty() ? name + ": push failed" : summary.messages.back());
+    return fail(summary.messages.empty() ? name + ": push failed" : summary.messages.back(),
+                !summary.messages.empty());
   }
   Status removed = queue_.Remove(record.id);
   // Pushed again later, the record is found unchanged in the journal: nothing is sent twice.
