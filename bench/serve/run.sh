@@ -70,5 +70,5 @@ awk 'NR == 1 {start = $1; peak = $1} {if ($1 > peak) peak = $1; end = $1}
           start / 1024, peak / 1024, end / 1024, (end - start) / 1024}' "$work/rss.txt"
 value() { awk -v k="$1" '$1 == k {print $2}' "$work/wrk.txt"; }
 echo "summary: $(value rps) requests/s, p99 $(value p99_ms) ms, socket errors $(value socket_errors),\
- non-2xx $(value non_2xx), access log lines $(wc -l <"$work/access.log")"
+ non-2xx $(value non_2xx), access log lines $(cat "$work/access.log" 2>/dev/null | wc -l)"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
