@@ -13,7 +13,7 @@ SILTA_DEBIAN_PACKAGES=(
   libcurl4-openssl-dev libpoco-dev libsqlite3-dev libssl-dev zlib1g-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm
-  wrk
+  wrk chromium
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -8,6 +8,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/resource_check.h"
+#include "cli/sync_setup.h"
 #include "context/context.h"
 #include "mapping/mapping.h"
 #include "serve/serve.h"
@@ -15,6 +16,30 @@
 
 namespace silta::cli {
 namespace {
+
+// What the queue consumer pushes with: the setup of `silta sync push`, kept alive by the engine.
+struct ServeSync {
+  SyncSetup setup;
+  std::unique_ptr<sync::SyncEngine> engine;
+};
+
+StatusOr<std::shared_ptr<sync::SyncEngine>> LoadServeSync(
+    serve::ServeConfig& config, std::shared_ptr<const ResourceChecker> checker) {
+  if (config.journal_file.empty()) config.journal_file = SyncSetupOptions().journal_file;
+  SyncSetupOptions options;
+  options.policy_file = config.sync_policy.string();
+  options.journal_file = config.journal_file.string();
+  options.mappings_dir = config.mappings_dir.string();
+  SILTA_ASSIGN_OR_RETURN(SyncSetup setup, SetUpSync(options, {}, /*connect=*/true));
+  auto sync = std::make_shared<ServeSync>();
+  sync->setup = std::move(setup);
+  sync::SyncOptions sync_options;
+  sync_options.quarantine_dir = config.quarantine_dir;
+  sync->engine = std::make_unique<sync::SyncEngine>(
+      *sync->setup.mapper, sync->setup.policy, sync->setup.clients, *sync->setup.journal,
+      PushResourceCheck(std::move(checker)), sync_options);
+  return std::shared_ptr<sync::SyncEngine>(sync, sync->engine.get());
+}
 
 StatusOr<std::shared_ptr<const mapping::Mapper>> LoadServeMapper(
     const std::filesystem::path& dir, std::shared_ptr<const model::TypeModel> model,
@@ -123,6 +148,14 @@ int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std
   services.check_bundle = [shared_checker](const mapping::JsonValue& bundle, IssueSink& sink) {
     shared_checker->CheckBundle(bundle, "request", sink);
   };
+  if (!config->sync_policy.empty()) {
+    auto engine = LoadServeSync(*config, shared_checker);
+    if (!engine.ok()) {
+      err << "silta serve: sync: " << engine.status().message() << "\n";
+      return kExitUsage;
+    }
+    services.sync_engine = std::move(*engine);
+  }
 
   // Block the stop signals in every thread (the workers inherit the mask) and wait for them
   // here, so a signal never interrupts a request.

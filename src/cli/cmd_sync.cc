@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/record_inputs.h"
 #include "cli/resource_check.h"
+#include "cli/sync_setup.h"
 #include "generic-r4/adapter.h"
 #include "mapping/mapping.h"
 #include "records/records.h"
@@ -21,20 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct SyncSetup {
-  std::shared_ptr<const mapping::Mapper> mapper;
-  sync::RoutingPolicy policy;
-  std::unique_ptr<sync::SqliteJournal> journal;
-  std::vector<std::unique_ptr<adapters::Connection>> connections;
-  std::map<std::string, fhirclient::FhirClient*> clients;
-};
-
-struct CommonOptions {
-  std::string policy_file;
-  std::string journal_file = "silta-journal.db";
-  std::string mappings_dir;
-  bool verbose = false;
-};
+using CommonOptions = SyncSetupOptions;
 
 void AddCommonOptions(CLI::App& app, CommonOptions& o) {
   app.add_option("--policy", o.policy_file,
@@ -43,41 +31,6 @@ void AddCommonOptions(CLI::App& app, CommonOptions& o) {
   app.add_option("--journal", o.journal_file, "the sync journal (SQLite)")->capture_default_str();
   app.add_option("--mappings", o.mappings_dir, "folder of mapping modules (env SILTA_MAPPINGS)");
   app.add_flag("--verbose", o.verbose, "log HTTP requests (query values masked) to stderr");
-}
-
-// Connects only the targets named in `only` (all when empty); with `connect` false, none.
-StatusOr<SyncSetup> Setup(const CommonOptions& o, const std::vector<std::string>& only,
-                          bool connect) {
-  SyncSetup s;
-  SILTA_ASSIGN_OR_RETURN(auto model, LoadCoreTypeModel());
-  std::string mappings = o.mappings_dir;
-  if (mappings.empty()) {
-    const char* env = std::getenv("SILTA_MAPPINGS");
-    mappings = env != nullptr ? env : SILTA_DEFAULT_MAPPINGS_DIR;
-  }
-  SILTA_ASSIGN_OR_RETURN(s.mapper, mapping::Mapper::Load(mappings, model));
-  SILTA_ASSIGN_OR_RETURN(s.policy, sync::RoutingPolicy::Load(o.policy_file));
-  SILTA_ASSIGN_OR_RETURN(s.journal, sync::SqliteJournal::Open(o.journal_file));
-  static fhirclient::StderrLogger stderr_logger;
-  fhirclient::Logger& logger = o.verbose ? static_cast<fhirclient::Logger&>(stderr_logger)
-                                         : fhirclient::NullLogger::Instance();
-  for (const auto& target : s.policy.targets()) {
-    if (!connect) break;
-    if (!only.empty() && std::find(only.begin(), only.end(), target.name) == only.end()) continue;
-    if (target.adapter.empty()) {
-      return InvalidArgumentError("target \"" + target.name + "\" names no adapter config");
-    }
-    SILTA_ASSIGN_OR_RETURN(adapters::AdapterConfig config,
-                           adapters::LoadAdapterConfig(target.adapter));
-    auto connection = adapters::Connection::Open(config, logger);
-    if (!connection.ok()) {
-      return Status(connection.status().code(),
-                    "target \"" + target.name + "\": " + connection.status().message());
-    }
-    s.clients[target.name] = &(*connection)->client();
-    s.connections.push_back(std::move(*connection));
-  }
-  return s;
 }
 
 int RunPush(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -96,7 +49,7 @@ int RunPush(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   app.add_flag("--dry-run", dry_run, "show what would be sent; send and journal nothing");
   if (int code = ParseArgs(app, args, out, err); code >= 0) return code;
 
-  auto setup = Setup(common, {}, !dry_run);
+  auto setup = SetUpSync(common, {}, !dry_run);
   if (!setup.ok()) {
     err << "silta sync: " << setup.status().message() << "\n";
     return kExitUsage;
@@ -119,13 +72,8 @@ int RunPush(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     // A dry run never talks to a server; the journal alone says what would change.
     for (const auto& t : setup->policy.targets()) clients[t.name] = nullptr;
   }
-  const ResourceChecker& check = **checker;
-  sync::SyncEngine engine(
-      *setup->mapper, setup->policy, clients, *setup->journal,
-      [&](const mapping::JsonValue& bundle, const std::string& source, IssueSink& sink) {
-        check.CheckBundle(bundle, source, sink);
-      },
-      options);
+  sync::SyncEngine engine(*setup->mapper, setup->policy, clients, *setup->journal,
+                          PushResourceCheck(std::move(*checker)), options);
   sync::SyncSummary summary;
   bool tty = isatty(fileno(stderr)) && std::getenv("CI") == nullptr;
   for (const fs::path& path : *paths) {
@@ -178,7 +126,7 @@ int RunPull(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       ->check(CLI::IsMember({"json", "xml"}))
       ->capture_default_str();
   if (int code = ParseArgs(app, args, out, err); code >= 0) return code;
-  auto setup = Setup(common, {target}, true);
+  auto setup = SetUpSync(common, {target}, true);
   if (!setup.ok()) {
     err << "silta sync: " << setup.status().message() << "\n";
     return kExitUsage;

@@ -71,13 +71,23 @@ Status ReadConfigFile(const fs::path& file, ServeConfig& config) {
       if (!v.IsUint()) return error(key, "a number");
       config.shutdown_grace = std::chrono::milliseconds(v.GetUint());
     } else if (key == "tokensFile" || key == "queueFile" || key == "journalFile" ||
-               key == "mappingsDir") {
+               key == "mappingsDir" || key == "syncPolicy" || key == "quarantineDir") {
       if (!v.IsString()) return error(key, "a path");
       fs::path path = Resolve(base_dir, v.GetString());
       if (key == "tokensFile") config.tokens_file = path.string();
       if (key == "queueFile") config.queue_file = path;
       if (key == "journalFile") config.journal_file = path;
       if (key == "mappingsDir") config.mappings_dir = path;
+      if (key == "syncPolicy") config.sync_policy = path;
+      if (key == "quarantineDir") config.quarantine_dir = path;
+    } else if (key == "syncRetryMs") {
+      if (!v.IsUint() || v.GetUint() == 0) return error(key, "a positive number");
+      config.sync_retry = std::chrono::milliseconds(v.GetUint());
+    } else if (key == "accessLog") {
+      if (!v.IsString()) return error(key, "\"stderr\", \"off\" or a file path");
+      std::string value = v.GetString();
+      config.access_log =
+          value == "stderr" || value == "off" ? value : Resolve(base_dir, value).string();
     } else if (key == "packages") {
       if (!v.IsArray()) return error(key, "an array of \"name#version\" strings");
       for (const auto& package : v.GetArray()) {
@@ -141,6 +151,8 @@ Status ApplyEnvironment(const Environment& env, ServeConfig& config) {
   if (auto v = env("SILTA_SERVE_QUEUE_FILE")) config.queue_file = *v;
   if (auto v = env("SILTA_SERVE_JOURNAL_FILE")) config.journal_file = *v;
   if (auto v = env("SILTA_SERVE_MAPPINGS")) config.mappings_dir = *v;
+  if (auto v = env("SILTA_SERVE_ACCESS_LOG")) config.access_log = *v;
+  if (auto v = env("SILTA_SERVE_SYNC_POLICY")) config.sync_policy = *v;
   if (auto v = env("SILTA_SERVE_PACKAGES")) {
     config.packages.clear();
     std::istringstream list(*v);

@@ -273,7 +273,9 @@ Response Router::Metadata(const Request& request) const {
 Response Router::MetricsText() {
   std::optional<int64_t> depth;
   if (auto d = queue_->Depth(); d.ok()) depth = *d;
-  return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_.Render(depth), {}};
+  std::string text = metrics_.Render(depth);
+  if (sync_worker_ != nullptr) text += RenderSyncMetrics(sync_worker_->stats());
+  return {200, "text/plain; version=0.0.4; charset=utf-8", std::move(text), {}};
 }
 
 Response Router::Convert(const Request& request) const {
@@ -442,6 +444,7 @@ Response Router::EnqueueRecord(const Request& request) {
                          "Record queued for sync as " + std::to_string(*id))},
               request.accept);
   r.headers.emplace_back("Content-Location", "/client-records/" + std::to_string(*id));
+  if (sync_worker_ != nullptr) sync_worker_->Wake();
   return r;
 }
 
@@ -451,10 +454,12 @@ Response Router::SyncStatus() {
   if (journal_) {
     if (auto count = journal_->ConflictCount(); count.ok()) conflicts = std::to_string(*count);
   }
-  std::string body = "{\"queueDepth\":" + (depth.ok() ? std::to_string(*depth) : "null") +
-                     ",\"conflicts\":" + conflicts + ",\"journal\":" +
-                     (journal_ ? JsonString(config_.journal_file.filename().string()) : "null") +
-                     "}\n";
+  std::string body =
+      "{\"queueDepth\":" + (depth.ok() ? std::to_string(*depth) : "null") +
+      ",\"conflicts\":" + conflicts +
+      ",\"journal\":" + (journal_ ? JsonString(config_.journal_file.filename().string()) : "null") +
+      ",\"worker\":" + (sync_worker_ != nullptr ? SyncStatsJson(sync_worker_->stats()) : "null") +
+      "}\n";
   return {200, "application/json", body, {}};
 }
 

@@ -13,6 +13,7 @@
 #include "serve/metrics.h"
 #include "serve/record_queue.h"
 #include "serve/serve.h"
+#include "serve/sync_worker.h"
 #include "sync/journal.h"
 
 namespace silta::serve {
@@ -78,6 +79,8 @@ class Router {
 
   Metrics& metrics() { return metrics_; }
   RecordQueue& queue() { return *queue_; }
+  // The queue's consumer, woken by new records and reported by /sync/status and /metrics.
+  void set_sync_worker(SyncWorker* worker) { sync_worker_ = worker; }
 
  private:
   Response Page() const;
@@ -102,6 +105,7 @@ class Router {
   std::unique_ptr<RecordQueue> queue_;
   std::unique_ptr<sync::SqliteJournal> journal_;
   Metrics metrics_;
+  SyncWorker* sync_worker_ = nullptr;
 };
 
 // The self-contained page at "/": drop a file, see the validation report.

@@ -29,6 +29,7 @@
 #include "mapping/mapping.h"
 #include "model/element.h"
 #include "model/type_model.h"
+#include "sync/engine.h"
 
 namespace silta::serve {
 
@@ -49,12 +50,19 @@ struct ServeConfig {
   std::string tokens_file;                          // lines "token scope1 scope2..."
   std::filesystem::path queue_file = "silta-queue.sqlite";
   std::filesystem::path journal_file;  // the sync journal, for /sync/status; empty: none
-  std::filesystem::path mappings_dir;  // empty: the map endpoints answer 501
+  // The routing policy of `silta sync push`; when set, the front end builds a SyncEngine
+  // (Services::sync_engine) and queued records are pushed by a background worker.
+  std::filesystem::path sync_policy;
+  std::filesystem::path quarantine_dir = "quarantine";  // records the sync rejects
+  std::chrono::milliseconds sync_retry{1000};           // first delay after a failed push
+  std::filesystem::path mappings_dir;                   // empty: the map endpoints answer 501
   // FHIR packages ("name#version", in the package cache) whose profiles $validate knows, on
   // top of R4 core; their dependencies are loaded too.
   std::vector<std::string> packages;
   // Routes that need no token (besides /healthz, which never does), e.g. "/" and "/metadata".
   std::set<std::string> open_routes;
+  // One line per request without query strings or bodies: "stderr", "off", or a file.
+  std::string access_log = "stderr";
   std::optional<TlsConfig> tls;
 };
 
@@ -97,6 +105,8 @@ struct Services {
   std::shared_ptr<const mapping::Mapper> to_fhir_mapper;
   std::shared_ptr<const mapping::Mapper> from_fhir_mapper;
   BundleCheckHook check_bundle;
+  // Pushes the queued client records (see sync_worker.h); null: they wait in the queue.
+  std::shared_ptr<sync::SyncEngine> sync_engine;
 };
 
 class Server {

@@ -18,9 +18,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 
+#include "serve/access_log.h"
 #include "serve/http_body.h"
 #include "serve/router.h"
 #include "serve/serve.h"
@@ -50,19 +52,25 @@ class InFlight {
 
 class Handler : public Poco::Net::HTTPRequestHandler {
  public:
-  Handler(Router& router, const ServeConfig& config, std::atomic<int>& in_flight,
-          const std::atomic<bool>& stopping)
-      : router_(router), config_(config), in_flight_(in_flight), stopping_(stopping) {}
+  Handler(Router& router, const ServeConfig& config, AccessLog* access_log,
+          std::atomic<int>& in_flight, const std::atomic<bool>& stopping)
+      : router_(router),
+        config_(config),
+        access_log_(access_log),
+        in_flight_(in_flight),
+        stopping_(stopping) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
     InFlight guard(in_flight_);
     Clock::time_point start = Clock::now();
     std::string label = "(unmatched)";
+    // The path of a known route only: an unknown one may be anything the client typed.
+    std::string log_path = "-";
     std::string accept = request.get("Accept", "");
     Response result;
     try {
-      result = Process(request, accept, label, response);
+      result = Process(request, accept, label, log_path, response);
     } catch (const Poco::TimeoutException&) {
       response.setKeepAlive(false);
       result = BodyTimedOut(accept);
@@ -78,11 +86,16 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     Send(request, result, response);
     double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     router_.metrics().RecordRequest(label, result.status, seconds);
+    if (access_log_ != nullptr) {
+      access_log_->Write({request.clientAddress().host().toString(), request.getMethod(), log_path,
+                          result.status, result.body.size(), seconds * 1000});
+    }
   }
 
  private:
   Response Process(Poco::Net::HTTPServerRequest& request, const std::string& accept,
-                   std::string& label, Poco::Net::HTTPServerResponse& response) {
+                   std::string& label, std::string& log_path,
+                   Poco::Net::HTTPServerResponse& response) {
     Request parsed;
     Poco::URI uri;
     try {
@@ -102,13 +115,17 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     auto resolved =
         router_.Resolve(parsed.method, parsed.path, request.get("Authorization", ""), accept);
     if (auto* refusal = std::get_if<Response>(&resolved)) {
-      if (refusal->status != 404) label = "(refused)";
+      if (refusal->status != 404) {
+        label = "(refused)";
+        log_path = parsed.path;
+      }
       // An unread body would be taken for the next request on this connection.
       if (request.getContentLength64() != 0) response.setKeepAlive(false);
       return std::move(*refusal);
     }
     const RouteMatch& route = std::get<RouteMatch>(resolved);
     label = route.label;
+    log_path = parsed.path;
     if (route.needs_body) {
       if (auto refusal = ReadBody(request, parsed, response)) return std::move(*refusal);
     }
@@ -208,23 +225,29 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 
   Router& router_;
   const ServeConfig& config_;
+  AccessLog* access_log_;
   std::atomic<int>& in_flight_;
   const std::atomic<bool>& stopping_;
 };
 
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Factory(Router& router, const ServeConfig& config, std::atomic<int>& in_flight,
-          const std::atomic<bool>& stopping)
-      : router_(router), config_(config), in_flight_(in_flight), stopping_(stopping) {}
+  Factory(Router& router, const ServeConfig& config, AccessLog* access_log,
+          std::atomic<int>& in_flight, const std::atomic<bool>& stopping)
+      : router_(router),
+        config_(config),
+        access_log_(access_log),
+        in_flight_(in_flight),
+        stopping_(stopping) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(router_, config_, in_flight_, stopping_);
+    return new Handler(router_, config_, access_log_, in_flight_, stopping_);
   }
 
  private:
   Router& router_;
   const ServeConfig& config_;
+  AccessLog* access_log_;
   std::atomic<int>& in_flight_;
   const std::atomic<bool>& stopping_;
 };
@@ -259,6 +282,8 @@ class Server::Impl {
  public:
   ServeConfig config;
   std::unique_ptr<Router> router;
+  std::unique_ptr<AccessLog> access_log;
+  std::unique_ptr<SyncWorker> sync_worker;
   std::unique_ptr<Poco::ThreadPool> pool;
   std::unique_ptr<Poco::Net::ServerSocket> socket;
   std::unique_ptr<Poco::Net::HTTPServer> http;
@@ -281,13 +306,24 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeConfig& config, Servi
   if (services.model == nullptr) return InvalidArgumentError("serve: no type model");
   auto impl = std::make_unique<Impl>();
   impl->config = config;
+  SILTA_ASSIGN_OR_RETURN(impl->access_log, AccessLog::Open(config.access_log));
   SILTA_ASSIGN_OR_RETURN(auto queue, RecordQueue::Open(config.queue_file));
   std::unique_ptr<sync::SqliteJournal> journal;
   if (!config.journal_file.empty()) {
     SILTA_ASSIGN_OR_RETURN(journal, sync::SqliteJournal::Open(config.journal_file));
   }
+  std::shared_ptr<sync::SyncEngine> engine = std::move(services.sync_engine);
   impl->router = std::make_unique<Router>(impl->config, std::move(services), std::move(tokens),
                                           std::move(queue), std::move(journal));
+  if (engine != nullptr) {
+    SyncWorkerOptions options;
+    options.retry_initial = config.sync_retry;
+    options.quarantine_dir = config.quarantine_dir;
+    impl->sync_worker = std::make_unique<SyncWorker>(
+        impl->router->queue(), std::move(engine), options,
+        [](const std::string& line) { std::fprintf(stderr, "silta serve: %s\n", line.c_str()); });
+    impl->router->set_sync_worker(impl->sync_worker.get());
+  }
   unsigned threads =
       config.threads != 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   try {
@@ -315,10 +351,12 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeConfig& config, Servi
     impl->pool = std::make_unique<Poco::ThreadPool>(static_cast<int>(threads) + 1,
                                                     static_cast<int>(threads) + 1);
     impl->http = std::make_unique<Poco::Net::HTTPServer>(
-        new Factory(*impl->router, impl->config, impl->in_flight, impl->stopping), *impl->pool,
-        *socket, params);
+        new Factory(*impl->router, impl->config, impl->access_log.get(), impl->in_flight,
+                    impl->stopping),
+        *impl->pool, *socket, params);
     impl->http->start();
     impl->socket = std::move(socket);
+    if (impl->sync_worker) impl->sync_worker->Start();
   } catch (const Poco::Exception& e) {
     return UnavailableError("serve: cannot listen on " + config.host + ":" +
                             std::to_string(config.port) + ": " + e.displayText());
@@ -345,6 +383,8 @@ void Server::Stop() {
   impl_->http->stopAll(true);
   impl_->pool->joinAll();
   impl_->http.reset();
+  // After the requests: the record being pushed finishes, the rest stay queued.
+  if (impl_->sync_worker) impl_->sync_worker->Stop();
 }
 
 }  // namespace silta::serve

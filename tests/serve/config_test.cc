@@ -75,6 +75,35 @@ TEST_F(ConfigTest, DefaultsWithoutAFile) {
   EXPECT_TRUE(config->open_routes.empty());
 }
 
+TEST_F(ConfigTest, AccessLog) {
+  EXPECT_EQ(LoadConfig({}, FakeEnv({}))->access_log, "stderr");
+  EXPECT_EQ(LoadConfig(Write("off.json", R"({"accessLog":"off"})"), FakeEnv({}))->access_log,
+            "off");
+  auto file = LoadConfig(Write("file.json", R"({"accessLog":"logs/access.log"})"), FakeEnv({}));
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(fs::path(file->access_log), dir_ / "logs/access.log");
+  EXPECT_EQ(LoadConfig({}, FakeEnv({{"SILTA_SERVE_ACCESS_LOG", "off"}}))->access_log, "off");
+  EXPECT_FALSE(LoadConfig(Write("bad.json", R"({"accessLog":true})"), FakeEnv({})).ok());
+}
+
+TEST_F(ConfigTest, SyncKeys) {
+  auto defaults = LoadConfig({}, FakeEnv({}));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults->sync_policy.empty());
+  EXPECT_EQ(defaults->sync_retry, std::chrono::milliseconds(1000));
+  auto config = LoadConfig(Write("sync.json", R"({"syncPolicy":"policy.json",
+    "quarantineDir":"rejected","syncRetryMs":250})"),
+                           FakeEnv({}));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->sync_policy, dir_ / "policy.json");
+  EXPECT_EQ(config->quarantine_dir, dir_ / "rejected");
+  EXPECT_EQ(config->sync_retry, std::chrono::milliseconds(250));
+  auto from_env = LoadConfig({}, FakeEnv({{"SILTA_SERVE_SYNC_POLICY", "/etc/silta/p.json"}}));
+  ASSERT_TRUE(from_env.ok());
+  EXPECT_EQ(from_env->sync_policy, "/etc/silta/p.json");
+  EXPECT_FALSE(LoadConfig(Write("zero.json", R"({"syncRetryMs":0})"), FakeEnv({})).ok());
+}
+
 TEST_F(ConfigTest, RejectsBadValues) {
   EXPECT_FALSE(LoadConfig(Write("a.json", R"({"port":70000})"), FakeEnv({})).ok());
   EXPECT_FALSE(LoadConfig(Write("b.json", R"({"prot":80})"), FakeEnv({})).ok());

@@ -11,17 +11,23 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "base/files.h"
 #include "context/context.h"
+#include "fhirclient/client.h"
+#include "fhirclient/fake_transport.h"
 #include "mapping/mapping.h"
 #include "records/records.h"
 #include "serve/http_body.h"
 #include "serve/record_queue.h"
 #include "serve/serve.h"
 #include "support/r4.h"
+#include "sync/engine.h"
 #include "sync/journal.h"
+#include "sync/routing.h"
 #include "validation/validation.h"
 
 namespace silta::serve {
@@ -125,6 +131,7 @@ class ServeTest : public ::testing::Test {
     config.max_body_bytes = 64 * 1024;
     config.queue_file = *dir_ / queue_name;
     config.open_routes = {"/"};
+    config.access_log = "off";
     return config;
   }
 
@@ -441,6 +448,184 @@ TEST_F(ServeTest, SyncStatusCountsJournalConflicts) {
   ASSERT_EQ(status.status, 200);
   EXPECT_THAT(status.body, HasSubstr("\"conflicts\":2"));
   EXPECT_THAT(status.body, HasSubstr("\"queueDepth\":0"));
+}
+
+TEST_F(ServeTest, AccessLogHasOneLinePerRequestWithoutQueriesOrBodies) {
+  ServeConfig config = TestConfig("access-log.sqlite");
+  config.access_log = (*dir_ / "access.log").string();
+  {
+    auto server = Server::Start(config, TestServices(), TestTokens());
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    uint16_t port = (*server)->port();
+    // Identifiers in the query, the body and an unknown path must not reach the log.
+    EXPECT_EQ(Call(port, "POST", "/$validate?profile=urn%3A010190-999W", std::string(kPatient),
+                   FhirJson())
+                  .status,
+              200);
+    EXPECT_EQ(Call(port, "GET", "/Patient/010190-999W").status, 404);
+    EXPECT_EQ(Call(port, "GET", "/metadata").status, 401);
+    EXPECT_EQ(Call(port, "POST", "/Patient/$validate", std::string(kPatient), FhirJson()).status,
+              200);
+  }
+  auto log = ReadFile(*dir_ / "access.log");
+  ASSERT_TRUE(log.ok());
+  EXPECT_THAT(*log, Not(HasSubstr("010190")));
+  EXPECT_THAT(*log, Not(HasSubstr("Testinen")));
+  EXPECT_THAT(*log, Not(HasSubstr("profile")));
+  std::vector<std::string> lines;
+  std::istringstream in(*log);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 4u) << *log;
+  const std::string stamp = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{3}Z 127\\.0\\.0\\.1 ";
+  EXPECT_THAT(lines[0],
+              ::testing::MatchesRegex(stamp + "POST /\\$validate 200 [1-9][0-9]* [0-9.]+ms$"));
+  EXPECT_THAT(lines[1], ::testing::MatchesRegex(stamp + "GET - 404 [1-9][0-9]* [0-9.]+ms$"));
+  EXPECT_THAT(lines[2], ::testing::MatchesRegex(stamp + "GET /metadata 401 .*"));
+  EXPECT_THAT(lines[3], ::testing::MatchesRegex(stamp + "POST /Patient/\\$validate 200 .*"));
+}
+
+// A FHIR server stand-in for the queue consumer: while `down` every connection is refused;
+// otherwise each transaction entry is created with a new id.
+class FakeFhirServer {
+ public:
+  FakeFhirServer() {
+    transport_.SetHandler([this](const fhirclient::HttpRequest& request) {
+      if (down_) {
+        return fhirclient::HttpResult::Failure(fhirclient::TransportErrorKind::kConnect,
+                                               "connection refused");
+      }
+      std::lock_guard lock(mu_);
+      transactions_.push_back(request.body);
+      auto bundle = mapping::JsonValue::Parse(request.body, "transaction");
+      mapping::JsonValue answer = mapping::JsonValue::Object();
+      answer["resourceType"] = mapping::JsonValue::String("Bundle");
+      answer["type"] = mapping::JsonValue::String("transaction-response");
+      mapping::JsonValue& entries = answer["entry"] = mapping::JsonValue::Array();
+      if (bundle.ok() && bundle->Find("entry") != nullptr) {
+        for (const auto& entry : bundle->Find("entry")->items()) {
+          std::string url = entry.Find("request")->Find("url")->text();
+          std::string type = url.substr(0, url.find_first_of("?/"));
+          mapping::JsonValue response = mapping::JsonValue::Object();
+          response["status"] = mapping::JsonValue::String("201 Created");
+          response["location"] =
+              mapping::JsonValue::String(type + "/" + std::to_string(++next_id_) + "/_history/1");
+          response["etag"] = mapping::JsonValue::String("W/\"1\"");
+          mapping::JsonValue answered = mapping::JsonValue::Object();
+          answered["response"] = std::move(response);
+          entries.Append(std::move(answered));
+        }
+      }
+      fhirclient::HttpResult result;
+      result.response.status = 200;
+      result.response.headers.emplace_back("Content-Type", "application/fhir+json");
+      result.response.body = answer.ToString();
+      return result;
+    });
+  }
+  fhirclient::HttpTransport& transport() { return transport_; }
+  void set_down(bool down) { down_ = down; }
+  std::vector<std::string> transactions() const {
+    std::lock_guard lock(mu_);
+    return transactions_;
+  }
+
+ private:
+  fhirclient::FakeTransport transport_;
+  std::atomic<bool> down_{false};
+  mutable std::mutex mu_;
+  std::vector<std::string> transactions_;
+  int next_id_ = 0;
+};
+
+// Polls GET /sync/status until it contains `text`.
+bool WaitForStatus(uint16_t port, const std::string& text) {
+  for (int i = 0; i < 300; ++i) {
+    if (Call(port, "GET", "/sync/status", {}, Auth("reader")).body.find(text) !=
+        std::string::npos) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+TEST_F(ServeTest, QueuedRecordsArePushedAfterTheTargetComesBack) {
+  FakeFhirServer fhir;
+  fhirclient::FhirClientOptions client_options;
+  client_options.base_url = "http://fhir.invalid/r4";
+  client_options.retry.max_attempts = 1;  // the worker's own retries are under test
+  fhirclient::FhirClient client(client_options, fhir.transport());
+  auto mapper = mapping::Mapper::Load(*dir_ / "modules", testing::R4Model());
+  ASSERT_TRUE(mapper.ok()) << mapper.status().ToString();
+  auto policy_json = mapping::JsonValue::Parse(
+      R"({"targets": [{"name": "county", "levels":
+          ["county", "shared-definition", "joint-county", "national"]}]})",
+      "policy");
+  auto policy = sync::RoutingPolicy::FromJson(*policy_json, "policy");
+  ASSERT_TRUE(policy.ok()) << policy.status().ToString();
+  sync::MemoryJournal journal;
+  sync::SyncOptions sync_options;
+  sync_options.quarantine_dir = *dir_ / "quarantine";
+  auto engine = std::make_shared<sync::SyncEngine>(
+      **mapper, *policy, std::map<std::string, fhirclient::FhirClient*>{{"county", &client}},
+      journal, nullptr, sync_options);
+
+  ServeConfig config = TestConfig("sync-worker.sqlite");
+  config.sync_retry = std::chrono::milliseconds(20);
+  auto start = [&] {
+    Services services = TestServices();
+    services.sync_engine = engine;
+    auto server = Server::Start(config, std::move(services), TestTokens());
+    EXPECT_TRUE(server.ok()) << server.status().ToString();
+    return server.ok() ? std::move(*server) : nullptr;
+  };
+  std::string second(kRecord);
+  second.replace(second.find("A/17"), 4, "A/18");
+  Headers json = Auth("all", {{"Content-Type", "application/json"}});
+
+  fhir.set_down(true);
+  {
+    auto server = start();
+    ASSERT_NE(server, nullptr);
+    uint16_t port = server->port();
+    EXPECT_EQ(Call(port, "POST", "/client-records", std::string(kRecord), json).status, 202);
+    EXPECT_EQ(Call(port, "POST", "/client-records", second, json).status, 202);
+    // The target is down: the worker retries the oldest record, nothing leaves the queue.
+    ASSERT_TRUE(WaitForStatus(port, "\"retrying\":true"));
+    ASSERT_TRUE(WaitForStatus(port, "\"queueDepth\":2"));
+    Reply status = Call(port, "GET", "/sync/status", {}, Auth("reader"));
+    EXPECT_THAT(status.body, HasSubstr("\"recordsSynced\":0"));
+    EXPECT_THAT(status.body, HasSubstr("connection refused"));
+    server->Stop();  // stops the worker between attempts; the records stay queued
+  }
+  EXPECT_TRUE(fhir.transactions().empty());
+
+  fhir.set_down(false);
+  auto server = start();
+  ASSERT_NE(server, nullptr);
+  uint16_t port = server->port();
+  ASSERT_TRUE(WaitForStatus(port, "\"queueDepth\":0"));
+  ASSERT_TRUE(WaitForStatus(port, "\"recordsSynced\":2"));
+  Reply status = Call(port, "GET", "/sync/status", {}, Auth("reader"));
+  EXPECT_THAT(status.body, HasSubstr("\"retrying\":false"));
+  Reply metrics = Call(port, "GET", "/metrics", {}, Auth("reader"));
+  EXPECT_THAT(metrics.body, HasSubstr("silta_sync_records_synced_total 2"));
+  EXPECT_THAT(metrics.body, HasSubstr("silta_sync_queue_depth 0"));
+
+  // One transaction per record, in the order queued, each a conditional update by the
+  // business identifier of that client (a repeat would update, never duplicate).
+  std::vector<std::string> sent = fhir.transactions();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_THAT(sent[0], HasSubstr("\"type\":\"transaction\""));
+  EXPECT_THAT(sent[0], HasSubstr("A%2F17"));
+  EXPECT_THAT(sent[0], Not(HasSubstr("A%2F18")));
+  EXPECT_THAT(sent[1], HasSubstr("A%2F18"));
+  EXPECT_THAT(sent[1], HasSubstr("Patient?identifier="));
+  // The outcomes are journalled: queueing the same record again sends nothing.
+  EXPECT_EQ(Call(port, "POST", "/client-records", std::string(kRecord), json).status, 202);
+  ASSERT_TRUE(WaitForStatus(port, "\"recordsSynced\":3"));
+  EXPECT_EQ(fhir.transactions().size(), 2u);
+  server->Stop();
 }
 
 TEST_F(ServeTest, PageAndReadiness) {

@@ -1,0 +1,53 @@
+#include "cli/sync_setup.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "cli/cli_util.h"
+
+namespace silta::cli {
+
+StatusOr<SyncSetup> SetUpSync(const SyncSetupOptions& o, const std::vector<std::string>& only,
+                              bool connect) {
+  SyncSetup s;
+  SILTA_ASSIGN_OR_RETURN(auto model, LoadCoreTypeModel());
+  std::string mappings = o.mappings_dir;
+  if (mappings.empty()) {
+    const char* env = std::getenv("SILTA_MAPPINGS");
+    mappings = env != nullptr ? env : SILTA_DEFAULT_MAPPINGS_DIR;
+  }
+  SILTA_ASSIGN_OR_RETURN(s.mapper, mapping::Mapper::Load(mappings, model));
+  SILTA_ASSIGN_OR_RETURN(s.policy, sync::RoutingPolicy::Load(o.policy_file));
+  SILTA_ASSIGN_OR_RETURN(s.journal, sync::SqliteJournal::Open(o.journal_file));
+  static fhirclient::StderrLogger stderr_logger;
+  fhirclient::Logger& logger = o.verbose ? static_cast<fhirclient::Logger&>(stderr_logger)
+                                         : fhirclient::NullLogger::Instance();
+  for (const auto& target : s.policy.targets()) {
+    if (!connect) break;
+    if (!only.empty() && std::find(only.begin(), only.end(), target.name) == only.end()) continue;
+    if (target.adapter.empty()) {
+      return InvalidArgumentError("target \"" + target.name + "\" names no adapter config");
+    }
+    SILTA_ASSIGN_OR_RETURN(adapters::AdapterConfig config,
+                           adapters::LoadAdapterConfig(target.adapter));
+    auto connection = adapters::Connection::Open(config, logger);
+    if (!connection.ok()) {
+      return Status(connection.status().code(),
+                    "target \"" + target.name + "\": " + connection.status().message());
+    }
+    s.clients[target.name] = &(*connection)->client();
+    s.connections.push_back(std::move(*connection));
+  }
+  return s;
+}
+
+sync::ResourceCheck PushResourceCheck(std::shared_ptr<const ResourceChecker> checker) {
+  // The whole Bundle is checked, so that invariants following references between its
+  // entries (CareTeam's ctm-1) see what they point to.
+  return [checker = std::move(checker)](const mapping::JsonValue& bundle,
+                                        const std::string& source_name, IssueSink& sink) {
+    checker->CheckBundle(bundle, source_name, sink);
+  };
+}
+
+}  // namespace silta::cli

@@ -1,0 +1,40 @@
+// What `silta sync push|pull` and `silta serve` (its queue consumer) need to sync: the mapping
+// modules, the routing policy, the journal and a connection per target.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "cli/resource_check.h"
+#include "generic-r4/adapter.h"
+#include "mapping/mapping.h"
+#include "sync/engine.h"
+
+namespace silta::cli {
+
+struct SyncSetupOptions {
+  std::string policy_file;
+  std::string journal_file = "silta-journal.db";
+  std::string mappings_dir;  // empty: $SILTA_MAPPINGS, else the installed mappings
+  bool verbose = false;      // log HTTP requests (query values masked) to stderr
+};
+
+struct SyncSetup {
+  std::shared_ptr<const mapping::Mapper> mapper;
+  sync::RoutingPolicy policy;
+  std::unique_ptr<sync::SqliteJournal> journal;
+  std::vector<std::unique_ptr<adapters::Connection>> connections;
+  std::map<std::string, fhirclient::FhirClient*> clients;
+};
+
+// Connects only the targets named in `only` (all when empty); with `connect` false, none.
+StatusOr<SyncSetup> SetUpSync(const SyncSetupOptions& options, const std::vector<std::string>& only,
+                              bool connect);
+
+// The check every resource passes before it is sent: its Silta profile, zero errors.
+sync::ResourceCheck PushResourceCheck(std::shared_ptr<const ResourceChecker> checker);
+
+}  // namespace silta::cli

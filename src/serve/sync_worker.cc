@@ -1,0 +1,215 @@
+#include "serve/sync_worker.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "base/files.h"
+#include "mapping/json_value.h"
+#include "mapping/mapping.h"
+#include "records/records.h"
+
+namespace silta::serve {
+namespace {
+
+// Records read per queue look-up; the worker still stops between any two of them.
+constexpr size_t kBatch = 16;
+// How often an idle worker looks at the queue without being woken (records queued by another
+// process sharing the queue file, or before a restart, are picked up too).
+constexpr std::chrono::milliseconds kIdlePoll{5000};
+
+}  // namespace
+
+SyncWorker::SyncWorker(RecordQueue& queue, std::shared_ptr<sync::SyncEngine> engine,
+                       SyncWorkerOptions options, std::function<void(const std::string&)> log)
+    : queue_(queue),
+      engine_(std::move(engine)),
+      options_(std::move(options)),
+      log_(std::move(log)) {}
+
+SyncWorker::~SyncWorker() { Stop(); }
+
+void SyncWorker::Start() {
+  std::lock_guard lock(mu_);
+  if (thread_.joinable() || stopping_) return;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void SyncWorker::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+void SyncWorker::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+SyncWorkerStats SyncWorker::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+bool SyncWorker::Wait(std::chrono::milliseconds delay, bool wake) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, delay, [&] { return stopping_ || (wake && woken_); });
+  woken_ = false;
+  return !stopping_;
+}
+
+void SyncWorker::Run() {
+  std::chrono::milliseconds backoff{0};
+  // `what` names the failure in the log; the details were logged already where they arose.
+  auto failed = [&](const std::string& what, const std::string& error) {
+    backoff =
+        backoff.count() == 0 ? options_.retry_initial : std::min(backoff * 2, options_.retry_max);
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.failed_attempts;
+      stats_.retrying = true;
+      stats_.last_error = error;
+    }
+    log_("sync: " + what + ", retrying in " + std::to_string(backoff.count()) + " ms");
+    return Wait(backoff, /*wake=*/false);
+  };
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+    auto batch = queue_.Peek(kBatch);
+    if (!batch.ok()) {
+      log_("sync: " + batch.status().message());
+      if (!failed("reading the queue failed", batch.status().message())) return;
+      continue;
+    }
+    if (batch->empty()) {
+      if (!Wait(kIdlePoll, /*wake=*/true)) return;
+      continue;
+    }
+    for (const QueuedRecord& record : *batch) {
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;
+      }
+      if (PushOne(record) == Outcome::kRetry) {
+        std::string error;
+        {
+          std::lock_guard lock(mu_);
+          error = stats_.last_error;
+        }
+        if (!failed("queued-" + std::to_string(record.id) + " not synced", error)) return;
+        break;  // the same record first, again
+      }
+      backoff = std::chrono::milliseconds(0);
+      std::lock_guard lock(mu_);
+      stats_.retrying = false;
+    }
+  }
+}
+
+SyncWorker::Outcome SyncWorker::PushOne(const QueuedRecord& record) {
+  const std::string name = "queued-" + std::to_string(record.id);
+  auto fail = [&](const std::string& error, bool logged = false) {
+    if (!logged) log_("sync: " + error);
+    std::lock_guard lock(mu_);
+    stats_.last_error = error;
+    return Outcome::kRetry;
+  };
+  IssueCollector issues;
+  records::ReadOptions read_options;
+  read_options.source_name = name;
+  auto parsed = records::Read(
+      record.body, record.format == "xml" ? records::Format::kXml : records::Format::kJson, issues,
+      read_options);
+  if (!parsed || issues.HasErrors()) {
+    // It passed the contract check when it was queued; a newer contract may refuse it.
+    Quarantine(record, issues.Take());
+    Status removed = queue_.Remove(record.id);
+    if (!removed.ok()) return fail(removed.message());
+    std::lock_guard lock(mu_);
+    ++stats_.records_rejected;
+    return Outcome::kDone;
+  }
+  sync::SyncSummary summary;
+  engine_->Push(mapping::RecordJson(*parsed), name, summary);
+  for (const std::string& message : summary.messages) log_("sync: " + message);
+  if (summary.total(&sync::TargetCounts::errors) > 0) {
+    // What was confirmed is journalled: the next attempt sends only the rest.
+    return fail(summary.messages.empty() ? name + ": push failed" : summary.messages.back(),
+                !summary.messages.empty());
+  }
+  Status removed = queue_.Remove(record.id);
+  // Pushed again later, the record is found unchanged in the journal: nothing is sent twice.
+  if (!removed.ok()) return fail(removed.message());
+  std::lock_guard lock(mu_);
+  if (summary.rejected > 0) {
+    ++stats_.records_rejected;
+  } else {
+    ++stats_.records_synced;
+  }
+  stats_.resources_sent += summary.total(&sync::TargetCounts::sent);
+  stats_.resources_unchanged += summary.total(&sync::TargetCounts::unchanged);
+  stats_.conflicts += summary.total(&sync::TargetCounts::conflicts);
+  return Outcome::kDone;
+}
+
+void SyncWorker::Quarantine(const QueuedRecord& record, const std::vector<Issue>& issues) {
+  std::string base = "queued-" + std::to_string(record.id);
+  log_("sync: " + base + ": no longer a valid client record, quarantined");
+  if (options_.quarantine_dir.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(options_.quarantine_dir, ec);
+  Status a = WriteFileAtomically(options_.quarantine_dir / (base + ".record." + record.format),
+                                 record.body);
+  Status b = WriteFileAtomically(options_.quarantine_dir / (base + ".outcome.json"),
+                                 ToOperationOutcomeJson(issues) + "\n");
+  if (!a.ok() || !b.ok()) log_("sync: " + base + ": " + (a.ok() ? b : a).message());
+}
+
+std::string RenderSyncMetrics(const SyncWorkerStats& stats) {
+  std::ostringstream out;
+  auto counter = [&](const char* name, const char* help, int64_t value) {
+    out << "# HELP " << name << " " << help << "\n# TYPE " << name << " counter\n"
+        << name << " " << value << "\n";
+  };
+  counter("silta_sync_records_synced_total", "Queued records pushed with a journalled outcome.",
+          stats.records_synced);
+  counter("silta_sync_records_rejected_total", "Queued records quarantined.",
+          stats.records_rejected);
+  counter("silta_sync_resources_sent_total", "Resources created or updated on sync targets.",
+          stats.resources_sent);
+  counter("silta_sync_resources_unchanged_total", "Resources the journal showed as already sent.",
+          stats.resources_unchanged);
+  counter("silta_sync_conflicts_total", "Conflicts found while pushing queued records.",
+          stats.conflicts);
+  counter("silta_sync_failed_attempts_total", "Pushes that failed and are retried.",
+          stats.failed_attempts);
+  out << "# HELP silta_sync_retrying Whether the oldest queued record waits for a retry.\n"
+         "# TYPE silta_sync_retrying gauge\n"
+         "silta_sync_retrying "
+      << (stats.retrying ? 1 : 0) << "\n";
+  return out.str();
+}
+
+std::string SyncStatsJson(const SyncWorkerStats& stats) {
+  std::ostringstream out;
+  out << "{\"recordsSynced\":" << stats.records_synced
+      << ",\"recordsRejected\":" << stats.records_rejected
+      << ",\"resourcesSent\":" << stats.resources_sent
+      << ",\"resourcesUnchanged\":" << stats.resources_unchanged
+      << ",\"conflicts\":" << stats.conflicts << ",\"failedAttempts\":" << stats.failed_attempts
+      << ",\"retrying\":" << (stats.retrying ? "true" : "false") << ",\"lastError\":"
+      << (stats.last_error.empty() ? "null"
+                                   : mapping::JsonValue::String(stats.last_error).ToString())
+      << "}";
+  return out.str();
+}
+
+}  // namespace silta::serve

@@ -1,0 +1,84 @@
+// The consumer of the record queue: pushes the client records that POST /client-records queued
+// to the sync targets with the SyncEngine (the code path of `silta sync push`: map, validate,
+// route, journal), oldest first, one at a time. A record leaves the queue only once its outcome
+// is journalled (sent, unchanged, conflict) or it is quarantined; when a push fails (server or
+// network down, journal busy) the record stays and is retried with a growing delay, and the
+// records behind it wait, so that an older state of a client never overwrites a newer one.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "serve/record_queue.h"
+#include "sync/engine.h"
+
+namespace silta::serve {
+
+struct SyncWorkerOptions {
+  std::chrono::milliseconds retry_initial{1000};  // doubles after each failed attempt...
+  std::chrono::milliseconds retry_max{60000};     // ...up to this
+  // Records that no longer read as client records go here (the engine quarantines the rest).
+  std::filesystem::path quarantine_dir;
+};
+
+struct SyncWorkerStats {
+  int64_t records_synced = 0;    // left the queue with a journalled outcome
+  int64_t records_rejected = 0;  // left the queue into quarantine
+  int64_t resources_sent = 0;
+  int64_t resources_unchanged = 0;
+  int64_t conflicts = 0;
+  int64_t failed_attempts = 0;  // pushes that failed and will be retried
+  bool retrying = false;        // the oldest record waits for its next attempt
+  std::string last_error;       // of the last failed attempt, without personal data
+};
+
+class SyncWorker {
+ public:
+  // `log` gets one line per problem (the engine's messages carry no personal data).
+  SyncWorker(RecordQueue& queue, std::shared_ptr<sync::SyncEngine> engine,
+             SyncWorkerOptions options, std::function<void(const std::string&)> log);
+  ~SyncWorker();  // Stop()s
+  SyncWorker(const SyncWorker&) = delete;
+  SyncWorker& operator=(const SyncWorker&) = delete;
+
+  void Start();
+  // A record was queued: look now instead of at the next poll.
+  void Wake();
+  // Lets the record being pushed finish, then stops. Idempotent.
+  void Stop();
+  SyncWorkerStats stats() const;
+
+ private:
+  enum class Outcome { kDone, kRetry };
+  void Run();
+  Outcome PushOne(const QueuedRecord& record);
+  void Quarantine(const QueuedRecord& record, const std::vector<Issue>& issues);
+  // Waits up to `delay`; returns false when stopping. `wake` lets Wake() end the wait early.
+  bool Wait(std::chrono::milliseconds delay, bool wake);
+
+  RecordQueue& queue_;
+  std::shared_ptr<sync::SyncEngine> engine_;
+  SyncWorkerOptions options_;
+  std::function<void(const std::string&)> log_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool woken_ = false;
+  SyncWorkerStats stats_;
+  std::thread thread_;
+};
+
+// The worker's counters in the Prometheus text format.
+std::string RenderSyncMetrics(const SyncWorkerStats& stats);
+// ... and as a JSON object for GET /sync/status.
+std::string SyncStatsJson(const SyncWorkerStats& stats);
+
+}  // namespace silta::serve
