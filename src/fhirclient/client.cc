@@ -166,6 +166,7 @@ StatusOr<HttpResponse> FhirClient::Execute(HttpRequest request, Idempotency idem
       FindHeader(request.headers, "Prefer").empty()) {
     request.headers.emplace_back("Prefer", "return=" + options_.prefer_return);
   }
+  request.fresh_connection = idempotency == Idempotency::kNonIdempotent;
   const std::string masked = request.method + " " + MaskUrl(request.url);
   bool refreshed_auth = false;
   const int max_attempts = std::max(1, options_.retry.max_attempts);

@@ -23,6 +23,10 @@ struct HttpRequest {
   std::string url;     // absolute
   HttpHeaders headers;
   std::string body;
+  // Send on a new connection. libcurl re-sends a request on its own, once, when a reused
+  // keep-alive connection closes without an answer; for a request that must not be repeated
+  // (a plain create) the server may already have committed the first copy.
+  bool fresh_connection = false;
 };
 
 struct HttpResponse {

@@ -21,7 +21,8 @@ void Warn(IssueSink* sink, std::string message_id, std::string message) {
                      .message = std::move(message),
                      .expression = {},
                      .location = {},
-                     .source = {}});
+                     .source = {},
+                     .profile = {}});
 }
 
 }  // namespace

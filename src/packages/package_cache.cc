@@ -318,6 +318,7 @@ StatusOr<ResolvedVersion> PackageCache::Resolve(std::string_view name, std::stri
         .expression = {},
         .location = {},
         .source = root_.string(),
+        .profile = {},
     });
   }
   return ResolvedVersion{{wanted.name, chosen}, false};

@@ -128,6 +128,10 @@ TEST_F(ClientTest, CreateVariantsSendTheirHeaders) {
             "identifier=urn%3Aoid%3A1.2.246.21%7C010101-123N");
   EXPECT_FALSE(client_.CreateIfNoneExist("Patient", "{}", {}).ok());
   EXPECT_TRUE(FindHeader(requests[0].headers, "Prefer").empty());
+  // A plain create must not ride a kept-alive connection (the transport could repeat it); a
+  // conditional create may.
+  EXPECT_TRUE(requests[0].fresh_connection);
+  EXPECT_FALSE(requests[1].fresh_connection);
 
   FhirClientOptions options = Options();
   options.prefer_return = "representation";
