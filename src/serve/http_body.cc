@@ -123,6 +123,20 @@ std::optional<formats::Format> ResponseFormat(std::string_view format_param,
   return chosen.value_or(fallback);
 }
 
+bool WantsHtml(std::string_view format_param, std::string_view accept) {
+  auto is_html = [](std::string_view media_type) {
+    std::string lower = Lower(Trim(media_type.substr(0, media_type.find(';'))));
+    return lower == "text/html" || lower == "html";
+  };
+  if (!format_param.empty()) return is_html(format_param);
+  bool html = false;
+  ForEachListItem(accept, [&](std::string_view item) {
+    html = is_html(item);
+    return html || FormatOfMediaType(item).has_value();
+  });
+  return html;
+}
+
 std::string_view FhirMediaType(formats::Format format) {
   return format == formats::Format::kXml ? "application/fhir+xml" : "application/fhir+json";
 }

@@ -30,4 +30,8 @@ std::optional<formats::Format> ResponseFormat(std::string_view format_param,
 
 std::string_view FhirMediaType(formats::Format format);  // "application/fhir+json"...
 
+// True when the client prefers an HTML page to a FHIR resource: _format=html (or text/html),
+// or an Accept whose first HTML, JSON or XML type is text/html (a browser's default Accept).
+bool WantsHtml(std::string_view format_param, std::string_view accept);
+
 }  // namespace silta::serve

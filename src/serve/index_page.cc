@@ -21,6 +21,7 @@ th, td { border: 1px solid #ccc; padding: .3em .5em; text-align: left; vertical-
 .fatal, .error { background: #fde8e8; } .warning { background: #fff6dd; }
 .information { background: #eef8ee; }
 #summary { font-weight: bold; margin-top: 1em; }
+#full { width: 100%; height: 40em; border: 1px solid #ccc; margin-top: 1em; }
 </style>
 </head>
 <body>
@@ -34,6 +35,10 @@ th, td { border: 1px solid #ccc; padding: .3em .5em; text-align: left; vertical-
 <thead><tr><th>Severity</th><th>Type</th><th>Location</th><th>Message</th></tr></thead>
 <tbody></tbody>
 </table>
+<h2 id="full-title" hidden>Full report</h2>
+<!-- The same HTML report as `silta validate --html`; sandboxed: its script may sort and filter
+     but cannot reach this page or the service. -->
+<iframe id="full" title="Full validation report" sandbox="allow-scripts" hidden></iframe>
 <script>
 "use strict";
 const drop = document.getElementById("drop");
@@ -76,6 +81,21 @@ async function validate(file) {
     });
     const outcome = await response.json();
     render(outcome, file.name + " (HTTP " + response.status + ")");
+    const report = await fetch(url, {
+      method: "POST",
+      headers: {
+        "Content-Type": xml ? "application/fhir+xml" : "application/fhir+json",
+        "Accept": "text/html",
+        "Authorization": "Bearer " + document.getElementById("token").value
+      },
+      body: text
+    });
+    if (report.headers.get("Content-Type", "").startsWith("text/html")) {
+      const frame = document.getElementById("full");
+      frame.srcdoc = await report.text();
+      frame.hidden = false;
+      document.getElementById("full-title").hidden = false;
+    }
   } catch (e) {
     summary.textContent = "Request failed: " + e;
   }

@@ -1,8 +1,11 @@
 #include "serve/router.h"
 
+#include "batch/report.h"
+
 #include <cctype>
 #include <cstdio>
 
+#include "batch/report.h"
 #include "formats/formats.h"
 #include "records/records.h"
 #include "serve/http_body.h"
@@ -304,6 +307,13 @@ Response Router::Validate(const Request& request, const std::string& path_type) 
   auto in = RequestFormat(request);
   if (!in) return UnsupportedMediaType(request);
   std::string format_param = request.QueryValue("_format");
+  std::vector<std::string> profiles;
+  // A person's browser (the page at "/") gets the same HTML report as `silta validate --html`.
+  const bool html = WantsHtml(format_param, request.accept);
+  auto answer = [&](int status, std::vector<Issue> found) {
+    if (html) return HtmlReport(status, std::move(found), profiles);
+    return Outcome(status, std::move(found), request.accept, format_param);
+  };
   IssueCollector issues;
   formats::ParseOptions options;
   options.source_name = "request";
@@ -313,9 +323,8 @@ Response Router::Validate(const Request& request, const std::string& path_type) 
       issues.Report(MakeIssue(Severity::kError, IssueType::kStructure, "SERVE_NOT_A_RESOURCE",
                               "The body is not a FHIR resource"));
     }
-    return Outcome(400, issues.Take(), request.accept, format_param);
+    return answer(400, issues.Take());
   }
-  std::vector<std::string> profiles;
   // The operation's Parameters form: the resource in parameter "resource", profiles in
   // "profile". Unless the client validates a Parameters resource itself (/Parameters/$validate).
   if (document->root()->name() == "Parameters" && path_type != "Parameters") {
@@ -330,26 +339,22 @@ Response Router::Validate(const Request& request, const std::string& path_type) 
       }
     }
     if (wrapped == nullptr) {
-      return Outcome(400,
-                     {MakeIssue(Severity::kError, IssueType::kRequired, "SERVE_NO_RESOURCE",
-                                "The Parameters have no parameter 'resource'")},
-                     request.accept, format_param);
+      return answer(400, {MakeIssue(Severity::kError, IssueType::kRequired, "SERVE_NO_RESOURCE",
+                                    "The Parameters have no parameter 'resource'")});
     }
     // Line numbers would point into the re-serialised text; the expressions locate issues.
     auto unwrapped =
         formats::ParseJson(formats::WriteJson(*wrapped), services_.model, issues, options);
     if (unwrapped == nullptr || unwrapped->root() == nullptr) {
-      return Outcome(400, issues.Take(), request.accept, format_param);
+      return answer(400, issues.Take());
     }
     document = std::move(unwrapped);
   }
   std::string_view root_type = document->root()->name();
   if (!path_type.empty() && root_type != path_type) {
-    return Outcome(
-        400,
-        {MakeIssue(Severity::kError, IssueType::kInvalid, "SERVE_TYPE_MISMATCH",
-                   "The body is a " + std::string(root_type) + ", the URL names " + path_type)},
-        request.accept, format_param);
+    return answer(400, {MakeIssue(Severity::kError, IssueType::kInvalid, "SERVE_TYPE_MISMATCH",
+                                  "The body is a " + std::string(root_type) + ", the URL names " +
+                                      path_type)});
   }
   for (const auto& [key, value] : request.query) {
     if (key == "profile" && !value.empty()) profiles.push_back(value);
@@ -358,7 +363,19 @@ Response Router::Validate(const Request& request, const std::string& path_type) 
   std::vector<Issue> found = issues.Take();
   for (const Issue& issue : found) metrics_.RecordIssue(issue.severity);
   // $validate answers 200 whatever it found: the OperationOutcome is the result.
-  return Outcome(200, std::move(found), request.accept, format_param);
+  return answer(200, std::move(found));
+}
+
+Response Router::HtmlReport(int status, std::vector<Issue> issues,
+                            const std::vector<std::string>& profiles) const {
+  batch::BatchReport report;
+  report.info().profiles = profiles;
+  batch::UnitResult unit;
+  unit.resources = status == 200 ? 1 : 0;
+  unit.issues = std::move(issues);
+  unit.last_of_input = true;
+  report.Add({"request", "request body", batch::InputFormat::kJson, 0}, std::move(unit));
+  return {status, "text/html; charset=utf-8", batch::RenderHtmlReport(report), {}};
 }
 
 Response Router::MapToFhir(const Request& request) const {

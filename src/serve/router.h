@@ -89,6 +89,8 @@ class Router {
   Response MetricsText();
   Response Convert(const Request& request) const;
   Response Validate(const Request& request, const std::string& path_type);
+  Response HtmlReport(int status, std::vector<Issue> issues,
+                      const std::vector<std::string>& profiles) const;
   Response MapToFhir(const Request& request) const;
   Response MapFromFhir(const Request& request) const;
   Response EnqueueRecord(const Request& request);

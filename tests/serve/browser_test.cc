@@ -159,6 +159,16 @@ TEST_F(BrowserTest, DroppedFileShowsTheValidationReport) {
                        ".map(r => r.className + ': ' + r.cells[2].textContent).join('\\n')");
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   EXPECT_THAT(*rows, HasSubstr("error: Patient.gender"));
+  // Below it, the same HTML report as `silta validate --html`, in a sandboxed frame.
+  auto full = Evaluate(**browser, *session,
+                       "(async () => { const f = document.getElementById('full');"
+                       " for (let i = 0; i < 200 && (f.hidden || !f.srcdoc); i++)"
+                       "   await new Promise(r => setTimeout(r, 50));"
+                       " await new Promise(r => setTimeout(r, 300));"
+                       " return f.srcdoc; })()");
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  EXPECT_THAT(*full, HasSubstr("id=total-error><b>1</b>"));
+  EXPECT_THAT(*full, HasSubstr("id=by-profile"));
 
   JsonValue shot = call("Page.captureScreenshot", Params({{"format", JsonValue::String("png")}}));
   const JsonValue* data = shot.Find("data");

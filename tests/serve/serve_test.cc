@@ -279,6 +279,33 @@ TEST_F(ServeTest, ValidateUsesTheValidator) {
   EXPECT_THAT(reply.body, HasSubstr("Patient.gender"));
 }
 
+// A browser (or _format=html) gets the CLI's HTML report instead of the OperationOutcome.
+TEST_F(ServeTest, ValidateAnswersBrowsersWithTheHtmlReport) {
+  Headers browser = Auth("validator", {{"Content-Type", "application/fhir+json"},
+                                       {"Accept", "text/html,application/xhtml+xml,*/*;q=0.8"}});
+  Reply page =
+      Call(port_, "POST", "/$validate?profile=http://hl7.org/fhir/StructureDefinition/Patient",
+           R"({"resourceType":"Patient","gender":"girl"})", browser);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_THAT(page.content_type, HasSubstr("text/html"));
+  EXPECT_THAT(page.body, HasSubstr("<!DOCTYPE html>"));
+  EXPECT_THAT(page.body, HasSubstr("id=total-error><b>1</b>"));
+  EXPECT_THAT(page.body, HasSubstr("id=by-profile"));
+  EXPECT_THAT(page.body, HasSubstr("Patient.gender"));
+
+  Reply malformed =
+      Call(port_, "POST", "/$validate?_format=html", R"({"resourceType":)", FhirJson("validator"));
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_THAT(malformed.content_type, HasSubstr("text/html"));
+  EXPECT_THAT(malformed.body, HasSubstr("Errors found."));
+
+  // FHIR clients keep getting FHIR: */* or a FHIR type first.
+  Reply fhir = Call(port_, "POST", "/$validate", R"({"resourceType":"Patient"})",
+                    Auth("validator", {{"Content-Type", "application/fhir+json"},
+                                       {"Accept", "application/fhir+json, text/html"}}));
+  EXPECT_THAT(fhir.content_type, HasSubstr("application/fhir+json"));
+}
+
 TEST_F(ServeTest, ValidateAcceptsTheParametersForm) {
   std::string parameters =
       R"({"resourceType":"Parameters","parameter":[)"
