@@ -109,7 +109,8 @@ std::string ElementPath(std::string_view expression) {
 // type's own definition for checks no profile adds (e.g. "Patient (base definition)").
 std::string ProfileKey(const Issue& issue) {
   if (!issue.profile.empty()) return issue.profile;
-  std::string_view type = issue.expression.substr(0, issue.expression.find_first_of(".["));
+  std::string_view expression = issue.expression;
+  std::string_view type = expression.substr(0, expression.find_first_of(".["));
   if (type.empty()) return "(no resource)";
   return std::string(type) + " (base definition)";
 }
