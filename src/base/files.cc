@@ -90,6 +90,7 @@ Status WriteFileAtomically(const std::filesystem::path& path, std::string_view d
 
 LineIndex::LineIndex(std::string_view text) {
   line_starts_.push_back(0);
+  if (text.empty()) return;  // its data() may be null, which memchr must not get
   const char* p = text.data();
   const char* end = p + text.size();
   while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p))))) {
