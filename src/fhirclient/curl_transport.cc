@@ -21,10 +21,13 @@ TransportErrorKind KindOf(CURLcode code) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
+    // The TLS handshake did not complete, so no request left. It is most often the socket
+    // (the server closed it mid-handshake: "Send failure: Broken pipe"), which a new attempt
+    // fixes; certificate verdicts have the codes below.
+    case CURLE_SSL_CONNECT_ERROR:
       return TransportErrorKind::kConnect;
     case CURLE_OPERATION_TIMEDOUT:
       return TransportErrorKind::kTimeout;
-    case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:
