@@ -15,6 +15,7 @@
 
 #include "base/issues.h"
 #include "base/status.h"
+#include "base/text.h"
 #include "batch/inputs.h"
 #include "batch/runner.h"
 
@@ -87,8 +88,8 @@ struct HtmlOptions {
 };
 std::string RenderHtmlReport(const BatchReport& report, const HtmlOptions& options = {});
 
-// "&lt;script&gt;" — for text placed in HTML elements and attribute values.
-std::string HtmlEscape(std::string_view text);
+// The reports' escaping, shared with FHIRPath's escape('html').
+using silta::HtmlEscape;
 
 // Writes a rendered report atomically (a reader never sees half a file).
 Status WriteReport(const std::filesystem::path& path, std::string_view content);

@@ -6,6 +6,7 @@
 
 #include <cctype>
 
+#include "base/text.h"
 #include "fhirpath/functions.h"
 
 namespace silta::fhirpath::internal {
@@ -425,27 +426,7 @@ bool Escape(Call& c) {
   if (!s || !format) return true;
   std::string out;
   if (*format == "html") {
-    for (char ch : *s) {
-      switch (ch) {
-        case '<':
-          out += "&lt;";
-          break;
-        case '>':
-          out += "&gt;";
-          break;
-        case '&':
-          out += "&amp;";
-          break;
-        case '"':
-          out += "&quot;";
-          break;
-        case '\'':
-          out += "&#39;";
-          break;
-        default:
-          out += ch;
-      }
-    }
+    out = HtmlEscape(*s);
   } else if (*format == "json") {
     for (char ch : *s) {
       switch (ch) {
