@@ -301,4 +301,13 @@ bool JsonValue::EqualUnordered(const JsonValue& a, const JsonValue& b,
   return EqualUnorderedImpl(a, b, false, ordered_arrays);
 }
 
+void ForEachReference(JsonValue& node, const std::function<void(JsonValue&)>& fn) {
+  if (node.is_array()) {
+    for (auto& item : node.items()) ForEachReference(item, fn);
+  } else if (node.is_object()) {
+    if (const JsonValue* ref = node.Find("reference"); ref != nullptr && ref->is_scalar()) fn(node);
+    for (auto& [key, value] : node.members()) ForEachReference(value, fn);
+  }
+}
+
 }  // namespace silta::mapping

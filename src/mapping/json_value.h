@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <memory_resource>
 #include <string>
@@ -79,5 +80,8 @@ class JsonValue {
   std::vector<Member> members_;
   std::vector<JsonValue> items_;
 };
+
+// Calls `fn` on every Reference-shaped object ({"reference": "..."}) in the tree, outermost first.
+void ForEachReference(JsonValue& node, const std::function<void(JsonValue&)>& fn);
 
 }  // namespace silta::mapping

@@ -95,16 +95,6 @@ std::string FormatInstant(int64_t seconds) {
   return buf;
 }
 
-// Calls `fn` on every Reference-shaped object ({"reference": ...}) in the tree.
-void ForEachReference(JsonValue& node, const std::function<void(JsonValue&)>& fn) {
-  if (node.is_array()) {
-    for (auto& item : node.items()) ForEachReference(item, fn);
-  } else if (node.is_object()) {
-    if (const JsonValue* ref = node.Find("reference"); ref != nullptr && ref->is_scalar()) fn(node);
-    for (auto& [key, value] : node.members()) ForEachReference(value, fn);
-  }
-}
-
 }  // namespace
 
 struct SyncEngine::Planned {
@@ -258,7 +248,7 @@ void SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* clie
       resource["meta"]["tag"].Append(std::move(tag));
       // References to resources outside this transaction: the server's id when the journal
       // knows it, otherwise a logical reference by business identifier.
-      ForEachReference(resource, [&](JsonValue& ref) {
+      mapping::ForEachReference(resource, [&](JsonValue& ref) {
         std::string url = ref.Find("reference")->text();
         auto other = std::find_if(planned.begin(), planned.end(),
                                   [&](const Planned& o) { return o.full_url == url; });

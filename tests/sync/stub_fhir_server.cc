@@ -33,15 +33,6 @@ std::string TextAt(const JsonValue& object, std::string_view name) {
   return v != nullptr && v->is_scalar() ? v->text() : std::string();
 }
 
-void ForEachReference(JsonValue& node, const std::function<void(JsonValue&)>& fn) {
-  if (node.is_array()) {
-    for (auto& item : node.items()) ForEachReference(item, fn);
-  } else if (node.is_object()) {
-    if (const JsonValue* ref = node.Find("reference"); ref != nullptr && ref->is_scalar()) fn(node);
-    for (auto& [key, value] : node.members()) ForEachReference(value, fn);
-  }
-}
-
 // Object members sorted by name, so that two resources with the same content print the same.
 std::string Canonical(const JsonValue& value) {
   if (value.is_object()) {
@@ -489,7 +480,7 @@ Answer StubFhirServer::Impl::Transaction(Tenant& tenant, const std::string& body
   answer["type"] = JsonValue::String("transaction-response");
   JsonValue& answer_entries = answer["entry"] = JsonValue::Array();
   for (Op& op : ops) {
-    ForEachReference(op.resource, [&](JsonValue& ref) {
+    mapping::ForEachReference(op.resource, [&](JsonValue& ref) {
       auto local = full_urls.find(ref.Find("reference")->text());
       if (local != full_urls.end()) ref["reference"] = JsonValue::String(local->second);
     });
@@ -760,7 +751,7 @@ NormalizedState Normalize(const std::vector<JsonValue>& resources,
       meta->Remove("lastUpdated");
       if (meta->members().empty()) copy.Remove("meta");
     }
-    ForEachReference(copy, [&](JsonValue& ref) {
+    mapping::ForEachReference(copy, [&](JsonValue& ref) {
       auto known = key_of_ref.find(ref.Find("reference")->text());
       if (known != key_of_ref.end()) ref["reference"] = JsonValue::String(known->second);
     });
