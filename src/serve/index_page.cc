@@ -70,27 +70,21 @@ async function validate(file) {
   if (profile) url += "?profile=" + encodeURIComponent(profile);
   summary.textContent = "Validating " + file.name + "...";
   try {
-    const response = await fetch(url, {
+    // The same request twice: the OperationOutcome for the table, the HTML report for the frame.
+    const post = accept => fetch(url, {
       method: "POST",
       headers: {
         "Content-Type": xml ? "application/fhir+xml" : "application/fhir+json",
-        "Accept": "application/fhir+json",
+        "Accept": accept,
         "Authorization": "Bearer " + document.getElementById("token").value
       },
       body: text
     });
+    const response = await post("application/fhir+json");
     const outcome = await response.json();
     render(outcome, file.name + " (HTTP " + response.status + ")");
-    const report = await fetch(url, {
-      method: "POST",
-      headers: {
-        "Content-Type": xml ? "application/fhir+xml" : "application/fhir+json",
-        "Accept": "text/html",
-        "Authorization": "Bearer " + document.getElementById("token").value
-      },
-      body: text
-    });
-    if (report.headers.get("Content-Type", "").startsWith("text/html")) {
+    const report = await post("text/html");
+    if ((report.headers.get("Content-Type") || "").startsWith("text/html")) {
       const frame = document.getElementById("full");
       frame.srcdoc = await report.text();
       frame.hidden = false;
