@@ -1,6 +1,7 @@
 // Small text helpers shared by modules that write text for other languages.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -9,5 +10,9 @@ namespace silta {
 // "&lt;script&gt;": the five characters HTML and XML give meaning to, as entity references, so
 // the text is safe in element content and in quoted attribute values.
 std::string HtmlEscape(std::string_view text);
+
+// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. `bad_offset`
+// (optional) receives the offset of the first byte that is not.
+bool IsValidUtf8(std::string_view s, size_t* bad_offset = nullptr);
 
 }  // namespace silta

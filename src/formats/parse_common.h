@@ -9,6 +9,7 @@
 
 #include "base/files.h"
 #include "base/issues.h"
+#include "base/text.h"
 #include "formats/formats.h"
 #include "model/element.h"
 
@@ -17,7 +18,7 @@ namespace silta::formats::internal {
 // Lexical rules from the R4 datatypes page for the primitives whose JSON form is not a string.
 bool IsIntegerLexical(std::string_view s);
 bool IsDecimalLexical(std::string_view s);
-bool IsValidUtf8(std::string_view s, size_t* bad_offset);
+using silta::IsValidUtf8;
 // The offset of the first '&' that does not start one of XML's predefined entity or character
 // references, or npos.
 size_t FindUndefinedReference(std::string_view text);

@@ -334,6 +334,7 @@ class TypeModelBuilder {
     for (auto& p : pending_) {
       auto def = std::make_unique<TypeDef>(std::move(p->def));
       p->built = def.get();
+      def->index = static_cast<uint32_t>(model->types_.size());
       if (!model->by_name_.emplace(def->name, def.get()).second) {
         return InvalidArgumentError("type " + def->name + " is defined twice");
       }

@@ -83,6 +83,7 @@ struct TypeDef {
   bool is_abstract = false;
   const TypeDef* base = nullptr;     // DomainResource for Patient, BackboneElement for backbones
   std::vector<ElementDef> elements;  // in definition order, inherited ones included
+  uint32_t index = 0;                // position in its TypeModel's types(), for per-type tables
 
   bool is_primitive() const { return kind == TypeKind::kPrimitive; }
   bool is_resource() const { return kind == TypeKind::kResource; }

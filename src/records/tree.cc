@@ -167,39 +167,6 @@ class XmlConverter {
 
 }  // namespace
 
-bool IsValidUtf8(std::string_view s, size_t* bad) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t n = s.size();
-  for (size_t i = 0; i < n;) {
-    unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-    if (len == 0 || i + len > n) {
-      if (bad != nullptr) *bad = i;
-      return false;
-    }
-    uint32_t cp = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
-    for (size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) {
-        if (bad != nullptr) *bad = i;
-        return false;
-      }
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    bool overlong =
-        (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      if (bad != nullptr) *bad = i;
-      return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
 bool IsXmlCharacters(std::string_view s) {
   // U+FFFE and U+FFFF are UTF-8 EF BF BE / EF BF BF; XML 1.0 cannot carry them.
   for (size_t i = 0; i + 2 < s.size(); ++i) {

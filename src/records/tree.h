@@ -10,6 +10,7 @@
 
 #include "base/files.h"
 #include "base/issues.h"
+#include "base/text.h"
 
 namespace silta::records::internal {
 
@@ -57,9 +58,6 @@ struct RawDocument {
   std::shared_ptr<void> xml;  // the pugixml document (XML strings view its buffer)
 };
 
-// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. `bad` (optional)
-// receives the offset of the first bad byte.
-bool IsValidUtf8(std::string_view s, size_t* bad);
 // False if the text holds U+FFFE or U+FFFF, which XML 1.0 cannot carry.
 bool IsXmlCharacters(std::string_view s);
 

@@ -78,8 +78,7 @@ class Validator::Impl {
   mutable std::mutex compile_mu_;
   mutable internal::ConstraintCache constraints_;
 
-  // TypeRoot results per type index; filled once, read without locks.
-  std::unordered_map<const model::TypeDef*, size_t> type_index_;
+  // TypeRoot results per TypeDef::index; filled once, read without locks.
   mutable std::unique_ptr<std::atomic<const internal::ElementPlan*>[]> type_roots_;
   mutable std::unique_ptr<std::atomic<bool>[]> type_root_done_;
 
@@ -101,21 +100,48 @@ struct BundleIndex {
 };
 
 // A set of (pointer, pointer, number) keys with open addressing: the walker's record of work
-// already done, asked about for almost every element, so it must be cheap.
+// already done, asked about for almost every element, so it must be cheap. Its table comes from
+// a per-thread pool and is emptied by bumping an epoch, so a validation neither allocates nor
+// clears a table sized for a whole Bundle.
 class DoneSet {
  public:
+  DoneSet();
+  ~DoneSet();
+  DoneSet(const DoneSet&) = delete;
+  DoneSet& operator=(const DoneSet&) = delete;
+
   // True when the key was new (and is now in the set).
   bool Insert(const void* a, const void* b, uint32_t n);
 
- private:
   struct Key {
     const void* a = nullptr;
     const void* b = nullptr;
     uint32_t n = 0;
+    uint32_t epoch = 0;  // a slot holds a key only while this is its table's current epoch
   };
+  struct Table {
+    std::vector<Key> slots;
+    uint32_t epoch = 0;
+  };
+
+ private:
   void Grow();
-  std::vector<Key> slots_;
+  std::unique_ptr<Table> table_;
   size_t size_ = 0;
+};
+
+// The plan node and, below it, the JSON value a discriminator path leads to in a slice.
+struct Expected {
+  const ElementPlan* node = nullptr;
+  const rapidjson::Value* value = nullptr;
+  std::string_view profile_url;  // an extension slice known only by its type profile
+};
+
+// What a discriminator path finds in one element.
+struct DiscriminatorValue {
+  std::vector<const model::Element*> elements;
+  bool failed = false;   // the path could not be evaluated: the element matches no slice
+  bool ignored = false;  // the path did not compile: the discriminator is not used
 };
 
 // Validates one document; lives for one Validate call.
@@ -154,8 +180,11 @@ class Walker {
   void CheckProfileDifferential(const model::Element& structure_definition);
   bool ContainedResourcesReferenced(const model::Element& resource);
   void ValidateTypeProfiles(const model::Element& e, const TypeRule& rule);
-  bool SliceMatches(const model::Element& e, const Slicing& slicing, const ElementPlan& slice,
-                    size_t position, size_t slice_index);
+  DiscriminatorValue EvaluateDiscriminator(const model::Element& e, const Discriminator& d);
+  bool SliceMatches(const Slicing& slicing, const ElementPlan& slice,
+                    std::span<const DiscriminatorValue> shown,
+                    std::span<const Expected> expected_values, size_t position,
+                    size_t slice_index);
 
   // Bundles (bundle.cc).
   void IndexBundle(const model::Element& bundle, BundleIndex& index);

@@ -11,7 +11,7 @@ namespace silta::validation::internal {
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+inline bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 // Reads exactly n digits at s[pos]; false if not there.
 bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
@@ -244,7 +244,7 @@ PrimitiveProblem CheckPrimitive(model::Primitive type, std::string_view value) {
     case Primitive::kUri:
     case Primitive::kUrl:
     case Primitive::kCanonical:
-      if (std::any_of(value.begin(), value.end(), IsSpace)) {
+      if (std::any_of(value.begin(), value.end(), [](char c) { return IsSpace(c); })) {
         return Problem("TYPE_URI_WHITESPACE", "a URI must not contain whitespace: " + Shown(value));
       }
       // A fragment ("urn:uuid:...#part") names a part of the identified thing.
@@ -275,7 +275,8 @@ PrimitiveProblem CheckPrimitive(model::Primitive type, std::string_view value) {
         return Problem("TYPE_STRING_TOO_LONG", "the string is longer than FHIR's limit of 1 MB (" +
                                                    std::to_string(value.size()) + " bytes)");
       }
-      if (!value.empty() && std::all_of(value.begin(), value.end(), IsSpace)) {
+      if (!value.empty() &&
+          std::all_of(value.begin(), value.end(), [](char c) { return IsSpace(c); })) {
         return Problem("TYPE_STRING_WHITESPACE", "the string consists only of whitespace");
       }
       break;

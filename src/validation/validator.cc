@@ -25,7 +25,6 @@ Validator::Impl::Impl(std::shared_ptr<const packages::ConformanceContext> contex
       terminology_(context_),
       constraints_(model_) {
   const auto& types = model_->types();
-  for (size_t i = 0; i < types.size(); ++i) type_index_.emplace(types[i].get(), i);
   type_roots_ = std::make_unique<std::atomic<const internal::ElementPlan*>[]>(types.size());
   type_root_done_ = std::make_unique<std::atomic<bool>[]>(types.size());
   for (size_t i = 0; i < types.size(); ++i) {
@@ -35,9 +34,10 @@ Validator::Impl::Impl(std::shared_ptr<const packages::ConformanceContext> contex
 }
 
 const internal::ElementPlan* Validator::Impl::TypeRoot(const model::TypeDef* type) const {
-  auto it = type_index_.find(type);
-  if (it == type_index_.end()) return nullptr;
-  size_t i = it->second;
+  if (type == nullptr) return nullptr;
+  size_t i = type->index;
+  // A type of another model (the caller's mistake) has no plan here.
+  if (i >= model_->type_count() || model_->types()[i].get() != type) return nullptr;
   if (type_root_done_[i].load(std::memory_order_acquire)) {
     return type_roots_[i].load(std::memory_order_acquire);
   }

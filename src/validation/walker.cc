@@ -38,15 +38,51 @@ bool HasChildOtherThanId(const model::Element& e) {
 
 }  // namespace
 
+namespace {
+
+// Tables of DoneSets that ended on this thread, for the next to reuse (nested walks take one
+// each). Very large ones are let go rather than kept for the life of the thread.
+constexpr size_t kDoneSetFirstSlots = 2048;
+constexpr size_t kDoneSetKeptSlots = size_t{1} << 20;
+thread_local std::vector<std::unique_ptr<DoneSet::Table>> done_set_pool;
+
+}  // namespace
+
+DoneSet::DoneSet() {
+  if (!done_set_pool.empty()) {
+    table_ = std::move(done_set_pool.back());
+    done_set_pool.pop_back();
+  } else {
+    table_ = std::make_unique<Table>();
+    table_->slots.resize(kDoneSetFirstSlots);
+  }
+  if (++table_->epoch == 0) {
+    // After 2^32 uses the oldest stamps would look current again.
+    std::fill(table_->slots.begin(), table_->slots.end(), Key{});
+    table_->epoch = 1;
+  }
+}
+
+DoneSet::~DoneSet() {
+  if (table_ != nullptr && table_->slots.size() <= kDoneSetKeptSlots) {
+    done_set_pool.push_back(std::move(table_));
+  }
+}
+
 bool DoneSet::Insert(const void* a, const void* b, uint32_t n) {
-  if ((size_ + 1) * 2 > slots_.size()) Grow();
-  size_t mask = slots_.size() - 1;
+  std::vector<Key>& slots = table_->slots;
+  if ((size_ + 1) * 2 > slots.size()) {
+    Grow();
+    return Insert(a, b, n);
+  }
+  const uint32_t epoch = table_->epoch;
+  size_t mask = slots.size() - 1;
   uint64_t h = reinterpret_cast<uintptr_t>(a) * 0x9E3779B97F4A7C15ull ^
                reinterpret_cast<uintptr_t>(b) * 0xC2B2AE3D27D4EB4Full ^ n;
   for (size_t i = (h ^ (h >> 29)) & mask;; i = (i + 1) & mask) {
-    Key& k = slots_[i];
-    if (k.a == nullptr) {
-      k = {a, b, n};
+    Key& k = slots[i];
+    if (k.epoch != epoch) {
+      k = {a, b, n, epoch};
       ++size_;
       return true;
     }
@@ -55,11 +91,11 @@ bool DoneSet::Insert(const void* a, const void* b, uint32_t n) {
 }
 
 void DoneSet::Grow() {
-  std::vector<Key> old = std::move(slots_);
-  slots_.assign(old.empty() ? 2048 : old.size() * 2, Key{});
+  std::vector<Key> old = std::move(table_->slots);
+  table_->slots.assign(old.size() * 2, Key{});
   size_ = 0;
   for (const Key& k : old) {
-    if (k.a != nullptr) Insert(k.a, k.b, k.n);
+    if (k.epoch == table_->epoch) Insert(k.a, k.b, k.n);
   }
 }
 
@@ -323,8 +359,10 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
     CheckBinding(e, plan);
   }
   RunConstraints(e, plan.constraints, {});
-  if (e.type()->name == "Reference") CheckReference(e, rule);
-  if (e.type()->name == "Attachment") CheckAttachmentSize(e);
+  // Views compare lengths first; most elements are neither.
+  std::string_view type_name = e.type()->name;
+  if (type_name == "Reference") CheckReference(e, rule);
+  if (type_name == "Attachment") CheckAttachmentSize(e);
 
   const ElementPlan* table = &plan;
   if (plan.reference_target != nullptr) table = plan.reference_target;
@@ -340,7 +378,7 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
   }
 
   BundleIndex bundle_index;
-  bool is_bundle = e.is_resource() && e.type()->name == "Bundle";
+  bool is_bundle = e.is_resource() && type_name == "Bundle";
   if (is_bundle) {
     IndexBundle(e, bundle_index);
     bundles_.push_back(&bundle_index);
@@ -361,7 +399,7 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
 
   // Profiles on a datatype (a profiled HumanName, Quantity...). Extensions are resolved by URL
   // where they are met instead.
-  if (rule != nullptr && !rule->profiles.empty() && e.type()->name != "Extension" &&
+  if (rule != nullptr && !rule->profiles.empty() && type_name != "Extension" &&
       !e.is_resource()) {
     ValidateTypeProfiles(e, *rule);
   }
@@ -866,78 +904,7 @@ void Walker::ValidateGroup(const model::Element& parent, const ElementPlan& slot
   }
 }
 
-void Walker::ValidateSliced(const model::Element& parent, const ElementPlan& slot,
-                            std::span<const model::Element* const> group) {
-  const Slicing& slicing = *slot.slicing;
-  std::vector<uint32_t> counts(slot.slices.size(), 0);
-  size_t last_slice = 0;
-  bool unmatched_seen = false;
-  for (size_t n = 0; n < group.size(); ++n) {
-    const model::Element& k = *group[n];
-    size_t matched = slot.slices.size();
-    for (size_t s = 0; s < slot.slices.size(); ++s) {
-      if (SliceMatches(k, slicing, *slot.slices[s], n, s)) {
-        matched = s;
-        break;
-      }
-    }
-    if (matched == slot.slices.size()) {
-      unmatched_seen = true;
-      if (slicing.rules == SlicingRules::kClosed) {
-        Report(
-            Severity::kError, IssueType::kStructure, "SLICING_CLOSED",
-            "this element matches none of the slices of " + slot.id + ", and the slicing is closed",
-            k);
-      }
-      ValidateElement(k, slot);
-      continue;
-    }
-    ++counts[matched];
-    if (slicing.ordered && matched < last_slice) {
-      Report(Severity::kError, IssueType::kStructure, "SLICING_ORDER",
-             "the slices of " + slot.id + " must be in order; slice '" +
-                 slot.slices[matched]->slice_name + "' comes too late",
-             k);
-    }
-    if (slicing.rules == SlicingRules::kOpenAtEnd && unmatched_seen) {
-      Report(Severity::kError, IssueType::kStructure, "SLICING_OPEN_AT_END",
-             "elements that match no slice of " + slot.id + " must come after all slices", k);
-    }
-    last_slice = std::max(last_slice, matched);
-    const ElementPlan& slice = *slot.slices[matched];
-    if (slice.slicing != nullptr && !slice.slices.empty()) {
-      // A re-sliced slice: its own slices decide, one element at a time.
-      ValidateSliced(parent, slice, group.subspan(n, 1));
-      ValidateElement(k, slice);
-    } else {
-      ValidateElement(k, slice);
-    }
-  }
-  for (size_t s = 0; s < slot.slices.size(); ++s) {
-    const ElementPlan& slice = *slot.slices[s];
-    if (counts[s] < slice.min) {
-      Report(Severity::kError, IssueType::kRequired, "SLICE_CARDINALITY_MIN",
-             slot.path + ":" + slice.slice_name + ": minimum required = " +
-                 std::to_string(slice.min) + ", but only found " + std::to_string(counts[s]),
-             parent);
-    }
-    if (counts[s] > slice.max) {
-      Report(Severity::kError, IssueType::kStructure, "SLICE_CARDINALITY_MAX",
-             slot.path + ":" + slice.slice_name + ": maximum allowed = " + CountText(slice.max) +
-                 ", but found " + std::to_string(counts[s]),
-             parent);
-    }
-  }
-}
-
 namespace {
-
-// The plan node and, below it, the JSON value a discriminator path leads to in a slice.
-struct Expected {
-  const ElementPlan* node = nullptr;
-  const rapidjson::Value* value = nullptr;
-  std::string_view profile_url;  // an extension slice known only by its type profile
-};
 
 Expected ExpectedAt(const ElementPlan& slice, std::string_view path) {
   Expected out;
@@ -1010,27 +977,122 @@ Expected ExpectedAt(const ElementPlan& slice, std::string_view path) {
 
 }  // namespace
 
-bool Walker::SliceMatches(const model::Element& e, const Slicing& slicing, const ElementPlan& slice,
-                          size_t position, size_t slice_index) {
-  for (const Discriminator& d : slicing.discriminators) {
+void Walker::ValidateSliced(const model::Element& parent, const ElementPlan& slot,
+                            std::span<const model::Element* const> group) {
+  const Slicing& slicing = *slot.slicing;
+  std::vector<uint32_t> counts(slot.slices.size(), 0);
+  size_t last_slice = 0;
+  bool unmatched_seen = false;
+  // What each slice expects depends on the slice alone, and what an element shows on the
+  // element alone: each is worked out once, not once per (element, slice) pair.
+  const size_t discriminators = slicing.discriminators.size();
+  std::vector<Expected> expected(slot.slices.size() * discriminators);
+  for (size_t s = 0; s < slot.slices.size(); ++s) {
+    for (size_t d = 0; d < discriminators; ++d) {
+      expected[s * discriminators + d] = ExpectedAt(*slot.slices[s], slicing.discriminators[d].path);
+    }
+  }
+  std::vector<DiscriminatorValue> shown(discriminators);
+  for (size_t n = 0; n < group.size(); ++n) {
+    const model::Element& k = *group[n];
+    for (size_t d = 0; d < discriminators; ++d) {
+      shown[d] = EvaluateDiscriminator(k, slicing.discriminators[d]);
+    }
+    size_t matched = slot.slices.size();
+    for (size_t s = 0; s < slot.slices.size(); ++s) {
+      if (SliceMatches(slicing, *slot.slices[s], shown,
+                       std::span(expected).subspan(s * discriminators, discriminators), n, s)) {
+        matched = s;
+        break;
+      }
+    }
+    if (matched == slot.slices.size()) {
+      unmatched_seen = true;
+      if (slicing.rules == SlicingRules::kClosed) {
+        Report(
+            Severity::kError, IssueType::kStructure, "SLICING_CLOSED",
+            "this element matches none of the slices of " + slot.id + ", and the slicing is closed",
+            k);
+      }
+      ValidateElement(k, slot);
+      continue;
+    }
+    ++counts[matched];
+    if (slicing.ordered && matched < last_slice) {
+      Report(Severity::kError, IssueType::kStructure, "SLICING_ORDER",
+             "the slices of " + slot.id + " must be in order; slice '" +
+                 slot.slices[matched]->slice_name + "' comes too late",
+             k);
+    }
+    if (slicing.rules == SlicingRules::kOpenAtEnd && unmatched_seen) {
+      Report(Severity::kError, IssueType::kStructure, "SLICING_OPEN_AT_END",
+             "elements that match no slice of " + slot.id + " must come after all slices", k);
+    }
+    last_slice = std::max(last_slice, matched);
+    const ElementPlan& slice = *slot.slices[matched];
+    if (slice.slicing != nullptr && !slice.slices.empty()) {
+      // A re-sliced slice: its own slices decide, one element at a time.
+      ValidateSliced(parent, slice, group.subspan(n, 1));
+      ValidateElement(k, slice);
+    } else {
+      ValidateElement(k, slice);
+    }
+  }
+  for (size_t s = 0; s < slot.slices.size(); ++s) {
+    const ElementPlan& slice = *slot.slices[s];
+    if (counts[s] < slice.min) {
+      Report(Severity::kError, IssueType::kRequired, "SLICE_CARDINALITY_MIN",
+             slot.path + ":" + slice.slice_name + ": minimum required = " +
+                 std::to_string(slice.min) + ", but only found " + std::to_string(counts[s]),
+             parent);
+    }
+    if (counts[s] > slice.max) {
+      Report(Severity::kError, IssueType::kStructure, "SLICE_CARDINALITY_MAX",
+             slot.path + ":" + slice.slice_name + ": maximum allowed = " + CountText(slice.max) +
+                 ", but found " + std::to_string(counts[s]),
+             parent);
+    }
+  }
+}
+
+
+DiscriminatorValue Walker::EvaluateDiscriminator(const model::Element& e,
+                                                 const Discriminator& d) {
+  DiscriminatorValue out;
+  if (d.kind == Discriminator::Kind::kPosition) return out;
+  if (d.path == "$this") {
+    out.elements.push_back(&e);
+    return out;
+  }
+  if (d.compiled == nullptr) {
+    out.ignored = true;
+    return out;
+  }
+  auto result = fhirpath::Evaluate(*d.compiled, &e);
+  if (!result.ok()) {
+    out.failed = true;
+    return out;
+  }
+  for (const fhirpath::Value& v : *result) {
+    if (v.is_element()) out.elements.push_back(v.element());
+  }
+  return out;
+}
+
+bool Walker::SliceMatches(const Slicing& slicing, const ElementPlan& slice,
+                          std::span<const DiscriminatorValue> shown,
+                          std::span<const Expected> expected_values, size_t position,
+                          size_t slice_index) {
+  for (size_t i = 0; i < slicing.discriminators.size(); ++i) {
+    const Discriminator& d = slicing.discriminators[i];
     if (d.kind == Discriminator::Kind::kPosition) {
       if (position != slice_index) return false;
       continue;
     }
-    fhirpath::ValueList self;
-    std::vector<const model::Element*> found;
-    if (d.path == "$this") {
-      found.push_back(&e);
-    } else if (d.compiled != nullptr) {
-      auto result = fhirpath::Evaluate(*d.compiled, &e);
-      if (!result.ok()) return false;
-      for (const fhirpath::Value& v : *result) {
-        if (v.is_element()) found.push_back(v.element());
-      }
-    } else {
-      continue;
-    }
-    Expected expected = ExpectedAt(slice, d.path);
+    if (shown[i].ignored) continue;
+    if (shown[i].failed) return false;
+    const std::vector<const model::Element*>& found = shown[i].elements;
+    const Expected& expected = expected_values[i];
     switch (d.kind) {
       case Discriminator::Kind::kValue:
       case Discriminator::Kind::kPattern: {
