@@ -45,13 +45,23 @@ std::string NameUuid(std::string_view name) {
   return out;
 }
 
+// The id of the resource made from the record part whose business identifier value is given.
+std::string ResourceIdOf(std::string_view canonical_base, std::string_view part_value) {
+  std::string name(canonical_base);
+  name += '|';
+  name += part_value;
+  return NameUuid(name);
+}
+
 std::string PercentEncode(std::string_view text) {
+  static constexpr char kHexUpper[] = "0123456789ABCDEF";
   std::string out;
+  out.reserve(text.size());
   for (unsigned char c : text) {
     if (c == '/' || c == '%' || c == '|' || c < 0x20 || c == ' ') {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
+      out += '%';
+      out += kHexUpper[c >> 4];
+      out += kHexUpper[c & 0x0f];
     } else {
       out += static_cast<char>(c);
     }
@@ -409,7 +419,7 @@ const Module* Mapper::FindModule(std::string_view name) const {
 }
 
 std::string Mapper::ResourceId(const PartIdentity& part) const {
-  return NameUuid(options_.canonical_base + "|" + PartIdentifierValue(part));
+  return ResourceIdOf(options_.canonical_base, PartIdentifierValue(part));
 }
 
 std::string Mapper::PartIdentifierSystem() const {
@@ -482,14 +492,15 @@ std::optional<JsonValue> Mapper::ToFhir(const JsonValue& record, IssueSink& sink
         }
       }
       PartIdentity part = identity(module->name, part_id);
-      std::string id = ResourceId(part);
+      const std::string part_value = PartIdentifierValue(part);
+      std::string id = ResourceIdOf(options_.canonical_base, part_value);
       JsonValue resource = JsonValue::Object();
       resource["resourceType"] = JsonValue::String(module->resource_type);
       resource["id"] = JsonValue::String(id);
       resource["meta"]["profile"].Append(JsonValue::String(module->ProfileFor(item)));
       JsonValue identifier = JsonValue::Object();
       identifier["system"] = JsonValue::String(PartIdentifierSystem());
-      identifier["value"] = JsonValue::String(PartIdentifierValue(part));
+      identifier["value"] = JsonValue::String(part_value);
       std::vector<JsonValue> contained;
       run.env.contain = [&contained](JsonValue made) {
         auto same = std::find(contained.begin(), contained.end(), made);
@@ -519,7 +530,7 @@ std::optional<JsonValue> Mapper::ToFhir(const JsonValue& record, IssueSink& sink
         entry["request"]["method"] = JsonValue::String("PUT");
         entry["request"]["url"] = JsonValue::String(
             module->resource_type + "?identifier=" + PercentEncode(PartIdentifierSystem()) + "%7C" +
-            PercentEncode(PartIdentifierValue(part)));
+            PercentEncode(part_value));
       }
       entries.Append(std::move(entry));
     }

@@ -118,12 +118,54 @@ const ElementDef* TypeDef::FindElement(std::string_view element_name) const {
   return nullptr;
 }
 
+namespace {
+
+// Member names are short ASCII words; their length and first and last bytes spread them well.
+inline size_t MemberHash(std::string_view name) {
+  size_t n = name.size();
+  if (n == 0) return 0;
+  uint64_t h = n * 0x9E3779B97F4A7C15ull;
+  h ^= static_cast<unsigned char>(name[0]) * 0xC2B2AE3D27D4EB4Full;
+  h ^= static_cast<unsigned char>(name[n - 1]) * 0x165667B19E3779F9ull;
+  h ^= static_cast<unsigned char>(name[n / 2]) * 0x27D4EB2F165667C5ull;
+  return static_cast<size_t>(h ^ (h >> 31));
+}
+
+}  // namespace
+
 bool TypeDef::MatchMember(std::string_view member_name, MemberMatch* match) const {
-  // members_ is small; a transparent lookup avoids building a std::string per member.
-  auto it = members_.find(member_name);
-  if (it == members_.end()) return false;
-  *match = it->second;
-  return true;
+  if (member_slots_.empty()) return false;
+  size_t mask = member_slots_.size() - 1;
+  for (size_t i = MemberHash(member_name) & mask;; i = (i + 1) & mask) {
+    const MemberSlot& slot = member_slots_[i];
+    if (slot.name == UINT32_MAX) return false;
+    if (member_names_[slot.name] == member_name) {
+      *match = slot.match;
+      return true;
+    }
+  }
+}
+
+void TypeDef::AddMember(std::string wire_name, MemberMatch match) {
+  MemberMatch existing;
+  if (MatchMember(wire_name, &existing)) return;  // the first definition wins, as before
+  member_names_.push_back(std::move(wire_name));
+  // At most half full, so probes stay short and always end at an empty slot.
+  if (member_names_.size() * 2 > member_slots_.size()) {
+    std::vector<MemberSlot> old = std::move(member_slots_);
+    member_slots_.assign(std::max<size_t>(8, old.size() * 2), MemberSlot{});
+    for (const MemberSlot& slot : old) {
+      if (slot.name == UINT32_MAX) continue;
+      size_t mask = member_slots_.size() - 1;
+      size_t i = MemberHash(member_names_[slot.name]) & mask;
+      while (member_slots_[i].name != UINT32_MAX) i = (i + 1) & mask;
+      member_slots_[i] = slot;
+    }
+  }
+  size_t mask = member_slots_.size() - 1;
+  size_t i = MemberHash(member_names_.back()) & mask;
+  while (member_slots_[i].name != UINT32_MAX) i = (i + 1) & mask;
+  member_slots_[i] = {static_cast<uint32_t>(member_names_.size() - 1), match};
 }
 
 std::string TypeDef::MemberName(const ElementDef& element, const TypeDef& type) {
@@ -367,7 +409,7 @@ class TypeModelBuilder {
     for (auto& type : model->types_) {
       for (const ElementDef& e : type->elements) {
         for (const TypeDef* choice : e.types) {
-          type->members_.emplace(TypeDef::MemberName(e, *choice), TypeDef::MemberMatch{&e, choice});
+          type->AddMember(TypeDef::MemberName(e, *choice), TypeDef::MemberMatch{&e, choice});
         }
       }
     }

@@ -107,7 +107,16 @@ struct TypeDef {
 
  private:
   friend class TypeModelBuilder;
-  StringMap<MemberMatch> members_;  // keyed by wire name
+  void AddMember(std::string wire_name, MemberMatch match);
+
+  // Wire names, looked up for every member of every resource parsed, mapped or sorted: an
+  // open-addressing table with a power-of-two size and an inline hash, cheaper than a node map.
+  struct MemberSlot {
+    uint32_t name = UINT32_MAX;  // index into member_names_; UINT32_MAX: empty
+    MemberMatch match;
+  };
+  std::vector<std::string> member_names_;
+  std::vector<MemberSlot> member_slots_;
 };
 
 class TypeModel {

@@ -17,7 +17,16 @@ class JsonConverter {
   JsonConverter(const LineIndex& lines, std::vector<SyntaxProblem>* problems)
       : lines_(lines), problems_(problems) {}
 
-  RawNode Convert(const JsonNode& n, const std::string& path) {
+  // Where a node sits, kept as a chain on the stack: the path text is only needed for a
+  // problem, so it is not built for every member of every record.
+  struct Step {
+    const Step* parent;
+    std::string_view name;
+    size_t index;
+    bool is_item;
+  };
+
+  RawNode Convert(const JsonNode& n, const Step* at) {
     RawNode out;
     out.location = lines_.Locate(n.offset);
     switch (n.kind) {
@@ -40,26 +49,27 @@ class JsonConverter {
         out.kind = RawKind::kArray;
         out.items.reserve(n.items.size());
         for (size_t i = 0; i < n.items.size(); ++i) {
-          out.items.push_back(Convert(n.items[i], path + "[" + std::to_string(i) + "]"));
+          Step item{at, {}, i, true};
+          out.items.push_back(Convert(n.items[i], &item));
         }
         break;
       case JsonKind::kObject:
         out.kind = RawKind::kObject;
         out.members.reserve(n.members.size());
         for (const formats::JsonMember& m : n.members) {
-          SourceLocation at = lines_.Locate(m.name_offset);
-          std::string member_path = path + "." + std::string(m.name.substr(0, 64));
+          SourceLocation where = lines_.Locate(m.name_offset);
+          Step member_step{at, m.name.substr(0, 64), 0, false};
           if (out.Find(m.name) != nullptr) {
             problems_->push_back({IssueType::kStructure, "RECORD_DUPLICATE_FIELD",
                                   "the field '" + std::string(m.name.substr(0, 64)) +
                                       "' appears more than once in this object",
-                                  at, member_path});
+                                  where, PathText(&member_step)});
             continue;
           }
           RawMember member;
           member.name = m.name;
-          member.location = at;
-          member.values.push_back(Convert(m.value, member_path));
+          member.location = where;
+          member.values.push_back(Convert(m.value, &member_step));
           out.members.push_back(std::move(member));
         }
         break;
@@ -68,6 +78,13 @@ class JsonConverter {
   }
 
  private:
+  static std::string PathText(const Step* step) {
+    if (step == nullptr) return "$";
+    std::string out = PathText(step->parent);
+    if (step->is_item) return out + "[" + std::to_string(step->index) + "]";
+    return out + "." + std::string(step->name);
+  }
+
   const LineIndex& lines_;
   std::vector<SyntaxProblem>* problems_;
 };
@@ -186,7 +203,7 @@ bool ParseJsonRaw(std::string_view text, uint32_t max_depth, const LineIndex& li
         {IssueType::kStructure, "RECORD_SYNTAX", error.message, lines.Locate(error.offset)});
     return false;
   }
-  doc->root = JsonConverter(lines, problems).Convert(root, "$");
+  doc->root = JsonConverter(lines, problems).Convert(root, nullptr);
   return true;
 }
 

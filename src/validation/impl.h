@@ -183,8 +183,7 @@ class Walker {
   DiscriminatorValue EvaluateDiscriminator(const model::Element& e, const Discriminator& d);
   bool SliceMatches(const Slicing& slicing, const ElementPlan& slice,
                     std::span<const DiscriminatorValue> shown,
-                    std::span<const Expected> expected_values, size_t position,
-                    size_t slice_index);
+                    std::span<const Expected> expected_values, size_t position, size_t slice_index);
 
   // Bundles (bundle.cc).
   void IndexBundle(const model::Element& bundle, BundleIndex& index);

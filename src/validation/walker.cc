@@ -399,8 +399,7 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
 
   // Profiles on a datatype (a profiled HumanName, Quantity...). Extensions are resolved by URL
   // where they are met instead.
-  if (rule != nullptr && !rule->profiles.empty() && type_name != "Extension" &&
-      !e.is_resource()) {
+  if (rule != nullptr && !rule->profiles.empty() && type_name != "Extension" && !e.is_resource()) {
     ValidateTypeProfiles(e, *rule);
   }
 }
@@ -989,7 +988,8 @@ void Walker::ValidateSliced(const model::Element& parent, const ElementPlan& slo
   std::vector<Expected> expected(slot.slices.size() * discriminators);
   for (size_t s = 0; s < slot.slices.size(); ++s) {
     for (size_t d = 0; d < discriminators; ++d) {
-      expected[s * discriminators + d] = ExpectedAt(*slot.slices[s], slicing.discriminators[d].path);
+      expected[s * discriminators + d] =
+          ExpectedAt(*slot.slices[s], slicing.discriminators[d].path);
     }
   }
   std::vector<DiscriminatorValue> shown(discriminators);
@@ -1055,9 +1055,7 @@ void Walker::ValidateSliced(const model::Element& parent, const ElementPlan& slo
   }
 }
 
-
-DiscriminatorValue Walker::EvaluateDiscriminator(const model::Element& e,
-                                                 const Discriminator& d) {
+DiscriminatorValue Walker::EvaluateDiscriminator(const model::Element& e, const Discriminator& d) {
   DiscriminatorValue out;
   if (d.kind == Discriminator::Kind::kPosition) return out;
   if (d.path == "$this") {
