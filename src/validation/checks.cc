@@ -84,22 +84,24 @@ void Walker::CheckBinding(const model::Element& e, const ElementPlan& plan) {
 void Walker::CheckBindingTo(const model::Element& e, const std::string& value_set,
                             BindingStrength strength, bool additional) {
   const std::string& type = e.type()->name;
-  CodeCheck check;
+  CodeCheck scratch;
+  const CodeCheck* found = nullptr;
+  CodeCheck concept_check;
   std::string_view shown_code;
   if (e.is_primitive()) {
     if (!e.has_value()) return;
     if (type != "code" && type != "string" && type != "uri") return;
-    check = v_.CheckCode(value_set, {}, e.value());
+    found = &v_.CheckCode(value_set, {}, e.value(), &scratch);
     shown_code = e.value();
   } else if (type == "Coding") {
     std::string_view code = ChildValue(e, "code");
     if (code.empty()) return;
-    check = v_.CheckCode(value_set, ChildValue(e, "system"), code);
+    found = &v_.CheckCode(value_set, ChildValue(e, "system"), code, &scratch);
     shown_code = code;
   } else if (type == "Quantity" || e.type()->IsA("Quantity")) {
     std::string_view code = ChildValue(e, "code");
     if (code.empty()) return;
-    check = v_.CheckCode(value_set, ChildValue(e, "system"), code);
+    found = &v_.CheckCode(value_set, ChildValue(e, "system"), code, &scratch);
     shown_code = code;
   } else if (type == "CodeableConcept") {
     std::vector<terminology::Coding> codings;
@@ -109,18 +111,19 @@ void Walker::CheckBindingTo(const model::Element& e, const std::string& value_se
       codings.push_back({std::string(ChildValue(*c, "system")), {}, std::string(code), {}});
     }
     if (codings.empty()) return;  // text only: nothing to check
-    check = v_.CheckCodeableConcept(value_set, codings);
+    concept_check = v_.CheckCodeableConcept(value_set, codings);
+    found = &concept_check;
     shown_code = codings.size() == 1 ? std::string_view(codings[0].code) : std::string_view();
-    if (check.validity == Validity::kValid) return;
+    if (found->validity == Validity::kValid) return;
     std::string codes;
     for (const auto& c : codings) codes += (codes.empty() ? "" : ", ") + c.system + "#" + c.code;
-    if (check.validity == Validity::kInvalid) {
-      bool required = strength == BindingStrength::kRequired && !check.meant_extensible;
+    if (found->validity == Validity::kInvalid) {
+      bool required = strength == BindingStrength::kRequired && !found->meant_extensible;
       Report(required ? Severity::kError : Severity::kWarning, IssueType::kCodeInvalid,
              required ? "BINDING_REQUIRED" : "BINDING_EXTENSIBLE",
              "none of the codes (" + codes + ") is in the value set " + value_set +
                  ", which has a " + StrengthName(strength) + " binding" +
-                 (additional ? " (an additional binding)" : "") + ExtensibleNote(check),
+                 (additional ? " (an additional binding)" : "") + ExtensibleNote(*found),
              e);
       return;
     }
@@ -128,6 +131,7 @@ void Walker::CheckBindingTo(const model::Element& e, const std::string& value_se
   } else {
     return;
   }
+  const CodeCheck& check = *found;
   switch (check.validity) {
     case Validity::kValid:
       return;
@@ -177,7 +181,8 @@ bool IsIdText(std::string_view s) {
   });
 }
 
-// The resource that holds `e`'s contained resources: a contained resource's container.
+}  // namespace
+
 const model::Element* Container(const model::Element& e) {
   const model::Element* r = ContainingResource(e);
   while (r != nullptr && r->parent() != nullptr && r->definition() != nullptr &&
@@ -186,8 +191,6 @@ const model::Element* Container(const model::Element& e) {
   }
   return r;
 }
-
-}  // namespace
 
 void Walker::CheckReference(const model::Element& e, const TypeRule* rule) {
   std::string_view ref = ChildValue(e, "reference");

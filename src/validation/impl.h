@@ -53,8 +53,9 @@ class Validator::Impl {
   Status CheckDifferential(std::string_view sd_json, IssueSink& issues) const;
 
   // Code checks against a value set, cached. `system` empty for bare codes.
-  CodeCheck CheckCode(std::string_view value_set, std::string_view system,
-                      std::string_view code) const;
+  // The answer lives in the cache, or in `*scratch` once the cache is full.
+  const CodeCheck& CheckCode(std::string_view value_set, std::string_view system,
+                             std::string_view code, CodeCheck* scratch) const;
   CodeCheck CheckCodeableConcept(std::string_view value_set,
                                  const std::vector<terminology::Coding>& codings) const;
 
@@ -222,6 +223,9 @@ std::string_view JsonText(const rapidjson::Value& v);
 std::string LocationOf(const model::Element& e);
 // The containing resource of an element (the element itself when it is a resource).
 const model::Element* ContainingResource(const model::Element& e);
+// The resource that holds `e`'s contained resources (FHIRPath's %rootResource): a contained
+// resource's container, else the containing resource.
+const model::Element* Container(const model::Element& e);
 std::string_view ChildValue(const model::Element& e, std::string_view name);
 
 }  // namespace internal

@@ -143,6 +143,9 @@ FastCheck FastCheckFor(std::string_view expression) {
        FastCheck::kRef1},
       {"start.hasValue().not() or end.hasValue().not() or (start <= end)", FastCheck::kPer1},
       {"value.empty() or system.exists()", FastCheck::kCpt2},
+      {"resource.exists() or request.exists() or response.exists()", FastCheck::kBdl5},
+      {"fullUrl.contains('/_history/').not()", FastCheck::kBdl8},
+      {"(identifier.count() + name.count()) > 0", FastCheck::kOrg1},
   };
   for (const auto& [text, check] : kKnown) {
     if (expression == text) return check;

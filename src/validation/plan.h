@@ -24,8 +24,21 @@ enum class NativeConstraint : uint8_t { kNone, kEle1, kExt1, kDom3, kSkip };
 
 // R4 invariants met on almost every resource or datatype, recognised by their exact expression
 // text: a native check gives the expression's answer where it can without FHIRPath (ref-1 and
-// per-1 only in their common cases; the compiled expression decides the rest).
-enum class FastCheck : uint8_t { kNone, kDom2, kDom4, kDom5, kDom6, kRef1, kPer1, kCpt2 };
+// per-1 only in their common cases; the compiled expression decides the rest). bdl-5 and bdl-8
+// run on every Bundle entry, org-1 on every (contained) Organization.
+enum class FastCheck : uint8_t {
+  kNone,
+  kDom2,
+  kDom4,
+  kDom5,
+  kDom6,
+  kRef1,
+  kPer1,
+  kCpt2,
+  kBdl5,
+  kBdl8,
+  kOrg1
+};
 
 struct Constraint {
   std::string key;

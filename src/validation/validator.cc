@@ -136,8 +136,8 @@ StatusOr<const internal::CompiledProfile*> Validator::Impl::CompileLocked(
   return it->second.status;
 }
 
-CodeCheck Validator::Impl::CheckCode(std::string_view value_set, std::string_view system,
-                                     std::string_view code) const {
+const CodeCheck& Validator::Impl::CheckCode(std::string_view value_set, std::string_view system,
+                                            std::string_view code, CodeCheck* scratch) const {
   thread_local std::string key;
   key.clear();
   key.append(value_set).append(1, '\n').append(system).append(1, '\n').append(code);
@@ -160,8 +160,11 @@ CodeCheck Validator::Impl::CheckCode(std::string_view value_set, std::string_vie
   }
   std::unique_lock lock(codes_mu_);
   // Bounded: hostile input with endless distinct codes must not grow memory without limit.
-  if (codes_.size() < kMaxCachedCodes) codes_.try_emplace(key, check);
-  return check;
+  // Entries are never removed and the map's nodes do not move, so references stay valid.
+  if (codes_.size() < kMaxCachedCodes)
+    return codes_.try_emplace(key, std::move(check)).first->second;
+  *scratch = std::move(check);
+  return *scratch;
 }
 
 Status Validator::Impl::CheckDifferential(std::string_view sd_json, IssueSink& issues) const {
@@ -215,7 +218,8 @@ CodeCheck Validator::Impl::CheckCodeableConcept(
   best.validity = terminology::Validity::kInvalid;
   bool any_unknown = false;
   for (const terminology::Coding& c : codings) {
-    CodeCheck one = CheckCode(value_set, c.system, c.code);
+    CodeCheck scratch;
+    const CodeCheck& one = CheckCode(value_set, c.system, c.code, &scratch);
     if (one.validity == terminology::Validity::kValid) return one;
     if (one.validity != terminology::Validity::kInvalid) {
       if (!any_unknown) best = one;

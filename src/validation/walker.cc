@@ -761,11 +761,28 @@ std::optional<bool> FastAnswer(FastCheck check, const model::Element& e) {
     }
     case FastCheck::kRef1: {
       // No reference value: both sides are empty, and so is the answer (not a finding). A
-      // reference that does not start with '#': the left side is true.
+      // reference that does not start with '#': the left side is true. "#id": whether the
+      // root resource contains a resource with that id ("#" alone is left to FHIRPath).
       const model::Element* reference = e.Child("reference");
       if (!HasValue(reference) || !reference->value().starts_with('#')) return true;
-      return std::nullopt;
+      std::string_view id = reference->value().substr(1);
+      const model::Element* root = Container(e);
+      if (id.empty() || root == nullptr) return std::nullopt;
+      for (const model::Element* contained : root->Children("contained")) {
+        if (ValueOf(contained->Child("id")) == id) return true;
+      }
+      return false;
     }
+    case FastCheck::kBdl5:
+      return e.Child("resource") != nullptr || e.Child("request") != nullptr ||
+             e.Child("response") != nullptr;
+    case FastCheck::kBdl8: {
+      // No fullUrl value: contains() and not() give empty, which is not a finding.
+      const model::Element* full_url = e.Child("fullUrl");
+      return !HasValue(full_url) || full_url->value().find("/_history/") == std::string_view::npos;
+    }
+    case FastCheck::kOrg1:
+      return e.Child("identifier") != nullptr || e.Child("name") != nullptr;
     case FastCheck::kPer1:
       // Either end missing: true; both present: the date comparison, with its precision rules.
       if (!HasValue(e.Child("start")) || !HasValue(e.Child("end"))) return true;
@@ -789,6 +806,14 @@ void Walker::RunConstraints(const model::Element& e, std::span<const Constraint*
     // meets the invariants the profile inherits from the base); the cheap native ones are
     // cheaper to run than to look up.
     bool costly = c->native == NativeConstraint::kNone || c->native == NativeConstraint::kDom3;
+    // A native answer that the invariant holds is cheaper than the lookup; a failure is looked
+    // up all the same, so that it is reported once.
+    if (c->native == NativeConstraint::kNone && c->fast != FastCheck::kNone &&
+        opt_.check_invariants && c->compiled != nullptr &&
+        (!c->best_practice || opt_.report_best_practice) &&
+        FastAnswer(c->fast, e).value_or(false)) {
+      continue;
+    }
     if (costly && !done_.Insert(&e, c, UINT32_MAX)) continue;
     bool ok = true;
     switch (c->native) {

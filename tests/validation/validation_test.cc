@@ -653,6 +653,10 @@ TEST(Invariants, FastChecksAgreeWithFhirPath) {
       {internal::FastCheck::kPer1, "Period",
        "start.hasValue().not() or end.hasValue().not() or (start <= end)"},
       {internal::FastCheck::kCpt2, "ContactPoint", "value.empty() or system.exists()"},
+      {internal::FastCheck::kBdl5, "Bundle.entry",
+       "resource.exists() or request.exists() or response.exists()"},
+      {internal::FastCheck::kBdl8, "Bundle.entry", "fullUrl.contains('/_history/').not()"},
+      {internal::FastCheck::kOrg1, "Organization", "(identifier.count() + name.count()) > 0"},
   };
   std::vector<std::shared_ptr<const fhirpath::CompiledExpression>> compiled;
   fhirpath::CompileOptions options;
