@@ -46,6 +46,9 @@ JsonValue* JsonValue::Find(std::string_view name) {
 JsonValue& JsonValue::operator[](std::string_view name) {
   if (kind_ == Kind::kNull) kind_ = Kind::kObject;
   if (JsonValue* existing = Find(name)) return *existing;
+  // Objects made by mapping grow one member at a time; starting with room for a few saves
+  // moving them through the 1, 2, 4 growth steps.
+  if (members_.capacity() == 0) members_.reserve(4);
   members_.emplace_back(std::string(name), JsonValue());
   return members_.back().second;
 }

@@ -286,12 +286,30 @@ void Validator::Validate(const model::Document& document, std::span<const std::s
   std::vector<Issue> issues;
   internal::Walker walker(*impl_, issues);
   walker.ValidateRoot(*document.root(), profiles);
-  // The same problem found through the base definition and a profile is told once.
-  std::unordered_set<std::string> seen;
+  // The same problem found through the base definition and a profile is told once. The set
+  // holds issues, not copies of their texts; each is moved out only after it was compared.
+  struct SameProblemHash {
+    size_t operator()(const Issue* i) const noexcept {
+      std::hash<std::string_view> h;
+      return h(i->message_id) ^ (h(i->expression) * 31) ^ (h(i->message) * 1000003);
+    }
+  };
+  struct SameProblem {
+    bool operator()(const Issue* a, const Issue* b) const noexcept {
+      return a->message_id == b->message_id && a->expression == b->expression &&
+             a->message == b->message;
+    }
+  };
+  std::vector<bool> duplicate(issues.size(), false);
+  {
+    std::unordered_set<const Issue*, SameProblemHash, SameProblem> seen;
+    seen.reserve(issues.size());
+    for (size_t i = 0; i < issues.size(); ++i) duplicate[i] = !seen.insert(&issues[i]).second;
+  }
   size_t reported = 0;
-  for (Issue& issue : issues) {
-    std::string key = issue.message_id + '\n' + issue.expression + '\n' + issue.message;
-    if (!seen.insert(std::move(key)).second) continue;
+  for (size_t i = 0; i < issues.size(); ++i) {
+    if (duplicate[i]) continue;
+    Issue& issue = issues[i];
     if (reported == impl_->options().max_issues) {
       Issue cut;
       cut.severity = Severity::kInformation;
