@@ -81,12 +81,22 @@ void Walker::CheckBinding(const model::Element& e, const ElementPlan& plan) {
   }
 }
 
+// The base pass and a profile pass that inherits a binding meet the same element with the same
+// value set; the finding is the same, so it is made once. A cached answer's address stands for
+// (value set, system, code); an answer that did not fit the cache is reported every time.
+bool Walker::FirstBindingFinding(const model::Element& e, const CodeCheck* answer,
+                                 const CodeCheck* scratch, BindingStrength strength,
+                                 bool additional) {
+  if (answer == scratch) return true;
+  uint32_t tag = 0x80000000u | (static_cast<uint32_t>(strength) << 1) | (additional ? 1u : 0u);
+  return done_.Insert(&e, answer, tag);
+}
+
 void Walker::CheckBindingTo(const model::Element& e, const std::string& value_set,
                             BindingStrength strength, bool additional) {
   const std::string& type = e.type()->name;
   CodeCheck scratch;
   const CodeCheck* found = nullptr;
-  CodeCheck concept_check;
   std::string_view shown_code;
   if (e.is_primitive()) {
     if (!e.has_value()) return;
@@ -111,10 +121,12 @@ void Walker::CheckBindingTo(const model::Element& e, const std::string& value_se
       codings.push_back({std::string(ChildValue(*c, "system")), {}, std::string(code), {}});
     }
     if (codings.empty()) return;  // text only: nothing to check
-    concept_check = v_.CheckCodeableConcept(value_set, codings);
-    found = &concept_check;
+    found = &v_.CheckCodeableConcept(value_set, codings, &scratch);
     shown_code = codings.size() == 1 ? std::string_view(codings[0].code) : std::string_view();
-    if (found->validity == Validity::kValid) return;
+    if (found->validity == Validity::kValid ||
+        !FirstBindingFinding(e, found, &scratch, strength, additional)) {
+      return;
+    }
     std::string codes;
     for (const auto& c : codings) codes += (codes.empty() ? "" : ", ") + c.system + "#" + c.code;
     if (found->validity == Validity::kInvalid) {
@@ -132,6 +144,10 @@ void Walker::CheckBindingTo(const model::Element& e, const std::string& value_se
     return;
   }
   const CodeCheck& check = *found;
+  if (check.validity == Validity::kValid ||
+      !FirstBindingFinding(e, found, &scratch, strength, additional)) {
+    return;
+  }
   switch (check.validity) {
     case Validity::kValid:
       return;

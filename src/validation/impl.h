@@ -56,8 +56,11 @@ class Validator::Impl {
   // The answer lives in the cache, or in `*scratch` once the cache is full.
   const CodeCheck& CheckCode(std::string_view value_set, std::string_view system,
                              std::string_view code, CodeCheck* scratch) const;
-  CodeCheck CheckCodeableConcept(std::string_view value_set,
-                                 const std::vector<terminology::Coding>& codings) const;
+  // The answer for the first coding in the value set, else for the first whose system could
+  // not be checked, else for the last; in the cache or in `*scratch`, as for CheckCode.
+  const CodeCheck& CheckCodeableConcept(std::string_view value_set,
+                                        const std::vector<terminology::Coding>& codings,
+                                        CodeCheck* scratch) const;
 
  private:
   StatusOr<const internal::CompiledProfile*> CompileLocked(std::string_view canonical) const;
@@ -172,6 +175,8 @@ class Walker {
   void CheckBinding(const model::Element& e, const ElementPlan& plan);
   void CheckBindingTo(const model::Element& e, const std::string& value_set,
                       BindingStrength strength, bool additional);
+  bool FirstBindingFinding(const model::Element& e, const CodeCheck* answer,
+                           const CodeCheck* scratch, BindingStrength strength, bool additional);
   void RunConstraints(const model::Element& e, std::span<const Constraint* const> constraints,
                       std::span<const Constraint* const> already_run);
   void CheckReference(const model::Element& reference, const TypeRule* rule);

@@ -482,4 +482,56 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
   return profile;
 }
 
+namespace {
+
+bool SameTypeRules(const std::vector<TypeRule>& a, const std::vector<TypeRule>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].code != b[i].code || a[i].type != b[i].type || a[i].profiles != b[i].profiles ||
+        a[i].target_profiles != b[i].target_profiles) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool SameAdditionalBindings(const std::vector<ElementPlan::AdditionalBinding>& a,
+                            const std::vector<ElementPlan::AdditionalBinding>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].value_set != b[i].value_set || a[i].strength != b[i].strength) return false;
+  }
+  return true;
+}
+
+// Everything the walker reads from a plan while validating the element itself (cardinality is
+// the parent's business). Plans with children, slices, values to compare or texts that name the
+// element's id in messages are never taken as the same.
+bool ChecksTheSame(const ElementPlan& p, const ElementPlan& b) {
+  auto plain = [](const ElementPlan& x) {
+    return x.slice_name.empty() && x.children.empty() && x.slicing == nullptr && x.slices.empty() &&
+           x.fixed == nullptr && x.pattern == nullptr && x.min_value == nullptr &&
+           x.max_value == nullptr && !x.must_have_value && x.value_alternatives.empty() &&
+           x.narrative_language_control.empty() && x.content_reference.empty() &&
+           x.reference_target == nullptr;
+  };
+  return plain(p) && plain(b) && p.element_def == b.element_def && p.is_modifier == b.is_modifier &&
+         SameTypeRules(p.types, b.types) && p.binding_strength == b.binding_strength &&
+         p.value_set == b.value_set &&
+         SameAdditionalBindings(p.additional_bindings, b.additional_bindings) &&
+         p.max_length == b.max_length && p.min_length == b.min_length &&
+         p.constraints == b.constraints;
+}
+
+}  // namespace
+
+void LinkUnchangedElements(CompiledProfile& profile, const CompiledProfile& base) {
+  for (size_t i = 1; i < profile.elements.size(); ++i) {  // [0], the root, is a resource
+    ElementPlan& plan = *profile.elements[i];
+    auto found = base.by_path.find(plan.path);
+    if (found == base.by_path.end()) continue;
+    if (ChecksTheSame(plan, *found->second)) plan.same_as = found->second;
+  }
+}
+
 }  // namespace silta::validation::internal

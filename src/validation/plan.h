@@ -120,6 +120,10 @@ struct ElementPlan {
   std::unique_ptr<Slicing> slicing;
   std::vector<ElementPlan*> slices;  // in definition order
 
+  // A plan of the base definition that checks an element exactly as this one does (a profile
+  // element the profile left as it was): the walker does the work of both once.
+  const ElementPlan* same_as = nullptr;
+
   bool has_children() const { return !children.empty(); }
   const ElementPlan* Child(std::string_view name) const;
 };
@@ -172,6 +176,10 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
                                                           const model::TypeModel& model,
                                                           ConstraintCache& constraints,
                                                           const TypeOfProfile& type_of_profile);
+
+// Points the leaf elements of `profile` that check exactly what the element of the same path in
+// `base` (the definition of the constrained type) checks at that element (ElementPlan::same_as).
+void LinkUnchangedElements(CompiledProfile& profile, const CompiledProfile& base);
 
 // True when the JSON StructureDefinition carries snapshot.element.
 bool HasSnapshot(const rapidjson::Value& sd);

@@ -125,6 +125,12 @@ StatusOr<const internal::CompiledProfile*> Validator::Impl::CompileLocked(
   };
   auto compiled = compile();
   if (compiled.ok()) {
+    const model::TypeDef* type = (*compiled)->model_type;
+    if (type != nullptr && !type->url.empty() && type->url != (*compiled)->url) {
+      // The base is compiled first (or found compiled): the walker's base pass uses it.
+      auto base = CompileLocked(type->url);
+      if (base.ok()) internal::LinkUnchangedElements(**compiled, **base);
+    }
     entry.profile = std::move(*compiled);
   } else {
     // Callers name the profile in their own messages.
@@ -212,23 +218,34 @@ bool Validator::Impl::ValueSetMeantExtensible(std::string_view value_set) const 
   return extensible;
 }
 
-CodeCheck Validator::Impl::CheckCodeableConcept(
-    std::string_view value_set, const std::vector<terminology::Coding>& codings) const {
-  CodeCheck best;
-  best.validity = terminology::Validity::kInvalid;
+const CodeCheck& Validator::Impl::CheckCodeableConcept(
+    std::string_view value_set, const std::vector<terminology::Coding>& codings,
+    CodeCheck* scratch) const {
+  static const CodeCheck kNoCoding{terminology::Validity::kInvalid, {}, false};
+  const CodeCheck* best = &kNoCoding;
   bool any_unknown = false;
   for (const terminology::Coding& c : codings) {
-    CodeCheck scratch;
-    const CodeCheck& one = CheckCode(value_set, c.system, c.code, &scratch);
-    if (one.validity == terminology::Validity::kValid) return one;
-    if (one.validity != terminology::Validity::kInvalid) {
-      if (!any_unknown) best = one;
+    CodeCheck own;
+    const CodeCheck& got = CheckCode(value_set, c.system, c.code, &own);
+    bool take = false;
+    if (got.validity == terminology::Validity::kValid) {
+      take = true;
+    } else if (got.validity != terminology::Validity::kInvalid) {
+      take = !any_unknown;
       any_unknown = true;
-    } else if (!any_unknown) {
-      best = one;
+    } else {
+      take = !any_unknown;
     }
+    if (!take) continue;
+    if (&got == &own) {  // not cached: kept where it outlives this loop
+      *scratch = std::move(own);
+      best = scratch;
+    } else {
+      best = &got;
+    }
+    if (best->validity == terminology::Validity::kValid) return *best;
   }
-  return best;
+  return *best;
 }
 
 // ---------------------------------------------------------------------------------------------
