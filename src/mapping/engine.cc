@@ -27,11 +27,23 @@ const EVP_MD* Sha1() {
 }
 
 std::string NameUuid(std::string_view name) {
-  std::string input(reinterpret_cast<const char*>(kSiltaNamespace.data()), kSiltaNamespace.size());
-  input.append(name);
+  // One digest context per thread: EVP_Digest would allocate and free one per id.
+  struct Context {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Context() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Context context;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(input.data(), input.size(), digest, &length, Sha1(), nullptr);
+  if (context.ctx == nullptr || EVP_DigestInit_ex(context.ctx, Sha1(), nullptr) != 1 ||
+      EVP_DigestUpdate(context.ctx, kSiltaNamespace.data(), kSiltaNamespace.size()) != 1 ||
+      EVP_DigestUpdate(context.ctx, name.data(), name.size()) != 1 ||
+      EVP_DigestFinal_ex(context.ctx, digest, &length) != 1) {
+    std::string input(reinterpret_cast<const char*>(kSiltaNamespace.data()),
+                      kSiltaNamespace.size());
+    input.append(name);
+    EVP_Digest(input.data(), input.size(), digest, &length, Sha1(), nullptr);
+  }
   digest[6] = static_cast<unsigned char>((digest[6] & 0x0f) | 0x50);
   digest[8] = static_cast<unsigned char>((digest[8] & 0x3f) | 0x80);
   static constexpr char kHex[] = "0123456789abcdef";
@@ -460,8 +472,16 @@ std::optional<JsonValue> Mapper::ToFhir(const JsonValue& record, IssueSink& sink
                         std::string(part_id)};
   };
   run.env.canonical_base = options_.canonical_base;
+  // Parts are referred to many times (every CareTeam member, every payer); each id once.
+  std::vector<std::pair<std::string, std::string>> references;
   run.env.reference_to = [&](std::string_view module, std::string_view part_id) {
-    return "urn:uuid:" + ResourceId(identity(module, part_id));
+    std::string part_value = PartIdentifierValue(identity(module, part_id));
+    for (const auto& [value, reference] : references) {
+      if (value == part_value) return reference;
+    }
+    std::string reference = "urn:uuid:" + ResourceIdOf(options_.canonical_base, part_value);
+    references.emplace_back(std::move(part_value), reference);
+    return reference;
   };
 
   JsonValue bundle = JsonValue::Object();
