@@ -1,7 +1,8 @@
 // Client records mapped to validated FHIR Bundles per second, one thread: the whole path of
 // `silta map to-fhir` after the file is read — strict record reading (contract JSON text),
 // mapping, building the Bundle's element tree and validating it against the Silta profiles (and
-// through them FI Base and R4 core). The second benchmark stops after mapping.
+// through them FI Base and R4 core). The second benchmark stops after mapping; the BM_Step ones
+// time each step alone.
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
@@ -111,6 +112,79 @@ void BM_RecordToBundleWithoutValidation(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_RecordToBundleWithoutValidation)->Unit(benchmark::kMicrosecond);
+
+// The steps of the first benchmark one at a time, to see where its time goes.
+struct Steps {
+  std::vector<records::ClientRecord> records;
+  std::vector<mapping::JsonValue> bundles;
+  std::vector<std::unique_ptr<model::Document>> documents;
+};
+
+const Steps& GetSteps() {
+  static const Steps steps = [] {
+    const Setup& s = GetSetup();
+    Steps out;
+    for (const std::string& text : s.records) {
+      IssueCollector issues;
+      auto record = records::ReadJson(text, issues);
+      if (!record) Fail("an example record does not read");
+      auto bundle = s.mapper->ToFhir(*record, issues);
+      if (!bundle) Fail("an example record does not map");
+      out.documents.push_back(bundle->ToDocument(s.model, issues));
+      out.records.push_back(std::move(*record));
+      out.bundles.push_back(std::move(*bundle));
+    }
+    return out;
+  }();
+  return steps;
+}
+
+void BM_StepReadRecord(benchmark::State& state) {
+  const Setup& s = GetSetup();
+  size_t i = 0;
+  for (auto _ : state) {
+    IssueCollector issues;
+    auto record = records::ReadJson(s.records[i++ % s.records.size()], issues);
+    benchmark::DoNotOptimize(record);
+  }
+}
+BENCHMARK(BM_StepReadRecord)->Unit(benchmark::kMicrosecond);
+
+void BM_StepMap(benchmark::State& state) {
+  const Setup& s = GetSetup();
+  const Steps& steps = GetSteps();
+  size_t i = 0;
+  for (auto _ : state) {
+    IssueCollector issues;
+    auto bundle = s.mapper->ToFhir(steps.records[i++ % steps.records.size()], issues);
+    benchmark::DoNotOptimize(bundle);
+  }
+}
+BENCHMARK(BM_StepMap)->Unit(benchmark::kMicrosecond);
+
+void BM_StepElementTree(benchmark::State& state) {
+  const Setup& s = GetSetup();
+  const Steps& steps = GetSteps();
+  size_t i = 0;
+  for (auto _ : state) {
+    IssueCollector issues;
+    auto document = steps.bundles[i++ % steps.bundles.size()].ToDocument(s.model, issues);
+    benchmark::DoNotOptimize(document);
+  }
+}
+BENCHMARK(BM_StepElementTree)->Unit(benchmark::kMicrosecond);
+
+void BM_StepValidate(benchmark::State& state) {
+  const Setup& s = GetSetup();
+  const Steps& steps = GetSteps();
+  size_t i = 0;
+  for (auto _ : state) {
+    IssueCollector issues;
+    s.validator->Validate(*steps.documents[i++ % steps.documents.size()], {}, issues);
+    benchmark::DoNotOptimize(issues);
+  }
+}
+BENCHMARK(BM_StepValidate)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace silta::bench

@@ -329,9 +329,11 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
     }
     return;
   }
-  // Resources are not memoized: whether their profile checks run depends on the pass.
+  // A resource whose profile pass is starting is walked again on purpose; any other resource
+  // (a contained one, one in a Bundle entry) is checked alike whichever pass meets it.
   const ElementPlan* memo = plan.same_as != nullptr ? plan.same_as : &plan;
-  if (!e.is_resource() && !done_.Insert(&e, memo, depth_)) return;
+  bool memoizable = !e.is_resource() || (e.parent() != nullptr && skip_resource_extras_ != &e);
+  if (memoizable && !done_.Insert(&e, memo, depth_)) return;
   ++depth_;
   bool resource_extras = e.is_resource() && e.parent() != nullptr && skip_resource_extras_ != &e;
   if (skip_resource_extras_ == &e) skip_resource_extras_ = nullptr;
