@@ -471,6 +471,12 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
                      [](const ElementPlan* a, const ElementPlan* b) {
                        return a->element_def->order < b->element_def->order;
                      });
+    for (const ElementPlan* child : e->children) {
+      bool required_slice = child->slicing != nullptr &&
+                            std::any_of(child->slices.begin(), child->slices.end(),
+                                        [](const ElementPlan* slice) { return slice->min > 0; });
+      if (child->min > 0 || required_slice) e->required_children.push_back(child);
+    }
     if (e->content_reference.empty()) continue;
     std::string_view ref = e->content_reference;
     size_t hash = ref.find('#');

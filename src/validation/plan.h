@@ -116,6 +116,9 @@ struct ElementPlan {
   const model::TypeDef* child_type = nullptr;
   std::vector<ElementPlan*> child_slots;
   std::vector<ElementPlan*> children;  // in definition order
+  // The children that must be present (min > 0, or a slice with min > 0), in definition order:
+  // the walker visits the children an instance has and asks only these about the others.
+  std::vector<const ElementPlan*> required_children;
 
   std::unique_ptr<Slicing> slicing;
   std::vector<ElementPlan*> slices;  // in definition order

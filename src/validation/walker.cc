@@ -858,55 +858,67 @@ void Walker::RunConstraints(const model::Element& e, std::span<const Constraint*
 
 void Walker::ValidateChildren(const model::Element& e, const ElementPlan& table) {
   std::span<const model::Element* const> kids = e.children();
-  size_t i = 0;
-  auto unplanned = [&](size_t end) {
-    // Elements the plan does not list (a profile that leaves them out): validated by type.
-    for (; i < end; ++i) {
-      if (kids[i]->definition() != nullptr && kids[i]->definition()->is_system_value) continue;
-      ValidateElement(*kids[i], EmptyPlan());
+  bool usable = table.child_type == nullptr || table.child_type == e.type();
+  std::span<const ElementPlan* const> required;
+  if (usable) required = table.required_children;
+  size_t next_required = 0;
+  // Findings come in definition order: a required child that is absent is reported before the
+  // children that follow it.
+  auto report_absent_before = [&](uint32_t order) {
+    for (; next_required < required.size() && required[next_required]->element_def->order < order;
+         ++next_required) {
+      const ElementPlan& slot = *required[next_required];
+      if (slot.min > 0) {
+        Report(
+            Severity::kError, IssueType::kRequired, "CARDINALITY_MIN",
+            slot.path + ": minimum required = " + std::to_string(slot.min) + ", but only found 0",
+            e);
+      }
+      if (slot.slicing == nullptr) continue;
+      for (const ElementPlan* slice : slot.slices) {
+        if (slice->min == 0) continue;
+        Report(Severity::kError, IssueType::kRequired, "SLICE_CARDINALITY_MIN",
+               slot.path + ":" + slice->slice_name +
+                   ": minimum required = " + std::to_string(slice->min) + ", but only found 0",
+               e);
+      }
     }
   };
-  bool usable = table.child_type == nullptr || table.child_type == e.type();
-  if (usable) {
-    for (const ElementPlan* slot : table.children) {
-      uint16_t order = slot->element_def->order;
-      size_t start = i;
-      while (start < kids.size() && kids[start]->definition() != nullptr &&
-             kids[start]->definition()->order < order) {
-        ++start;
-      }
-      unplanned(start);
-      size_t end = start;
-      while (end < kids.size() && kids[end]->definition() == slot->element_def) ++end;
-      std::span<const model::Element* const> group = kids.subspan(start, end - start);
-      uint32_t count = static_cast<uint32_t>(group.size());
-      if (count < slot->min) {
-        Report(Severity::kError, IssueType::kRequired, "CARDINALITY_MIN",
-               slot->path + ": minimum required = " + std::to_string(slot->min) +
-                   ", but only found " + std::to_string(count),
-               e);
-      }
-      if (count > slot->max) {
-        Report(Severity::kError, IssueType::kStructure, "CARDINALITY_MAX",
-               slot->path + ": maximum allowed = " + CountText(slot->max) + ", but found " +
-                   std::to_string(count),
-               e);
-      }
-      if (!group.empty()) {
-        ValidateGroup(e, *slot, group);
-      } else if (slot->slicing != nullptr) {
-        for (const ElementPlan* slice : slot->slices) {
-          if (slice->min == 0) continue;
-          Report(Severity::kError, IssueType::kRequired, "SLICE_CARDINALITY_MIN",
-                 slot->path + ":" + slice->slice_name +
-                     ": minimum required = " + std::to_string(slice->min) + ", but only found 0",
-                 e);
-        }
-      }
-      i = end;
+  size_t i = 0;
+  while (i < kids.size()) {
+    // The parsers keep the children of one element together, in definition order.
+    const model::ElementDef* def = kids[i]->definition();
+    size_t end = i + 1;
+    while (end < kids.size() && kids[end]->definition() == def) ++end;
+    std::span<const model::Element* const> group = kids.subspan(i, end - i);
+    i = end;
+    const ElementPlan* slot = usable && def != nullptr && def->order < table.child_slots.size()
+                                  ? table.child_slots[def->order]
+                                  : nullptr;
+    if (def != nullptr) report_absent_before(def->order);
+    if (slot == nullptr) {
+      // Elements the plan does not list (a profile that leaves them out): validated by type.
+      if (def != nullptr && def->is_system_value) continue;
+      for (const model::Element* kid : group) ValidateElement(*kid, EmptyPlan());
+      continue;
     }
+    if (next_required < required.size() && required[next_required] == slot) ++next_required;
+    uint32_t count = static_cast<uint32_t>(group.size());
+    if (count < slot->min) {
+      Report(Severity::kError, IssueType::kRequired, "CARDINALITY_MIN",
+             slot->path + ": minimum required = " + std::to_string(slot->min) +
+                 ", but only found " + std::to_string(count),
+             e);
+    }
+    if (count > slot->max) {
+      Report(Severity::kError, IssueType::kStructure, "CARDINALITY_MAX",
+             slot->path + ": maximum allowed = " + CountText(slot->max) + ", but found " +
+                 std::to_string(count),
+             e);
+    }
+    ValidateGroup(e, *slot, group);
   }
-  unplanned(kids.size());
+  report_absent_before(UINT32_MAX);
 }
 
 void Walker::ValidateGroup(const model::Element& parent, const ElementPlan& slot,
