@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <deque>
 #include <map>
+#include <span>
 
 #include "mapping/mapping.h"
 #include "mapping/transforms.h"
@@ -145,8 +147,17 @@ void SortMembers(JsonValue& node, const model::TypeDef* type, const model::TypeM
     const model::TypeDef* type;
   };
   std::vector<JsonValue::Member>& members = node.members();
-  std::vector<Ranked> ranked;
-  ranked.reserve(members.size());
+  // Most objects have a handful of members: their ranks stay on the stack.
+  constexpr size_t kOnStack = 24;
+  std::array<Ranked, kOnStack> ranked_on_stack;
+  std::vector<Ranked> ranked_on_heap;
+  std::span<Ranked> ranked;
+  if (members.size() <= kOnStack) {
+    ranked = std::span<Ranked>(ranked_on_stack.data(), members.size());
+  } else {
+    ranked_on_heap.resize(members.size());
+    ranked = ranked_on_heap;
+  }
   bool sorted = true;
   for (size_t i = 0; i < members.size(); ++i) {
     const std::string& name = members[i].first;
@@ -161,12 +172,17 @@ void SortMembers(JsonValue& node, const model::TypeDef* type, const model::TypeM
       r.rank = (group << 20) + 2u * (match.element->order + 1u) + (name.starts_with("_") ? 1u : 0u);
       r.type = match.type;
     }
-    if (!ranked.empty() && r.rank < ranked.back().rank) sorted = false;
-    ranked.push_back(r);
+    if (i > 0 && r.rank < ranked[i - 1].rank) sorted = false;
+    ranked[i] = r;
   }
   if (!sorted) {
-    std::stable_sort(ranked.begin(), ranked.end(),
-                     [](const Ranked& a, const Ranked& b) { return a.rank < b.rank; });
+    // Insertion sort: stable, no buffer, and the lists are short and nearly in order.
+    for (size_t i = 1; i < ranked.size(); ++i) {
+      Ranked moving = ranked[i];
+      size_t j = i;
+      for (; j > 0 && ranked[j - 1].rank > moving.rank; --j) ranked[j] = ranked[j - 1];
+      ranked[j] = moving;
+    }
     std::vector<JsonValue::Member> in_order;
     in_order.reserve(members.size());
     for (const Ranked& r : ranked) in_order.push_back(std::move(members[r.index]));
@@ -231,9 +247,11 @@ class Run {
     return v;
   }
 
-  static bool WhenHolds(const Rule& rule, const JsonValue& record) {
+  static bool WhenHolds(const Rule& rule, const JsonValue& record,
+                        std::vector<const JsonValue*>& scratch) {
     if (rule.when.empty()) return true;
-    for (const JsonValue* v : Select(record, rule.when)) {
+    Select(record, rule.when, scratch);
+    for (const JsonValue* v : scratch) {
       if (!v->is_null() && !(v->kind() == JsonValue::Kind::kBool && v->text() == "false")) {
         return true;
       }
@@ -242,8 +260,13 @@ class Run {
   }
 
   void ToFhir(const std::vector<Rule>& rules, const JsonValue& record, JsonValue& fhir) {
+    // Selections are kept per nesting level of group rules and reused from rule to rule: a
+    // record maps through hundreds of rules.
+    if (selections_.size() <= level_) selections_.emplace_back();
+    std::vector<const JsonValue*>& values = selections_[level_];
+    ++level_;
     for (const Rule& rule : rules) {
-      if (!WhenHolds(rule, record)) continue;
+      if (!WhenHolds(rule, record, values)) continue;
       if (rule.constant || !rule.link_module.empty()) {
         JsonValue* node = mapping::Create(fhir, rule.fhir, false);
         if (node == nullptr) {
@@ -264,7 +287,7 @@ class Run {
         }
         continue;
       }
-      std::vector<const JsonValue*> values = Select(record, rule.record);
+      Select(record, rule.record, values);
       if (rule.is_group()) {
         for (const JsonValue* item : values) {
           JsonValue* node = mapping::Create(fhir, rule.fhir, true);
@@ -307,6 +330,7 @@ class Run {
         *node = std::move(*converted);
       }
     }
+    --level_;
   }
 
   void FromFhir(const std::vector<Rule>& rules, const JsonValue& fhir, JsonValue& record,
@@ -371,6 +395,8 @@ class Run {
  private:
   IssueSink& sink_;
   bool failed_ = false;
+  std::deque<std::vector<const JsonValue*>> selections_;  // deque: references stay valid
+  size_t level_ = 0;
 };
 
 std::string TextAt(const JsonValue& object, std::string_view a, std::string_view b = {}) {

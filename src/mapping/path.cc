@@ -221,6 +221,11 @@ std::vector<const JsonValue*> Select(const JsonValue& context, const Path& path)
   return out;
 }
 
+void Select(const JsonValue& context, const Path& path, std::vector<const JsonValue*>& out) {
+  out.clear();
+  SelectInto<const JsonValue>(context, path, 0, out);
+}
+
 std::vector<JsonValue*> SelectMutable(JsonValue& context, const Path& path) {
   std::vector<JsonValue*> out;
   SelectInto<JsonValue>(context, path, 0, out);

@@ -44,6 +44,8 @@ StatusOr<Path> ParsePath(std::string_view text);
 
 // Nodes selected by `path` under `context` (arrays are flattened, filters applied).
 std::vector<const JsonValue*> Select(const JsonValue& context, const Path& path);
+// The same into `out` (cleared first), for callers that select many times and keep the buffer.
+void Select(const JsonValue& context, const Path& path, std::vector<const JsonValue*>& out);
 std::vector<JsonValue*> SelectMutable(JsonValue& context, const Path& path);
 
 // True when `node` satisfies every filter.
