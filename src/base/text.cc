@@ -32,7 +32,55 @@ std::string HtmlEscape(std::string_view text) {
   return out;
 }
 
+namespace {
+
+constexpr uint64_t kHighBits = 0x8080808080808080ull;
+
+uint64_t Load8(const char* p) {
+  uint64_t word;
+  std::memcpy(&word, p, 8);
+  return word;
+}
+
+// Nearly all FHIR and record text is ASCII: a whole value checked eight bytes at a time (the
+// last word may overlap the one before it).
+bool IsAscii(std::string_view s) {
+  size_t n = s.size();
+  uint64_t seen = 0;
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 <= n; i += 8) seen |= Load8(s.data() + i);
+    seen |= Load8(s.data() + n - 8);
+  } else {
+    for (char c : s) seen |= static_cast<unsigned char>(c);
+  }
+  return (seen & kHighBits) == 0;
+}
+
+bool IsControl(char c) {
+  return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
+}
+
+}  // namespace
+
+size_t FindControlCharacter(std::string_view s) {
+  size_t n = s.size();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word = Load8(s.data() + i);
+    // Some byte is below 0x20 exactly when this is non-zero ("hasless" of Bit Twiddling Hacks).
+    if (((word - 0x2020202020202020ull) & ~word & kHighBits) == 0) continue;
+    for (size_t k = i; k < i + 8; ++k) {
+      if (IsControl(s[k])) return k;
+    }
+  }
+  for (; i < n; ++i) {
+    if (IsControl(s[i])) return i;
+  }
+  return std::string_view::npos;
+}
+
 bool IsValidUtf8(std::string_view s, size_t* bad_offset) {
+  if (IsAscii(s)) return true;
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size();
   size_t i = 0;
@@ -41,13 +89,7 @@ bool IsValidUtf8(std::string_view s, size_t* bad_offset) {
     return false;
   };
   while (i < n) {
-    // Nearly all FHIR and record text is ASCII: eight bytes at a time until a high bit shows.
-    while (i + 8 <= n) {
-      uint64_t word;
-      std::memcpy(&word, p + i, 8);
-      if ((word & 0x8080808080808080ull) != 0) break;
-      i += 8;
-    }
+    while (i + 8 <= n && (Load8(s.data() + i) & kHighBits) == 0) i += 8;
     if (i >= n) break;
     unsigned char c = p[i];
     if (c < 0x80) {

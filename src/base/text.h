@@ -15,4 +15,8 @@ std::string HtmlEscape(std::string_view text);
 // (optional) receives the offset of the first byte that is not.
 bool IsValidUtf8(std::string_view s, size_t* bad_offset = nullptr);
 
+// The offset of the first control character other than tab, line feed and carriage return
+// (what FHIR strings and XML 1.0 cannot carry), or npos.
+size_t FindControlCharacter(std::string_view s);
+
 }  // namespace silta

@@ -160,17 +160,14 @@ bool ParserBase::CheckPrimitiveText(const model::TypeDef& type, std::string_view
   }
   // FHIR strings exclude control characters other than tab, CR and LF; XML 1.0 cannot even
   // carry them, so they would break the XML form of the resource.
-  for (char c : value) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-      char code[8];
-      std::snprintf(code, sizeof code, "U+%04X", u);
-      Error(IssueType::kValue, "PRIMITIVE_CONTROL_CHARACTER",
-            std::string("the value contains the control character ") + code +
-                ", which FHIR does not allow",
-            offset);
-      return false;
-    }
+  if (size_t at = FindControlCharacter(value); at != std::string_view::npos) {
+    char code[8];
+    std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned char>(value[at]));
+    Error(IssueType::kValue, "PRIMITIVE_CONTROL_CHARACTER",
+          std::string("the value contains the control character ") + code +
+              ", which FHIR does not allow",
+          offset);
+    return false;
   }
   switch (type.primitive) {
     case model::Primitive::kBoolean:

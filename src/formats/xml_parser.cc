@@ -113,15 +113,13 @@ class XmlParser : public internal::ParserBase {
     }
     // XML 1.0 forbids control characters other than tab, CR and LF anywhere in a document;
     // pugixml does not check, and the raw narrative would carry them into JSON.
-    for (size_t i = 0; i < text_.size(); ++i) {
-      auto u = static_cast<unsigned char>(text_[i]);
-      if (u < 0x20 && u != '\t' && u != '\n' && u != '\r') {
-        Report(
-            Severity::kFatal, IssueType::kStructure, "XML_ILLEGAL_CHARACTER",
-            "malformed XML: control character " + std::to_string(u) + " is not allowed in XML 1.0",
-            i);
-        return false;
-      }
+    if (size_t at = FindControlCharacter(text_); at != std::string_view::npos) {
+      Report(Severity::kFatal, IssueType::kStructure, "XML_ILLEGAL_CHARACTER",
+             "malformed XML: control character " +
+                 std::to_string(static_cast<unsigned char>(text_[at])) +
+                 " is not allowed in XML 1.0",
+             at);
+      return false;
     }
     // parse_doctype keeps a DOCTYPE as a node so it can be refused; pugixml never expands
     // external entities, and FHIR forbids DTDs altogether.

@@ -215,14 +215,11 @@ bool ParseXmlRaw(std::string_view text, uint32_t max_depth, const LineIndex& lin
                          lines.Locate(bad)});
     return false;
   }
-  for (size_t i = 0; i < text.size(); ++i) {
-    auto u = static_cast<unsigned char>(text[i]);
-    if (u < 0x20 && u != '\t' && u != '\n' && u != '\r') {
-      problems->push_back({IssueType::kStructure, "RECORD_SYNTAX",
-                           "malformed XML: control characters are not allowed in XML 1.0",
-                           lines.Locate(i)});
-      return false;
-    }
+  if (size_t at = FindControlCharacter(text); at != std::string_view::npos) {
+    problems->push_back({IssueType::kStructure, "RECORD_SYNTAX",
+                         "malformed XML: control characters are not allowed in XML 1.0",
+                         lines.Locate(at)});
+    return false;
   }
   auto xml = std::make_shared<pugi::xml_document>();
   unsigned flags = pugi::parse_default | pugi::parse_doctype | pugi::parse_declaration;

@@ -94,3 +94,35 @@ TEST(Issues, OutcomeForOneFileNamesTheFileOnceAndCarriesLineColumnExtensions) {
 
 }  // namespace
 }  // namespace silta
+
+namespace silta {
+
+// The word-at-a-time paths must agree with the byte-by-byte rules at every position, including
+// the bytes a final overlapping word reads twice.
+TEST(Text, Utf8AndControlCharactersAtEveryPosition) {
+  for (size_t length = 0; length <= 20; ++length) {
+    std::string ascii(length, 'a');
+    EXPECT_TRUE(IsValidUtf8(ascii));
+    EXPECT_EQ(FindControlCharacter(ascii), std::string_view::npos);
+    for (size_t at = 0; at < length; ++at) {
+      std::string text = ascii;
+      text[at] = '\x01';
+      EXPECT_EQ(FindControlCharacter(text), at) << length << " " << at;
+      for (char allowed : {'\t', '\n', '\r', '\x7f'}) {
+        text[at] = allowed;
+        EXPECT_EQ(FindControlCharacter(text), std::string_view::npos);
+      }
+      text[at] = '\xff';  // never in UTF-8
+      size_t bad = 99;
+      EXPECT_FALSE(IsValidUtf8(text, &bad));
+      EXPECT_EQ(bad, at);
+    }
+  }
+  EXPECT_TRUE(IsValidUtf8("Jyväskylä, Åland ja Föglö"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));                    // cut short
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));                // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80 surrogate"));  // U+D800
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));        // above U+10FFFF
+}
+
+}  // namespace silta
