@@ -44,11 +44,11 @@ void Walker::IndexBundle(const model::Element& bundle, BundleIndex& index) {
     // Only fullUrls identify entries: a relative reference resolves against the fullUrl of
     // the entry it is in (R4 Bundle, "Resolving references in Bundles").
     std::string_view full_url = ChildValue(*entry, "fullUrl");
-    if (!full_url.empty()) index.by_full_url.try_emplace(std::string(full_url), resource);
+    if (!full_url.empty()) index.by_full_url.try_emplace(full_url, resource);
     std::string_view base = BaseOf(full_url);
     if (!base.empty()) {
-      std::string key(full_url.substr(base.size()));
-      auto [it, inserted] = index.by_type_and_id.try_emplace(std::move(key), resource);
+      auto [it, inserted] =
+          index.by_type_and_id.try_emplace(full_url.substr(base.size()), resource);
       if (!inserted) it->second = nullptr;
     }
   }

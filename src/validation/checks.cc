@@ -114,21 +114,24 @@ void Walker::CheckBindingTo(const model::Element& e, const std::string& value_se
     found = &v_.CheckCode(value_set, ChildValue(e, "system"), code, &scratch);
     shown_code = code;
   } else if (type == "CodeableConcept") {
-    std::vector<terminology::Coding> codings;
+    std::vector<CodeAndSystem> codings;
     for (const model::Element* c : e.Children("coding")) {
       std::string_view code = ChildValue(*c, "code");
       if (code.empty()) continue;
-      codings.push_back({std::string(ChildValue(*c, "system")), {}, std::string(code), {}});
+      codings.push_back({ChildValue(*c, "system"), code});
     }
     if (codings.empty()) return;  // text only: nothing to check
     found = &v_.CheckCodeableConcept(value_set, codings, &scratch);
-    shown_code = codings.size() == 1 ? std::string_view(codings[0].code) : std::string_view();
+    shown_code = codings.size() == 1 ? codings[0].code : std::string_view();
     if (found->validity == Validity::kValid ||
         !FirstBindingFinding(e, found, &scratch, strength, additional)) {
       return;
     }
     std::string codes;
-    for (const auto& c : codings) codes += (codes.empty() ? "" : ", ") + c.system + "#" + c.code;
+    for (const auto& c : codings) {
+      if (!codes.empty()) codes += ", ";
+      codes.append(c.system).append("#").append(c.code);
+    }
     if (found->validity == Validity::kInvalid) {
       bool required = strength == BindingStrength::kRequired && !found->meant_extensible;
       Report(required ? Severity::kError : Severity::kWarning, IssueType::kCodeInvalid,

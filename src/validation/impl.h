@@ -32,6 +32,12 @@ struct CodeCheck {
   bool meant_extensible = false;
 };
 
+// A coding's system and code, viewed in the instance.
+struct CodeAndSystem {
+  std::string_view system;
+  std::string_view code;
+};
+
 class Validator::Impl {
  public:
   Impl(std::shared_ptr<const packages::ConformanceContext> context,
@@ -59,7 +65,7 @@ class Validator::Impl {
   // The answer for the first coding in the value set, else for the first whose system could
   // not be checked, else for the last; in the cache or in `*scratch`, as for CheckCode.
   const CodeCheck& CheckCodeableConcept(std::string_view value_set,
-                                        const std::vector<terminology::Coding>& codings,
+                                        std::span<const CodeAndSystem> codings,
                                         CodeCheck* scratch) const;
 
  private:
@@ -97,10 +103,11 @@ namespace internal {
 struct BundleIndex {
   const model::Element* bundle = nullptr;
   std::string_view type;  // document, message, transaction...
-  StringMap<const model::Element*> by_full_url;
+  // Keys view the entries' fullUrl values: the document outlives the walk.
+  std::unordered_map<std::string_view, const model::Element*> by_full_url;
   // "Type/id" of entries with RESTful fullUrls, for references from entries whose own fullUrl
   // gives no base (urn:uuid); null when two entries share the key.
-  StringMap<const model::Element*> by_type_and_id;
+  std::unordered_map<std::string_view, const model::Element*> by_type_and_id;
 };
 
 // A set of (pointer, pointer, number) keys with open addressing: the walker's record of work
@@ -202,6 +209,9 @@ class Walker {
 
   void Report(Severity severity, IssueType type, const char* message_id, std::string message,
               const model::Element& at);
+  // The validator's Profile(), remembered for the walk: a Bundle asks for the same few
+  // profiles and extension definitions again and again.
+  StatusOr<const CompiledProfile*> Profile(std::string_view canonical);
 
   const Validator::Impl& v_;
   const ValidatorOptions& opt_;
@@ -213,6 +223,7 @@ class Walker {
   // shared plans (datatype definitions, extension definitions, the invariants profiles inherit):
   // what a pass would find there again is exactly what the first found, so it is done once.
   DoneSet done_;
+  std::vector<std::pair<std::string, const CompiledProfile*>> known_profiles_;
   uint32_t depth_ = 0;
   bool depth_reported_ = false;
 };

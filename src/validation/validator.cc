@@ -218,13 +218,13 @@ bool Validator::Impl::ValueSetMeantExtensible(std::string_view value_set) const 
   return extensible;
 }
 
-const CodeCheck& Validator::Impl::CheckCodeableConcept(
-    std::string_view value_set, const std::vector<terminology::Coding>& codings,
-    CodeCheck* scratch) const {
+const CodeCheck& Validator::Impl::CheckCodeableConcept(std::string_view value_set,
+                                                       std::span<const CodeAndSystem> codings,
+                                                       CodeCheck* scratch) const {
   static const CodeCheck kNoCoding{terminology::Validity::kInvalid, {}, false};
   const CodeCheck* best = &kNoCoding;
   bool any_unknown = false;
-  for (const terminology::Coding& c : codings) {
+  for (const CodeAndSystem& c : codings) {
     CodeCheck own;
     const CodeCheck& got = CheckCode(value_set, c.system, c.code, &own);
     bool take = false;

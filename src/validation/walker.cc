@@ -138,6 +138,17 @@ void Walker::Report(Severity severity, IssueType type, const char* message_id, s
   issues_.push_back(std::move(issue));
 }
 
+StatusOr<const CompiledProfile*> Walker::Profile(std::string_view canonical) {
+  for (const auto& [url, profile] : known_profiles_) {
+    if (url == canonical) return profile;
+  }
+  auto found = v_.Profile(canonical);
+  if (found.ok() && known_profiles_.size() < 64) {
+    known_profiles_.emplace_back(std::string(canonical), *found);
+  }
+  return found;
+}
+
 void Walker::ValidateRoot(const model::Element& resource, std::span<const std::string> profiles) {
   const ElementPlan* base = v_.TypeRoot(resource.type());
   if (base == nullptr) {
@@ -274,7 +285,7 @@ void Walker::CheckProfileDifferential(const model::Element& sd) {
 void Walker::ValidateResourceExtras(const model::Element& resource,
                                     std::span<const std::string> explicit_profiles) {
   auto validate_against = [&](std::string_view canonical, bool declared) {
-    auto profile = v_.Profile(canonical);
+    auto profile = Profile(canonical);
     if (!profile.ok()) {
       // An unknown meta.profile is only a claim we cannot check; an explicit request must work.
       Report(
@@ -380,11 +391,11 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
     table = type_root;
   }
 
-  BundleIndex bundle_index;
+  std::optional<BundleIndex> bundle_index;  // only Bundles pay for one
   bool is_bundle = e.is_resource() && type_name == "Bundle";
   if (is_bundle) {
-    IndexBundle(e, bundle_index);
-    bundles_.push_back(&bundle_index);
+    IndexBundle(e, bundle_index.emplace());
+    bundles_.push_back(&*bundle_index);
   }
   if (table != nullptr && !e.is_primitive()) {
     ValidateChildren(e, *table);
@@ -392,7 +403,7 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
     ValidateChildren(e, table != nullptr ? *table : EmptyPlan());
   }
   if (is_bundle) {
-    CheckBundle(e, bundle_index);
+    CheckBundle(e, *bundle_index);
     bundles_.pop_back();
   }
   // The profile passes run at the element's own depth, as the root's do, so that they meet
@@ -411,7 +422,7 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
 void Walker::ValidateTypeProfiles(const model::Element& e, const TypeRule& rule) {
   std::vector<const CompiledProfile*> usable;
   for (const std::string& url : rule.profiles) {
-    auto profile = v_.Profile(url);
+    auto profile = Profile(url);
     if (profile.ok()) {
       if (&(*profile)->root() != v_.TypeRoot(e.type())) usable.push_back(*profile);
     } else {
@@ -1173,7 +1184,7 @@ bool Walker::SliceMatches(const Slicing& slicing, const ElementPlan& slice,
           if (!t.target_profiles.empty() && url.empty()) url = t.target_profiles.front();
         }
         if (url.empty()) break;
-        auto profile = v_.Profile(url);
+        auto profile = Profile(url);
         if (!profile.ok()) return false;
         bool any = std::any_of(found.begin(), found.end(), [&](const model::Element* f) {
           return ConformsTo(*f, (*profile)->root());
@@ -1201,7 +1212,7 @@ void Walker::CheckExtensionDefinition(const model::Element& extension, const mod
   if (url.empty() || !IsAbsoluteUrl(url)) return;  // relative: a part of a complex extension
   // Its findings depend on the extension alone (its parent and kind are fixed by where it is).
   if (!done_.Insert(&extension, &kExtensionCheck, UINT32_MAX)) return;
-  auto profile = v_.Profile(url);
+  auto profile = Profile(url);
   if (!profile.ok()) {
     if (profile.status().code() != StatusCode::kNotFound) {
       Report(Severity::kWarning, IssueType::kNotSupported, "EXTENSION_UNUSABLE",
