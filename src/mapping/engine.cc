@@ -499,14 +499,20 @@ std::optional<JsonValue> Mapper::ToFhir(const JsonValue& record, IssueSink& sink
   };
   run.env.canonical_base = options_.canonical_base;
   // Parts are referred to many times (every CareTeam member, every payer); each id once.
-  std::vector<std::pair<std::string, std::string>> references;
+  struct KnownReference {
+    std::string module;
+    std::string part_id;
+    std::string reference;
+  };
+  std::vector<KnownReference> references;
   run.env.reference_to = [&](std::string_view module, std::string_view part_id) {
-    std::string part_value = PartIdentifierValue(identity(module, part_id));
-    for (const auto& [value, reference] : references) {
-      if (value == part_value) return reference;
+    for (const KnownReference& known : references) {
+      if (known.part_id == part_id && known.module == module) return known.reference;
     }
-    std::string reference = "urn:uuid:" + ResourceIdOf(options_.canonical_base, part_value);
-    references.emplace_back(std::move(part_value), reference);
+    std::string reference =
+        "urn:uuid:" +
+        ResourceIdOf(options_.canonical_base, PartIdentifierValue(identity(module, part_id)));
+    references.push_back({std::string(module), std::string(part_id), reference});
     return reference;
   };
 
