@@ -98,6 +98,7 @@ void Walker::CheckBindingTo(const model::Element& e, const std::string& value_se
   CodeCheck scratch;
   const CodeCheck* found = nullptr;
   std::string_view shown_code;
+  std::vector<CodeAndSystem> codings;  // a CodeableConcept's
   if (e.is_primitive()) {
     if (!e.has_value()) return;
     if (type != "code" && type != "string" && type != "uri") return;
@@ -114,7 +115,6 @@ void Walker::CheckBindingTo(const model::Element& e, const std::string& value_se
     found = &v_.CheckCode(value_set, ChildValue(e, "system"), code, &scratch);
     shown_code = code;
   } else if (type == "CodeableConcept") {
-    std::vector<CodeAndSystem> codings;
     for (const model::Element* c : e.Children("coding")) {
       std::string_view code = ChildValue(*c, "code");
       if (code.empty()) continue;
@@ -122,33 +122,27 @@ void Walker::CheckBindingTo(const model::Element& e, const std::string& value_se
     }
     if (codings.empty()) return;  // text only: nothing to check
     found = &v_.CheckCodeableConcept(value_set, codings, &scratch);
-    shown_code = codings.size() == 1 ? codings[0].code : std::string_view();
-    if (found->validity == Validity::kValid ||
-        !FirstBindingFinding(e, found, &scratch, strength, additional)) {
-      return;
-    }
-    std::string codes;
-    for (const auto& c : codings) {
-      if (!codes.empty()) codes += ", ";
-      codes.append(c.system).append("#").append(c.code);
-    }
-    if (found->validity == Validity::kInvalid) {
-      bool required = strength == BindingStrength::kRequired && !found->meant_extensible;
-      Report(required ? Severity::kError : Severity::kWarning, IssueType::kCodeInvalid,
-             required ? "BINDING_REQUIRED" : "BINDING_EXTENSIBLE",
-             "none of the codes (" + codes + ") is in the value set " + value_set +
-                 ", which has a " + StrengthName(strength) + " binding" +
-                 (additional ? " (an additional binding)" : "") + ExtensibleNote(*found),
-             e);
-      return;
-    }
-    shown_code = {};
   } else {
     return;
   }
   const CodeCheck& check = *found;
   if (check.validity == Validity::kValid ||
       !FirstBindingFinding(e, found, &scratch, strength, additional)) {
+    return;
+  }
+  if (!codings.empty() && check.validity == Validity::kInvalid) {
+    std::string codes;
+    for (const auto& c : codings) {
+      if (!codes.empty()) codes += ", ";
+      codes.append(c.system).append("#").append(c.code);
+    }
+    bool required = strength == BindingStrength::kRequired && !check.meant_extensible;
+    Report(required ? Severity::kError : Severity::kWarning, IssueType::kCodeInvalid,
+           required ? "BINDING_REQUIRED" : "BINDING_EXTENSIBLE",
+           "none of the codes (" + codes + ") is in the value set " + value_set + ", which has a " +
+               StrengthName(strength) + " binding" +
+               (additional ? " (an additional binding)" : "") + ExtensibleNote(check),
+           e);
     return;
   }
   switch (check.validity) {

@@ -194,6 +194,22 @@ TEST(Bindings, ExtensibleIsAWarningAndUnknownSystemsAreInformation) {
   EXPECT_TRUE(o.Errors().empty()) << o.Describe();
 }
 
+// A CodeableConcept whose only coding's system is not available offline (ISO 3166, which R4's
+// extensible jurisdiction value set includes whole) cannot be judged: information, told once.
+TEST(Bindings, CodeableConceptWithAnUnavailableSystemIsInformation) {
+  Outcome o = Check(R"({"resourceType":"ValueSet","status":"draft",
+    "jurisdiction":[{"coding":[{"system":"urn:iso:std:iso:3166","code":"FI"}]}]})");
+  EXPECT_TRUE(o.Errors().empty()) << o.Describe();
+  int unchecked = 0;
+  for (const Issue& i : o.issues) {
+    if (i.message_id == "BINDING_SYSTEM_NOT_CHECKED" &&
+        i.expression == "ValueSet.jurisdiction[0]") {
+      ++unchecked;
+    }
+  }
+  EXPECT_EQ(unchecked, 1) << o.Describe();
+}
+
 TEST(Bindings, RequiredCodingInCodeableConcept) {
   Outcome o = Check(R"({"resourceType":"AllergyIntolerance","patient":{"reference":"Patient/1"},
     "clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
