@@ -820,13 +820,14 @@ void Walker::RunConstraints(const model::Element& e, std::span<const Constraint*
     // meets the invariants the profile inherits from the base); the cheap native ones are
     // cheaper to run than to look up.
     bool costly = c->native == NativeConstraint::kNone || c->native == NativeConstraint::kDom3;
-    // A native answer that the invariant holds is cheaper than the lookup; a failure is looked
-    // up all the same, so that it is reported once.
-    if (c->native == NativeConstraint::kNone && c->fast != FastCheck::kNone &&
-        opt_.check_invariants && c->compiled != nullptr &&
-        (!c->best_practice || opt_.report_best_practice) &&
-        FastAnswer(c->fast, e).value_or(false)) {
-      continue;
+    std::optional<bool> fast;  // the native answer of an evaluated invariant, when it has one
+    if (c->native == NativeConstraint::kNone) {
+      if (!opt_.check_invariants || c->compiled == nullptr) continue;
+      if (c->best_practice && !opt_.report_best_practice) continue;
+      // A native answer that the invariant holds is cheaper than the lookup; a failure is
+      // looked up all the same, so that it is reported once.
+      fast = FastAnswer(c->fast, e);
+      if (fast.value_or(false)) continue;
     }
     if (costly && !done_.Insert(&e, c, UINT32_MAX)) continue;
     bool ok = true;
@@ -844,10 +845,8 @@ void Walker::RunConstraints(const model::Element& e, std::span<const Constraint*
         break;
       }
       default: {
-        if (!opt_.check_invariants || c->compiled == nullptr) continue;
-        if (c->best_practice && !opt_.report_best_practice) continue;
-        if (std::optional<bool> answer = FastAnswer(c->fast, e)) {
-          ok = *answer;
+        if (fast) {
+          ok = *fast;
           break;
         }
         fhirpath::EvaluationContext context;
