@@ -50,19 +50,22 @@ class InFlight {
   std::atomic<int>& count_;
 };
 
+// The server's parts every request handler uses; they outlive the handlers.
+struct HandlerContext {
+  Router& router;
+  const ServeConfig& config;
+  AccessLog* access_log;
+  std::atomic<int>& in_flight;
+  const std::atomic<bool>& stopping;
+};
+
 class Handler : public Poco::Net::HTTPRequestHandler {
  public:
-  Handler(Router& router, const ServeConfig& config, AccessLog* access_log,
-          std::atomic<int>& in_flight, const std::atomic<bool>& stopping)
-      : router_(router),
-        config_(config),
-        access_log_(access_log),
-        in_flight_(in_flight),
-        stopping_(stopping) {}
+  explicit Handler(const HandlerContext& context) : context_(context) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
-    InFlight guard(in_flight_);
+    InFlight guard(context_.in_flight);
     Clock::time_point start = Clock::now();
     std::string label = "(unmatched)";
     // The path of a known route only: an unknown one may be anything the client typed.
@@ -76,19 +79,19 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       result = BodyTimedOut(accept);
     } catch (const std::exception&) {
       // The exception text may quote the request: it stays out of the response and the log.
-      result = router_.Outcome(500,
-                               {Router::MakeIssue(Severity::kError, IssueType::kException,
-                                                  "SERVE_INTERNAL", "Internal error")},
-                               accept);
+      result = context_.router.Outcome(500,
+                                       {Router::MakeIssue(Severity::kError, IssueType::kException,
+                                                          "SERVE_INTERNAL", "Internal error")},
+                                       accept);
     }
     // While stopping, the connection closes after this response instead of idling.
-    if (stopping_.load()) response.setKeepAlive(false);
+    if (context_.stopping.load()) response.setKeepAlive(false);
     Send(request, result, response);
     double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    router_.metrics().RecordRequest(label, result.status, seconds);
-    if (access_log_ != nullptr) {
-      access_log_->Write({request.clientAddress().host().toString(), request.getMethod(), log_path,
-                          result.status, result.body.size(), seconds * 1000});
+    context_.router.metrics().RecordRequest(label, result.status, seconds);
+    if (context_.access_log != nullptr) {
+      context_.access_log->Write({request.clientAddress().host().toString(), request.getMethod(),
+                                  log_path, result.status, result.body.size(), seconds * 1000});
     }
   }
 
@@ -101,10 +104,11 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     try {
       uri = Poco::URI(request.getURI());
     } catch (const Poco::SyntaxException&) {
-      return router_.Outcome(400,
-                             {Router::MakeIssue(Severity::kError, IssueType::kInvalid,
-                                                "SERVE_BAD_URI", "The request URI is malformed")},
-                             accept);
+      return context_.router.Outcome(
+          400,
+          {Router::MakeIssue(Severity::kError, IssueType::kInvalid, "SERVE_BAD_URI",
+                             "The request URI is malformed")},
+          accept);
     }
     parsed.method = request.getMethod();
     parsed.path = uri.getPath();
@@ -112,8 +116,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     parsed.content_type = request.get("Content-Type", "");
     parsed.accept = accept;
 
-    auto resolved =
-        router_.Resolve(parsed.method, parsed.path, request.get("Authorization", ""), accept);
+    auto resolved = context_.router.Resolve(parsed.method, parsed.path,
+                                            request.get("Authorization", ""), accept);
     if (auto* refusal = std::get_if<Response>(&resolved)) {
       if (refusal->status != 404) {
         label = "(refused)";
@@ -129,7 +133,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     if (route.needs_body) {
       if (auto refusal = ReadBody(request, parsed, response)) return std::move(*refusal);
     }
-    return router_.Dispatch(route, parsed);
+    return context_.router.Dispatch(route, parsed);
   }
 
   // Reads and drops what is left of the body, up to kDrainLimit.
@@ -142,24 +146,25 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   }
 
   Response BodyTimedOut(const std::string& accept) {
-    return router_.Outcome(408,
-                           {Router::MakeIssue(Severity::kError, IssueType::kException,
-                                              "SERVE_TIMEOUT", "The request body timed out")},
-                           accept);
+    return context_.router.Outcome(
+        408,
+        {Router::MakeIssue(Severity::kError, IssueType::kException, "SERVE_TIMEOUT",
+                           "The request body timed out")},
+        accept);
   }
 
   Response TooLarge(const std::string& accept) {
-    return router_.Outcome(
+    return context_.router.Outcome(
         413,
-        {Router::MakeIssue(
-            Severity::kError, IssueType::kTooLong, "SERVE_BODY_TOO_LARGE",
-            "The body exceeds the limit of " + std::to_string(config_.max_body_bytes) + " bytes")},
+        {Router::MakeIssue(Severity::kError, IssueType::kTooLong, "SERVE_BODY_TOO_LARGE",
+                           "The body exceeds the limit of " +
+                               std::to_string(context_.config.max_body_bytes) + " bytes")},
         accept);
   }
 
   std::optional<Response> ReadBody(Poco::Net::HTTPServerRequest& request, Request& parsed,
                                    Poco::Net::HTTPServerResponse& response) {
-    const size_t max = config_.max_body_bytes;
+    const size_t max = context_.config.max_body_bytes;
     if (request.hasContentLength() &&
         request.getContentLength64() > static_cast<Poco::Int64>(max)) {
       response.setKeepAlive(false);
@@ -193,14 +198,15 @@ class Handler : public Poco::Net::HTTPRequestHandler {
         if (inflated.status().code() == StatusCode::kFailedPrecondition) {
           return TooLarge(parsed.accept);
         }
-        return router_.Outcome(400,
-                               {Router::MakeIssue(Severity::kError, IssueType::kStructure,
-                                                  "SERVE_BAD_GZIP", inflated.status().message())},
-                               parsed.accept);
+        return context_.router.Outcome(
+            400,
+            {Router::MakeIssue(Severity::kError, IssueType::kStructure, "SERVE_BAD_GZIP",
+                               inflated.status().message())},
+            parsed.accept);
       }
       body = std::move(*inflated);
     } else if (encoding != "identity") {
-      return router_.Outcome(
+      return context_.router.Outcome(
           415,
           {Router::MakeIssue(Severity::kError, IssueType::kNotSupported, "SERVE_BAD_ENCODING",
                              "Content-Encoding must be gzip or identity")},
@@ -223,33 +229,19 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     response.sendBuffer(result.body.data(), result.body.size());
   }
 
-  Router& router_;
-  const ServeConfig& config_;
-  AccessLog* access_log_;
-  std::atomic<int>& in_flight_;
-  const std::atomic<bool>& stopping_;
+  HandlerContext context_;
 };
 
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Factory(Router& router, const ServeConfig& config, AccessLog* access_log,
-          std::atomic<int>& in_flight, const std::atomic<bool>& stopping)
-      : router_(router),
-        config_(config),
-        access_log_(access_log),
-        in_flight_(in_flight),
-        stopping_(stopping) {}
+  explicit Factory(const HandlerContext& context) : context_(context) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(router_, config_, access_log_, in_flight_, stopping_);
+    return new Handler(context_);
   }
 
  private:
-  Router& router_;
-  const ServeConfig& config_;
-  AccessLog* access_log_;
-  std::atomic<int>& in_flight_;
-  const std::atomic<bool>& stopping_;
+  HandlerContext context_;
 };
 
 StatusOr<Poco::Net::Context::Ptr> MakeTlsContext(const TlsConfig& tls) {
@@ -351,8 +343,8 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeConfig& config, Servi
     impl->pool = std::make_unique<Poco::ThreadPool>(static_cast<int>(threads) + 1,
                                                     static_cast<int>(threads) + 1);
     impl->http = std::make_unique<Poco::Net::HTTPServer>(
-        new Factory(*impl->router, impl->config, impl->access_log.get(), impl->in_flight,
-                    impl->stopping),
+        new Factory(HandlerContext{*impl->router, impl->config, impl->access_log.get(),
+                                   impl->in_flight, impl->stopping}),
         *impl->pool, *socket, params);
     impl->http->start();
     impl->socket = std::move(socket);
