@@ -141,13 +141,6 @@ class DoneSet {
   size_t size_ = 0;
 };
 
-// The plan node and, below it, the JSON value a discriminator path leads to in a slice.
-struct Expected {
-  const ElementPlan* node = nullptr;
-  const rapidjson::Value* value = nullptr;
-  std::string_view profile_url;  // an extension slice known only by its type profile
-};
-
 // What a discriminator path finds in one element.
 struct DiscriminatorValue {
   std::vector<const model::Element*> elements;

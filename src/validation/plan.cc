@@ -165,6 +165,7 @@ const Constraint* ConstraintCache::Get(std::string_view context_type, std::strin
   if (it != cache_.end()) return it->second.get();
   auto c = std::make_unique<Constraint>();
   c->key = std::string(key);
+  c->key_hash = std::hash<std::string_view>{}(key);
   c->severity = severity;
   c->best_practice = best_practice;
   c->human = std::string(human);
@@ -210,6 +211,79 @@ const Constraint* ConstraintCache::Get(std::string_view context_type, std::strin
   cache_.emplace(std::move(cache_key), std::move(c));
   return result;
 }
+
+namespace {
+
+Expected ExpectedAt(const ElementPlan& slice, std::string_view path) {
+  Expected out;
+  out.node = &slice;
+  const rapidjson::Value* json = nullptr;
+  if (path == "$this") {
+    out.value = slice.fixed != nullptr ? slice.fixed : slice.pattern;
+    return out;
+  }
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t dot = path.find('.', pos);
+    std::string_view seg =
+        path.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
+    pos = dot == std::string_view::npos ? path.size() + 1 : dot + 1;
+    if (seg.find('(') != std::string_view::npos) {
+      if (seg.rfind("ofType(", 0) == 0 || seg == "resolve()") continue;
+      out.node = nullptr;  // extension('...') and friends: not followed
+      return out;
+    }
+    if (json == nullptr && out.node != nullptr) {
+      const ElementPlan* child = out.node->Child(seg);
+      if (child != nullptr && !child->slices.empty()) {
+        // The path runs through a sliced element (code.coding where coding is sliced): when
+        // the element itself fixes nothing, the value is fixed in a required slice of it.
+        std::string_view rest = pos > path.size() ? std::string_view() : path.substr(pos);
+        Expected through = rest.empty() ? Expected{child, nullptr, {}} : ExpectedAt(*child, rest);
+        if (rest.empty()) through.value = child->fixed != nullptr ? child->fixed : child->pattern;
+        if (through.value != nullptr || !through.profile_url.empty()) return through;
+        for (const ElementPlan* candidate : child->slices) {
+          if (candidate->min == 0) continue;
+          Expected in_slice =
+              rest.empty() ? Expected{candidate, nullptr, {}} : ExpectedAt(*candidate, rest);
+          if (rest.empty()) {
+            in_slice.value = candidate->fixed != nullptr ? candidate->fixed : candidate->pattern;
+          }
+          if (in_slice.value != nullptr) return in_slice;
+        }
+        return through;
+      }
+      if (child != nullptr) {
+        out.node = child;
+        continue;
+      }
+      if (seg == "url" && !out.node->types.empty() && !out.node->types[0].profiles.empty()) {
+        out.profile_url = out.node->types[0].profiles[0];
+        out.node = nullptr;
+        return out;
+      }
+      json = out.node->fixed != nullptr ? out.node->fixed : out.node->pattern;
+      out.node = nullptr;
+      if (json == nullptr) return out;
+    }
+    if (json != nullptr) {
+      const rapidjson::Value* base = json->IsArray() && !json->Empty() ? &(*json)[0] : json;
+      if (!base->IsObject()) return Expected{};
+      auto m = base->FindMember(
+          rapidjson::StringRef(seg.data(), static_cast<rapidjson::SizeType>(seg.size())));
+      if (m == base->MemberEnd()) return Expected{};
+      json = &m->value;
+    }
+  }
+  if (json != nullptr) {
+    out.value = json;
+  } else if (out.node != nullptr) {
+    out.value = out.node->fixed != nullptr ? out.node->fixed : out.node->pattern;
+  }
+  return out;
+}
+
+}  // namespace
 
 StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_json,
                                                           const model::TypeModel& model,
@@ -476,6 +550,14 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
                             std::any_of(child->slices.begin(), child->slices.end(),
                                         [](const ElementPlan* slice) { return slice->min > 0; });
       if (child->min > 0 || required_slice) e->required_children.push_back(child);
+    }
+    if (e->slicing != nullptr) {
+      const std::vector<Discriminator>& discriminators = e->slicing->discriminators;
+      for (const ElementPlan* slice : e->slices) {
+        for (const Discriminator& d : discriminators) {
+          e->slicing->expected.push_back(ExpectedAt(*slice, d.path));
+        }
+      }
     }
     if (e->content_reference.empty()) continue;
     std::string_view ref = e->content_reference;

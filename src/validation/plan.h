@@ -42,6 +42,7 @@ enum class FastCheck : uint8_t {
 
 struct Constraint {
   std::string key;
+  size_t key_hash = 0;  // of `key`: constraints are told apart by key on every element
   Severity severity = Severity::kError;
   bool best_practice = false;
   std::string human;
@@ -71,10 +72,22 @@ struct Discriminator {
 
 enum class SlicingRules : uint8_t { kOpen, kClosed, kOpenAtEnd };
 
+struct ElementPlan;
+
+// The plan node and, below it, the JSON value a discriminator path leads to in a slice.
+struct Expected {
+  const ElementPlan* node = nullptr;
+  const rapidjson::Value* value = nullptr;
+  std::string_view profile_url;  // an extension slice known only by its type profile
+};
+
 struct Slicing {
   std::vector<Discriminator> discriminators;
   bool ordered = false;
   SlicingRules rules = SlicingRules::kOpen;
+  // What slice s expects at discriminator d, at [s * discriminators.size() + d]: it depends on
+  // the plan alone, so it is worked out once when the profile is compiled.
+  std::vector<Expected> expected;
 };
 
 struct ElementPlan {

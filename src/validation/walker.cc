@@ -1,6 +1,7 @@
 // Walks an instance and its plans side by side: structure, cardinality, types, primitives,
 // fixed/pattern values, bindings, invariants, slicing and extensions.
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -99,28 +100,37 @@ void DoneSet::Grow() {
   }
 }
 
-std::string LocationOf(const model::Element& e) {
-  std::vector<const model::Element*> chain;
-  for (const model::Element* p = &e; p != nullptr; p = p->parent()) chain.push_back(p);
-  std::string out;
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    const model::Element* p = *it;
-    if (!out.empty()) out += '.';
-    out += p->name();
-    const model::ElementDef* def = p->definition();
-    if (def == nullptr) continue;
-    if (def->is_choice) {
-      // The reference validator's form for choice elements: value.ofType(Quantity).
-      out += ".ofType(";
-      out += p->type()->name;
-      out += ')';
-    }
-    if (def->is_array()) {
-      out += '[';
-      out += std::to_string(p->index());
-      out += ']';
-    }
+namespace {
+
+void AppendLocation(const model::Element& e, std::string& out) {
+  if (e.parent() != nullptr) {
+    AppendLocation(*e.parent(), out);
+    out += '.';
   }
+  out += e.name();
+  const model::ElementDef* def = e.definition();
+  if (def == nullptr) return;
+  if (def->is_choice) {
+    // The reference validator's form for choice elements: value.ofType(Quantity).
+    out += ".ofType(";
+    out += e.type()->name;
+    out += ')';
+  }
+  if (def->is_array()) {
+    char digits[12];
+    char* end = std::to_chars(digits, digits + sizeof digits, e.index()).ptr;
+    out += '[';
+    out.append(digits, end);
+    out += ']';
+  }
+}
+
+}  // namespace
+
+std::string LocationOf(const model::Element& e) {
+  std::string out;
+  out.reserve(96);
+  AppendLocation(e, out);
   return out;
 }
 
@@ -812,8 +822,9 @@ void Walker::RunConstraints(const model::Element& e, std::span<const Constraint*
   for (const Constraint* c : constraints) {
     if (c->native == NativeConstraint::kSkip) continue;
     if (!already_run.empty() &&
-        std::any_of(already_run.begin(), already_run.end(),
-                    [&](const Constraint* other) { return other->key == c->key; })) {
+        std::any_of(already_run.begin(), already_run.end(), [&](const Constraint* other) {
+          return other == c || (other->key_hash == c->key_hash && other->key == c->key);
+        })) {
       continue;
     }
     // The same compiled invariant on the same element gives the same answer (the profile pass
@@ -953,95 +964,16 @@ void Walker::ValidateGroup(const model::Element& parent, const ElementPlan& slot
   }
 }
 
-namespace {
-
-Expected ExpectedAt(const ElementPlan& slice, std::string_view path) {
-  Expected out;
-  out.node = &slice;
-  const rapidjson::Value* json = nullptr;
-  if (path == "$this") {
-    out.value = slice.fixed != nullptr ? slice.fixed : slice.pattern;
-    return out;
-  }
-  size_t pos = 0;
-  while (pos <= path.size()) {
-    size_t dot = path.find('.', pos);
-    std::string_view seg =
-        path.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
-    pos = dot == std::string_view::npos ? path.size() + 1 : dot + 1;
-    if (seg.find('(') != std::string_view::npos) {
-      if (seg.rfind("ofType(", 0) == 0 || seg == "resolve()") continue;
-      out.node = nullptr;  // extension('...') and friends: not followed
-      return out;
-    }
-    if (json == nullptr && out.node != nullptr) {
-      const ElementPlan* child = out.node->Child(seg);
-      if (child != nullptr && !child->slices.empty()) {
-        // The path runs through a sliced element (code.coding where coding is sliced): when
-        // the element itself fixes nothing, the value is fixed in a required slice of it.
-        std::string_view rest = pos > path.size() ? std::string_view() : path.substr(pos);
-        Expected through = rest.empty() ? Expected{child, nullptr, {}} : ExpectedAt(*child, rest);
-        if (rest.empty()) through.value = child->fixed != nullptr ? child->fixed : child->pattern;
-        if (through.value != nullptr || !through.profile_url.empty()) return through;
-        for (const ElementPlan* candidate : child->slices) {
-          if (candidate->min == 0) continue;
-          Expected in_slice =
-              rest.empty() ? Expected{candidate, nullptr, {}} : ExpectedAt(*candidate, rest);
-          if (rest.empty()) {
-            in_slice.value = candidate->fixed != nullptr ? candidate->fixed : candidate->pattern;
-          }
-          if (in_slice.value != nullptr) return in_slice;
-        }
-        return through;
-      }
-      if (child != nullptr) {
-        out.node = child;
-        continue;
-      }
-      if (seg == "url" && !out.node->types.empty() && !out.node->types[0].profiles.empty()) {
-        out.profile_url = out.node->types[0].profiles[0];
-        out.node = nullptr;
-        return out;
-      }
-      json = out.node->fixed != nullptr ? out.node->fixed : out.node->pattern;
-      out.node = nullptr;
-      if (json == nullptr) return out;
-    }
-    if (json != nullptr) {
-      const rapidjson::Value* base = json->IsArray() && !json->Empty() ? &(*json)[0] : json;
-      if (!base->IsObject()) return Expected{};
-      auto m = base->FindMember(
-          rapidjson::StringRef(seg.data(), static_cast<rapidjson::SizeType>(seg.size())));
-      if (m == base->MemberEnd()) return Expected{};
-      json = &m->value;
-    }
-  }
-  if (json != nullptr) {
-    out.value = json;
-  } else if (out.node != nullptr) {
-    out.value = out.node->fixed != nullptr ? out.node->fixed : out.node->pattern;
-  }
-  return out;
-}
-
-}  // namespace
-
 void Walker::ValidateSliced(const model::Element& parent, const ElementPlan& slot,
                             std::span<const model::Element* const> group) {
   const Slicing& slicing = *slot.slicing;
   std::vector<uint32_t> counts(slot.slices.size(), 0);
   size_t last_slice = 0;
   bool unmatched_seen = false;
-  // What each slice expects depends on the slice alone, and what an element shows on the
-  // element alone: each is worked out once, not once per (element, slice) pair.
+  // What an element shows depends on the element alone: it is worked out once, not once per
+  // (element, slice) pair. What each slice expects was worked out with the plan.
   const size_t discriminators = slicing.discriminators.size();
-  std::vector<Expected> expected(slot.slices.size() * discriminators);
-  for (size_t s = 0; s < slot.slices.size(); ++s) {
-    for (size_t d = 0; d < discriminators; ++d) {
-      expected[s * discriminators + d] =
-          ExpectedAt(*slot.slices[s], slicing.discriminators[d].path);
-    }
-  }
+  std::span<const Expected> expected = slicing.expected;
   std::vector<DiscriminatorValue> shown(discriminators);
   for (size_t n = 0; n < group.size(); ++n) {
     const model::Element& k = *group[n];
@@ -1051,7 +983,7 @@ void Walker::ValidateSliced(const model::Element& parent, const ElementPlan& slo
     size_t matched = slot.slices.size();
     for (size_t s = 0; s < slot.slices.size(); ++s) {
       if (SliceMatches(slicing, *slot.slices[s], shown,
-                       std::span(expected).subspan(s * discriminators, discriminators), n, s)) {
+                       expected.subspan(s * discriminators, discriminators), n, s)) {
         matched = s;
         break;
       }
