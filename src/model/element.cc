@@ -5,20 +5,44 @@
 
 namespace silta::model {
 
+namespace {
+
+// Most children differ from a wanted name in length or first letter, which is cheaper to see
+// than to ask memcmp.
+bool SameName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         (a.empty() || (a[0] == b[0] && std::memcmp(a.data(), b.data(), a.size()) == 0));
+}
+
+// The end of the run of children that share children[i]'s definition (so its name): the parsers
+// keep them together, and one comparison serves the whole run.
+size_t EndOfRun(std::span<const Element* const> children, size_t i) {
+  const ElementDef* def = children[i]->definition();
+  size_t end = i + 1;
+  if (def == nullptr) return end;
+  while (end < children.size() && children[end]->definition() == def) ++end;
+  return end;
+}
+
+}  // namespace
+
 const Element* Element::Child(std::string_view child_name) const {
-  for (const Element* c : children()) {
-    if (c->name() == child_name) return c;
+  auto all = children();
+  for (size_t i = 0; i < all.size(); i = EndOfRun(all, i)) {
+    if (SameName(all[i]->name(), child_name)) return all[i];
   }
   return nullptr;
 }
 
 std::span<const Element* const> Element::Children(std::string_view child_name) const {
   auto all = children();
-  auto first = std::find_if(all.begin(), all.end(),
-                            [&](const Element* c) { return c->name() == child_name; });
-  auto last =
-      std::find_if(first, all.end(), [&](const Element* c) { return c->name() != child_name; });
-  return {first, last};
+  for (size_t i = 0; i < all.size(); i = EndOfRun(all, i)) {
+    if (!SameName(all[i]->name(), child_name)) continue;
+    size_t end = EndOfRun(all, i);
+    while (end < all.size() && SameName(all[end]->name(), child_name)) ++end;
+    return all.subspan(i, end - i);
+  }
+  return {};
 }
 
 std::string Element::WireName() const {
