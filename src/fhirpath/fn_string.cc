@@ -38,10 +38,16 @@ Regex::~Regex() { pcre2_code_free(static_cast<pcre2_code*>(code_)); }
 
 std::optional<bool> Regex::Search(std::string_view subject, bool whole) const {
   auto* code = static_cast<pcre2_code*>(code_);
-  pcre2_match_data* md = pcre2_match_data_create_from_pattern(code, nullptr);
+  // Only whether it matches is asked, so one pair of offsets is enough whatever the pattern's
+  // groups, and one block per thread serves every match.
+  struct MatchData {
+    pcre2_match_data* data = pcre2_match_data_create(1, nullptr);
+    ~MatchData() { pcre2_match_data_free(data); }
+  };
+  thread_local MatchData md;
+  if (md.data == nullptr) return std::nullopt;
   int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0,
-                       whole ? (PCRE2_ANCHORED | PCRE2_ENDANCHORED) : 0, md, nullptr);
-  pcre2_match_data_free(md);
+                       whole ? (PCRE2_ANCHORED | PCRE2_ENDANCHORED) : 0, md.data, nullptr);
   if (rc >= 0) return true;
   if (rc == PCRE2_ERROR_NOMATCH) return false;
   return std::nullopt;
