@@ -46,22 +46,19 @@ class TreeHandler {
   bool String(const char* str, rapidjson::SizeType length, bool) {
     JsonNode* n = PushNode(JsonKind::kString);
     n->text = Copy(str, length);
-    n->offset = last_string_start_;
+    n->offset = StringStart(length);
     return true;
   }
   bool StartObject() { return Open(JsonKind::kObject); }
   bool Key(const char* str, rapidjson::SizeType length, bool) {
     pending_key_ = Copy(str, length);
-    pending_key_offset_ = last_string_start_;
+    pending_key_offset_ = StringStart(length);
     has_pending_key_ = true;
     return true;
   }
   bool EndObject(rapidjson::SizeType count) { return Close(count); }
   bool StartArray() { return Open(JsonKind::kArray); }
   bool EndArray(rapidjson::SizeType count) { return Close(count); }
-
-  // The reader calls these hooks just before strings start, via the wrapping stream below.
-  void set_last_string_start(uint32_t offset) { last_string_start_ = offset; }
 
   JsonNode root;
   bool depth_exceeded = false;
@@ -83,6 +80,25 @@ class TreeHandler {
   }
 
   uint32_t Here() const { return static_cast<uint32_t>(stream_->Tell()); }
+
+  // Where the string that just ended starts (its opening quote): RapidJSON reports a string
+  // only once it has read the closing quote, but issues should point at its first character.
+  // Inside a JSON string every '"' is escaped, so the opening quote is the last '"' before the
+  // closing one that does not follow a backslash; outside strings a backslash cannot occur.
+  // Without escapes the string is as long in the text as decoded, which finds it at once.
+  uint32_t StringStart(rapidjson::SizeType decoded_length) const {
+    const char* head = stream_->head_;
+    const char* close = stream_->src_ - 1;
+    auto opens = [head](const char* p) { return *p == '"' && (p == head || p[-1] != '\\'); };
+    if (static_cast<size_t>(close - head) > decoded_length) {
+      const char* guess = close - decoded_length - 1;
+      if (opens(guess)) return static_cast<uint32_t>(guess - head);
+    }
+    for (const char* p = close - 1; p > head; --p) {
+      if (opens(p)) return static_cast<uint32_t>(p - head);
+    }
+    return 0;
+  }
 
   // Appends a value node to the current container (or sets the root) and returns it.
   JsonNode* PushNode(JsonKind kind) {
@@ -171,40 +187,17 @@ class TreeHandler {
   std::string_view pending_key_;
   uint32_t pending_key_offset_ = 0;
   bool has_pending_key_ = false;
-  uint32_t last_string_start_ = 0;
 };
 
-// A StringStream that tells the handler where each string starts: RapidJSON reports strings only
-// once they are complete, but issues should point at their first character.
-class LocatingStream : public rapidjson::StringStream {
+// A StringStream over text that need not end in a NUL.
+class BoundedStream : public rapidjson::StringStream {
  public:
-  LocatingStream(const char* src, const char* end) : rapidjson::StringStream(src), end_(end) {}
+  BoundedStream(const char* src, const char* end) : rapidjson::StringStream(src), end_(end) {}
   Ch Peek() const { return src_ == end_ ? '\0' : *src_; }
-  Ch Take() {
-    if (src_ == end_) return '\0';
-    char c = *src_;
-    if (in_string_) {
-      if (escaped_) {
-        escaped_ = false;
-      } else if (c == '\\') {
-        escaped_ = true;
-      } else if (c == '"') {
-        in_string_ = false;
-      }
-    } else if (c == '"') {
-      in_string_ = true;
-      handler_->set_last_string_start(static_cast<uint32_t>(src_ - head_));
-    }
-    ++src_;
-    return c;
-  }
-  void set_handler(TreeHandler* h) { handler_ = h; }
+  Ch Take() { return src_ == end_ ? '\0' : *src_++; }
 
  private:
   const char* end_;
-  TreeHandler* handler_ = nullptr;
-  bool in_string_ = false;
-  bool escaped_ = false;
 };
 
 }  // namespace
@@ -212,7 +205,7 @@ class LocatingStream : public rapidjson::StringStream {
 
 namespace rapidjson {
 template <>
-struct StreamTraits<silta::formats::LocatingStream> {
+struct StreamTraits<silta::formats::BoundedStream> {
   // The handler reads the stream's position during parsing, so the reader must not work on a
   // private copy of it.
   enum { copyOptimization = 0 };
@@ -228,9 +221,8 @@ bool ParseJsonTree(std::string_view text, std::pmr::memory_resource* arena, uint
     error->offset = 0;
     return false;
   }
-  LocatingStream stream(text.data(), text.data() + text.size());
+  BoundedStream stream(text.data(), text.data() + text.size());
   TreeHandler handler(arena, &stream, max_depth);
-  stream.set_handler(&handler);
   rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>> reader;
   constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag |
                               rapidjson::kParseValidateEncodingFlag |

@@ -1,7 +1,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <memory_resource>
+
 #include "formats/formats.h"
+#include "formats/json_tree.h"
 #include "support/r4.h"
 
 namespace silta::formats {
@@ -73,6 +77,47 @@ TEST(JsonParse, ContainedAndBundleResourcesGetTheirOwnType) {
   EXPECT_EQ(patient->type()->name, "Patient");
   EXPECT_TRUE(patient->is_resource());
   EXPECT_EQ(patient->Child("contained")->type()->name, "Organization");
+}
+
+// Every string and member name records the offset of its opening quote, escapes or not.
+TEST(JsonTree, StringsStartAtTheirOpeningQuote) {
+  const std::string text = R"({"a": "plain", "b\"q" : "x\\\"y\\", "c":["\u00e4\\", "", "\"\"", 1],)"
+                           "\n"
+                           R"( "\\": {"e\\\\": "\\\\\""}, "f": "ä\"\\n"})";
+  // The opening quotes, found by reading the text as a state machine.
+  std::vector<uint32_t> expected;
+  bool in_string = false;
+  bool escaped = false;
+  for (uint32_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (!in_string) {
+      if (c == '"') {
+        in_string = true;
+        expected.push_back(i);
+      }
+    } else if (escaped) {
+      escaped = false;
+    } else if (c == '\\') {
+      escaped = true;
+    } else if (c == '"') {
+      in_string = false;
+    }
+  }
+  std::pmr::monotonic_buffer_resource arena;
+  JsonNode root;
+  JsonParseError error;
+  ASSERT_TRUE(ParseJsonTree(text, &arena, 100, &root, &error)) << error.message;
+  std::vector<uint32_t> found;
+  std::function<void(const JsonNode&)> walk = [&](const JsonNode& node) {
+    if (node.kind == JsonKind::kString) found.push_back(node.offset);
+    for (const JsonNode& item : node.items) walk(item);
+    for (const JsonMember& m : node.members) {
+      found.push_back(m.name_offset);
+      walk(m.value);
+    }
+  };
+  walk(root);
+  EXPECT_EQ(found, expected);
 }
 
 TEST(JsonParse, ReportsUnknownElementWithLineAndColumn) {
