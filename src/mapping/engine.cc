@@ -69,10 +69,15 @@ std::string ResourceIdOf(std::string_view canonical_base, std::string_view part_
 
 std::string PercentEncode(std::string_view text) {
   static constexpr char kHexUpper[] = "0123456789ABCDEF";
+  auto needs_escape = [](unsigned char c) {
+    return c == '/' || c == '%' || c == '|' || c < 0x20 || c == ' ';
+  };
+  // Ids and codes seldom hold any of these: such text is copied whole.
+  if (std::none_of(text.begin(), text.end(), needs_escape)) return std::string(text);
   std::string out;
-  out.reserve(text.size());
+  out.reserve(text.size() + 8);
   for (unsigned char c : text) {
-    if (c == '/' || c == '%' || c == '|' || c < 0x20 || c == ' ') {
+    if (needs_escape(c)) {
       out += '%';
       out += kHexUpper[c >> 4];
       out += kHexUpper[c & 0x0f];

@@ -10,10 +10,18 @@ class JsonValueBuilder : public records::JsonEvents {
  public:
   explicit JsonValueBuilder(JsonValue* root) : root_(root) {}
 
-  void StartObject() override { Open(JsonValue::Object()); }
+  // Record objects mostly have a handful to a dozen fields, arrays a few items: room for them
+  // up front saves moving the members through every growth step.
+  void StartObject() override {
+    Open(JsonValue::Object());
+    open_.back()->members().reserve(8);
+  }
   void Key(std::string_view name) override { key_ = name; }
   void EndObject() override { open_.pop_back(); }
-  void StartArray() override { Open(JsonValue::Array()); }
+  void StartArray() override {
+    Open(JsonValue::Array());
+    open_.back()->items().reserve(4);
+  }
   void EndArray() override { open_.pop_back(); }
   void String(std::string_view text) override { Place(JsonValue::String(std::string(text))); }
   void Number(std::string_view text) override { Place(JsonValue::Number(std::string(text))); }
