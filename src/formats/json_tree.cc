@@ -74,7 +74,7 @@ class TreeHandler {
 
   std::string_view Copy(const char* str, size_t length) {
     if (length == 0) return {"", 0};
-    char* mem = static_cast<char*>(arena_->allocate(length, 1));
+    char* mem = static_cast<char*>(arena_.Allocate(length, 1));
     std::memcpy(mem, str, length);
     return {mem, length};
   }
@@ -147,7 +147,7 @@ class TreeHandler {
       size_t n = members_.size() - f.first;
       JsonMember* mem = n == 0 ? nullptr
                                : static_cast<JsonMember*>(
-                                     arena_->allocate(sizeof(JsonMember) * n, alignof(JsonMember)));
+                                     arena_.Allocate(sizeof(JsonMember) * n, alignof(JsonMember)));
       std::uninitialized_copy(members_.begin() + static_cast<ptrdiff_t>(f.first), members_.end(),
                               mem);
       members_.resize(f.first);
@@ -155,9 +155,8 @@ class TreeHandler {
     } else {
       size_t n = items_.size() - f.first;
       JsonNode* mem =
-          n == 0
-              ? nullptr
-              : static_cast<JsonNode*>(arena_->allocate(sizeof(JsonNode) * n, alignof(JsonNode)));
+          n == 0 ? nullptr
+                 : static_cast<JsonNode*>(arena_.Allocate(sizeof(JsonNode) * n, alignof(JsonNode)));
       std::uninitialized_copy(items_.begin() + static_cast<ptrdiff_t>(f.first), items_.end(), mem);
       items_.resize(f.first);
       node.items = {mem, n};
@@ -178,7 +177,7 @@ class TreeHandler {
     return true;
   }
 
-  std::pmr::memory_resource* arena_;
+  BumpAllocator arena_;
   const rapidjson::StringStream* stream_;
   uint32_t max_depth_;
   std::vector<Frame> frames_;
@@ -213,6 +212,15 @@ struct StreamTraits<silta::formats::BoundedStream> {
 }  // namespace rapidjson
 
 namespace silta::formats {
+
+void* BumpAllocator::AllocateSlow(size_t size, size_t align) {
+  // Large blocks come from the arena directly, so they do not leave a chunk half used.
+  if (size > kChunk / 4) return arena_->allocate(size, align);
+  next_ = static_cast<char*>(arena_->allocate(kChunk, alignof(std::max_align_t)));
+  end_ = next_ + kChunk;
+  next_ += size;
+  return next_ - size;
+}
 
 bool ParseJsonTree(std::string_view text, std::pmr::memory_resource* arena, uint32_t max_depth,
                    JsonNode* root, JsonParseError* error) {

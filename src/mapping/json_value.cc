@@ -181,10 +181,10 @@ namespace {
 
 // Copies a value into `arena` as a formats::JsonNode tree (strings included: the document that
 // owns the arena outlives the value).
-void CopyToTree(const JsonValue& v, std::pmr::memory_resource* arena, formats::JsonNode* out) {
-  auto copy_text = [arena](const std::string& text) {
+void CopyToTree(const JsonValue& v, formats::BumpAllocator& arena, formats::JsonNode* out) {
+  auto copy_text = [&arena](const std::string& text) {
     if (text.empty()) return std::string_view();
-    char* mem = static_cast<char*>(arena->allocate(text.size(), 1));
+    char* mem = static_cast<char*>(arena.Allocate(text.size(), 1));
     std::memcpy(mem, text.data(), text.size());
     return std::string_view(mem, text.size());
   };
@@ -203,7 +203,7 @@ void CopyToTree(const JsonValue& v, std::pmr::memory_resource* arena, formats::J
       size_t n = v.items().size();
       if (n == 0) break;
       auto* items = static_cast<formats::JsonNode*>(
-          arena->allocate(sizeof(formats::JsonNode) * n, alignof(formats::JsonNode)));
+          arena.Allocate(sizeof(formats::JsonNode) * n, alignof(formats::JsonNode)));
       for (size_t i = 0; i < n; ++i) {
         new (&items[i]) formats::JsonNode();
         CopyToTree(v.items()[i], arena, &items[i]);
@@ -215,7 +215,7 @@ void CopyToTree(const JsonValue& v, std::pmr::memory_resource* arena, formats::J
       size_t n = v.members().size();
       if (n == 0) break;
       auto* members = static_cast<formats::JsonMember*>(
-          arena->allocate(sizeof(formats::JsonMember) * n, alignof(formats::JsonMember)));
+          arena.Allocate(sizeof(formats::JsonMember) * n, alignof(formats::JsonMember)));
       for (size_t i = 0; i < n; ++i) {
         new (&members[i]) formats::JsonMember();
         members[i].name = copy_text(v.members()[i].first);
@@ -232,9 +232,12 @@ void CopyToTree(const JsonValue& v, std::pmr::memory_resource* arena, formats::J
 std::unique_ptr<model::Document> JsonValue::ToDocument(
     std::shared_ptr<const model::TypeModel> model, IssueSink& sink,
     const formats::ParseOptions& options) const {
-  return formats::BuildJson([this](std::pmr::memory_resource* arena,
-                                   formats::JsonNode* root) { CopyToTree(*this, arena, root); },
-                            std::move(model), sink, options);
+  return formats::BuildJson(
+      [this](std::pmr::memory_resource* arena, formats::JsonNode* root) {
+        formats::BumpAllocator bump(arena);
+        CopyToTree(*this, bump, root);
+      },
+      std::move(model), sink, options);
 }
 
 bool operator==(const JsonValue& a, const JsonValue& b) {
