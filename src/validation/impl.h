@@ -47,6 +47,10 @@ class Validator::Impl {
   const ValidatorOptions& options() const { return options_; }
   const model::TypeModel& model() const { return *model_; }
   const packages::ConformanceContext& context() const { return *context_; }
+  // Types with checks of their own, met on every element: compared by address, not by name.
+  const model::TypeDef* reference_type() const { return reference_type_; }
+  const model::TypeDef* attachment_type() const { return attachment_type_; }
+  const model::TypeDef* bundle_type() const { return bundle_type_; }
 
   // The plan of a type's own definition (for backbone types: the element in the resource's
   // definition); null when the definition is missing or does not compile.
@@ -75,6 +79,9 @@ class Validator::Impl {
 
   std::shared_ptr<const packages::ConformanceContext> context_;
   std::shared_ptr<const model::TypeModel> model_;
+  const model::TypeDef* reference_type_;
+  const model::TypeDef* attachment_type_;
+  const model::TypeDef* bundle_type_;
   ValidatorOptions options_;
   SnapshotGenerator snapshot_generator_;
   terminology::TerminologyService terminology_;
@@ -165,6 +172,7 @@ class Walker {
                      std::span<const model::Element* const> group);
   void ValidateSliced(const model::Element& parent, const ElementPlan& slot,
                       std::span<const model::Element* const> group);
+  void ValidateBundleContent(const model::Element& bundle, const ElementPlan* table);
   void ValidateResourceExtras(const model::Element& resource,
                               std::span<const std::string> explicit_profiles);
   void CheckExtensionDefinition(const model::Element& extension, const model::Element& parent,

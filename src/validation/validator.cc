@@ -20,6 +20,9 @@ Validator::Impl::Impl(std::shared_ptr<const packages::ConformanceContext> contex
                       SnapshotGenerator snapshot_generator)
     : context_(std::move(context)),
       model_(std::move(model)),
+      reference_type_(model_->Find("Reference")),
+      attachment_type_(model_->Find("Attachment")),
+      bundle_type_(model_->FindResource("Bundle")),
       options_(options),
       snapshot_generator_(std::move(snapshot_generator)),
       terminology_(context_),

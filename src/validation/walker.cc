@@ -383,10 +383,8 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
     CheckBinding(e, plan);
   }
   RunConstraints(e, plan.constraints, {});
-  // Views compare lengths first; most elements are neither.
-  std::string_view type_name = e.type()->name;
-  if (type_name == "Reference") CheckReference(e, rule);
-  if (type_name == "Attachment") CheckAttachmentSize(e);
+  if (e.type() == v_.reference_type()) CheckReference(e, rule);
+  if (e.type() == v_.attachment_type()) CheckAttachmentSize(e);
 
   const ElementPlan* table = &plan;
   if (plan.reference_target != nullptr) table = plan.reference_target;
@@ -401,20 +399,12 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
     table = type_root;
   }
 
-  std::optional<BundleIndex> bundle_index;  // only Bundles pay for one
-  bool is_bundle = e.is_resource() && type_name == "Bundle";
-  if (is_bundle) {
-    IndexBundle(e, bundle_index.emplace());
-    bundles_.push_back(&*bundle_index);
-  }
-  if (table != nullptr && !e.is_primitive()) {
+  if (e.type() == v_.bundle_type()) {
+    ValidateBundleContent(e, table);
+  } else if (table != nullptr && !e.is_primitive()) {
     ValidateChildren(e, *table);
   } else if (e.is_primitive() && !e.children().empty()) {
     ValidateChildren(e, table != nullptr ? *table : EmptyPlan());
-  }
-  if (is_bundle) {
-    CheckBundle(e, *bundle_index);
-    bundles_.pop_back();
   }
   // The profile passes run at the element's own depth, as the root's do, so that they meet
   // the element's content at the depths the base pass did.
@@ -423,9 +413,21 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
 
   // Profiles on a datatype (a profiled HumanName, Quantity...). Extensions are resolved by URL
   // where they are met instead.
-  if (rule != nullptr && !rule->profiles.empty() && type_name != "Extension" && !e.is_resource()) {
+  if (rule != nullptr && !rule->profiles.empty() && e.type()->name != "Extension" &&
+      !e.is_resource()) {
     ValidateTypeProfiles(e, *rule);
   }
+}
+
+// A Bundle's entries are checked with an index of the Bundle at hand (references between
+// entries resolve through it); the index lives only while they are.
+void Walker::ValidateBundleContent(const model::Element& bundle, const ElementPlan* table) {
+  BundleIndex index;
+  IndexBundle(bundle, index);
+  bundles_.push_back(&index);
+  if (table != nullptr) ValidateChildren(bundle, *table);
+  CheckBundle(bundle, index);
+  bundles_.pop_back();
 }
 
 // The element must conform to one of the type's profiles (any of them, when several).
