@@ -143,8 +143,24 @@ FastCheck FastCheckFor(std::string_view expression) {
        FastCheck::kRef1},
       {"start.hasValue().not() or end.hasValue().not() or (start <= end)", FastCheck::kPer1},
       {"value.empty() or system.exists()", FastCheck::kCpt2},
+      {"total.empty() or (type = 'searchset') or (type = 'history')", FastCheck::kBdl1},
+      {"entry.search.empty() or (type = 'searchset')", FastCheck::kBdl2},
+      {"entry.all(request.exists() = (%resource.type = 'batch' or %resource.type = "
+       "'transaction' or %resource.type = 'history'))",
+       FastCheck::kBdl3},
+      {"entry.all(response.exists() = (%resource.type = 'batch-response' or %resource.type = "
+       "'transaction-response' or %resource.type = 'history'))",
+       FastCheck::kBdl4},
       {"resource.exists() or request.exists() or response.exists()", FastCheck::kBdl5},
+      {"(type = 'history') or "
+       "entry.where(fullUrl.exists()).select(fullUrl&resource.meta.versionId).isDistinct()",
+       FastCheck::kBdl7},
       {"fullUrl.contains('/_history/').not()", FastCheck::kBdl8},
+      {"type = 'document' implies (identifier.system.exists() and identifier.value.exists())",
+       FastCheck::kBdl9},
+      {"type = 'document' implies (timestamp.hasValue())", FastCheck::kBdl10},
+      {"type = 'document' implies entry.first().resource.is(Composition)", FastCheck::kBdl11},
+      {"type = 'message' implies entry.first().resource.is(MessageHeader)", FastCheck::kBdl12},
       {"(identifier.count() + name.count()) > 0", FastCheck::kOrg1},
   };
   for (const auto& [text, check] : kKnown) {

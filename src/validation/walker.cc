@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <unordered_set>
 
 #include "fhirpath/fhirpath.h"
 #include "formats/formats.h"
@@ -767,6 +768,54 @@ bool AnyContainedHas(const model::Element& resource, std::string_view child,
 
 bool HasValue(const model::Element* e) { return e != nullptr && e->has_value(); }
 
+// bdl-3 and bdl-4: every entry has `child` exactly when the Bundle's type is one of `types`.
+// Without a type value the comparison is empty, and so is all()'s answer: FHIRPath decides.
+std::optional<bool> EntriesHaveChildExactlyFor(const model::Element& bundle, std::string_view child,
+                                               std::initializer_list<std::string_view> types) {
+  const model::Element* type = bundle.Child("type");
+  if (!HasValue(type)) return std::nullopt;
+  bool wanted = std::find(types.begin(), types.end(), type->value()) != types.end();
+  for (const model::Element* entry : bundle.Children("entry")) {
+    if ((entry->Child(child) != nullptr) != wanted) return false;
+  }
+  return true;
+}
+
+// bdl-9 to bdl-12: "type = 'x' implies ...". Unless the type is x the left side is false or
+// empty, and the invariant holds (an empty answer is not a finding).
+bool TypeIs(const model::Element& bundle, std::string_view wanted) {
+  const model::Element* type = bundle.Child("type");
+  return HasValue(type) && type->value() == wanted;
+}
+
+// bdl-11, bdl-12: the first entry's resource is of `type_name`; no first resource: empty.
+bool FirstResourceIsOrAbsent(const model::Element& bundle, std::string_view type_name) {
+  const model::Element* entry = bundle.Child("entry");
+  const model::Element* resource = entry != nullptr ? entry->Child("resource") : nullptr;
+  return resource == nullptr || resource->type()->IsA(type_name);
+}
+
+// bdl-7: the fullUrl & meta.versionId of the entries with a fullUrl are distinct (the texts
+// joined, as & does). A fullUrl or versionId without a value (only extensions) is left to
+// FHIRPath.
+std::optional<bool> FullUrlsDistinct(const model::Element& bundle) {
+  std::unordered_set<std::string> seen;
+  for (const model::Element* entry : bundle.Children("entry")) {
+    const model::Element* full_url = entry->Child("fullUrl");
+    if (full_url == nullptr) continue;
+    if (!full_url->has_value()) return std::nullopt;
+    std::string joined(full_url->value());
+    if (const model::Element* resource = entry->Child("resource")) {
+      const model::Element* meta = resource->Child("meta");
+      const model::Element* version_id = meta != nullptr ? meta->Child("versionId") : nullptr;
+      if (version_id != nullptr && !version_id->has_value()) return std::nullopt;
+      if (version_id != nullptr) joined += version_id->value();
+    }
+    if (!seen.insert(std::move(joined)).second) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 // The answer of a FastCheck invariant on `e` (true: it holds), or nullopt when FHIRPath must
@@ -799,6 +848,45 @@ std::optional<bool> FastAnswer(FastCheck check, const model::Element& e) {
       }
       return false;
     }
+    case FastCheck::kBdl1: {
+      // total.empty() or type is searchset/history; a type without a value gives empty.
+      const model::Element* type = e.Child("type");
+      return e.Child("total") == nullptr || !HasValue(type) || type->value() == "searchset" ||
+             type->value() == "history";
+    }
+    case FastCheck::kBdl2: {
+      const model::Element* type = e.Child("type");
+      if (!HasValue(type) || type->value() == "searchset") return true;
+      for (const model::Element* entry : e.Children("entry")) {
+        if (entry->Child("search") != nullptr) return false;
+      }
+      return true;
+    }
+    case FastCheck::kBdl3:
+      return EntriesHaveChildExactlyFor(e, "request", {"batch", "transaction", "history"});
+    case FastCheck::kBdl4:
+      return EntriesHaveChildExactlyFor(e, "response",
+                                        {"batch-response", "transaction-response", "history"});
+    case FastCheck::kBdl7: {
+      // (type = 'history') or distinct: with no type value, "{} or false" is empty.
+      const model::Element* type = e.Child("type");
+      if (HasValue(type) && type->value() == "history") return true;
+      std::optional<bool> distinct = FullUrlsDistinct(e);
+      if (!distinct) return std::nullopt;
+      return *distinct || !HasValue(type);
+    }
+    case FastCheck::kBdl9: {
+      if (!TypeIs(e, "document")) return true;
+      const model::Element* identifier = e.Child("identifier");
+      return identifier != nullptr && identifier->Child("system") != nullptr &&
+             identifier->Child("value") != nullptr;
+    }
+    case FastCheck::kBdl10:
+      return !TypeIs(e, "document") || HasValue(e.Child("timestamp"));
+    case FastCheck::kBdl11:
+      return !TypeIs(e, "document") || FirstResourceIsOrAbsent(e, "Composition");
+    case FastCheck::kBdl12:
+      return !TypeIs(e, "message") || FirstResourceIsOrAbsent(e, "MessageHeader");
     case FastCheck::kBdl5:
       return e.Child("resource") != nullptr || e.Child("request") != nullptr ||
              e.Child("response") != nullptr;
