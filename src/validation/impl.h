@@ -76,9 +76,13 @@ class Validator::Impl {
   StatusOr<const internal::CompiledProfile*> CompileLocked(std::string_view canonical) const;
   std::string TypeOfProfile(std::string_view canonical) const;
   bool ValueSetMeantExtensible(std::string_view value_set) const;
+  // CheckCode without the per-thread memo: the cache all threads share.
+  const CodeCheck& CheckCodeShared(std::string_view value_set, std::string_view system,
+                                   std::string_view code, CodeCheck* scratch) const;
 
   std::shared_ptr<const packages::ConformanceContext> context_;
   std::shared_ptr<const model::TypeModel> model_;
+  uint64_t generation_;  // this validator's mark in the per-thread code memo
   const model::TypeDef* reference_type_;
   const model::TypeDef* attachment_type_;
   const model::TypeDef* bundle_type_;

@@ -1,6 +1,8 @@
 // The Validator facade, definition lookup and the caches shared by all validating threads.
 #include <rapidjson/document.h>
 
+#include <array>
+#include <atomic>
 #include <unordered_set>
 
 #include "snapshot/snapshot.h"
@@ -13,6 +15,32 @@ namespace {
 constexpr size_t kMaxCachedCodes = 200'000;
 constexpr std::string_view kCoreSdPrefix = "http://hl7.org/fhir/StructureDefinition/";
 
+// Each validator's answers are told apart from another's (which may later live at the same
+// address) in the per-thread memo below.
+std::atomic<uint64_t> next_generation{1};
+
+// The last code answers a thread asked for, in front of the shared cache: the same few
+// (value set, system, code) come again and again, and here they cost neither building and
+// hashing a key nor the lock. Direct-mapped by a cheap hash; a clash only costs a miss.
+struct CodeMemo {
+  uint64_t generation = 0;
+  std::string value_set;
+  std::string system;
+  std::string code;
+  const CodeCheck* answer = nullptr;
+};
+constexpr size_t kCodeMemoSlots = 256;
+thread_local std::array<CodeMemo, kCodeMemoSlots> code_memo;
+
+size_t CodeMemoSlot(std::string_view value_set, std::string_view system, std::string_view code) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a over the code, then the lengths
+  for (char c : code) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  h = (h ^ system.size()) * 1099511628211ull;
+  h = (h ^ value_set.size()) * 1099511628211ull;
+  if (!value_set.empty()) h = (h ^ static_cast<unsigned char>(value_set.back())) * 1099511628211ull;
+  return static_cast<size_t>(h ^ (h >> 32)) % kCodeMemoSlots;
+}
+
 }  // namespace
 
 Validator::Impl::Impl(std::shared_ptr<const packages::ConformanceContext> context,
@@ -20,6 +48,7 @@ Validator::Impl::Impl(std::shared_ptr<const packages::ConformanceContext> contex
                       SnapshotGenerator snapshot_generator)
     : context_(std::move(context)),
       model_(std::move(model)),
+      generation_(next_generation.fetch_add(1, std::memory_order_relaxed)),
       reference_type_(model_->Find("Reference")),
       attachment_type_(model_->Find("Attachment")),
       bundle_type_(model_->FindResource("Bundle")),
@@ -147,6 +176,26 @@ StatusOr<const internal::CompiledProfile*> Validator::Impl::CompileLocked(
 
 const CodeCheck& Validator::Impl::CheckCode(std::string_view value_set, std::string_view system,
                                             std::string_view code, CodeCheck* scratch) const {
+  CodeMemo& memo = code_memo[CodeMemoSlot(value_set, system, code)];
+  if (memo.generation == generation_ && memo.code == code && memo.system == system &&
+      memo.value_set == value_set) {
+    return *memo.answer;
+  }
+  const CodeCheck& answer = CheckCodeShared(value_set, system, code, scratch);
+  if (&answer != scratch) {
+    // Answers in the shared cache never move or go while the validator lives.
+    memo.generation = generation_;
+    memo.value_set.assign(value_set);
+    memo.system.assign(system);
+    memo.code.assign(code);
+    memo.answer = &answer;
+  }
+  return answer;
+}
+
+const CodeCheck& Validator::Impl::CheckCodeShared(std::string_view value_set,
+                                                  std::string_view system, std::string_view code,
+                                                  CodeCheck* scratch) const {
   thread_local std::string key;
   key.clear();
   key.append(value_set).append(1, '\n').append(system).append(1, '\n').append(code);

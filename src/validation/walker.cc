@@ -392,7 +392,10 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
   if (!table->has_children() || table->child_type != e.type()) {
     const ElementPlan* type_root = v_.TypeRoot(e.type());
     if (type_root != nullptr && type_root != table) {
-      RunConstraints(e, type_root->constraints, plan.constraints);
+      // Mostly the plan already holds the type's own invariants (the same shared objects).
+      if (type_root->constraints != plan.constraints) {
+        RunConstraints(e, type_root->constraints, plan.constraints);
+      }
       if (type_root->fixed != nullptr || type_root->pattern != nullptr) {
         CheckFixedPattern(e, *type_root);
       }
