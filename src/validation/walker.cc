@@ -108,7 +108,7 @@ void AppendLocation(const model::Element& e, std::string& out) {
     AppendLocation(*e.parent(), out);
     out += '.';
   }
-  out += e.name();
+  out.append(e.name());
   const model::ElementDef* def = e.definition();
   if (def == nullptr) return;
   if (def->is_choice) {
@@ -640,17 +640,22 @@ void Walker::CheckPrimitiveValue(const model::Element& e, const ElementPlan& pla
     }
   }
   std::string_view value = e.value();
-  model::Primitive kind = e.primitive();
-  // Resource.id is a FHIRPath String in the definitions but an id on the wire.
-  if (e.parent() != nullptr && e.parent()->is_resource() && e.name() == "id") {
-    kind = model::Primitive::kId;
-  }
-  PrimitiveProblem problem = CheckPrimitive(kind, value);
-  if (!problem.ok()) {
-    // Attachment content is judged as a whole (data with size and hash), on the Attachment.
-    const model::Element& at =
-        e.parent() != nullptr && e.parent()->type()->name == "Attachment" ? *e.parent() : e;
-    Report(Severity::kError, IssueType::kValue, problem.message_id, std::move(problem.message), at);
+  // The lexical check depends on the value alone. The base pass meets every element before a
+  // profile pass does and has made it already; a profile pass would only find it again.
+  if (current_profile_.empty()) {
+    model::Primitive kind = e.primitive();
+    // Resource.id is a FHIRPath String in the definitions but an id on the wire.
+    if (e.parent() != nullptr && e.parent()->is_resource() && e.name() == "id") {
+      kind = model::Primitive::kId;
+    }
+    PrimitiveProblem problem = CheckPrimitive(kind, value);
+    if (!problem.ok()) {
+      // Attachment content is judged as a whole (data with size and hash), on the Attachment.
+      const model::Element& at =
+          e.parent() != nullptr && e.parent()->type()->name == "Attachment" ? *e.parent() : e;
+      Report(Severity::kError, IssueType::kValue, problem.message_id, std::move(problem.message),
+             at);
+    }
   }
   if ((plan.max_length != 0 || plan.min_length != 0) && e.primitive() != model::Primitive::kXhtml) {
     // maxLength counts characters, not bytes.
