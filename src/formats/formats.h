@@ -36,8 +36,11 @@ std::unique_ptr<model::Document> ParseXml(std::string_view text,
 // A resource from a JSON tree made in memory (formats/json_tree.h) rather than read from text,
 // such as a mapper's output: the same construction and checks as ParseJson, without line/column.
 // `build` fills the root with nodes and strings allocated from the arena it is given (the
-// document's, which owns them from then on).
-using JsonTreeBuilder = std::function<void(std::pmr::memory_resource* arena, JsonNode* root)>;
+// document's, which owns them from then on). It refuses what the text reader would refuse, as
+// it goes (the tree is not walked a second time): it returns why the tree cannot be read (see
+// json_tree.h: kJsonNotUtf8String, kJsonNotUtf8Name, kJsonTooDeep), or null.
+using JsonTreeBuilder = std::function<const char*(std::pmr::memory_resource* arena,
+                                                  uint32_t max_depth, JsonNode* root)>;
 std::unique_ptr<model::Document> BuildJson(const JsonTreeBuilder& build,
                                            std::shared_ptr<const model::TypeModel> model,
                                            IssueSink& sink, const ParseOptions& options = {});

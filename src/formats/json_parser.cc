@@ -27,39 +27,16 @@ class JsonParser : public internal::ParserBase {
     return Build(root);
   }
 
-  // A tree made in memory: there is no text, so no line/column; what the text reader would
-  // refuse (invalid UTF-8, nesting too deep) is refused alike.
+  // A tree made in memory: there is no text, so no line/column. Its builder has refused what
+  // the text reader would refuse (invalid UTF-8, nesting too deep).
   bool RunOnTree(const JsonTreeBuilder& build) {
     lines_ = LineIndex();
     JsonNode root;
-    build(doc_->arena(), &root);
-    if (const char* problem = CheckTree(root, 0)) {
+    if (const char* problem = build(doc_->arena(), options_.max_depth, &root)) {
       Report(Severity::kFatal, IssueType::kStructure, "JSON_SYNTAX", problem, 0);
       return false;
     }
     return Build(root);
-  }
-
- private:
-  const char* CheckTree(const JsonNode& node, uint32_t depth) const {
-    size_t bad = 0;
-    switch (node.kind) {
-      case JsonKind::kString:
-        return internal::IsValidUtf8(node.text, &bad) ? nullptr : "invalid UTF-8 in a string";
-      case JsonKind::kArray:
-      case JsonKind::kObject:
-        if (depth >= options_.max_depth) return "the JSON is nested too deeply";
-        for (const JsonNode& item : node.items) {
-          if (const char* problem = CheckTree(item, depth + 1)) return problem;
-        }
-        for (const JsonMember& m : node.members) {
-          if (!internal::IsValidUtf8(m.name, &bad)) return "invalid UTF-8 in a member name";
-          if (const char* problem = CheckTree(m.value, depth + 1)) return problem;
-        }
-        return nullptr;
-      default:
-        return nullptr;
-    }
   }
 
   bool Build(const JsonNode& root) {

@@ -39,6 +39,12 @@ struct JsonParseError {
   size_t offset = 0;
 };
 
+// Why a JSON tree cannot be read, beyond its syntax: the same words from the text reader and
+// from trees made in memory (formats::BuildJson).
+inline constexpr const char* kJsonNotUtf8String = "invalid UTF-8 in a string";
+inline constexpr const char* kJsonNotUtf8Name = "invalid UTF-8 in a member name";
+inline constexpr const char* kJsonTooDeep = "the JSON is nested too deeply";
+
 // Hands out memory from chunks of an arena: a tree makes hundreds of small allocations, and
 // bumping a pointer inline is much cheaper than a call into the arena for each.
 class BumpAllocator {

@@ -9,6 +9,8 @@
 #include <memory_resource>
 #include <set>
 
+#include "base/text.h"
+
 namespace silta::mapping {
 
 JsonValue JsonValue::String(std::string text) {
@@ -180,8 +182,10 @@ std::string JsonValue::ToString(bool pretty) const {
 namespace {
 
 // Copies a value into `arena` as a formats::JsonNode tree (strings included: the document that
-// owns the arena outlives the value).
-void CopyToTree(const JsonValue& v, formats::BumpAllocator& arena, formats::JsonNode* out) {
+// owns the arena outlives the value), refusing on the way what the JSON text reader would
+// refuse: returns why, or null.
+const char* CopyToTree(const JsonValue& v, formats::BumpAllocator& arena, uint32_t depth,
+                       uint32_t max_depth, formats::JsonNode* out) {
   auto copy_text = [&arena](const std::string& text) {
     if (text.empty()) return std::string_view();
     char* mem = static_cast<char*>(arena.Allocate(text.size(), 1));
@@ -196,35 +200,49 @@ void CopyToTree(const JsonValue& v, formats::BumpAllocator& arena, formats::Json
       out->bool_value = v.text() == "true";
       break;
     case JsonValue::Kind::kNumber:
+      out->text = copy_text(v.text());
+      break;
     case JsonValue::Kind::kString:
+      if (!IsValidUtf8(v.text())) return formats::kJsonNotUtf8String;
       out->text = copy_text(v.text());
       break;
     case JsonValue::Kind::kArray: {
+      if (depth >= max_depth) return formats::kJsonTooDeep;
       size_t n = v.items().size();
       if (n == 0) break;
       auto* items = static_cast<formats::JsonNode*>(
           arena.Allocate(sizeof(formats::JsonNode) * n, alignof(formats::JsonNode)));
-      for (size_t i = 0; i < n; ++i) {
-        new (&items[i]) formats::JsonNode();
-        CopyToTree(v.items()[i], arena, &items[i]);
-      }
+      for (size_t i = 0; i < n; ++i) new (&items[i]) formats::JsonNode();
       out->items = std::span<formats::JsonNode>(items, n);
+      for (size_t i = 0; i < n; ++i) {
+        if (const char* problem =
+                CopyToTree(v.items()[i], arena, depth + 1, max_depth, &items[i])) {
+          return problem;
+        }
+      }
       break;
     }
     case JsonValue::Kind::kObject: {
+      if (depth >= max_depth) return formats::kJsonTooDeep;
       size_t n = v.members().size();
       if (n == 0) break;
       auto* members = static_cast<formats::JsonMember*>(
           arena.Allocate(sizeof(formats::JsonMember) * n, alignof(formats::JsonMember)));
-      for (size_t i = 0; i < n; ++i) {
-        new (&members[i]) formats::JsonMember();
-        members[i].name = copy_text(v.members()[i].first);
-        CopyToTree(v.members()[i].second, arena, &members[i].value);
-      }
+      for (size_t i = 0; i < n; ++i) new (&members[i]) formats::JsonMember();
       out->members = std::span<formats::JsonMember>(members, n);
+      for (size_t i = 0; i < n; ++i) {
+        const auto& [name, value] = v.members()[i];
+        if (!IsValidUtf8(name)) return formats::kJsonNotUtf8Name;
+        members[i].name = copy_text(name);
+        if (const char* problem =
+                CopyToTree(value, arena, depth + 1, max_depth, &members[i].value)) {
+          return problem;
+        }
+      }
       break;
     }
   }
+  return nullptr;
 }
 
 }  // namespace
@@ -233,9 +251,9 @@ std::unique_ptr<model::Document> JsonValue::ToDocument(
     std::shared_ptr<const model::TypeModel> model, IssueSink& sink,
     const formats::ParseOptions& options) const {
   return formats::BuildJson(
-      [this](std::pmr::memory_resource* arena, formats::JsonNode* root) {
+      [this](std::pmr::memory_resource* arena, uint32_t max_depth, formats::JsonNode* root) {
         formats::BumpAllocator bump(arena);
-        CopyToTree(*this, bump, root);
+        return CopyToTree(*this, bump, 0, max_depth, root);
       },
       std::move(model), sink, options);
 }

@@ -123,10 +123,20 @@ TEST_F(MappingsGoldenTest, ToDocumentGivesTheTreeTheTextParsesTo) {
   JsonValue bad = JsonValue::Object();
   bad["resourceType"] = JsonValue::String("Patient");
   bad["gender"] = JsonValue::String("\xff");
-  IssueCollector issues;
-  EXPECT_EQ(bad.ToDocument(testing::R4Model(), issues), nullptr);
-  ASSERT_FALSE(issues.issues().empty());
-  EXPECT_EQ(issues.issues()[0].message_id, "JSON_SYNTAX");
+  JsonValue bad_name = JsonValue::Object();
+  bad_name["resourceType"] = JsonValue::String("Patient");
+  bad_name["gend\xffr"] = JsonValue::String("male");
+  JsonValue deep = JsonValue::Object();
+  deep["resourceType"] = JsonValue::String("Patient");
+  JsonValue* at = &deep["extension"];
+  for (int i = 0; i < 300; ++i) at = &(*at)["extension"];  // past ParseOptions::max_depth
+  *at = JsonValue::String("x");
+  for (const JsonValue* refused : {&bad, &bad_name, &deep}) {
+    IssueCollector issues;
+    EXPECT_EQ(refused->ToDocument(testing::R4Model(), issues), nullptr);
+    ASSERT_FALSE(issues.issues().empty());
+    EXPECT_EQ(issues.issues()[0].message_id, "JSON_SYNTAX");
+  }
 }
 
 TEST_F(MappingsGoldenTest, EveryExampleMapsToGoldenR4ResourcesAndBack) {
