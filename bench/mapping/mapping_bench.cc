@@ -1,10 +1,11 @@
 // Client records mapped to validated FHIR Bundles per second, one thread: the whole path of
 // `silta map to-fhir` after the file is read — strict record reading (contract JSON text),
 // mapping, building the Bundle's element tree and validating it against the Silta profiles (and
-// through them FI Base and R4 core). The second benchmark stops after mapping; the BM_Step ones
-// time each step alone.
+// through them FI Base and R4 core). The second benchmark stops after mapping; BM_PhaseSplit
+// gives each step's share of the first, and the BM_Step ones time each step alone.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 
@@ -112,6 +113,46 @@ void BM_RecordToBundleWithoutValidation(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_RecordToBundleWithoutValidation)->Unit(benchmark::kMicrosecond);
+
+// The first benchmark with each step's share of its time, measured inside the same loop, to see
+// which step pays when they run together.
+void BM_PhaseSplit(benchmark::State& state) {
+  const Setup& s = GetSetup();
+  size_t i = 0;
+  using Clock = std::chrono::steady_clock;
+  Clock::duration read{}, map{}, tree{}, validate{}, destroy{};
+  for (auto _ : state) {
+    const std::string& text = s.records[i++ % s.records.size()];
+    auto t0 = Clock::now();
+    {
+      IssueCollector issues;
+      auto record = records::ReadJson(text, issues);
+      auto t1 = Clock::now();
+      auto bundle = s.mapper->ToFhir(*record, issues);
+      auto t2 = Clock::now();
+      auto document = bundle->ToDocument(s.model, issues);
+      auto t3 = Clock::now();
+      s.validator->Validate(*document, {}, issues);
+      auto t4 = Clock::now();
+      read += t1 - t0;
+      map += t2 - t1;
+      tree += t3 - t2;
+      validate += t4 - t3;
+      t0 = t4;
+    }
+    destroy += Clock::now() - t0;
+  }
+  auto per = [&](Clock::duration d) {
+    return std::chrono::duration<double, std::micro>(d).count() /
+           static_cast<double>(state.iterations());
+  };
+  state.counters["read_us"] = per(read);
+  state.counters["map_us"] = per(map);
+  state.counters["tree_us"] = per(tree);
+  state.counters["validate_us"] = per(validate);
+  state.counters["destroy_us"] = per(destroy);
+}
+BENCHMARK(BM_PhaseSplit)->Unit(benchmark::kMicrosecond);
 
 // The steps of the first benchmark one at a time, to see where its time goes.
 struct Steps {
