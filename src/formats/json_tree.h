@@ -39,8 +39,8 @@ struct JsonParseError {
   size_t offset = 0;
 };
 
-// Why a JSON tree cannot be read, beyond its syntax: the same words from the text reader and
-// from trees made in memory (formats::BuildJson).
+// Why a JSON tree made in memory cannot be read (formats::BuildJson): what the text reader
+// refuses as malformed JSON.
 inline constexpr const char* kJsonNotUtf8String = "invalid UTF-8 in a string";
 inline constexpr const char* kJsonNotUtf8Name = "invalid UTF-8 in a member name";
 inline constexpr const char* kJsonTooDeep = "the JSON is nested too deeply";
