@@ -652,7 +652,7 @@ void Walker::CheckPrimitiveValue(const model::Element& e, const ElementPlan& pla
     if (!problem.ok()) {
       // Attachment content is judged as a whole (data with size and hash), on the Attachment.
       const model::Element& at =
-          e.parent() != nullptr && e.parent()->type()->name == "Attachment" ? *e.parent() : e;
+          e.parent() != nullptr && e.parent()->type() == v_.attachment_type() ? *e.parent() : e;
       Report(Severity::kError, IssueType::kValue, problem.message_id, std::move(problem.message),
              at);
     }
@@ -776,24 +776,25 @@ bool AnyContainedHas(const model::Element& resource, std::string_view child,
 
 bool HasValue(const model::Element* e) { return e != nullptr && e->has_value(); }
 
+// The Bundle's type, or nullopt when it has no value: then every "type = 'x'" in the bdl
+// invariants is empty rather than false.
+std::optional<std::string_view> BundleType(const model::Element& bundle) {
+  const model::Element* type = bundle.Child("type");
+  if (!HasValue(type)) return std::nullopt;
+  return type->value();
+}
+
 // bdl-3 and bdl-4: every entry has `child` exactly when the Bundle's type is one of `types`.
 // Without a type value the comparison is empty, and so is all()'s answer: FHIRPath decides.
 std::optional<bool> EntriesHaveChildExactlyFor(const model::Element& bundle, std::string_view child,
                                                std::initializer_list<std::string_view> types) {
-  const model::Element* type = bundle.Child("type");
-  if (!HasValue(type)) return std::nullopt;
-  bool wanted = std::find(types.begin(), types.end(), type->value()) != types.end();
+  std::optional<std::string_view> type = BundleType(bundle);
+  if (!type) return std::nullopt;
+  bool wanted = std::find(types.begin(), types.end(), *type) != types.end();
   for (const model::Element* entry : bundle.Children("entry")) {
     if ((entry->Child(child) != nullptr) != wanted) return false;
   }
   return true;
-}
-
-// bdl-9 to bdl-12: "type = 'x' implies ...". Unless the type is x the left side is false or
-// empty, and the invariant holds (an empty answer is not a finding).
-bool TypeIs(const model::Element& bundle, std::string_view wanted) {
-  const model::Element* type = bundle.Child("type");
-  return HasValue(type) && type->value() == wanted;
 }
 
 // bdl-11, bdl-12: the first entry's resource is of `type_name`; no first resource: empty.
@@ -858,13 +859,12 @@ std::optional<bool> FastAnswer(FastCheck check, const model::Element& e) {
     }
     case FastCheck::kBdl1: {
       // total.empty() or type is searchset/history; a type without a value gives empty.
-      const model::Element* type = e.Child("type");
-      return e.Child("total") == nullptr || !HasValue(type) || type->value() == "searchset" ||
-             type->value() == "history";
+      std::optional<std::string_view> type = BundleType(e);
+      return e.Child("total") == nullptr || !type || *type == "searchset" || *type == "history";
     }
     case FastCheck::kBdl2: {
-      const model::Element* type = e.Child("type");
-      if (!HasValue(type) || type->value() == "searchset") return true;
+      std::optional<std::string_view> type = BundleType(e);
+      if (!type || *type == "searchset") return true;
       for (const model::Element* entry : e.Children("entry")) {
         if (entry->Child("search") != nullptr) return false;
       }
@@ -877,24 +877,26 @@ std::optional<bool> FastAnswer(FastCheck check, const model::Element& e) {
                                         {"batch-response", "transaction-response", "history"});
     case FastCheck::kBdl7: {
       // (type = 'history') or distinct: with no type value, "{} or false" is empty.
-      const model::Element* type = e.Child("type");
-      if (HasValue(type) && type->value() == "history") return true;
+      std::optional<std::string_view> type = BundleType(e);
+      if (type == "history") return true;
       std::optional<bool> distinct = FullUrlsDistinct(e);
       if (!distinct) return std::nullopt;
-      return *distinct || !HasValue(type);
+      return *distinct || !type;
     }
+    // bdl-9 to bdl-12: "type = 'x' implies ...". Unless the type is x the left side is false or
+    // empty, and the invariant holds (an empty answer is not a finding).
     case FastCheck::kBdl9: {
-      if (!TypeIs(e, "document")) return true;
+      if (BundleType(e) != "document") return true;
       const model::Element* identifier = e.Child("identifier");
       return identifier != nullptr && identifier->Child("system") != nullptr &&
              identifier->Child("value") != nullptr;
     }
     case FastCheck::kBdl10:
-      return !TypeIs(e, "document") || HasValue(e.Child("timestamp"));
+      return BundleType(e) != "document" || HasValue(e.Child("timestamp"));
     case FastCheck::kBdl11:
-      return !TypeIs(e, "document") || FirstResourceIsOrAbsent(e, "Composition");
+      return BundleType(e) != "document" || FirstResourceIsOrAbsent(e, "Composition");
     case FastCheck::kBdl12:
-      return !TypeIs(e, "message") || FirstResourceIsOrAbsent(e, "MessageHeader");
+      return BundleType(e) != "message" || FirstResourceIsOrAbsent(e, "MessageHeader");
     case FastCheck::kBdl5:
       return e.Child("resource") != nullptr || e.Child("request") != nullptr ||
              e.Child("response") != nullptr;
