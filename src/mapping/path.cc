@@ -217,7 +217,7 @@ bool MatchesFilters(const JsonValue& node, const std::vector<PathFilter>& filter
 
 std::vector<const JsonValue*> Select(const JsonValue& context, const Path& path) {
   std::vector<const JsonValue*> out;
-  SelectInto<const JsonValue>(context, path, 0, out);
+  Select(context, path, out);
   return out;
 }
 
