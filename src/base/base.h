@@ -1,8 +1,10 @@
-// Facade of the base module: status, issues, files, text.
+// Facade of the base module: status, issues, files, text, numbers, attributes.
 #pragma once
 
+#include "base/attributes.h"
 #include "base/files.h"
 #include "base/issues.h"
+#include "base/numbers.h"
 #include "base/status.h"
 #include "base/string_map.h"
 #include "base/text.h"

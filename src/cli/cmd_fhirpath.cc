@@ -1,4 +1,6 @@
 // silta fhirpath: evaluates FHIRPath expressions against one resource.
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -7,6 +9,7 @@
 #include <sstream>
 
 #include "base/files.h"
+#include "base/text.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "fhirpath/fhirpath.h"
@@ -18,7 +21,11 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
+// Results are valid UTF-8 by construction (parsed documents are checked, literals come from a
+// checked expression); should one ever not be, the output must stay valid JSON text rather
+// than pass the bytes on, so the bad text is replaced by a marker.
 void WriteString(Writer& w, std::string_view s) {
+  if (!IsValidUtf8(s)) s = "\uFFFD(invalid UTF-8)";
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
@@ -95,16 +102,48 @@ std::string JsonLine(const Evaluated& e) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+// The expressions of an --expressions file: one per line, or for a .ndjson file one JSON string
+// per line (so that an expression may span lines). Blank lines are skipped either way.
+StatusOr<std::vector<std::string>> ReadExpressionList(const std::string& path) {
+  StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  bool json_lines = path.size() >= 7 && path.compare(path.size() - 7, 7, ".ndjson") == 0;
+  std::vector<std::string> expressions;
+  std::istringstream lines(*text);
+  std::string line;
+  for (int number = 1; std::getline(lines, line); ++number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    if (!json_lines) {
+      expressions.push_back(line);
+      continue;
+    }
+    rapidjson::Document d;
+    d.Parse(line.data(), line.size());
+    if (d.HasParseError() || !d.IsString()) {
+      std::string why =
+          d.HasParseError() ? rapidjson::GetParseError_En(d.GetParseError()) : "not a JSON string";
+      size_t column = d.HasParseError() ? d.GetErrorOffset() + 1 : 1;
+      return InvalidArgumentError(path + ":" + std::to_string(number) + ":" +
+                                  std::to_string(column) + ": " + why);
+    }
+    expressions.emplace_back(d.GetString(), d.GetStringLength());
+  }
+  return expressions;
+}
+
 }  // namespace
 
 int RunFhirpathCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CLI::App app{
       "Evaluate FHIRPath expressions against a FHIR R4 resource.\n\n"
-      "  silta fhirpath --input FILE EXPR\n"
+      "  silta fhirpath [--input FILE] EXPR\n"
       "      prints the result collection as a JSON array of {\"type\",\"value\"}\n"
-      "  silta fhirpath --input FILE --expressions LIST.txt\n"
-      "      evaluates one expression per line; prints one JSON object per line:\n"
+      "  silta fhirpath [--input FILE] --expressions LIST.txt|LIST.ndjson\n"
+      "      evaluates one expression per line (in a .ndjson list, one JSON string per line,\n"
+      "      for expressions that span lines); prints one JSON object per expression:\n"
       "      {\"ok\":true,\"result\":[...]} or {\"ok\":false,\"error\":\"...\"}\n\n"
+      "Without --input the expressions are evaluated on an empty input collection.\n"
       "`type` is the FHIR type of elements (code, string, HumanName...) and the System type of\n"
       "computed values (boolean, integer, decimal, string, date, dateTime, time, Quantity);\n"
       "`value` is the FHIRPath string form (Quantity as value 'unit'), JSON for complex\n"
@@ -117,8 +156,9 @@ int RunFhirpathCommand(const std::vector<std::string>& args, std::ostream& out, 
   bool strict = false;
   bool allow_invalid = false;
   app.add_option("expression", expression, "the FHIRPath expression");
-  app.add_option("--input,-i", input, "the resource (.json or .xml)")->required();
-  app.add_option("--expressions", expressions_file, "a file with one expression per line");
+  app.add_option("--input,-i", input, "the resource (.json or .xml); none: an empty input");
+  app.add_option("--expressions", expressions_file,
+                 "a file with one expression per line (.ndjson: one JSON string per line)");
   app.add_option("--now", now_text, "fixes now()/today()/timeOfDay(), e.g. 2024-01-31T12:00:00Z");
   app.add_flag("--strict", strict, "unknown element names are errors");
   app.add_flag("--allow-invalid", allow_invalid,
@@ -147,50 +187,49 @@ int RunFhirpathCommand(const std::vector<std::string>& args, std::ostream& out, 
     err << "silta fhirpath: " << model.status().message() << "\n";
     return kExitUsage;
   }
-  StatusOr<std::string> text = ReadFile(input);
-  if (!text.ok()) {
-    err << "silta fhirpath: " << text.status().message() << "\n";
-    return kExitUsage;
+  std::unique_ptr<model::Document> doc;
+  if (!input.empty()) {
+    StatusOr<std::string> text = ReadFile(input);
+    if (!text.ok()) {
+      err << "silta fhirpath: " << text.status().message() << "\n";
+      return kExitUsage;
+    }
+    std::optional<formats::Format> format = formats::FormatFromPath(input);
+    if (!format) format = formats::SniffFormat(*text);
+    if (!format) {
+      err << input << ":1:1: error: neither JSON nor XML\n";
+      return kExitDataProblem;
+    }
+    formats::ParseOptions parse_options;
+    parse_options.source_name = input;
+    IssueCollector issues;
+    doc = formats::Parse(*text, *format, *model, issues, parse_options);
+    PrintIssues(issues.issues(), err);
+    if (doc == nullptr || doc->root() == nullptr || (issues.HasErrors() && !allow_invalid)) {
+      err << "silta fhirpath: " << input << " is not a valid resource\n";
+      return kExitDataProblem;
+    }
   }
-  std::optional<formats::Format> format = formats::FormatFromPath(input);
-  if (!format) format = formats::SniffFormat(*text);
-  if (!format) {
-    err << input << ":1:1: error: neither JSON nor XML\n";
-    return kExitDataProblem;
-  }
-  formats::ParseOptions parse_options;
-  parse_options.source_name = input;
-  IssueCollector issues;
-  std::unique_ptr<model::Document> doc =
-      formats::Parse(*text, *format, *model, issues, parse_options);
-  PrintIssues(issues.issues(), err);
-  if (doc == nullptr || doc->root() == nullptr || (issues.HasErrors() && !allow_invalid)) {
-    err << "silta fhirpath: " << input << " is not a valid resource\n";
-    return kExitDataProblem;
-  }
+  const model::Element* root = doc != nullptr ? doc->root() : nullptr;
 
   fhirpath::CompileOptions options;
   options.model = *model;
-  options.context_type = doc->root()->type()->name;
+  if (root != nullptr) options.context_type = root->type()->name;
   options.strict = strict;
 
   if (!expressions_file.empty()) {
-    StatusOr<std::string> list = ReadFile(expressions_file);
+    StatusOr<std::vector<std::string>> list = ReadExpressionList(expressions_file);
     if (!list.ok()) {
       err << "silta fhirpath: " << list.status().message() << "\n";
       return kExitUsage;
     }
-    std::istringstream lines(*list);
-    std::string line;
-    while (std::getline(lines, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.find_first_not_of(" \t") == std::string::npos) continue;
-      out << JsonLine(EvaluateOne(line, options, doc->root(), context)) << "\n";
+    for (const std::string& line : *list) {
+      out << JsonLine(EvaluateOne(line, options, root, context)) << "\n";
     }
     return kExitOk;
   }
 
-  Evaluated e = EvaluateOne(expression, options, doc->root(), context);
+  Evaluated e = EvaluateOne(expression, options, root, context);
   if (!e.ok) {
     err << "silta fhirpath: " << e.error << "\n";
     return kExitDataProblem;

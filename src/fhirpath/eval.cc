@@ -493,6 +493,24 @@ const model::Element* RootResource(const model::Element* resource) {
   return resource;
 }
 
+// What a result's text views besides the document and the arena: a string or a Quantity unit may
+// be a literal of the expression, and a type name belongs to the expression's model. Results of
+// elements and plain numbers (most of what invariants give) do without, which spares them the
+// reference count.
+std::shared_ptr<const void> TextOwner(const CompiledExpression& expression, const ValueList& out) {
+  for (const Value& v : out) {
+    switch (v.type()) {
+      case ValueType::kString:
+      case ValueType::kQuantity:
+      case ValueType::kTypeInfo:
+        return expression.shared_from_this();
+      default:
+        break;
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 StatusOr<Collection> Evaluate(const CompiledExpression& expression, const ValueList& input,
@@ -512,7 +530,7 @@ StatusOr<Collection> Evaluate(const CompiledExpression& expression, const ValueL
   if (!internal::Eval(expression.root(), st, out)) {
     return InvalidArgumentError(std::move(st.error));
   }
-  return Collection(std::move(out), std::move(st.arena));
+  return Collection(std::move(out), std::move(st.arena), TextOwner(expression, out));
 }
 
 StatusOr<Collection> Evaluate(const CompiledExpression& expression, const model::Element* input,

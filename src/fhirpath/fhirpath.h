@@ -10,8 +10,11 @@
 //   auto result = fhirpath::Evaluate(**expr, doc->root(), ctx);   // execution errors as Status
 //
 // A CompiledExpression is immutable and may be evaluated from many threads at once; all
-// evaluation state lives in the call. Results view the document and the expression: keep both
-// alive while using them.
+// evaluation state lives in the call. A result keeps alive what it views that the evaluation
+// made or the expression owns (computed text, literals, type names), so it may outlive the
+// CompiledExpression; elements still view the caller's documents, and values taken from
+// EvaluationContext::variables or an input ValueList view the caller's storage: keep those
+// alive while using the result.
 #pragma once
 
 #include <functional>
@@ -33,12 +36,14 @@ namespace internal {
 struct Node;
 }
 
-// The result of an evaluation: the values and the storage of any text computed on the way.
+// The result of an evaluation: the values and what owns the text they view (the text computed
+// on the way, and the expression whose literals or type model a value may view).
 class Collection {
  public:
   Collection() = default;
-  Collection(ValueList items, std::shared_ptr<StringArena> arena)
-      : items_(std::move(items)), arena_(std::move(arena)) {}
+  Collection(ValueList items, std::shared_ptr<StringArena> arena,
+             std::shared_ptr<const void> text_owner = nullptr)
+      : items_(std::move(items)), arena_(std::move(arena)), text_owner_(std::move(text_owner)) {}
 
   const ValueList& items() const { return items_; }
   size_t size() const { return items_.size(); }
@@ -50,6 +55,7 @@ class Collection {
  private:
   ValueList items_;
   std::shared_ptr<StringArena> arena_;
+  std::shared_ptr<const void> text_owner_;
 };
 
 struct CompileOptions {
@@ -91,7 +97,7 @@ struct EvaluationContext {
   // contained resource (a Bundle entry's resource is its own root).
   const model::Element* resource = nullptr;
   const model::Element* root_resource = nullptr;
-  // User variables: %name. Their values must outlive the evaluation.
+  // User variables: %name. Their values must outlive the evaluation and its result.
   std::vector<std::pair<std::string, ValueList>> variables;
   // The clock of now(), today() and timeOfDay(); the system clock (UTC) when unset.
   std::optional<DateTime> now;
@@ -102,7 +108,9 @@ struct EvaluationContext {
   TraceSink* trace = nullptr;  // trace() is a no-op without one
 };
 
-class CompiledExpression {
+// Always owned by a shared_ptr (Compile is the only way to make one), so that a result can
+// share ownership of the literals it views.
+class CompiledExpression : public std::enable_shared_from_this<CompiledExpression> {
  public:
   // Syntax and semantic errors come back as InvalidArgument with "line:column".
   static StatusOr<std::shared_ptr<const CompiledExpression>> Compile(

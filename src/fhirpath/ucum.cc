@@ -1,6 +1,9 @@
 #include "fhirpath/ucum.h"
 
+#include <optional>
 #include <string>
+
+#include "base/numbers.h"
 
 namespace silta::fhirpath {
 
@@ -222,7 +225,12 @@ class Parser {
     }
     int exponent = 1;
     if (exp_start < symbol.size() && exp_start > 0) {
-      exponent = std::stoi(std::string(symbol.substr(exp_start)));
+      // UCUM exponents are small; a longer digit run is not a unit this code can use.
+      std::string_view digits = symbol.substr(exp_start);
+      if (digits[0] == '+') digits.remove_prefix(1);
+      std::optional<int> written = ParseInteger<int>(digits, -99, 99);
+      if (!written) return std::nullopt;
+      exponent = *written;
       symbol = symbol.substr(0, exp_start);
     }
     auto base = Symbol(symbol);

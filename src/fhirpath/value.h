@@ -14,6 +14,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "base/attributes.h"
 #include "fhirpath/datetime.h"
 #include "fhirpath/decimal.h"
 #include "model/element.h"
@@ -59,7 +60,7 @@ class Value {
     return v;
   }
   // `s` must outlive the value.
-  static Value String(std::string_view s) {
+  static Value String(std::string_view s SILTA_LIFETIMEBOUND) {
     Value v(ValueType::kString);
     v.SetText(s);
     return v;
@@ -72,14 +73,15 @@ class Value {
     return v;
   }
   // `unit` must outlive the value.
-  static Value Quantity(const Decimal& amount, std::string_view unit) {
+  static Value Quantity(const Decimal& amount, std::string_view unit SILTA_LIFETIMEBOUND) {
     Value v(ValueType::kQuantity);
     v.SetDecimal(amount);
     v.SetText(unit);
     return v;
   }
   // Both views must outlive the value (they are string literals or type-model names).
-  static Value TypeInfo(std::string_view ns, std::string_view name) {
+  static Value TypeInfo(std::string_view ns SILTA_LIFETIMEBOUND,
+                        std::string_view name SILTA_LIFETIMEBOUND) {
     Value v(ValueType::kTypeInfo);
     v.SetText(name);
     v.u_.ns.data = ns.data();

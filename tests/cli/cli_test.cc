@@ -170,6 +170,38 @@ TEST_F(CliTest, FhirpathPrintsTypedResultsOnePerLine) {
   EXPECT_THAT(syntax.err, HasSubstr("1:6"));
 }
 
+// The command compiles, evaluates and prints after the expression is gone: results that view a
+// literal once printed freed heap memory.
+TEST_F(CliTest, FhirpathResultsThatViewLiteralsPrintTheLiteral) {
+  fs::path in = Write("p.json", kPatient);
+  RunResult one =
+      Run("fhirpath --input " + in.string() + " \"'LogicalModel-Person'.substring(0, 12)\"");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(one.out, "[{\"type\":\"string\",\"value\":\"LogicalModel\"}]\n");
+
+  fs::path list =
+      Write("exprs.ndjson",
+            "\"'LogicalModel-Person'.substring(0, indexOf('-'))\"\n"
+            "\"'LogicalModel-Person'.substring(0, 'LogicalModel-Person'.indexOf('-'))\"\n"
+            "\"'a b'.split(' ').last() &\\n 'x'\"\n");
+  RunResult many = Run("fhirpath --input " + in.string() + " --expressions " + list.string());
+  ASSERT_EQ(many.exit_code, 0) << many.err;
+  EXPECT_EQ(many.out,
+            "{\"ok\":true,\"result\":[{\"type\":\"string\",\"value\":\"LogicalModel\"}]}\n"
+            "{\"ok\":true,\"result\":[{\"type\":\"string\",\"value\":\"LogicalModel\"}]}\n"
+            "{\"ok\":true,\"result\":[{\"type\":\"string\",\"value\":\"bx\"}]}\n");
+
+  // No input: the expression is evaluated on an empty collection.
+  RunResult none = Run("fhirpath \"'abc-def'.substring(4)\"");
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_EQ(none.out, "[{\"type\":\"string\",\"value\":\"def\"}]\n");
+
+  fs::path bad = Write("bad.ndjson", "\"1 + 1\"\nnot json\n");
+  RunResult broken = Run("fhirpath --expressions " + bad.string());
+  EXPECT_EQ(broken.exit_code, 2);
+  EXPECT_THAT(broken.err, HasSubstr("bad.ndjson:2:"));
+}
+
 }  // namespace
 }  // namespace silta
 

@@ -1,114 +1,23 @@
 // The official FHIRPath test suite (R4 copy, tests-fhir-r4.xml) run as data: one test per
-// suite case. Cases listed in known-failures.txt are skipped with their reason; a listed case
-// that passes fails, so the list stays honest.
+// suite case, evaluated in process. Cases listed in known-failures.txt are skipped with their
+// reason; a listed case that passes fails, so the list stays honest. cli_conformance_test runs
+// the same cases through `silta fhirpath`.
 #include <gtest/gtest.h>
-#include <pugixml.hpp>
 
-#include <algorithm>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
+#include <cstdio>
 #include <map>
+#include <memory>
 #include <mutex>
-#include <ostream>
-#include <set>
 #include <string>
-#include <vector>
 
 #include "base/files.h"
 #include "fhirpath/fhirpath.h"
 #include "formats/formats.h"
+#include "suite.h"
 #include "support/r4.h"
 
-namespace silta::fhirpath {
+namespace silta::fhirpath::suite {
 namespace {
-
-std::filesystem::path SuiteDir() {
-  if (const char* env = std::getenv("SILTA_FHIRPATH_SUITE")) return env;
-  return SILTA_FHIRPATH_SUITE_DIR;
-}
-
-struct Output {
-  std::string type;  // "" when the suite gives none
-  std::string value;
-};
-
-struct SuiteCase {
-  std::string name;  // unique gtest-safe name
-  std::string group;
-  std::string input_file;
-  std::string expression;
-  std::string invalid;  // "", "syntax", "semantic", "execution"...
-  bool strict = false;
-  bool ordered = true;
-  bool predicate = false;  // the result is read as a Boolean (exists)
-  std::vector<Output> outputs;
-};
-
-// gtest prints parameters of failing tests: show the expression, not bytes.
-void PrintTo(const SuiteCase& c, std::ostream* os) { *os << c.name << ": " << c.expression; }
-
-std::string Sanitize(std::string_view s) {
-  std::string out;
-  for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
-  return out;
-}
-
-std::vector<SuiteCase> LoadCases() {
-  std::vector<SuiteCase> cases;
-  pugi::xml_document doc;
-  std::filesystem::path file = SuiteDir() / "tests-fhir-r4.xml";
-  if (!doc.load_file(file.c_str())) return cases;
-  std::set<std::string> used;
-  for (pugi::xml_node group : doc.child("tests").children("group")) {
-    for (pugi::xml_node test : group.children("test")) {
-      SuiteCase c;
-      c.group = group.attribute("name").value();
-      std::string name = test.attribute("name").value();
-      if (name.empty()) name = c.group + "_unnamed";
-      std::string unique = Sanitize(name);
-      for (int i = 2; used.count(unique) != 0; ++i)
-        unique = Sanitize(name) + "_" + std::to_string(i);
-      used.insert(unique);
-      c.name = unique;
-      c.input_file = test.attribute("inputfile").value();
-      pugi::xml_node expr = test.child("expression");
-      c.expression = expr.text().get();
-      c.invalid = expr.attribute("invalid").value();
-      c.strict = std::string_view(test.attribute("mode").value()) == "strict" ||
-                 std::string_view(expr.attribute("mode").value()) == "strict";
-      c.ordered = std::string_view(test.attribute("ordered").value()) != "false";
-      c.predicate = std::string_view(test.attribute("predicate").value()) == "true";
-      for (pugi::xml_node out : test.children("output")) {
-        c.outputs.push_back({out.attribute("type").value(), out.text().get()});
-      }
-      cases.push_back(std::move(c));
-    }
-  }
-  return cases;
-}
-
-const std::vector<SuiteCase>& Cases() {
-  static const std::vector<SuiteCase> cases = LoadCases();
-  return cases;
-}
-
-// testName → reason
-const std::map<std::string, std::string>& KnownFailures() {
-  static const std::map<std::string, std::string> known = [] {
-    std::map<std::string, std::string> m;
-    std::ifstream in(SILTA_FHIRPATH_KNOWN_FAILURES);
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.empty() || line[0] == '#') continue;
-      size_t colon = line.find(':');
-      if (colon == std::string::npos) continue;
-      m[line.substr(0, colon)] = line.substr(colon + 1);
-    }
-    return m;
-  }();
-  return known;
-}
 
 const model::Document* Input(const std::string& file) {
   static std::mutex mu;
@@ -142,30 +51,13 @@ std::string LiteralForm(const Value& v) {
   }
 }
 
-bool Matches(const Value& v, const Output& expected) {
-  DescribedValue d = Describe(v);
-  if (expected.type.empty()) {
-    return LiteralForm(v) == expected.value || d.value == expected.value;
-  }
-  if (d.type != expected.type) return false;
-  std::string value = expected.value;
-  // Typed date/time outputs are written as literals too.
-  if ((expected.type == "date" || expected.type == "dateTime") && !value.empty() &&
-      value[0] == '@') {
-    value.erase(0, 1);
-  }
-  if (expected.type == "time" && value.rfind("@T", 0) == 0) value.erase(0, 2);
-  return d.value == value;
-}
-
-std::string Render(const Collection& result) {
-  std::string s = "[";
+std::vector<Item> Items(const Collection& result) {
+  std::vector<Item> items;
   for (const Value& v : result) {
     DescribedValue d = Describe(v);
-    if (s.size() > 1) s += ", ";
-    s += d.type + " " + d.value;
+    items.push_back({d.type, d.value, LiteralForm(v)});
   }
-  return s + "]";
+  return items;
 }
 
 // Runs one case; returns "" on success, else why it failed.
@@ -190,33 +82,10 @@ std::string RunCase(const SuiteCase& c) {
     if (!c.invalid.empty()) return "";
     return "evaluation error: " + result.status().message();
   }
-  if (!c.invalid.empty()) return "expected a " + c.invalid + " error, got " + Render(*result);
-  if (c.predicate) {
-    ValueList exists;
-    exists.push_back(Value::Boolean(!result->empty()));
-    result = Collection(std::move(exists), nullptr);
-  }
-  if (result->size() != c.outputs.size()) {
-    return "expected " + std::to_string(c.outputs.size()) + " items, got " + Render(*result);
-  }
-  if (c.ordered) {
-    for (size_t i = 0; i < c.outputs.size(); ++i) {
-      if (!Matches((*result)[i], c.outputs[i])) {
-        return "item " + std::to_string(i) + " differs: expected " + c.outputs[i].type + " " +
-               c.outputs[i].value + ", got " + Render(*result);
-      }
-    }
-  } else {
-    std::vector<bool> used(c.outputs.size());
-    for (const Value& v : *result) {
-      bool found = false;
-      for (size_t i = 0; i < c.outputs.size() && !found; ++i) {
-        if (!used[i] && Matches(v, c.outputs[i])) used[i] = found = true;
-      }
-      if (!found) return "unexpected item in " + Render(*result);
-    }
-  }
-  return "";
+  std::vector<Item> items = Items(*result);
+  if (!c.invalid.empty()) return "expected a " + c.invalid + " error, got " + Render(items);
+  if (c.predicate) items = {{"boolean", items.empty() ? "false" : "true", ""}};
+  return CompareOutputs(c, items);
 }
 
 struct Tally {
@@ -260,4 +129,4 @@ INSTANTIATE_TEST_SUITE_P(R4, FhirPathSuite, ::testing::ValuesIn(Cases()),
                          });
 
 }  // namespace
-}  // namespace silta::fhirpath
+}  // namespace silta::fhirpath::suite

@@ -140,6 +140,53 @@ TEST_F(FhirPathTest, CompiledExpressionIsSharedAcrossThreads) {
   for (int n : ok) EXPECT_EQ(n, 2000);
 }
 
+// A result may outlive its CompiledExpression (the CLI compiles, evaluates, then prints): every
+// value that views the expression's literals must still read back the literal text. Under ASan
+// a dangling view is a heap-use-after-free; without it, the freed text is overwritten first.
+TEST_F(FhirPathTest, ResultOutlivesItsExpression) {
+  struct Case {
+    std::string_view expression;
+    std::string_view expected;
+  };
+  const Case cases[] = {
+      {"'LogicalModel-Person'.substring(0, 12)", "string LogicalModel"},
+      {"'LogicalModel-Person'.substring(0, 'LogicalModel-Person'.indexOf('-'))",
+       "string LogicalModel"},
+      {"'a long literal that lives on the heap'", "string a long literal that lives on the heap"},
+      {"'  padded literal text, longer than SSO  '.trim()",
+       "string padded literal text, longer than SSO"},
+      {"'first-part,second-part'.split(',')", "string first-part; string second-part"},
+      {"'characters'.toChars().first()", "string c"},
+      {"'no regex match here at all'.replaceMatches('', 'x')", "string no regex match here at all"},
+      {"%ucum", "string http://unitsofmeasure.org"},
+      {"5 'mg/dL'", "Quantity 5 'mg/dL'"},
+      {"(5 'mg/dL').abs()", "Quantity 5 'mg/dL'"},
+      {"1.type().namespace", "string System"},
+      {"name.first().type().name", "string HumanName"},
+  };
+  for (const Case& c : cases) {
+    CompileOptions options;
+    options.model = testing::R4Model();
+    options.context_type = "Patient";
+    auto compiled = CompiledExpression::Compile(c.expression, options);
+    ASSERT_TRUE(compiled.ok()) << c.expression << ": " << compiled.status().message();
+    auto result = Evaluate(**compiled, doc_->root());
+    ASSERT_TRUE(result.ok()) << c.expression << ": " << result.status().message();
+    Collection kept = std::move(result).value();
+    compiled->reset();
+    // Fill the freed blocks so that a view into them reads something else.
+    std::vector<std::string> filler;
+    for (int i = 0; i < 64; ++i) filler.emplace_back(200, '#');
+    std::string rendered;
+    for (const Value& v : kept) {
+      DescribedValue d = Describe(v);
+      if (!rendered.empty()) rendered += "; ";
+      rendered += d.type + " " + d.value;
+    }
+    EXPECT_EQ(rendered, c.expected) << c.expression;
+  }
+}
+
 TEST(DecimalTest, KeepsPrecision) {
   EXPECT_EQ(Decimal::Parse("1.50")->ToString(), "1.50");
   EXPECT_EQ(Decimal::Parse("-0.001")->ToString(), "-0.001");
@@ -157,6 +204,19 @@ TEST(UcumTest, ConvertsCommonUnits) {
   EXPECT_TRUE(ParseUcum("kg/m2").has_value());
   EXPECT_TRUE(ParseUcum("mm[Hg]").has_value());
   EXPECT_FALSE(ParseUcum("furlongs").has_value());
+}
+
+// A unit reaches the parser from data (Quantity.code) and from expressions; an exponent that
+// does not fit an int once threw std::out_of_range.
+TEST(UcumTest, RejectsExponentsThatDoNotFit) {
+  EXPECT_TRUE(ParseUcum("m2").has_value());
+  EXPECT_TRUE(ParseUcum("m-2").has_value());
+  EXPECT_TRUE(ParseUcum("m+2").has_value());
+  EXPECT_EQ(ParseUcum("m+2")->dims, ParseUcum("m2")->dims);
+  EXPECT_FALSE(ParseUcum("m99999999999999999999").has_value());
+  EXPECT_FALSE(ParseUcum("m-99999999999999999999").has_value());
+  EXPECT_FALSE(ParseUcum("g/m100").has_value());
+  EXPECT_FALSE(ParseUcum("m4294967297").has_value());
 }
 
 }  // namespace
