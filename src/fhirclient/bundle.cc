@@ -3,7 +3,10 @@
 #include <rapidjson/document.h>
 
 #include <cstdlib>
+#include <optional>
+#include <string_view>
 
+#include "base/numbers.h"
 #include "fhirclient/http.h"
 #include "fhirclient/json_access.h"
 
@@ -86,7 +89,13 @@ StatusOr<BundleOutcome> ParseBundleOutcome(std::string_view json, OutcomeText te
       }
       // "201 Created" or just "201".
       std::string status = StringMember(*response, "status");
-      outcome.status = std::atoi(status.c_str());
+      std::optional<int> code =
+          ParseInteger<int>(std::string_view(status).substr(0, status.find(' ')), 100, 599);
+      if (!code) {
+        return DataLossError("a " + result.type + " entry's response status \"" + status +
+                             "\" is not an HTTP status");
+      }
+      outcome.status = *code;
       outcome.location = StringMember(*response, "location");
       outcome.etag = StringMember(*response, "etag");
       outcome.last_modified = StringMember(*response, "lastModified");

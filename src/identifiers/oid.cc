@@ -1,5 +1,6 @@
 #include <string>
 
+#include "base/numbers.h"
 #include "identifiers/identifiers.h"
 
 namespace silta::identifiers {
@@ -43,7 +44,8 @@ Check CheckOid(std::string_view oid) {
         return {"OID_FIRST_ARC", "the first arc of an OID must be 0, 1 or 2"};
       }
       first = arc[0] - '0';
-    } else if (count == 1 && first < 2 && (arc.size() > 2 || std::stoi(std::string(arc)) >= 40)) {
+    } else if (count == 1 && first < 2 &&
+               (arc.size() > 2 || ParseInteger<int>(arc).value_or(40) >= 40)) {
       return {"OID_SECOND_ARC", "under the arcs 0 and 1 the second arc of an OID must be below 40"};
     }
     ++count;
@@ -99,7 +101,8 @@ TemporaryIssuer ParseTemporaryIdIssuer(std::string_view oid) {
     return issuer;
   }
   issuer.business_id = std::move(business_id);
-  issuer.year = std::stoi(std::string(year));
+  // Four digits, as CheckOid made sure.
+  issuer.year = ParseInteger<int>(year).value_or(0);
   return issuer;
 }
 

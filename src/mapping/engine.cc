@@ -7,6 +7,7 @@
 #include <map>
 #include <span>
 
+#include "base/numbers.h"
 #include "mapping/mapping.h"
 #include "mapping/transforms.h"
 
@@ -91,8 +92,13 @@ std::string PercentEncode(std::string_view text) {
 std::string PercentDecode(std::string_view text) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
+    std::optional<unsigned> byte;
     if (text[i] == '%' && i + 2 < text.size()) {
-      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      byte = ParseInteger<unsigned>(text.substr(i + 1, 2), 0, 0xFF, 16);
+    }
+    // A '%' that does not start an escape is kept as it is.
+    if (byte) {
+      out += static_cast<char>(*byte);
       i += 2;
     } else {
       out += text[i];

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "base/files.h"
+#include "base/numbers.h"
 #include "mapping/transforms.h"
 
 namespace silta::mapping {
@@ -276,7 +277,15 @@ StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& 
   }
   if (const JsonValue* akusti = json.Find("akusti")) {
     for (const auto& item : akusti->items()) {
-      if (item.kind() == JsonValue::Kind::kNumber) module->akusti.push_back(std::stoi(item.text()));
+      // The data set numbers its items 1 to 29; room is left for it to grow.
+      std::optional<int> number = item.kind() == JsonValue::Kind::kNumber
+                                      ? ParseInteger<int>(item.text(), 1, 999)
+                                      : std::nullopt;
+      if (!number) {
+        compiler.Problem("akusti", "\"" + item.text() + "\" is not an AKUSTI item number (1-999)");
+        continue;
+      }
+      module->akusti.push_back(*number);
     }
   }
   if (const JsonValue* maps = json.Find("codeMaps")) {

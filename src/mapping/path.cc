@@ -1,9 +1,17 @@
 #include "mapping/path.h"
 
 #include <cctype>
+#include <optional>
+#include <string>
+
+#include "base/numbers.h"
 
 namespace silta::mapping {
 namespace {
+
+// An index written in a mapping names one of the first few items of a list; a larger one is a
+// typo, and one past uint32_t would not fit.
+constexpr uint32_t kMaxIndex = 1'000'000;
 
 class PathParser {
  public:
@@ -49,9 +57,10 @@ class PathParser {
         }
         size_t start = pos_;
         while (!AtEnd() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+        std::optional<uint32_t> index =
+            ParseInteger<uint32_t>(text_.substr(start, pos_ - start), 0, kMaxIndex);
         if (start == pos_ || !Consume(']')) return Error("an index like [0]");
-        last.index =
-            static_cast<uint32_t>(std::stoul(std::string(text_.substr(start, pos_ - start))));
+        if (!index) return Error("an index of at most " + std::to_string(kMaxIndex));
       }
       if (AtEnd()) break;
       if (!Consume('.')) return Error("'.'");

@@ -8,6 +8,9 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
+
+#include "base/numbers.h"
 
 namespace silta::model {
 
@@ -244,9 +247,20 @@ class TypeModelBuilder {
       auto min_it = e.FindMember("min");
       if (min_it != e.MemberEnd() && min_it->value.IsUint()) pe.def.min = min_it->value.GetUint();
       std::string_view max = Str(e, "max");
-      pe.def.max = max == "*"    ? kUnbounded
-                   : max.empty() ? 1
-                                 : static_cast<uint32_t>(std::stoul(std::string(max)));
+      if (max == "*") {
+        pe.def.max = kUnbounded;
+      } else if (max.empty()) {
+        pe.def.max = 1;
+      } else {
+        // kUnbounded is reserved for "*".
+        std::optional<uint32_t> n = ParseInteger<uint32_t>(max, 0, kUnbounded - 1);
+        if (!n) {
+          return InvalidArgumentError("StructureDefinition " + std::string(type_name) +
+                                      ": element " + std::string(path) + " has max '" +
+                                      std::string(max) + "', not a number or '*'");
+        }
+        pe.def.max = *n;
+      }
       auto mod = e.FindMember("isModifier");
       pe.def.is_modifier = mod != e.MemberEnd() && mod->value.IsBool() && mod->value.GetBool();
       auto sum = e.FindMember("isSummary");

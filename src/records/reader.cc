@@ -1,6 +1,7 @@
 // The readers: syntax (tree.cc) → decoder → whole-record checks; all or nothing.
 #include <algorithm>
 
+#include "base/numbers.h"
 #include "records/decoder.h"
 #include "records/records.h"
 
@@ -203,7 +204,8 @@ bool Decoder::Read(const RawNode& n, int* out) {
           "expected a non-negative integer without sign, fraction or leading zeros", n.location);
     return false;
   }
-  *out = std::stoi(std::string(text));
+  // Nine digits at most were allowed above, so the value fits an int.
+  *out = ParseInteger<int>(text).value_or(0);
   return true;
 }
 

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
+#include <string_view>
 
 #include "base/files.h"
+#include "base/numbers.h"
 
 namespace silta::sync {
 namespace {
@@ -90,6 +93,11 @@ void Strip(JsonValue& node, std::string_view name, bool hetu) {
   for (auto& [key, value] : node.members()) Strip(value, name, hetu);
 }
 
+// An AKUSTI item number as a policy writes it ("10"): 1-29, nothing else.
+std::optional<int> ItemNumber(std::string_view text) {
+  return ParseInteger<int>(text, 1, static_cast<int>(kItems.size()));
+}
+
 }  // namespace
 
 std::string_view LevelName(Level level) {
@@ -146,14 +154,14 @@ StatusOr<RoutingPolicy> RoutingPolicy::FromJson(const JsonValue& json, std::stri
   }
   if (const JsonValue* levels = json.Find("levels")) {
     for (const auto& [item, level] : levels->members()) {
-      int number = std::atoi(item.c_str());
+      std::optional<int> number = ItemNumber(item);
       auto parsed = ParseLevel(level.text());
-      if (number < 1 || number > static_cast<int>(kItems.size())) {
+      if (!number) {
         problem("levels", "no AKUSTI item \"" + item + "\" (1-29)");
       } else if (!parsed) {
         problem("levels." + item, "unknown level \"" + level.text() + "\"");
       } else {
-        policy.overrides_[number] = *parsed;
+        policy.overrides_[*number] = *parsed;
       }
     }
   }
@@ -175,7 +183,11 @@ StatusOr<RoutingPolicy> RoutingPolicy::FromJson(const JsonValue& json, std::stri
             if (parsed) target.levels.insert(*parsed);
           }
         } else if (key == "items") {
-          for (const auto& n : value.items()) target.only_items.insert(std::atoi(n.text().c_str()));
+          for (const auto& n : value.items()) {
+            std::optional<int> number = ItemNumber(n.text());
+            if (!number) problem(where + ".items", "no AKUSTI item \"" + n.text() + "\" (1-29)");
+            if (number) target.only_items.insert(*number);
+          }
         } else if (key == "withhold") {
           for (const auto& w : value.items()) {
             auto parsed = ParseWithheld(w.text());

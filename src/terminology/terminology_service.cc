@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "base/numbers.h"
 #include "terminology/code_system.h"
 #include "terminology/expansion.h"
 #include "terminology/filters.h"
@@ -378,8 +379,12 @@ Expansion TerminologyService::Impl::FromStoredExpansion(const rapidjson::Value& 
   }
   // A paged or truncated expansion does not list every member.
   const rapidjson::Value* total = internal::Member(expansion, "total");
-  if (total != nullptr && total->IsString() &&
-      std::strtoull(total->GetString(), nullptr, 10) > count) {
+  std::optional<uint64_t> declared_total;
+  if (total != nullptr && total->IsUint64()) declared_total = total->GetUint64();
+  if (total != nullptr && total->IsString()) {
+    declared_total = ParseInteger<uint64_t>(total->GetString());
+  }
+  if (declared_total && *declared_total > count) {
     for (SystemCodes& part : result.systems) {
       part.openness = Openness::kIncomplete;
       part.open_reason = "the stored expansion lists only part of the value set";

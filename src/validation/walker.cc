@@ -8,6 +8,7 @@
 #include <optional>
 #include <unordered_set>
 
+#include "base/numbers.h"
 #include "fhirpath/fhirpath.h"
 #include "formats/formats.h"
 #include "validation/impl.h"
@@ -466,15 +467,19 @@ void Walker::ValidateTypeProfiles(const model::Element& e, const TypeRule& rule)
 void Walker::CheckQuantityLimits(const model::Element& e, const ElementPlan& plan) {
   std::string_view value = ChildValue(e, "value");
   if (value.empty()) return;
-  double amount = std::strtod(std::string(value).c_str(), nullptr);
+  // A value that is not a decimal is reported by the primitive check; no limit applies to it.
+  std::optional<double> parsed_amount = ParseDouble(value);
+  if (!parsed_amount) return;
+  double amount = *parsed_amount;
   auto check = [&](const rapidjson::Value* limit, bool is_min) {
     if (limit == nullptr || !limit->IsObject()) return;
     auto v = limit->FindMember("value");
     if (v == limit->MemberEnd()) return;
     auto code = limit->FindMember("code");
     if (code != limit->MemberEnd() && JsonText(code->value) != ChildValue(e, "code")) return;
-    double bound = std::strtod(std::string(JsonText(v->value)).c_str(), nullptr);
-    if (is_min ? amount < bound : amount > bound) {
+    std::optional<double> bound = ParseDouble(JsonText(v->value));
+    if (!bound) return;
+    if (is_min ? amount < *bound : amount > *bound) {
       Report(Severity::kError, IssueType::kValue, is_min ? "VALUE_BELOW_MIN" : "VALUE_ABOVE_MAX",
              std::string("the quantity is ") + (is_min ? "less" : "more") + " than the " +
                  (is_min ? "minimum " : "maximum ") + std::string(JsonText(v->value)) +
@@ -545,8 +550,10 @@ std::string DateFromNow(const rapidjson::Value& duration, bool before) {
   auto value = duration.FindMember("value");
   auto code = duration.FindMember("code");
   if (value == duration.MemberEnd() || code == duration.MemberEnd()) return {};
-  long n = std::strtol(std::string(JsonText(value->value)).c_str(), nullptr, 10);
-  if (before) n = -n;
+  // Whole units only, and few enough that the date stays representable.
+  std::optional<long> parsed = ParseInteger<long>(JsonText(value->value), -100'000, 100'000);
+  if (!parsed) return {};
+  long n = before ? -*parsed : *parsed;
   std::string_view unit = JsonText(code->value);
   using namespace std::chrono;
   year_month_day today{floor<days>(system_clock::now())};
@@ -579,9 +586,10 @@ std::optional<int> CompareLimit(const model::Element& e, const rapidjson::Value&
     case model::Primitive::kUnsignedInt:
     case model::Primitive::kPositiveInt:
     case model::Primitive::kDecimal: {
-      double a = std::strtod(std::string(value).c_str(), nullptr);
-      double b = std::strtod(std::string(bound).c_str(), nullptr);
-      return a < b ? -1 : a > b ? 1 : 0;
+      std::optional<double> a = ParseDouble(value);
+      std::optional<double> b = ParseDouble(bound);
+      if (!a || !b) return std::nullopt;
+      return *a < *b ? -1 : *a > *b ? 1 : 0;
     }
     case model::Primitive::kDate:
     case model::Primitive::kDateTime:

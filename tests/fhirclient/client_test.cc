@@ -203,6 +203,25 @@ std::string Page(const std::string& next) {
   return R"({"resourceType":"Bundle","type":"searchset","link":)" + links + "}";
 }
 
+// An entry status was read with atoi, so "Created" became status 0 without a word.
+TEST(BundleOutcomeTest, AnEntryStatusMustBeAnHttpStatus) {
+  auto ok = ParseBundleOutcome(
+      R"({"resourceType":"Bundle","type":"transaction-response","entry":[
+           {"response":{"status":"201 Created"}},{"response":{"status":"200"}}]})");
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  ASSERT_EQ(ok->entries.size(), 2u);
+  EXPECT_EQ(ok->entries[0].status, 201);
+  EXPECT_EQ(ok->entries[1].status, 200);
+  for (std::string_view status : {"Created", "", "99999999999999999999 OK", "2O1", "42"}) {
+    std::string body =
+        R"({"resourceType":"Bundle","type":"transaction-response","entry":[{"response":{"status":")" +
+        std::string(status) + R"("}}]})";
+    auto bad = ParseBundleOutcome(body);
+    ASSERT_FALSE(bad.ok()) << status;
+    EXPECT_THAT(bad.status().message(), HasSubstr("is not an HTTP status")) << status;
+  }
+}
+
 TEST_F(ClientTest, SearchFollowsNextLinks) {
   transport_.Enqueue(200, Page(std::string(kBase) + "/Patient?_getpages=abc&_offset=2"));
   transport_.Enqueue(200, Page(std::string(kBase) + "?_getpages=abc&_offset=4"));

@@ -248,3 +248,29 @@ TEST(JsonParse, RejectsExcessiveNestingWithoutCrashing) {
 
 }  // namespace
 }  // namespace silta::formats
+
+namespace silta::model {
+namespace {
+
+// A StructureDefinition's max came through std::stoul, which threw on a number past its range;
+// package content is input like any other.
+TEST(TypeModelLoad, RejectsAMaxThatIsNotACardinality) {
+  auto definition = [](std::string_view max) {
+    return std::string(R"({"resourceType":"StructureDefinition","url":"http://x/Thing",
+      "name":"Thing","kind":"resource","abstract":false,"type":"Thing",
+      "derivation":"specialization","snapshot":{"element":[
+        {"id":"Thing","path":"Thing","min":0,"max":"*"},
+        {"id":"Thing.part","path":"Thing.part","min":0,"max":")") +
+           std::string(max) + R"(","type":[{"code":"string"}]}]}})";
+  };
+  for (std::string_view bad : {"99999999999999999999", "4294967295", "-1", "x", "1.5"}) {
+    auto model = TypeModel::FromStructureDefinitions({definition(bad)});
+    ASSERT_FALSE(model.ok()) << bad;
+    EXPECT_THAT(model.status().message(),
+                ::testing::HasSubstr("Thing.part has max '" + std::string(bad) + "'"))
+        << bad;
+  }
+}
+
+}  // namespace
+}  // namespace silta::model

@@ -56,6 +56,39 @@ TEST(PathTest, RejectsMalformedPathsWithPosition) {
   }
 }
 
+// An index past uint32_t once threw std::out_of_range out of the mapping module.
+TEST(PathTest, RejectsIndexesThatDoNotFit) {
+  for (std::string_view bad :
+       {"name[99999999999999999999999]", "name[4294967296].given", "name[1000001]"}) {
+    auto path = ParsePath(bad);
+    ASSERT_FALSE(path.ok()) << bad;
+    EXPECT_THAT(path.status().message(), HasSubstr("an index of at most 1000000")) << bad;
+  }
+  auto largest = ParsePath("name[1000000]");
+  ASSERT_TRUE(largest.ok()) << largest.status().message();
+  EXPECT_EQ(largest->segments[0].index, 1000000u);
+}
+
+// Part identifiers come from FHIR resources a server returns: a '%' that does not start an
+// escape once threw std::invalid_argument.
+TEST(PartIdentifierTest, KeepsAPercentThatStartsNoEscape) {
+  auto good = Mapper::ParsePartIdentifierValue("09/C%2F1/payment/p%41");
+  ASSERT_TRUE(good.has_value());
+  EXPECT_EQ(good->county_code, "09");
+  EXPECT_EQ(good->client_id, "C/1");
+  EXPECT_EQ(good->module, "payment");
+  EXPECT_EQ(good->part_id, "pA");
+  for (std::string_view odd : {"09/C%zz/payment/p1", "09/C1/payment/%", "09/b%4/c",
+                               "09/%-1/payment/x", "09/%+f/payment/x"}) {
+    auto parsed = Mapper::ParsePartIdentifierValue(odd);
+    ASSERT_TRUE(parsed.has_value()) << odd;
+  }
+  auto kept = Mapper::ParsePartIdentifierValue("09/C%zz/payment/p%4");
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->client_id, "C%zz");
+  EXPECT_EQ(kept->part_id, "p%4");
+}
+
 TEST(PathTest, SelectsThroughArraysWithFilters) {
   JsonValue record = Json(R"({"identifiers":[{"type":"local","value":"1"},
                                              {"type":"hetu","value":"2"}]})");
@@ -180,6 +213,25 @@ TEST(MapperLoadTest, ListsEveryProblemOfAModule) {
   EXPECT_THAT(m, HasSubstr("Patient has no element nosuch"));
   EXPECT_THAT(m, HasSubstr("unknown code map \"none\""));
   EXPECT_THAT(m, HasSubstr("unknown transform \"nosuch\""));
+  std::filesystem::remove_all(dir);
+}
+
+// An item number that does not fit an int once threw std::out_of_range; one that is not a
+// number was skipped without a word.
+TEST(MapperLoadTest, RejectsAkustiNumbersOutOfRange) {
+  auto dir = std::filesystem::temp_directory_path() / "silta-mapping-akusti";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "client");
+  std::ofstream(dir / "client" / "mapping.json") << R"({
+    "module": "client", "resource": "Patient", "profile": "x", "governance": "county",
+    "akusti": [1, 99999999999999999999, 0, 1.5, "2"], "rules": []})";
+  auto mapper = Mapper::Load(dir, testing::R4Model());
+  ASSERT_FALSE(mapper.ok());
+  const std::string& m = mapper.status().message();
+  EXPECT_THAT(m, HasSubstr("\"99999999999999999999\" is not an AKUSTI item number"));
+  EXPECT_THAT(m, HasSubstr("\"0\" is not an AKUSTI item number"));
+  EXPECT_THAT(m, HasSubstr("\"1.5\" is not an AKUSTI item number"));
+  EXPECT_THAT(m, HasSubstr("\"2\" is not an AKUSTI item number"));
   std::filesystem::remove_all(dir);
 }
 

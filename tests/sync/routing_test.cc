@@ -8,6 +8,7 @@ namespace {
 
 using mapping::JsonValue;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 JsonValue Json(std::string_view text) { return *JsonValue::Parse(text, "test"); }
 
@@ -74,6 +75,23 @@ TEST(RoutingTest, ListsEveryProblemOfAPolicy) {
   EXPECT_THAT(m, HasSubstr("unknown member \"x\""));
   EXPECT_THAT(m, HasSubstr("targets[1]: a target needs a name"));
   EXPECT_THAT(m, HasSubstr("no AKUSTI item \"31\""));
+}
+
+// Item numbers were read with atoi: "5abc" became item 5 and garbage became 0 without a word.
+TEST(RoutingTest, ItemNumbersAreWholeNumbersOfTheDataSet) {
+  auto policy = RoutingPolicy::FromJson(Json(R"({
+    "targets": [{"name": "a", "levels": ["county"], "items": ["7", "x", "99999999999999999999"]}],
+    "levels": {"5abc": "county", "": "county", "-3": "national", "10": "national"}})"),
+                                        "policy.json");
+  ASSERT_FALSE(policy.ok());
+  const std::string& m = policy.status().message();
+  EXPECT_THAT(m, HasSubstr("no AKUSTI item \"5abc\""));
+  EXPECT_THAT(m, HasSubstr("no AKUSTI item \"\""));
+  EXPECT_THAT(m, HasSubstr("no AKUSTI item \"-3\""));
+  EXPECT_THAT(m, HasSubstr("targets[0].items: no AKUSTI item \"x\""));
+  EXPECT_THAT(m, HasSubstr("no AKUSTI item \"99999999999999999999\""));
+  EXPECT_THAT(m, Not(HasSubstr("\"10\"")));
+  EXPECT_THAT(m, Not(HasSubstr("\"7\"")));
 }
 
 }  // namespace
