@@ -61,6 +61,7 @@ class PathParser {
             ParseInteger<uint32_t>(text_.substr(start, pos_ - start), 0, kMaxIndex);
         if (start == pos_ || !Consume(']')) return Error("an index like [0]");
         if (!index) return Error("an index of at most " + std::to_string(kMaxIndex));
+        last.index = *index;
       }
       if (AtEnd()) break;
       if (!Consume('.')) return Error("'.'");
