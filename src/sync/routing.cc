@@ -35,7 +35,8 @@ constexpr auto kJoint = Level::kJointCounty;
 constexpr auto kCounty = Level::kCounty;
 constexpr std::optional<Level> kOpen = std::nullopt;
 
-// docs/akusti-data-set.md, "The 29 data items".
+// A compiled copy of docs/akusti-items.json, the single source of the item table: the binary must
+// route without the repository beside it. tests/akusti/akusti_items_test.cc fails when they differ.
 constexpr std::array<AkustiItem, 29> kItems = {{
     {1, "self-reported contact details", kNational},
     {2, "education", kNational},

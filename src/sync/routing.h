@@ -1,7 +1,7 @@
 // The routing policy: which targets receive which data. Each AKUSTI data item has a governance
-// level (the table in docs/akusti-data-set.md, overridable per deployment); each target
-// declares the levels it serves, optionally the only items it takes, and what it must never
-// receive (a pseudonymous PHR-style target gets no HETU).
+// level (the table in docs/akusti-items.json, shown in docs/akusti-data-set.md; overridable per
+// deployment); each target declares the levels it serves, optionally the only items it takes,
+// and what it must never receive (a pseudonymous PHR-style target gets no HETU).
 #pragma once
 
 #include <filesystem>

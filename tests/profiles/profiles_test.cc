@@ -398,7 +398,8 @@ TEST_F(GeneratedProfiles, InvariantsRejectBrokenData) {
 }
 
 // The level each definition states for an item is the item's level in the akusti-item
-// CodeSystem: the CodeSystem is the one table a deployment overrides.
+// CodeSystem: within the package the two must agree. Both are copies of docs/akusti-items.json,
+// which tests/akusti/akusti_items_test.cc holds them to.
 TEST_F(GeneratedProfiles, GovernanceMetadataAgreesWithTheItemTable) {
   auto cs = resources_->find("CodeSystem-akusti-item.json");
   ASSERT_NE(cs, resources_->end());

@@ -24,7 +24,9 @@ RuleSet: SiltaDefinition
 * ^status = #draft
 * ^experimental = false
 
-// Akusti(item number, level, basis): one item carried by the definition.
+// Akusti(item number, level, basis): one item carried by the definition. The level and basis
+// must be the item's in docs/akusti-items.json, the single table; tests/akusti/akusti_items_test.cc
+// checks every insert in profiles/generated against it.
 RuleSet: Akusti(item, level, basis)
 * ^extension[+].url = "https://silta.example.fi/fhir/StructureDefinition/akusti-governance"
 * ^extension[=].extension[+].url = "item"

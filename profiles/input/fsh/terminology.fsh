@@ -2,6 +2,9 @@
 // (THL service classifications, ICF, municipalities) stay in their own systems; Silta only
 // names value sets that include them whole, since they cannot be expanded offline.
 
+// A copy of the item table docs/akusti-items.json (the single source): SUSHI cannot read it, so
+// tests/akusti/akusti_items_test.cc holds the generated CodeSystem to it. Open items are
+// county with basis silta-default.
 CodeSystem: AkustiItem
 Id: akusti-item
 Title: "AKUSTI data items"
