@@ -317,7 +317,7 @@ void SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* clie
       counts.sent += static_cast<int>(confirmed.size());
       return;
     }
-    if (fhirclient::HttpStatusOf(outcome.status()) != 412) {
+    if (outcome.http_status() != 412) {
       ++counts.errors;
       summary.messages.push_back(source_name + " → " + target.name + ": " +
                                  outcome.status().message());

@@ -377,7 +377,7 @@ TEST(StubFhirServerTest, TellsDuplicatesAndStaleVersions) {
       client.Transaction(R"({"resourceType":"Bundle","type":"transaction","entry":[)"
                          R"({"resource":{"resourceType":"Patient","id":"1","gender":"male"},)"
                          R"("request":{"method":"PUT","url":"Patient/1","ifMatch":"W/\"1\""}}]})");
-  EXPECT_EQ(fhirclient::HttpStatusOf(stale.status()), 412);
+  EXPECT_EQ(stale.http_status(), 412);
   EXPECT_EQ(server.VersionCount("t"), 2);
 
   ASSERT_TRUE(client.Transaction(bundle("POST", "Patient", "")).ok());
