@@ -138,8 +138,9 @@ SyncWorker::Outcome SyncWorker::PushOne(const QueuedRecord& record) {
     return Outcome::kDone;
   }
   sync::SyncSummary summary;
-  engine_->Push(mapping::RecordJson(*parsed), name, summary);
+  Status pushed = engine_->Push(mapping::RecordJson(*parsed), name, summary);
   for (const std::string& message : summary.messages) log_("sync: " + message);
+  if (!pushed.ok()) return fail(name + ": " + pushed.message());
   if (summary.total(&sync::TargetCounts::errors) > 0) {
     // What was confirmed is journalled: the next attempt sends only the rest.
     return fail(summary.messages.empty() ? name + ": push failed" : summary.messages.back(),

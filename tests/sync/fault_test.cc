@@ -55,7 +55,10 @@ class Deployment {
     for (auto& [name, client] : clients_) clients[name] = client.get();
     SyncEngine engine(mapper_, policy_, clients, journal_, nullptr);
     SyncSummary summary;
-    for (const auto& [name, record] : records) engine.Push(record, name, summary);
+    for (const auto& [name, record] : records) {
+      Status pushed = engine.Push(record, name, summary);
+      EXPECT_TRUE(pushed.ok()) << name << ": " << pushed.message();
+    }
     return summary;
   }
 
