@@ -568,7 +568,9 @@ class FakeFhirServer {
 
 // Polls GET /sync/status until it contains `text`.
 bool WaitForStatus(uint16_t port, const std::string& text) {
-  for (int i = 0; i < 300; ++i) {
+  // A generous deadline: only a failing test waits it out.
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+       std::chrono::steady_clock::now() < deadline;) {
     if (Call(port, "GET", "/sync/status", {}, Auth("reader")).body.find(text) !=
         std::string::npos) {
       return true;
@@ -763,11 +765,23 @@ TEST_F(ServeTest, StopFinishesTheRequestInFlight) {
       std::to_string(body.size()) + "\r\n\r\n";
   std::string first = head + body.substr(0, 10);
   socket.sendBytes(first.data(), static_cast<int>(first.size()));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Nothing tells from outside when a handler has taken the connection; a second is ample for
+  // that even under ASan on two loaded cores.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   std::thread stopper([&] { server_->Stop(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  // The listening socket is closed while the request is still being received.
-  EXPECT_THROW(Call(port_, "GET", "/healthz"), Poco::Exception);
+  // The listening socket is closed while the request is still being received (Stop() closes it
+  // first, then waits for the request).
+  bool refused = false;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+       !refused && std::chrono::steady_clock::now() < deadline;) {
+    try {
+      Call(port_, "GET", "/healthz");
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } catch (const Poco::Exception&) {
+      refused = true;
+    }
+  }
+  EXPECT_TRUE(refused);
   std::string rest = body.substr(10);
   socket.sendBytes(rest.data(), static_cast<int>(rest.size()));
   std::string response;
