@@ -1,9 +1,9 @@
 // A journal that cannot be written stops the sync run with an error, and the next run completes
 // it: against two real FHIR servers (the FHIR peer), with a journal store that fails on its Nth
 // write (the library), with a full disk (a file size limit on `silta sync push`) and with a
-// read-only journal file (the CLI, exit code 2). After each, a rerun must leave every target
-// with exactly the resources the routing gives it, one per business identifier, and a third run
-// must find nothing to send.
+// read-only journal file (`silta sync push` and `pull`, exit code 2). After each, a rerun must
+// leave every target with exactly the resources the routing gives it, one per business identifier,
+// and a third run must find nothing to send.
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <signal.h>
@@ -321,7 +321,7 @@ TEST_F(JournalFailureTest, PushStopsWithExitCode2WhenTheDiskIsFull) {
       << ReadText(output());
 }
 
-TEST_F(JournalFailureTest, PushRefusesAReadOnlyJournalWithExitCode2) {
+TEST_F(JournalFailureTest, PushAndPullRefuseAReadOnlyJournalWithExitCode2) {
   // A journal that exists (a dry run makes it) and cannot be written.
   std::vector<std::string> dry_run = PushArgs();
   dry_run.push_back("--dry-run");
@@ -348,6 +348,17 @@ TEST_F(JournalFailureTest, PushRefusesAReadOnlyJournalWithExitCode2) {
   code = RunChild(PushArgs(), output(), {});
   EXPECT_EQ(code, 0) << ReadText(output());
   ExpectComplete("after the rerun");
+
+  // A pull, too, refuses a journal it could not record its watermark in, and writes nothing.
+  fs::permissions(journal(),
+                  fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  const fs::path pulled = dir_ / "pulled";
+  code = RunChild({SILTA_BINARY, "sync", "pull", "--policy", (dir_ / "policy.json").string(),
+                   "--journal", journal().string(), "--target", "county", "--out", pulled.string()},
+                  output(), file_modes);
+  EXPECT_EQ(code, 2) << ReadText(output());
+  EXPECT_THAT(ReadText(output()), HasSubstr("read-only"));
+  EXPECT_TRUE(!fs::exists(pulled) || fs::is_empty(pulled));
 }
 
 }  // namespace
