@@ -1,18 +1,89 @@
 #include "generic-r4/adapter.h"
 
+#include <charconv>
+#include <map>
+#include <memory_resource>
+#include <optional>
 #include <set>
 
 #include "base/files.h"
+#include "formats/json_tree.h"
 #include "mapping/json_value.h"
 
 namespace silta::adapters {
+namespace {
+
+// "line:column" (1-based) of each top-level member's value, for messages that point into the
+// file; empty when the text does not parse (JsonValue::Parse has reported that already).
+std::map<std::string, std::string> MemberLocations(std::string_view text) {
+  std::map<std::string, std::string> out;
+  std::pmr::monotonic_buffer_resource arena;
+  formats::JsonNode root;
+  formats::JsonParseError error;
+  if (!formats::ParseJsonTree(text, &arena, 64, &root, &error)) return out;
+  for (const formats::JsonMember& m : root.members) {
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i < m.value.offset && i < text.size(); ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    out.emplace(std::string(m.name), std::to_string(line) + ":" + std::to_string(column));
+  }
+  return out;
+}
+
+// The whole of `text` as an integer in [min, max]; atoi would read "abc" or "" as 0 and "30s" as
+// 30, and silently make a zero timeout or no attempts of a typo.
+std::optional<int> ParseBoundedInt(std::string_view text, int min, int max) {
+  int value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return {};
+  if (value < min || value > max) return {};
+  return value;
+}
+
+// A problem with the config, at a "line:column" when known.
+struct Problem {
+  Problem(std::string t) : text(std::move(t)) {}  // NOLINT(runtime/explicit)
+  Problem(const char* t) : text(t) {}             // NOLINT(runtime/explicit)
+  Problem(std::string l, std::string t) : location(std::move(l)), text(std::move(t)) {}
+  std::string location;
+  std::string text;
+};
+
+}  // namespace
 
 StatusOr<AdapterConfig> LoadAdapterConfig(const std::filesystem::path& file) {
   SILTA_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
   SILTA_ASSIGN_OR_RETURN(mapping::JsonValue json, mapping::JsonValue::Parse(text, file.string()));
   if (!json.is_object()) return InvalidArgumentError(file.string() + ": expected an object");
   AdapterConfig config;
-  std::vector<std::string> problems;
+  std::vector<Problem> problems;
+  const std::map<std::string, std::string> locations = MemberLocations(text);
+  auto integer = [&](const std::string& key, const mapping::JsonValue& value, int min, int max,
+                     int& into) {
+    std::optional<int> parsed;
+    if (value.kind() == mapping::JsonValue::Kind::kNumber ||
+        value.kind() == mapping::JsonValue::Kind::kString) {
+      parsed = ParseBoundedInt(value.text(), min, max);
+    }
+    if (parsed) {
+      into = *parsed;
+      return;
+    }
+    auto at = locations.find(key);
+    std::string shown = value.is_scalar()
+                            ? value.text()
+                            : std::string("a JSON ") + formats::JsonKindName(value.kind());
+    if (shown.size() > 40) shown = shown.substr(0, 40) + "...";
+    problems.emplace_back(at != locations.end() ? at->second : std::string(),
+                          "\"" + key + "\" must be a whole number from " + std::to_string(min) +
+                              " to " + std::to_string(max) + ", not \"" + shown + "\"");
+  };
   auto resolve = [&](const std::string& name) {
     std::filesystem::path p(name);
     return p.is_relative() ? (file.parent_path() / p).string() : name;
@@ -24,9 +95,9 @@ StatusOr<AdapterConfig> LoadAdapterConfig(const std::filesystem::path& file) {
     } else if (key == "baseUrl") {
       config.base_url = v;
     } else if (key == "timeoutSeconds") {
-      config.timeout_seconds = std::atoi(v.c_str());
+      integer(key, value, 1, kMaxTimeoutSeconds, config.timeout_seconds);
     } else if (key == "maxAttempts") {
-      config.max_attempts = std::atoi(v.c_str());
+      integer(key, value, 1, kMaxAttempts, config.max_attempts);
     } else if (key == "checkCapabilities") {
       config.check_capabilities = v == "true";
     } else if (key == "auth") {
@@ -90,8 +161,10 @@ StatusOr<AdapterConfig> LoadAdapterConfig(const std::filesystem::path& file) {
   }
   if (!problems.empty()) {
     std::string message;
-    for (const auto& p : problems)
-      message += (message.empty() ? "" : "\n") + file.string() + ": " + p;
+    for (const auto& p : problems) {
+      message += (message.empty() ? "" : "\n") + file.string() +
+                 (p.location.empty() ? "" : ":" + p.location) + ": " + p.text;
+    }
     return InvalidArgumentError(message);
   }
   if (config.name.empty()) config.name = file.stem().string();

@@ -34,6 +34,11 @@ struct AdapterConfig {
   bool check_capabilities = true;
 };
 
+// The bounds of the integer members: a request may wait up to a day, and a request is tried at
+// most 100 times; anything beyond is a typo, not a setting.
+inline constexpr int kMaxTimeoutSeconds = 86400;
+inline constexpr int kMaxAttempts = 100;
+
 // Reads a config; relative file names in it are taken relative to the config's folder.
 StatusOr<AdapterConfig> LoadAdapterConfig(const std::filesystem::path& file);
 

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 
 #include "cli/cli_util.h"
@@ -23,13 +24,21 @@ struct ServeSync {
   std::unique_ptr<sync::SyncEngine> engine;
 };
 
-StatusOr<std::shared_ptr<sync::SyncEngine>> LoadServeSync(
-    serve::ServeConfig& config, std::shared_ptr<const ResourceChecker> checker) {
+// The engine, and the targets' capability check that the worker runs before pushing.
+struct ServeSyncParts {
+  std::shared_ptr<sync::SyncEngine> engine;
+  std::function<Status()> preflight;
+};
+
+StatusOr<ServeSyncParts> LoadServeSync(serve::ServeConfig& config,
+                                       std::shared_ptr<const ResourceChecker> checker) {
   if (config.journal_file.empty()) config.journal_file = SyncSetupOptions().journal_file;
   SyncSetupOptions options;
   options.policy_file = config.sync_policy.string();
   options.journal_file = config.journal_file.string();
   options.mappings_dir = config.mappings_dir.string();
+  // A target that is down at start delays the sync, not the service (see SyncWorker).
+  options.defer_capability_check = true;
   SILTA_ASSIGN_OR_RETURN(SyncSetup setup, SetUpSync(options, {}, /*connect=*/true));
   auto sync = std::make_shared<ServeSync>();
   sync->setup = std::move(setup);
@@ -38,7 +47,10 @@ StatusOr<std::shared_ptr<sync::SyncEngine>> LoadServeSync(
   sync->engine = std::make_unique<sync::SyncEngine>(
       *sync->setup.mapper, sync->setup.policy, sync->setup.clients, *sync->setup.journal,
       PushResourceCheck(std::move(checker)), sync_options);
-  return std::shared_ptr<sync::SyncEngine>(sync, sync->engine.get());
+  ServeSyncParts parts;
+  parts.engine = std::shared_ptr<sync::SyncEngine>(sync, sync->engine.get());
+  parts.preflight = [sync] { return sync->setup.CheckCapabilities(); };
+  return parts;
 }
 
 StatusOr<std::shared_ptr<const mapping::Mapper>> LoadServeMapper(
@@ -154,7 +166,8 @@ int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std
       err << "silta serve: sync: " << engine.status().message() << "\n";
       return kExitUsage;
     }
-    services.sync_engine = std::move(*engine);
+    services.sync_engine = std::move(engine->engine);
+    services.sync_preflight = std::move(engine->preflight);
   }
 
   // Block the stop signals in every thread (the workers inherit the mask) and wait for them

@@ -76,7 +76,9 @@ int RunPush(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                           PushResourceCheck(std::move(*checker)), options);
   sync::SyncSummary summary;
   bool tty = isatty(fileno(stderr)) && std::getenv("CI") == nullptr;
+  Status stopped;
   for (const fs::path& path : *paths) {
+    if (!stopped.ok()) break;
     auto text = ReadFile(path);
     if (!text.ok()) {
       err << "silta sync: " << text.status().message() << "\n";
@@ -90,8 +92,9 @@ int RunPush(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         summary.messages.push_back(input.name + ": rejected by the contract check");
         continue;
       }
-      engine.Push(mapping::RecordJson(*input.record), input.name, summary);
+      stopped = engine.Push(mapping::RecordJson(*input.record), input.name, summary);
       if (tty) err << "\rsilta sync push: " << summary.records << " record(s)" << std::flush;
+      if (!stopped.ok()) break;
     }
     PrintIssues(issues.issues(), err);
   }
@@ -102,6 +105,14 @@ int RunPush(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   for (const auto& [name, c] : summary.targets) {
     out << "  " << name << ": " << (dry_run ? "would send " : "sent ") << c.sent << ", unchanged "
         << c.unchanged << ", conflicts " << c.conflicts << ", errors " << c.errors << "\n";
+  }
+  if (!stopped.ok()) {
+    // What the servers confirmed and the journal missed goes again, as conditional updates,
+    // with the next run: the servers are consistent, only the journal is behind.
+    err << "silta sync: " << stopped.message()
+        << "; the records after this one were not pushed, the next run resends what the journal "
+           "lacks\n";
+    return kExitUsage;
   }
   if (summary.total(&sync::TargetCounts::errors) > 0) return kExitUsage;
   if (summary.rejected > 0 || summary.total(&sync::TargetCounts::conflicts) > 0) {

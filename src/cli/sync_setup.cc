@@ -30,6 +30,10 @@ StatusOr<SyncSetup> SetUpSync(const SyncSetupOptions& o, const std::vector<std::
     }
     SILTA_ASSIGN_OR_RETURN(adapters::AdapterConfig config,
                            adapters::LoadAdapterConfig(target.adapter));
+    if (o.defer_capability_check && config.check_capabilities) {
+      config.check_capabilities = false;
+      s.unchecked.push_back(target.name);
+    }
     auto connection = adapters::Connection::Open(config, logger);
     if (!connection.ok()) {
       return Status(connection.status().code(),
@@ -39,6 +43,18 @@ StatusOr<SyncSetup> SetUpSync(const SyncSetupOptions& o, const std::vector<std::
     s.connections.push_back(std::move(*connection));
   }
   return s;
+}
+
+Status SyncSetup::CheckCapabilities() {
+  while (!unchecked.empty()) {
+    const std::string& name = unchecked.front();
+    Status connected = clients.at(name)->Connect();
+    if (!connected.ok()) {
+      return Status(connected.code(), "target \"" + name + "\": " + connected.message());
+    }
+    unchecked.erase(unchecked.begin());
+  }
+  return Status::Ok();
 }
 
 sync::ResourceCheck PushResourceCheck(std::shared_ptr<const ResourceChecker> checker) {

@@ -20,6 +20,9 @@ struct SyncSetupOptions {
   std::string journal_file = "silta-journal.db";
   std::string mappings_dir;  // empty: $SILTA_MAPPINGS, else the installed mappings
   bool verbose = false;      // log HTTP requests (query values masked) to stderr
+  // Leave the targets' capability check (checkCapabilities) to SyncSetup::CheckCapabilities
+  // instead of failing the set-up: a service starts while a target is down and checks later.
+  bool defer_capability_check = false;
 };
 
 struct SyncSetup {
@@ -28,6 +31,12 @@ struct SyncSetup {
   std::unique_ptr<sync::SqliteJournal> journal;
   std::vector<std::unique_ptr<adapters::Connection>> connections;
   std::map<std::string, fhirclient::FhirClient*> clients;
+  // With defer_capability_check: the targets whose check has not passed yet.
+  std::vector<std::string> unchecked;
+
+  // Runs the deferred capability checks that have not passed yet; the first failure, named by
+  // its target. Not thread-safe: one caller (the sync worker) at a time.
+  Status CheckCapabilities();
 };
 
 // Connects only the targets named in `only` (all when empty); with `connect` false, none.

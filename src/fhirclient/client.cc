@@ -2,8 +2,6 @@
 
 #include <rapidjson/document.h>
 
-#include <cstdlib>
-
 #include "fhirclient/json_access.h"
 
 namespace silta::fhirclient {
@@ -119,12 +117,6 @@ std::string PathOf(std::string_view url) {
 
 }  // namespace
 
-int HttpStatusOf(const Status& status) {
-  const std::string& message = status.message();
-  if (message.rfind("HTTP ", 0) != 0) return 0;
-  return std::atoi(message.c_str() + 5);
-}
-
 FhirClient::FhirClient(FhirClientOptions options, HttpTransport& transport, AuthProvider* auth,
                        Clock& clock, Logger& logger)
     : options_(std::move(options)),
@@ -230,16 +222,17 @@ StatusOr<HttpResponse> FhirClient::Execute(HttpRequest request, Idempotency idem
   }
 }
 
-StatusOr<FhirResponse> FhirClient::Interact(HttpRequest request, Idempotency idempotency,
-                                            bool accept_4xx_outcome) {
+FhirResult<FhirResponse> FhirClient::Interact(HttpRequest request, Idempotency idempotency,
+                                              bool accept_4xx_outcome) {
   SILTA_ASSIGN_OR_RETURN(HttpResponse response, Execute(std::move(request), idempotency));
   const bool outcome_answer = accept_4xx_outcome &&
                               (response.status == 400 || response.status == 422) &&
                               !SummarizeOperationOutcome(response.body).empty();
   if ((response.status < 200 || response.status >= 300) && !outcome_answer) {
-    return HttpError(response, options_.outcome_text);
+    return FhirResult<FhirResponse>(HttpError(response, options_.outcome_text), response.status);
   }
-  return ToFhirResponse(std::move(response));
+  const int status = response.status;
+  return FhirResult<FhirResponse>(ToFhirResponse(std::move(response)), status);
 }
 
 Status FhirClient::Connect() {
@@ -307,71 +300,79 @@ Status FhirClient::Connect() {
   return Status::Ok();
 }
 
-StatusOr<FhirResponse> FhirClient::Read(const std::string& type, const std::string& id) {
+FhirResult<FhirResponse> FhirClient::Read(const std::string& type, const std::string& id) {
   return Interact({"GET", type + "/" + UrlEncode(id), {}, {}}, Idempotency::kIdempotent);
 }
 
-StatusOr<FhirResponse> FhirClient::VRead(const std::string& type, const std::string& id,
-                                         const std::string& version_id) {
+FhirResult<FhirResponse> FhirClient::VRead(const std::string& type, const std::string& id,
+                                           const std::string& version_id) {
   return Interact(
       {"GET", type + "/" + UrlEncode(id) + "/_history/" + UrlEncode(version_id), {}, {}},
       Idempotency::kIdempotent);
 }
 
-StatusOr<FhirResponse> FhirClient::Create(const std::string& type,
-                                          const std::string& resource_json) {
+FhirResult<FhirResponse> FhirClient::Create(const std::string& type,
+                                            const std::string& resource_json) {
   return Interact({"POST", type, {}, resource_json}, Idempotency::kNonIdempotent);
 }
 
-StatusOr<FhirResponse> FhirClient::CreateIfNoneExist(const std::string& type,
-                                                     const std::string& resource_json,
-                                                     const QueryParams& match) {
-  if (match.empty()) return InvalidArgumentError("a conditional create needs search parameters");
+FhirResult<FhirResponse> FhirClient::CreateIfNoneExist(const std::string& type,
+                                                       const std::string& resource_json,
+                                                       const QueryParams& match) {
+  if (match.empty()) {
+    return FhirResult<FhirResponse>(
+        InvalidArgumentError("a conditional create needs search parameters"));
+  }
   return Interact({"POST", type, {{"If-None-Exist", EncodeQuery(match)}}, resource_json},
                   Idempotency::kIdempotent);
 }
 
-StatusOr<FhirResponse> FhirClient::Update(const std::string& type, const std::string& id,
-                                          const std::string& resource_json,
-                                          const std::string& if_match) {
+FhirResult<FhirResponse> FhirClient::Update(const std::string& type, const std::string& id,
+                                            const std::string& resource_json,
+                                            const std::string& if_match) {
   HttpRequest request{"PUT", type + "/" + UrlEncode(id), {}, resource_json};
   if (!if_match.empty()) request.headers.emplace_back("If-Match", if_match);
   return Interact(std::move(request), Idempotency::kIdempotent);
 }
 
-StatusOr<FhirResponse> FhirClient::ConditionalUpdate(const std::string& type,
-                                                     const QueryParams& match,
-                                                     const std::string& resource_json) {
-  if (match.empty()) return InvalidArgumentError("a conditional update needs search parameters");
+FhirResult<FhirResponse> FhirClient::ConditionalUpdate(const std::string& type,
+                                                       const QueryParams& match,
+                                                       const std::string& resource_json) {
+  if (match.empty()) {
+    return FhirResult<FhirResponse>(
+        InvalidArgumentError("a conditional update needs search parameters"));
+  }
   return Interact({"PUT", type + "?" + EncodeQuery(match), {}, resource_json},
                   Idempotency::kIdempotent);
 }
 
-StatusOr<FhirResponse> FhirClient::Delete(const std::string& type, const std::string& id) {
+FhirResult<FhirResponse> FhirClient::Delete(const std::string& type, const std::string& id) {
   return Interact({"DELETE", type + "/" + UrlEncode(id), {}, {}}, Idempotency::kIdempotent);
 }
 
-StatusOr<BundleOutcome> FhirClient::PostBundle(const std::string& bundle_json,
-                                               const char* expected_type) {
+FhirResult<BundleOutcome> FhirClient::PostBundle(const std::string& bundle_json,
+                                                 const char* expected_type) {
   SILTA_ASSIGN_OR_RETURN(bool idempotent, BundleIsIdempotent(bundle_json));
   HttpRequest request{"POST", base_url_, {}, bundle_json};
-  SILTA_ASSIGN_OR_RETURN(FhirResponse response,
-                         Interact(std::move(request), idempotent ? Idempotency::kIdempotent
-                                                                 : Idempotency::kNonIdempotent));
-  SILTA_ASSIGN_OR_RETURN(BundleOutcome outcome,
-                         ParseBundleOutcome(response.body, options_.outcome_text));
-  if (outcome.type != expected_type) {
-    return DataLossError("expected a " + std::string(expected_type) + " Bundle, got " +
-                         (outcome.type.empty() ? "none" : outcome.type));
+  FhirResult<FhirResponse> response = Interact(
+      std::move(request), idempotent ? Idempotency::kIdempotent : Idempotency::kNonIdempotent);
+  if (!response.ok()) return FhirResult<BundleOutcome>(response.status(), response.http_status());
+  StatusOr<BundleOutcome> outcome = ParseBundleOutcome(response->body, options_.outcome_text);
+  if (!outcome.ok()) return FhirResult<BundleOutcome>(outcome.status(), response.http_status());
+  if (outcome->type != expected_type) {
+    return FhirResult<BundleOutcome>(
+        DataLossError("expected a " + std::string(expected_type) + " Bundle, got " +
+                      (outcome->type.empty() ? "none" : outcome->type)),
+        response.http_status());
   }
-  return outcome;
+  return FhirResult<BundleOutcome>(std::move(outcome).value(), response.http_status());
 }
 
-StatusOr<BundleOutcome> FhirClient::Transaction(const std::string& bundle_json) {
+FhirResult<BundleOutcome> FhirClient::Transaction(const std::string& bundle_json) {
   return PostBundle(bundle_json, "transaction-response");
 }
 
-StatusOr<BundleOutcome> FhirClient::Batch(const std::string& bundle_json) {
+FhirResult<BundleOutcome> FhirClient::Batch(const std::string& bundle_json) {
   return PostBundle(bundle_json, "batch-response");
 }
 
@@ -394,9 +395,9 @@ Pager FhirClient::History(const std::string& type, const std::string& since, Que
   return Pager(*this, url);
 }
 
-StatusOr<FhirResponse> FhirClient::Validate(const std::string& type,
-                                            const std::string& resource_json,
-                                            const std::string& profile) {
+FhirResult<FhirResponse> FhirClient::Validate(const std::string& type,
+                                              const std::string& resource_json,
+                                              const std::string& profile) {
   std::string path = type + "/$validate";
   if (!profile.empty()) path += "?" + EncodeQuery({{"profile", profile}});
   // $validate changes nothing on the server: safe to repeat.

@@ -1,7 +1,8 @@
 // FhirClient: the FHIR R4 RESTful API over an HttpTransport, with retries, authorization and
 // masked logging. Operations return the server's answer for 2xx; other statuses become a Status
 // whose message starts "HTTP <code>" and carries the OperationOutcome's issues, coded parts only
-// unless FhirClientOptions::outcome_text says otherwise (HttpStatusOf recovers the code).
+// unless FhirClientOptions::outcome_text says otherwise. The code itself is a field of the result
+// (FhirResult::http_status), so callers never read it back out of message text.
 // Thread-safe once Connect() has returned.
 #pragma once
 
@@ -51,9 +52,22 @@ struct FhirResponse {
   std::string body;  // JSON text, possibly empty (Prefer: return=minimal)
 };
 
-// The HTTP status in an error Status made by FhirClient ("HTTP 412 ..."), 0 when it has none
-// (transport failures, local errors).
-int HttpStatusOf(const Status& status);
+// The result of one interaction: a StatusOr (the answer, or why there is none) that also carries
+// the HTTP status the server answered with, in success and in failure alike; 0 when no answer
+// arrived (transport failures) or the request never left (local errors). Decisions such as "was
+// this refused with 412" read http_status(): message texts are for people and may change.
+template <typename T>
+class [[nodiscard]] FhirResult : public StatusOr<T> {
+ public:
+  FhirResult(T value, int http_status) : StatusOr<T>(std::move(value)), http_status_(http_status) {}
+  // NOLINTNEXTLINE(runtime/explicit): lets SILTA_ASSIGN_OR_RETURN pass a Status through.
+  FhirResult(Status status, int http_status = 0)
+      : StatusOr<T>(std::move(status)), http_status_(http_status) {}
+  int http_status() const { return http_status_; }
+
+ private:
+  int http_status_ = 0;
+};
 
 struct CapabilitySummary {
   std::string fhir_version;
@@ -90,28 +104,29 @@ class FhirClient {
   Status Connect();
   const CapabilitySummary& capabilities() const { return capabilities_; }
 
-  StatusOr<FhirResponse> Read(const std::string& type, const std::string& id);
-  StatusOr<FhirResponse> VRead(const std::string& type, const std::string& id,
-                               const std::string& version_id);
+  FhirResult<FhirResponse> Read(const std::string& type, const std::string& id);
+  FhirResult<FhirResponse> VRead(const std::string& type, const std::string& id,
+                                 const std::string& version_id);
   // Plain create: not idempotent, so retried only when the request cannot have arrived.
-  StatusOr<FhirResponse> Create(const std::string& type, const std::string& resource_json);
+  FhirResult<FhirResponse> Create(const std::string& type, const std::string& resource_json);
   // Conditional create (If-None-Exist): the server creates only when nothing matches `match`.
-  StatusOr<FhirResponse> CreateIfNoneExist(const std::string& type,
-                                           const std::string& resource_json,
-                                           const QueryParams& match);
+  FhirResult<FhirResponse> CreateIfNoneExist(const std::string& type,
+                                             const std::string& resource_json,
+                                             const QueryParams& match);
   // Update; with a non-empty `if_match` (an ETag from an earlier response) the server refuses
   // (HTTP 412) when the resource changed meanwhile.
-  StatusOr<FhirResponse> Update(const std::string& type, const std::string& id,
-                                const std::string& resource_json, const std::string& if_match = "");
+  FhirResult<FhirResponse> Update(const std::string& type, const std::string& id,
+                                  const std::string& resource_json,
+                                  const std::string& if_match = "");
   // Conditional update: PUT [type]?[match].
-  StatusOr<FhirResponse> ConditionalUpdate(const std::string& type, const QueryParams& match,
-                                           const std::string& resource_json);
-  StatusOr<FhirResponse> Delete(const std::string& type, const std::string& id);
+  FhirResult<FhirResponse> ConditionalUpdate(const std::string& type, const QueryParams& match,
+                                             const std::string& resource_json);
+  FhirResult<FhirResponse> Delete(const std::string& type, const std::string& id);
 
   // Posts a transaction or batch Bundle and parses the per-entry outcomes. A transaction is
   // retried after an ambiguous failure only when every entry is idempotent (see retry.h).
-  StatusOr<BundleOutcome> Transaction(const std::string& bundle_json);
-  StatusOr<BundleOutcome> Batch(const std::string& bundle_json);
+  FhirResult<BundleOutcome> Transaction(const std::string& bundle_json);
+  FhirResult<BundleOutcome> Batch(const std::string& bundle_json);
 
   // GET [type]?params; follow the pages with the Pager.
   Pager Search(const std::string& type, const QueryParams& params);
@@ -123,8 +138,8 @@ class FhirClient {
 
   // POST [type]/$validate on the server; the body of the answer is the OperationOutcome (also
   // for HTTP 400/422, which here is a successful call).
-  StatusOr<FhirResponse> Validate(const std::string& type, const std::string& resource_json,
-                                  const std::string& profile = "");
+  FhirResult<FhirResponse> Validate(const std::string& type, const std::string& resource_json,
+                                    const std::string& profile = "");
 
   // One request with retries, auth and logging; any HTTP status is returned as a response.
   // For operations this class does not name. `url` may be relative to the base.
@@ -135,9 +150,9 @@ class FhirClient {
  private:
   friend class Pager;
   std::string Url(const std::string& path) const;
-  StatusOr<FhirResponse> Interact(HttpRequest request, Idempotency idempotency,
-                                  bool accept_4xx_outcome = false);
-  StatusOr<BundleOutcome> PostBundle(const std::string& bundle_json, const char* expected_type);
+  FhirResult<FhirResponse> Interact(HttpRequest request, Idempotency idempotency,
+                                    bool accept_4xx_outcome = false);
+  FhirResult<BundleOutcome> PostBundle(const std::string& bundle_json, const char* expected_type);
   StatusOr<std::optional<FhirResponse>> FetchPage(Pager& pager);
   HttpResult SendOnce(const HttpRequest& request, const std::string& authorization);
   std::chrono::milliseconds NextDelay(int attempt);

@@ -243,7 +243,19 @@ Response Router::Page() const {
 Response Router::Ready() const {
   bool ready = services_.model != nullptr && queue_ != nullptr &&
                (config_.mappings_dir.empty() || services_.to_fhir_mapper != nullptr);
-  return {ready ? 200 : 503, "text/plain; charset=utf-8", ready ? "ready\n" : "not ready\n", {}};
+  if (!ready) return {503, "text/plain; charset=utf-8", "not ready\n", {}};
+  // Records are still accepted and queued meanwhile; what waits is their sync. The reason is a
+  // Status message of the client: server, path and error kind, never record data.
+  if (sync_worker_ != nullptr) {
+    SyncWorkerStats stats = sync_worker_->stats();
+    if (!stats.ready) {
+      return {503,
+              "text/plain; charset=utf-8",
+              "not ready: sync targets: " + stats.not_ready + "\n",
+              {}};
+    }
+  }
+  return {200, "text/plain; charset=utf-8", "ready\n", {}};
 }
 
 Response Router::Metadata(const Request& request) const {

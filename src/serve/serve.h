@@ -25,6 +25,7 @@
 
 #include "base/issues.h"
 #include "base/status.h"
+#include "fhirclient/clock.h"
 #include "mapping/json_value.h"
 #include "mapping/mapping.h"
 #include "model/element.h"
@@ -107,6 +108,12 @@ struct Services {
   BundleCheckHook check_bundle;
   // Pushes the queued client records (see sync_worker.h); null: they wait in the queue.
   std::shared_ptr<sync::SyncEngine> sync_engine;
+  // The sync targets' capability check. The worker runs it before its first push and repeats it
+  // with back-off (syncRetryMs, doubling up to 60 s) until it passes; meanwhile /readyz answers
+  // 503 with its message. Null: no check.
+  std::function<Status()> sync_preflight;
+  // Times the worker's back-off; null: real time (tests pass a fake clock).
+  fhirclient::Clock* sync_clock = nullptr;
 };
 
 class Server {

@@ -305,12 +305,16 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeConfig& config, Servi
     SILTA_ASSIGN_OR_RETURN(journal, sync::SqliteJournal::Open(config.journal_file));
   }
   std::shared_ptr<sync::SyncEngine> engine = std::move(services.sync_engine);
+  std::function<Status()> preflight = std::move(services.sync_preflight);
+  fhirclient::Clock* sync_clock = services.sync_clock;
   impl->router = std::make_unique<Router>(impl->config, std::move(services), std::move(tokens),
                                           std::move(queue), std::move(journal));
   if (engine != nullptr) {
     SyncWorkerOptions options;
     options.retry_initial = config.sync_retry;
     options.quarantine_dir = config.quarantine_dir;
+    options.preflight = std::move(preflight);
+    options.clock = sync_clock;
     impl->sync_worker = std::make_unique<SyncWorker>(
         impl->router->queue(), std::move(engine), options,
         [](const std::string& line) { std::fprintf(stderr, "silta serve: %s\n", line.c_str()); });

@@ -24,7 +24,10 @@ SyncWorker::SyncWorker(RecordQueue& queue, std::shared_ptr<sync::SyncEngine> eng
     : queue_(queue),
       engine_(std::move(engine)),
       options_(std::move(options)),
-      log_(std::move(log)) {}
+      log_(std::move(log)) {
+  stats_.ready = !options_.preflight;
+  if (!stats_.ready) stats_.not_ready = "the sync targets' capability check has not run yet";
+}
 
 SyncWorker::~SyncWorker() { Stop(); }
 
@@ -57,13 +60,48 @@ SyncWorkerStats SyncWorker::stats() const {
 }
 
 bool SyncWorker::Wait(std::chrono::milliseconds delay, bool wake) {
+  if (options_.clock != nullptr && !wake) {
+    options_.clock->Sleep(delay);
+    // A fake clock returns at once: a short real pause keeps the loop from spinning.
+    delay = std::min(delay, std::chrono::milliseconds(10));
+  }
   std::unique_lock lock(mu_);
   cv_.wait_for(lock, delay, [&] { return stopping_ || (wake && woken_); });
   woken_ = false;
   return !stopping_;
 }
 
+bool SyncWorker::AwaitTargets() {
+  if (!options_.preflight) return true;
+  std::chrono::milliseconds backoff{0};
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return false;
+    }
+    Status checked = options_.preflight();
+    if (checked.ok()) break;
+    backoff =
+        backoff.count() == 0 ? options_.retry_initial : std::min(backoff * 2, options_.retry_max);
+    {
+      std::lock_guard lock(mu_);
+      stats_.not_ready = checked.message();
+    }
+    log_("sync: targets not ready: " + checked.message() + "; checking again in " +
+         std::to_string(backoff.count()) + " ms");
+    if (!Wait(backoff, /*wake=*/false)) return false;
+  }
+  {
+    std::lock_guard lock(mu_);
+    stats_.ready = true;
+    stats_.not_ready.clear();
+  }
+  log_("sync: targets ready, pushing the queued records");
+  return true;
+}
+
 void SyncWorker::Run() {
+  if (!AwaitTargets()) return;
   std::chrono::milliseconds backoff{0};
   // `what` names the failure in the log; the details were logged already where they arose.
   auto failed = [&](const std::string& what, const std::string& error) {
@@ -138,8 +176,9 @@ SyncWorker::Outcome SyncWorker::PushOne(const QueuedRecord& record) {
     return Outcome::kDone;
   }
   sync::SyncSummary summary;
-  engine_->Push(mapping::RecordJson(*parsed), name, summary);
+  Status pushed = engine_->Push(mapping::RecordJson(*parsed), name, summary);
   for (const std::string& message : summary.messages) log_("sync: " + message);
+  if (!pushed.ok()) return fail(name + ": " + pushed.message());
   if (summary.total(&sync::TargetCounts::errors) > 0) {
     // What was confirmed is journalled: the next attempt sends only the rest.
     return fail(summary.messages.empty() ? name + ": push failed" : summary.messages.back(),
@@ -195,6 +234,10 @@ std::string RenderSyncMetrics(const SyncWorkerStats& stats) {
          "# TYPE silta_sync_retrying gauge\n"
          "silta_sync_retrying "
       << (stats.retrying ? 1 : 0) << "\n";
+  out << "# HELP silta_sync_ready Whether the sync targets passed their capability check.\n"
+         "# TYPE silta_sync_ready gauge\n"
+         "silta_sync_ready "
+      << (stats.ready ? 1 : 0) << "\n";
   return out.str();
 }
 
@@ -205,7 +248,10 @@ std::string SyncStatsJson(const SyncWorkerStats& stats) {
       << ",\"resourcesSent\":" << stats.resources_sent
       << ",\"resourcesUnchanged\":" << stats.resources_unchanged
       << ",\"conflicts\":" << stats.conflicts << ",\"failedAttempts\":" << stats.failed_attempts
-      << ",\"retrying\":" << (stats.retrying ? "true" : "false") << ",\"lastError\":"
+      << ",\"retrying\":" << (stats.retrying ? "true" : "false")
+      << ",\"ready\":" << (stats.ready ? "true" : "false") << ",\"notReady\":"
+      << (stats.not_ready.empty() ? "null" : mapping::JsonValue::String(stats.not_ready).ToString())
+      << ",\"lastError\":"
       << (stats.last_error.empty() ? "null"
                                    : mapping::JsonValue::String(stats.last_error).ToString())
       << "}";

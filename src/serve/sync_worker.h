@@ -4,6 +4,9 @@
 // is journalled (sent, unchanged, conflict) or it is quarantined; when a push fails (server or
 // network down, journal busy) the record stays and is retried with a growing delay, and the
 // records behind it wait, so that an older state of a client never overwrites a newer one.
+// Before its first push the worker runs the targets' capability check (their /metadata), and
+// repeats it with the same growing delay until it passes: a target that is down when the service
+// starts delays the sync, not the service, and /readyz says why it is not ready meanwhile.
 #pragma once
 
 #include <chrono>
@@ -17,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "fhirclient/clock.h"
 #include "serve/record_queue.h"
 #include "sync/engine.h"
 
@@ -27,6 +31,12 @@ struct SyncWorkerOptions {
   std::chrono::milliseconds retry_max{60000};     // ...up to this
   // Records that no longer read as client records go here (the engine quarantines the rest).
   std::filesystem::path quarantine_dir;
+  // The capability check of every target, run before the first push until it passes; null:
+  // none, the worker is ready at once.
+  std::function<Status()> preflight;
+  // Measures out the delays between attempts; null: real time. With a fake clock the delays
+  // pass at once (tests read them from the clock), and the worker still stops promptly.
+  fhirclient::Clock* clock = nullptr;
 };
 
 struct SyncWorkerStats {
@@ -38,6 +48,8 @@ struct SyncWorkerStats {
   int64_t failed_attempts = 0;  // pushes that failed and will be retried
   bool retrying = false;        // the oldest record waits for its next attempt
   std::string last_error;       // of the last failed attempt, without personal data
+  bool ready = false;           // the capability check passed; the worker pushes
+  std::string not_ready;        // why not, while not ready
 };
 
 class SyncWorker {
@@ -59,6 +71,8 @@ class SyncWorker {
  private:
   enum class Outcome { kDone, kRetry };
   void Run();
+  // Runs the preflight until it passes (with back-off); false when stopping first.
+  bool AwaitTargets();
   Outcome PushOne(const QueuedRecord& record);
   void Quarantine(const QueuedRecord& record, const std::vector<Issue>& issues);
   // Waits up to `delay`; returns false when stopping. `wake` lets Wake() end the wait early.

@@ -146,8 +146,8 @@ void SyncEngine::Quarantine(const JsonValue& record, const std::string& source_n
   }
 }
 
-void SyncEngine::Push(const JsonValue& record, const std::string& source_name,
-                      SyncSummary& summary) {
+Status SyncEngine::Push(const JsonValue& record, const std::string& source_name,
+                        SyncSummary& summary) {
   ++summary.records;
   IssueCollector issues;
   std::optional<JsonValue> bundle = mapper_.ToFhir(record, issues);
@@ -173,7 +173,7 @@ void SyncEngine::Push(const JsonValue& record, const std::string& source_name,
   }
   if (!bundle || issues.HasErrors()) {
     Quarantine(record, source_name, issues.Take(), summary);
-    return;
+    return Status::Ok();
   }
   auto root = mapping::Mapper::ParsePartIdentifierValue(planned.front().identifier_value);
   std::string client_key = root ? root->county_code + "/" + root->client_id : std::string();
@@ -199,24 +199,29 @@ void SyncEngine::Push(const JsonValue& record, const std::string& source_name,
         routed.push_back(std::move(absent));
       }
     }
-    PushToTarget(target, client->second, routed, client_key, source_name, summary);
+    SILTA_RETURN_IF_ERROR(
+        PushToTarget(target, client->second, routed, client_key, source_name, summary));
   }
+  return Status::Ok();
 }
 
-void SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* client,
-                              std::vector<Planned>& planned, const std::string& client_key,
-                              const std::string& source_name, SyncSummary& summary) {
+Status SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* client,
+                                std::vector<Planned>& planned, const std::string& client_key,
+                                const std::string& source_name, SyncSummary& summary) {
   TargetCounts& counts = summary.targets[target.name];
+  // A journal that cannot be read or written ends the run: going on would send what the journal
+  // cannot record, and every later record would meet the same failure.
+  auto journal_failed = [&](const Status& status) {
+    ++counts.errors;
+    summary.messages.push_back(target.name + ": " + status.message());
+    return status.Annotate("sync journal unusable, run stopped");
+  };
   auto is_routed = [](const Planned& p) { return p.module != nullptr; };
   for (auto& p : planned) {
     if (!is_routed(p)) continue;
     p.hash = Sha256Hex(p.resource.ToString());
     auto known = journal_.Get(target.name, p.key);
-    if (!known.ok()) {
-      ++counts.errors;
-      summary.messages.push_back(target.name + ": " + known.status().message());
-      return;
-    }
+    if (!known.ok()) return journal_failed(known.status());
     p.known = *known;
     p.send = !p.known || p.known->content_hash != p.hash;
     if (!p.send) ++counts.unchanged;
@@ -225,12 +230,12 @@ void SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* clie
     return std::count_if(planned.begin(), planned.end(),
                          [&](const Planned& p) { return is_routed(p) && p.send; });
   };
-  if (to_send() == 0) return;
+  if (to_send() == 0) return Status::Ok();
   if (options_.dry_run) {
     counts.sent += static_cast<int>(to_send());
     summary.messages.push_back(source_name + " → " + target.name + ": would send " +
                                std::to_string(to_send()) + " resource(s) (dry run)");
-    return;
+    return Status::Ok();
   }
 
   for (int attempt = 0; attempt < 2 && to_send() > 0; ++attempt) {
@@ -308,20 +313,17 @@ void SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* clie
         }
         confirmed.push_back(std::move(j));
       }
-      Status written = journal_.Put(confirmed);
-      if (!written.ok()) {
-        ++counts.errors;
-        summary.messages.push_back(target.name + ": " + written.message());
-        return;
+      if (Status written = journal_.Put(confirmed); !written.ok()) {
+        return journal_failed(written);
       }
       counts.sent += static_cast<int>(confirmed.size());
-      return;
+      return Status::Ok();
     }
-    if (fhirclient::HttpStatusOf(outcome.status()) != 412) {
+    if (outcome.http_status() != 412) {
       ++counts.errors;
       summary.messages.push_back(source_name + " → " + target.name + ": " +
                                  outcome.status().message());
-      return;
+      return Status::Ok();
     }
     // 412: some resource changed on the server since the journal saw it. Tell our own
     // unconfirmed writes (same content hash) from real conflicts, then retry without both.
@@ -349,7 +351,7 @@ void SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* clie
         j.content_hash = p->hash;
         j.version_id = version;
         j.updated_at = static_cast<int64_t>(std::time(nullptr));
-        (void)journal_.Put({j});
+        if (Status written = journal_.Put({j}); !written.ok()) return journal_failed(written);
         ++counts.sent;
         p->known = j;
         continue;
@@ -358,8 +360,14 @@ void SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* clie
       summary.messages.push_back(source_name + " → " + target.name + ": conflict on " + p->type +
                                  " (server version " + version + ", journal " +
                                  p->known->version_id + "), kept for review");
-      (void)journal_.AddConflict({target.name, p->key, p->known->version_id, version,
-                                  "HTTP 412 on update", static_cast<int64_t>(std::time(nullptr))});
+      // The journal is where conflicts wait for review; one that is not recorded there is lost
+      // to the reviewers once this run's output is gone.
+      if (Status recorded = journal_.AddConflict({target.name, p->key, p->known->version_id,
+                                                  version, "HTTP 412 on update",
+                                                  static_cast<int64_t>(std::time(nullptr))});
+          !recorded.ok()) {
+        return journal_failed(recorded);
+      }
     }
   }
   // Refused with 412 in every round and neither confirmed as our own write nor as a conflict
@@ -371,6 +379,7 @@ void SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* clie
                                std::to_string(to_send()) +
                                " resource(s) refused with HTTP 412 and not confirmed");
   }
+  return Status::Ok();
 }
 
 StatusOr<PullSummary> SyncEngine::Pull(
@@ -469,7 +478,7 @@ StatusOr<PullSummary> SyncEngine::Pull(
         if (TextAt(id, "system") == system) value = TextAt(id, "value");
       }
       std::string key = ref.substr(0, slash) + "|" + system + "|" + value;
-      auto known = journal_.Get(target, key);
+      SILTA_ASSIGN_OR_RETURN(std::optional<JournalEntry> known, journal_.Get(target, key));
       JournalEntry j{target,
                      key,
                      "",
@@ -477,7 +486,7 @@ StatusOr<PullSummary> SyncEngine::Pull(
                      current->version_id,
                      client_key,
                      static_cast<int64_t>(std::time(nullptr))};
-      if (known.ok() && *known) j.content_hash = (*known)->content_hash;
+      if (known) j.content_hash = known->content_hash;
       seen.push_back(std::move(j));
     }
     IssueCollector issues;

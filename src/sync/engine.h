@@ -75,9 +75,16 @@ class SyncEngine {
              ResourceCheck check, SyncOptions options = {});
 
   // Pushes one record (contract JSON). `source_name` names it in messages and quarantine.
-  void Push(const mapping::JsonValue& record, const std::string& source_name, SyncSummary& summary);
+  // Problems with the record or one server land in `summary` and the run goes on; an error
+  // Status means the journal could not be read or written, and the run must stop there: what a
+  // server confirmed but the journal missed is sent again by the next run, as conditional
+  // updates, so the servers stay consistent and nothing is duplicated.
+  Status Push(const mapping::JsonValue& record, const std::string& source_name,
+              SyncSummary& summary);
 
-  // Pulls the changes of `target` and hands each rebuilt record to `write_record`.
+  // Pulls the changes of `target` and hands each rebuilt record to `write_record`. An error
+  // Status (server unreachable, journal not readable or writable) stops the pull; the watermark
+  // moves only at the end of a complete pull, so the next one reads the same changes again.
   StatusOr<PullSummary> Pull(const std::string& target,
                              const std::function<Status(const mapping::JsonValue&)>& write_record);
 
@@ -86,9 +93,9 @@ class SyncEngine {
 
  private:
   struct Planned;
-  void PushToTarget(const Target& target, fhirclient::FhirClient* client,
-                    std::vector<Planned>& planned, const std::string& client_key,
-                    const std::string& source_name, SyncSummary& summary);
+  Status PushToTarget(const Target& target, fhirclient::FhirClient* client,
+                      std::vector<Planned>& planned, const std::string& client_key,
+                      const std::string& source_name, SyncSummary& summary);
   void Quarantine(const mapping::JsonValue& record, const std::string& source_name,
                   const std::vector<Issue>& issues, SyncSummary& summary);
 

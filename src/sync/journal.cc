@@ -110,6 +110,11 @@ StatusOr<std::unique_ptr<SqliteJournal>> SqliteJournal::Open(const std::filesyst
     std::string message = db->handle != nullptr ? sqlite3_errmsg(db->handle) : "out of memory";
     return IoError("cannot open sync journal " + file.string() + ": " + message);
   }
+  // SQLite opens a file it may not write read-only without complaint; the first confirmed
+  // transaction would then go unrecorded. Refuse before anything is sent.
+  if (sqlite3_db_readonly(db->handle, "main") == 1) {
+    return IoError("cannot open sync journal " + file.string() + ": the file is read-only");
+  }
   sqlite3_busy_timeout(db->handle, 5000);
   SILTA_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
   SILTA_RETURN_IF_ERROR(db->Exec(kSchema));

@@ -74,8 +74,9 @@ TEST_F(ClientTest, ReadReturnsBodyEtagAndVersion) {
   transport_.Enqueue(
       200, R"({"resourceType":"Patient","id":"p1"})",
       Headers({{"etag", "W/\"3\""}, {"Last-Modified", "Tue, 01 Dec 2026 10:00:00 GMT"}}));
-  StatusOr<FhirResponse> read = client_.Read("Patient", "p1");
+  FhirResult<FhirResponse> read = client_.Read("Patient", "p1");
   ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read.http_status(), 200);
   EXPECT_EQ(read->etag, "W/\"3\"");
   EXPECT_EQ(read->version_id, "3");
   EXPECT_EQ(read->last_modified, "Tue, 01 Dec 2026 10:00:00 GMT");
@@ -100,13 +101,12 @@ TEST_F(ClientTest, VReadAndDeleteUseTheirPaths) {
 TEST_F(ClientTest, ErrorsCarryStatusAndOperationOutcome) {
   transport_.Enqueue(404, R"({"resourceType":"OperationOutcome","issue":[{"severity":"error",
       "code":"not-found","diagnostics":"Resource Patient/x is not known"}]})");
-  StatusOr<FhirResponse> read = client_.Read("Patient", "x");
+  FhirResult<FhirResponse> read = client_.Read("Patient", "x");
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(HttpStatusOf(read.status()), 404);
+  EXPECT_EQ(read.http_status(), 404);
   EXPECT_THAT(read.status().message(), HasSubstr("error/not-found"));
   EXPECT_THAT(read.status().message(), Not(HasSubstr("Resource Patient/x")));
-  EXPECT_EQ(HttpStatusOf(Status::Ok()), 0);
 }
 
 TEST_F(ClientTest, CreateVariantsSendTheirHeaders) {
@@ -149,8 +149,8 @@ TEST_F(ClientTest, UpdateSendsOpaqueIfMatchAndConditionalUpdateUsesQuery) {
   StatusOr<FhirResponse> updated = client_.Update("Patient", "p1", "{}", "W/\"3\"");
   ASSERT_TRUE(updated.ok());
   EXPECT_EQ(updated->etag, "W/\"4\"");
-  StatusOr<FhirResponse> conflict = client_.Update("Patient", "p1", "{}", "W/\"3\"");
-  EXPECT_EQ(HttpStatusOf(conflict.status()), 412);
+  FhirResult<FhirResponse> conflict = client_.Update("Patient", "p1", "{}", "W/\"3\"");
+  EXPECT_EQ(conflict.http_status(), 412);
   EXPECT_EQ(conflict.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(conflict.status().message(), HasSubstr("error/conflict"));
   ASSERT_TRUE(client_.ConditionalUpdate("Patient", {{"identifier", "sys|1"}}, "{}").ok());
@@ -183,8 +183,28 @@ TEST_F(ClientTest, TransactionParsesPerEntryOutcomes) {
   EXPECT_EQ(transport_.requests()[0].url, kBase);
 
   transport_.Enqueue(200, kTransactionResponse);
-  EXPECT_EQ(client_.Batch(R"({"resourceType":"Bundle","type":"batch"})").status().code(),
-            StatusCode::kDataLoss);  // a transaction-response to a batch
+  FhirResult<BundleOutcome> mismatched =
+      client_.Batch(R"({"resourceType":"Bundle","type":"batch"})");
+  EXPECT_EQ(mismatched.status().code(), StatusCode::kDataLoss);  // a transaction-response
+  // The server did answer 200: the failure is ours to read, not the server's refusal.
+  EXPECT_EQ(mismatched.http_status(), 200);
+}
+
+TEST_F(ClientTest, TransactionRefusalCarriesTheHttpStatusNotJustText) {
+  // A 412 without an OperationOutcome: the code is in the result, whatever the message says.
+  transport_.Enqueue(412, "");
+  FhirResult<BundleOutcome> refused = client_.Transaction(
+      R"({"resourceType":"Bundle","type":"transaction","entry":[
+         {"request":{"method":"PUT","url":"Patient/1","ifMatch":"W/\"1\""}}]})");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.http_status(), 412);
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  transport_.Enqueue(200, kTransactionResponse);
+  FhirResult<BundleOutcome> done = client_.Transaction(
+      R"({"resourceType":"Bundle","type":"transaction","entry":[
+         {"request":{"method":"PUT","url":"Patient/1"}}]})");
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done.http_status(), 200);
 }
 
 TEST_F(ClientTest, BundleIdempotency) {
@@ -302,30 +322,31 @@ TEST_F(ClientTest, RetryAfterAsHttpDate) {
 
 TEST_F(ClientTest, GivesUpAfterMaxAttemptsWithUnavailable) {
   for (int i = 0; i < 10; ++i) transport_.Enqueue(503, "");
-  StatusOr<FhirResponse> read = client_.Read("Patient", "p1");
+  FhirResult<FhirResponse> read = client_.Read("Patient", "p1");
   EXPECT_EQ(read.status().code(), StatusCode::kUnavailable);
-  EXPECT_EQ(HttpStatusOf(read.status()), 503);
+  EXPECT_EQ(read.http_status(), 503);
   EXPECT_EQ(transport_.request_count(), 4u);
   EXPECT_EQ(clock_.sleeps().size(), 3u);
 }
 
 TEST_F(ClientTest, RetryAfterBeyondTheLimitGivesUpAtOnce) {
   transport_.Enqueue(429, "", Headers({{"Retry-After", "86400"}}));
-  StatusOr<FhirResponse> read = client_.Read("Patient", "p1");
-  EXPECT_EQ(HttpStatusOf(read.status()), 429);
+  FhirResult<FhirResponse> read = client_.Read("Patient", "p1");
+  EXPECT_EQ(read.http_status(), 429);
   EXPECT_EQ(transport_.request_count(), 1u);
   EXPECT_TRUE(clock_.sleeps().empty());
 }
 
 TEST_F(ClientTest, PlainCreateIsNotRetriedAfterAmbiguousFailures) {
   transport_.Enqueue(HttpResult::Failure(TransportErrorKind::kDropped, "connection reset"));
-  StatusOr<FhirResponse> dropped = client_.Create("Patient", "{}");
+  FhirResult<FhirResponse> dropped = client_.Create("Patient", "{}");
   EXPECT_EQ(dropped.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(dropped.http_status(), 0) << "no answer, no HTTP status";
   EXPECT_THAT(dropped.status().message(), HasSubstr("dropped"));
   EXPECT_EQ(transport_.request_count(), 1u);
 
   transport_.Enqueue(503, "");
-  EXPECT_EQ(HttpStatusOf(client_.Create("Patient", "{}").status()), 503);
+  EXPECT_EQ(client_.Create("Patient", "{}").http_status(), 503);
   EXPECT_EQ(transport_.request_count(), 2u);
 
   // Connect failures and 429 mean the server never processed it: safe.
@@ -516,8 +537,8 @@ TEST(AuthTest, ClientCredentialsCachesUntilExpiryAndRefreshesOn401) {
   token_endpoint.Enqueue(200, TokenJson("t4", 300));
   fhir.Enqueue(401, "");
   fhir.Enqueue(401, "");
-  StatusOr<FhirResponse> refused = client.Read("Patient", "5");
-  EXPECT_EQ(HttpStatusOf(refused.status()), 401);
+  FhirResult<FhirResponse> refused = client.Read("Patient", "5");
+  EXPECT_EQ(refused.http_status(), 401);
 }
 
 TEST(AuthTest, TokenRefusalIsFinalForTheRequest) {
@@ -532,7 +553,7 @@ TEST(AuthTest, TokenRefusalIsFinalForTheRequest) {
   client_options.base_url = kBase;
   FhirClient client(client_options, fhir, &auth, clock);
   token_endpoint.Enqueue(400, R"({"error":"invalid_client"})");
-  StatusOr<FhirResponse> read = client.Read("Patient", "1");
+  FhirResult<FhirResponse> read = client.Read("Patient", "1");
   EXPECT_EQ(read.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(read.status().message(), HasSubstr("invalid_client"));
   EXPECT_EQ(token_endpoint.request_count(), 1u);

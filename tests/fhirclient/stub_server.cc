@@ -104,7 +104,9 @@ void DroppingServer::Run() {
     if (!socket_.poll(Poco::Timespan(0, 20'000), Poco::Net::Socket::SELECT_READ)) continue;
     Poco::Net::StreamSocket connection = socket_.acceptConnection();
     ++hits_;
-    connection.setReceiveTimeout(Poco::Timespan(1, 0));
+    // Ample for a request to arrive on a loaded machine; a shorter wait would drop it unanswered
+    // instead of giving the scripted partial answer.
+    connection.setReceiveTimeout(Poco::Timespan(10, 0));
     // Read the head and as much body as Content-Length announces.
     std::string received;
     char buffer[4096];

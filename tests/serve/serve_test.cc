@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <mutex>
 #include <sstream>
@@ -26,6 +27,7 @@
 #include "serve/serve.h"
 #include "support/r4.h"
 #include "sync/engine.h"
+#include "sync/fhir_peer.h"
 #include "sync/journal.h"
 #include "sync/routing.h"
 #include "validation/validation.h"
@@ -566,7 +568,9 @@ class FakeFhirServer {
 
 // Polls GET /sync/status until it contains `text`.
 bool WaitForStatus(uint16_t port, const std::string& text) {
-  for (int i = 0; i < 300; ++i) {
+  // A generous deadline: only a failing test waits it out.
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+       std::chrono::steady_clock::now() < deadline;) {
     if (Call(port, "GET", "/sync/status", {}, Auth("reader")).body.find(text) !=
         std::string::npos) {
       return true;
@@ -655,6 +659,94 @@ TEST_F(ServeTest, QueuedRecordsArePushedAfterTheTargetComesBack) {
   server->Stop();
 }
 
+// A sync target that is down when the service starts: the service starts anyway, /healthz is
+// ok, /readyz is 503 with the reason, the capability check is repeated with a doubling delay
+// (timed by a fake clock), and once the real FHIR server comes up on that port the service turns
+// ready and pushes what was queued meanwhile.
+TEST_F(ServeTest, StartsWhileASyncTargetIsDownAndTurnsReadyWhenItComesUp) {
+  if (testing::FhirPeer::InstalledDir().empty()) {
+    GTEST_SKIP() << "SILTA_FHIR_PEER_DIR is not set (scripts/test.sh installs the FHIR peer)";
+  }
+  const int target_port = testing::FhirPeer::FreePort();  // nothing listens there yet
+  fhirclient::CurlTransport transport;
+  fhirclient::FhirClientOptions client_options;
+  client_options.base_url = testing::FhirPeer::BaseUrlAt(target_port);
+  client_options.retry.max_attempts = 1;  // the worker's back-off is under test
+  client_options.required_interactions = {{"*", {"transaction"}}};
+  fhirclient::FhirClient client(client_options, transport);
+  auto mapper = mapping::Mapper::Load(*dir_ / "modules", testing::R4Model());
+  ASSERT_TRUE(mapper.ok()) << mapper.status().ToString();
+  auto policy = sync::RoutingPolicy::FromJson(*mapping::JsonValue::Parse(
+                                                  R"({"targets": [{"name": "county", "levels":
+              ["county", "shared-definition", "joint-county", "national"]}]})",
+                                                  "policy"),
+                                              "policy");
+  ASSERT_TRUE(policy.ok()) << policy.status().ToString();
+  sync::MemoryJournal journal;
+  auto engine = std::make_shared<sync::SyncEngine>(
+      **mapper, *policy, std::map<std::string, fhirclient::FhirClient*>{{"county", &client}},
+      journal, nullptr);
+  fhirclient::FakeClock clock;
+  std::atomic<int> checks{0};
+
+  ServeConfig config = TestConfig("sync-readiness.sqlite");
+  config.sync_retry = std::chrono::milliseconds(100);
+  Services services = TestServices();
+  services.sync_engine = engine;
+  services.sync_preflight = [&] {
+    ++checks;
+    return client.Connect();
+  };
+  services.sync_clock = &clock;
+  auto server = Server::Start(config, std::move(services), TestTokens());
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  const uint16_t port = (*server)->port();
+
+  EXPECT_EQ(Call(port, "GET", "/healthz").status, 200);
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+       checks < 4 && std::chrono::steady_clock::now() < deadline;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_GE(checks, 4);
+  Reply not_ready = Call(port, "GET", "/readyz", {}, Auth("all"));
+  EXPECT_EQ(not_ready.status, 503);
+  EXPECT_THAT(not_ready.body, HasSubstr("not ready: sync targets: "));
+  EXPECT_THAT(not_ready.body, HasSubstr("CapabilityStatement"));
+  EXPECT_THAT(Call(port, "GET", "/sync/status", {}, Auth("reader")).body,
+              HasSubstr("\"ready\":false"));
+  // Records are accepted and kept while the target is down.
+  Headers json = Auth("all", {{"Content-Type", "application/json"}});
+  EXPECT_EQ(Call(port, "POST", "/client-records", std::string(kRecord), json).status, 202);
+  // The delay doubles from syncRetryMs; the fake clock took the waits, the test did not.
+  std::vector<std::chrono::milliseconds> sleeps = clock.sleeps();
+  ASSERT_GE(sleeps.size(), 3u);
+  EXPECT_EQ(sleeps[0], std::chrono::milliseconds(100));
+  EXPECT_EQ(sleeps[1], std::chrono::milliseconds(200));
+  EXPECT_EQ(sleeps[2], std::chrono::milliseconds(400));
+
+  testing::FhirPeer peer;
+  std::string error;
+  ASSERT_TRUE(peer.Start(&error, target_port)) << error;
+  bool ready = false;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+       !ready && std::chrono::steady_clock::now() < deadline;) {
+    ready = Call(port, "GET", "/readyz", {}, Auth("all")).status == 200;
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(ready);
+  ASSERT_TRUE(WaitForStatus(port, "\"recordsSynced\":1"));
+  EXPECT_THAT(Call(port, "GET", "/sync/status", {}, Auth("reader")).body,
+              HasSubstr("\"queueDepth\":0"));
+  // The record's Patient is on the server, once.
+  auto page = client
+                  .Search("Patient", {{"identifier", (*mapper)->PartIdentifierSystem() + "|"},
+                                      {"_summary", "count"}})
+                  .NextPage();
+  ASSERT_TRUE(page.ok() && page->has_value()) << page.status().ToString();
+  EXPECT_THAT((*page)->body, HasSubstr("\"total\":1"));
+  (*server)->Stop();
+}
+
 TEST_F(ServeTest, PageAndReadiness) {
   Reply page = Call(port_, "GET", "/");
   ASSERT_EQ(page.status, 200);
@@ -673,11 +765,23 @@ TEST_F(ServeTest, StopFinishesTheRequestInFlight) {
       std::to_string(body.size()) + "\r\n\r\n";
   std::string first = head + body.substr(0, 10);
   socket.sendBytes(first.data(), static_cast<int>(first.size()));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Nothing tells from outside when a handler has taken the connection; a second is ample for
+  // that even under ASan on two loaded cores.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   std::thread stopper([&] { server_->Stop(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  // The listening socket is closed while the request is still being received.
-  EXPECT_THROW(Call(port_, "GET", "/healthz"), Poco::Exception);
+  // The listening socket is closed while the request is still being received (Stop() closes it
+  // first, then waits for the request).
+  bool refused = false;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+       !refused && std::chrono::steady_clock::now() < deadline;) {
+    try {
+      Call(port_, "GET", "/healthz");
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } catch (const Poco::Exception&) {
+      refused = true;
+    }
+  }
+  EXPECT_TRUE(refused);
   std::string rest = body.substr(10);
   socket.sendBytes(rest.data(), static_cast<int>(rest.size()));
   std::string response;

@@ -26,6 +26,12 @@ using testing::FaultKind;
 using testing::RequestKind;
 using testing::StubFhirServer;
 
+// The client's timeout is well above what an ordinary request takes under ASan on two loaded
+// cores, so only the injected slow answers time out; those come a whole timeout later still, so
+// they are late however the scheduler delays either side.
+constexpr milliseconds kTimeout{3000};
+constexpr milliseconds kLate{2 * kTimeout};
+
 constexpr char kPolicy[] = R"({"targets": [
     {"name": "county", "levels": ["county", "shared-definition", "joint-county", "national"]},
     {"name": "national", "levels": ["national"], "withhold": ["hetu"]}]})";
@@ -37,7 +43,7 @@ class Deployment {
   Deployment(const mapping::Mapper& mapper, const RoutingPolicy& policy, StubFhirServer& server)
       : mapper_(mapper), policy_(policy) {
     fhirclient::CurlTransportOptions transport;
-    transport.request_timeout = milliseconds(1000);
+    transport.request_timeout = kTimeout;
     transport_ = std::make_unique<fhirclient::CurlTransport>(transport);
     for (const char* target : kTargets) {
       fhirclient::FhirClientOptions options;
@@ -55,7 +61,10 @@ class Deployment {
     for (auto& [name, client] : clients_) clients[name] = client.get();
     SyncEngine engine(mapper_, policy_, clients, journal_, nullptr);
     SyncSummary summary;
-    for (const auto& [name, record] : records) engine.Push(record, name, summary);
+    for (const auto& [name, record] : records) {
+      Status pushed = engine.Push(record, name, summary);
+      EXPECT_TRUE(pushed.ok()) << name << ": " << pushed.message();
+    }
     return summary;
   }
 
@@ -251,7 +260,7 @@ TEST_F(SyncFaultTest, AnswersSlowerThanTheTimeout) {
   Deployment deployment(**mapper_, *policy_, server);
   // The server commits and answers too late; the client's repeat must not duplicate.
   server.Inject(Pass(), 2);
-  server.Inject(Slow(milliseconds(1300)), 2);
+  server.Inject(Slow(kLate), 2);
   PushThroughFaults(deployment, server, *records_, *created_);
 }
 
@@ -261,9 +270,9 @@ TEST_F(SyncFaultTest, AnswersSlowerThanTheTimeoutWhileUpdating) {
   ASSERT_EQ(deployment.Push(*records_).total(&TargetCounts::errors), 0);
   // The repeat of a committed If-Match update meets its own new version: HTTP 412, which the
   // engine must recognise as its own write by the content hash, not report as a conflict.
-  server.Inject(Slow(milliseconds(1300)), 1);
+  server.Inject(Slow(kLate), 1);
   server.Inject(Pass(), 3);
-  server.Inject(Slow(milliseconds(1300)), 1);
+  server.Inject(Slow(kLate), 1);
   SyncSummary faulty = PushThroughFaults(deployment, server, *edited_, *updated_);
   EXPECT_EQ(faulty.total(&TargetCounts::conflicts), 0) << Describe(faulty);
 }
@@ -377,7 +386,7 @@ TEST(StubFhirServerTest, TellsDuplicatesAndStaleVersions) {
       client.Transaction(R"({"resourceType":"Bundle","type":"transaction","entry":[)"
                          R"({"resource":{"resourceType":"Patient","id":"1","gender":"male"},)"
                          R"("request":{"method":"PUT","url":"Patient/1","ifMatch":"W/\"1\""}}]})");
-  EXPECT_EQ(fhirclient::HttpStatusOf(stale.status()), 412);
+  EXPECT_EQ(stale.http_status(), 412);
   EXPECT_EQ(server.VersionCount("t"), 2);
 
   ASSERT_TRUE(client.Transaction(bundle("POST", "Patient", "")).ok());

@@ -32,9 +32,10 @@ class FhirPeer {
     return dir != nullptr ? dir : "";
   }
 
-  // Starts the server and waits until /metadata answers; false (with `error`) when it cannot.
-  bool Start(std::string* error) {
-    port_ = FreePort();
+  // Starts the server on `port` (0: a free one) and waits until /metadata answers; false (with
+  // `error`) when it cannot.
+  bool Start(std::string* error, int port = 0) {
+    port_ = port != 0 ? port : FreePort();
     std::string dir = InstalledDir();
     std::string node = dir + "/node_modules/.bin/node";
     std::string script = dir + "/fhir-peer.mjs";
@@ -83,9 +84,12 @@ class FhirPeer {
   }
   ~FhirPeer() { Stop(); }
 
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/fhir"; }
+  std::string base_url() const { return BaseUrlAt(port_); }
+  static std::string BaseUrlAt(int port) {
+    return "http://127.0.0.1:" + std::to_string(port) + "/fhir";
+  }
 
- private:
+  // A loopback port that nothing listens on (at the moment of the call).
   static int FreePort() {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
@@ -99,6 +103,7 @@ class FhirPeer {
     return ntohs(addr.sin_port);
   }
 
+ private:
   pid_t pid_ = 0;
   int port_ = 0;
 };

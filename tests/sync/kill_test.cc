@@ -3,6 +3,9 @@
 // it committed a transaction but before it answered. A rerun must then leave the server exactly
 // as a clean run does, with no business identifier on two resources. Kill points are spread
 // evenly over the requests of a clean run, while creating everything and while updating it.
+// `silta sync pull` the same way: killed at requests spread evenly over a clean pull (the
+// history page and the reads after it), a rerun must write exactly the records of a clean pull
+// and reach the same watermark.
 // Also: one push over mutual TLS with SMART Backend Services, certificates and keys made here
 // with the openssl command line.
 #include <fcntl.h>
@@ -15,15 +18,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "example_records.h"
 #include "stub_fhir_server.h"
+#include "sync/journal.h"
 
 extern char** environ;
 
@@ -142,9 +148,18 @@ class PushSetup {
             "--quarantine", (dir_ / "quarantine").string()};
   }
 
+  // A pull of the county target into `out` with `journal` (a pull keeps its own journal here,
+  // so that it starts knowing nothing and rebuilds every client).
+  std::vector<std::string> PullArgs(const fs::path& journal, const fs::path& out) const {
+    return {SILTA_BINARY, "sync",           "pull",     "--policy", (dir_ / "policy.json").string(),
+            "--journal",  journal.string(), "--target", "county",   "--out",
+            out.string()};
+  }
+
   // Runs a push to its end; the exit code, or -1 when it did not exit normally in time.
-  int Run(const fs::path& records) const {
-    Child child(Args(records), output());
+  int Run(const fs::path& records) const { return RunArgs(Args(records)); }
+  int RunArgs(const std::vector<std::string>& args) const {
+    Child child(args, output());
     if (!child.started() || !child.Wait(milliseconds(120'000))) return -1;
     return WIFEXITED(child.status()) ? WEXITSTATUS(child.status()) : -1;
   }
@@ -291,6 +306,79 @@ TEST_F(KillTest, KilledWhileUpdatingThenRerun) {
   const int requests = CleanRun(edited_dir());
   auto reference = State(server_);
   KillAndRecover(edited_dir(), requests, 12, created, created_journal, reference);
+}
+
+// Every file of `dir` with its content.
+std::map<std::string, std::string> Files(const fs::path& dir) {
+  std::map<std::string, std::string> out;
+  if (!fs::exists(dir)) return out;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    out[entry.path().filename().string()] = ReadText(entry.path());
+  }
+  return out;
+}
+
+std::string WatermarkOf(const fs::path& journal) {
+  auto opened = SqliteJournal::Open(journal);
+  if (!opened.ok()) return "cannot open: " + opened.status().message();
+  auto watermark = (*opened)->Watermark("county");
+  if (!watermark.ok()) return "cannot read: " + watermark.status().message();
+  return watermark->value_or("none");
+}
+
+TEST_F(KillTest, PullKilledThenRerun) {
+  CleanRun(original_dir());
+  const fs::path reference_out = dir_.path() / "pulled-reference";
+  const fs::path reference_journal = dir_.path() / "pull-reference.db";
+  server_.ResetScript();
+  ASSERT_EQ(setup_->RunArgs(setup_->PullArgs(reference_journal, reference_out)), 0)
+      << ReadText(setup_->output());
+  const int requests = server_.request_count();
+  const auto reference = Files(reference_out);
+  const std::string reference_watermark = WatermarkOf(reference_journal);
+  ASSERT_GE(reference.size(), 10u) << "a pull with an empty journal rebuilds every client";
+  ASSERT_NE(reference_watermark, "none");
+
+  const int points = std::min(12, requests);
+  ASSERT_GE(points, 2);
+  for (int i = 0; i < points; ++i) {
+    // Request 1 is the history page: killed mid-page, before anything is written.
+    const int k = 1 + static_cast<int>(static_cast<int64_t>(i) * (requests - 1) / (points - 1));
+    const std::string context =
+        "pull killed at request " + std::to_string(k) + " of " + std::to_string(requests);
+    const fs::path out = dir_.path() / ("pulled-" + std::to_string(i));
+    const fs::path journal = dir_.path() / ("pull-" + std::to_string(i) + ".db");
+    server_.ResetScript();
+    server_.HoldRequest(k, /*after_commit=*/false);
+    {
+      Child child(setup_->PullArgs(journal, out), setup_->output());
+      ASSERT_TRUE(child.started());
+      bool held = false;
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (!held && !child.Ended() && std::chrono::steady_clock::now() < deadline) {
+        held = server_.WaitUntilHeld(milliseconds(20));
+      }
+      ASSERT_TRUE(held) << context << ": the pull never reached that request\n"
+                        << ReadText(setup_->output());
+      child.Kill();
+      EXPECT_TRUE(WIFSIGNALED(child.status())) << context;
+    }
+    if (k > 1) {
+      EXPECT_NE(WatermarkOf(journal), reference_watermark)
+          << context << ": the watermark moved before the pull was complete";
+    }
+    server_.ReleaseHeld();
+    server_.ResetScript();
+    ASSERT_EQ(setup_->RunArgs(setup_->PullArgs(journal, out)), 0) << context << "\n"
+                                                                  << ReadText(setup_->output());
+    // Every client's record, each once and whole, nothing else (no partial files).
+    EXPECT_EQ(Files(out), reference) << context;
+    EXPECT_EQ(WatermarkOf(journal), reference_watermark) << context;
+    // The journal caught up: another pull finds everything known and writes nothing.
+    ASSERT_EQ(setup_->RunArgs(setup_->PullArgs(journal, out)), 0) << context;
+    EXPECT_THAT(ReadText(setup_->output()), ::testing::HasSubstr("records written: 0")) << context;
+    if (HasFailure()) return;
+  }
 }
 
 // --- mutual TLS and SMART Backend Services

@@ -142,7 +142,7 @@ TEST_F(PeerSyncTest, PushRoutesOnceUpdatesMinimallyPullsEditsAndReportsConflicts
 
   // 1. Everything goes where the routing says, and nothing else.
   SyncSummary first;
-  for (const auto& [name, record] : records) engine->Push(record, name, first);
+  for (const auto& [name, record] : records) ASSERT_TRUE(engine->Push(record, name, first).ok());
   for (const auto& m : first.messages) ADD_FAILURE() << m;
   EXPECT_EQ(first.rejected, 0);
   EXPECT_EQ(ServerCounts("county"), ExpectedCounts("county", records));
@@ -158,7 +158,7 @@ TEST_F(PeerSyncTest, PushRoutesOnceUpdatesMinimallyPullsEditsAndReportsConflicts
 
   // 2. A second push sends nothing.
   SyncSummary second;
-  for (const auto& [name, record] : records) engine->Push(record, name, second);
+  for (const auto& [name, record] : records) ASSERT_TRUE(engine->Push(record, name, second).ok());
   EXPECT_EQ(second.total(&TargetCounts::sent), 0);
   EXPECT_GT(second.total(&TargetCounts::unchanged), 0);
   EXPECT_EQ(second.total(&TargetCounts::conflicts), 0);
@@ -169,7 +169,7 @@ TEST_F(PeerSyncTest, PushRoutesOnceUpdatesMinimallyPullsEditsAndReportsConflicts
   ASSERT_TRUE(related != nullptr && !related->items().empty()) << "the first example needs one";
   (*related->items()[0].Find("relationship"))["display"] = JsonValue::String("changed display");
   SyncSummary third;
-  engine->Push(changed, records[0].first, third);
+  ASSERT_TRUE(engine->Push(changed, records[0].first, third).ok());
   EXPECT_EQ(third.targets["county"].sent, 1);
   EXPECT_EQ(third.targets["county"].conflicts, 0);
   EXPECT_EQ(ServerCounts("county"), ExpectedCounts("county", records));
@@ -216,7 +216,7 @@ TEST_F(PeerSyncTest, PushRoutesOnceUpdatesMinimallyPullsEditsAndReportsConflicts
   for (const auto& [name, record] : records) {
     JsonValue edited = record;
     edited["birthDate"] = JsonValue::String("1999-09-09");
-    engine->Push(edited, name, fourth);
+    ASSERT_TRUE(engine->Push(edited, name, fourth).ok());
   }
   EXPECT_GT(fourth.targets["county"].conflicts, 0);
   EXPECT_FALSE(journal_.Conflicts("county")->empty());
