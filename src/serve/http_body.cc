@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <optional>
+
+#include "base/numbers.h"
 
 namespace silta::serve {
 namespace {
@@ -93,7 +96,16 @@ bool AcceptsGzip(std::string_view accept_encoding) {
     std::string_view coding = Trim(std::string_view(lower).substr(0, lower.find(';')));
     if (coding != "gzip" && coding != "x-gzip") return false;
     size_t q = lower.find("q=");
-    accepted = q == std::string::npos || std::strtod(lower.c_str() + q + 2, nullptr) > 0;
+    if (q == std::string::npos) {
+      accepted = true;
+    } else {
+      // A weight that is not a number ("q=x") accepts nothing, rather than reading as 0 or as
+      // whatever digits it starts with.
+      std::string_view weight = std::string_view(lower).substr(q + 2);
+      weight = Trim(weight.substr(0, weight.find(';')));
+      std::optional<double> value = ParseDouble(weight);
+      accepted = value && *value > 0 && *value <= 1;
+    }
     return true;
   });
   return accepted;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "base/files.h"
+#include "base/numbers.h"
 #include "fhirclient/bundle.h"
 
 namespace silta::sync {
@@ -60,7 +61,8 @@ std::string VersionFromEtag(std::string_view etag) {
   return std::string(etag);
 }
 
-// Seconds since the epoch of a FHIR instant; -1 when it is not one.
+}  // namespace
+
 int64_t ParseInstant(std::string_view text) {
   std::tm tm{};
   int consumed = 0;
@@ -77,14 +79,19 @@ int64_t ParseInstant(std::string_view text) {
          (rest.front() == '.' || std::isdigit(static_cast<unsigned char>(rest.front())))) {
     rest.remove_prefix(1);
   }
-  if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-')) {
-    int hours = std::atoi(std::string(rest.substr(1, 2)).c_str());
-    int minutes = std::atoi(std::string(rest.substr(4, 2)).c_str());
-    int offset = (hours * 60 + minutes) * 60;
+  if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+    std::optional<int> hours = ParseInteger<int>(rest.substr(1, 2), 0, 14);
+    std::optional<int> minutes = ParseInteger<int>(rest.substr(4, 2), 0, 59);
+    if (!hours || !minutes) return -1;
+    int offset = (*hours * 60 + *minutes) * 60;
     seconds += rest[0] == '+' ? -offset : offset;
+  } else if (rest != "Z") {
+    return -1;
   }
   return seconds;
 }
+
+namespace {
 
 std::string FormatInstant(int64_t seconds) {
   std::time_t t = static_cast<std::time_t>(seconds);

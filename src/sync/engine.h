@@ -107,6 +107,10 @@ class SyncEngine {
   SyncOptions options_;
 };
 
+// Seconds since the epoch of a FHIR instant ("2026-12-07T04:00:00.123+02:00"); -1 when it is not
+// one (no time zone, an offset that is not ±hh:mm).
+int64_t ParseInstant(std::string_view text);
+
 // SHA-256 of `text`, lower-case hex.
 std::string Sha256Hex(std::string_view text);
 

@@ -151,6 +151,12 @@ TEST(HttpBodyTest, MediaTypesAndNegotiation) {
   EXPECT_TRUE(AcceptsGzip("deflate, gzip"));
   EXPECT_FALSE(AcceptsGzip("gzip;q=0"));
   EXPECT_FALSE(AcceptsGzip("identity"));
+  // Weights were read with strtod: "q=x" read as 0 and "q=0.5junk" as 0.5.
+  EXPECT_TRUE(AcceptsGzip("gzip;q=0.5"));
+  EXPECT_TRUE(AcceptsGzip("gzip; q=1 , br"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=x"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=0.5junk"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=1e999"));
 }
 
 TEST(HttpBodyTest, GzipRoundTripAndLimits) {

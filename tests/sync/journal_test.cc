@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "sync/engine.h"
+
 namespace silta::sync {
 namespace {
 
@@ -84,6 +86,25 @@ TEST(SqliteJournalTest, ReportsAnUnopenableFile) {
   auto journal = SqliteJournal::Open("/nonexistent-dir/x/journal.db");
   ASSERT_FALSE(journal.ok());
   EXPECT_NE(journal.status().message().find("cannot open sync journal"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace silta::sync
+
+namespace silta::sync {
+namespace {
+
+// The pull watermark is read back from the servers' lastUpdated; an offset was read with atoi,
+// so "+ab:cd" silently became +00:00.
+TEST(InstantTest, ReadsTheZoneAndRefusesWhatIsNotOne) {
+  EXPECT_EQ(ParseInstant("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(ParseInstant("1970-01-01T02:00:00.123+02:00"), 0);
+  EXPECT_EQ(ParseInstant("1969-12-31T23:30:00-00:30"), 0);
+  EXPECT_EQ(ParseInstant("2026-12-07T04:00:00+ab:cd"), -1);
+  EXPECT_EQ(ParseInstant("2026-12-07T04:00:00+99:00"), -1);
+  EXPECT_EQ(ParseInstant("2026-12-07T04:00:00+02-00"), -1);
+  EXPECT_EQ(ParseInstant("2026-12-07T04:00:00"), -1);
+  EXPECT_EQ(ParseInstant("2026-12-07"), -1);
 }
 
 }  // namespace
