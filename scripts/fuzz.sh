@@ -19,7 +19,7 @@ while read -r name cap; do
   max_len[$name]="$cap"
   targets+=("$name")
 done < build-fuzz/tests/fuzz/fuzz-targets.txt
-(($# > 0)) && targets=("$@")
+if (($# > 0)); then targets=("$@"); fi
 for target in "${targets[@]}"; do
   mkdir -p "build-fuzz/corpus/$target" "build-fuzz/findings/$target"
   log "Fuzzing $target for $seconds s"
