@@ -101,6 +101,13 @@ TEST_F(FhirPathTest, Errors) {
   EXPECT_EQ(Eval("valueQuantity"), "");  // Patient has no value[x]: just empty
   EXPECT_EQ(Eval("name.given.single()").substr(0, 28), "error: execution error at 1:");
   EXPECT_EQ(Eval("%nope").substr(0, 7), "error: ");
+  // Found by fuzz_fhirpath: a literal beyond the 128-bit mantissa was read from an empty optional.
+  std::string huge(55, '9');
+  EXPECT_EQ(Eval(huge + ".2"), "error: syntax error at 1:1: number literal out of range");
+  EXPECT_EQ(Eval(huge + " 'mg'"), "error: syntax error at 1:1: number literal out of range");
+  EXPECT_EQ(Eval(huge), "error: syntax error at 1:1: number literal out of range");
+  EXPECT_EQ(Eval("99999999999999999999"),
+            "error: syntax error at 1:1: integer literal out of range");
 }
 
 // Each of these doubles or multiplies text per step: without a bound they took all memory.
