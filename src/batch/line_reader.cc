@@ -52,21 +52,27 @@ StatusOr<bool> LineReader::Fill() {
   }
 }
 
-StatusOr<std::pair<uint64_t, bool>> LineReader::SkipRestOfLine() {
-  uint64_t skipped = 0;
+StatusOr<LineReader::Skipped> LineReader::SkipRestOfLine(bool after_cr) {
+  Skipped result;
   for (;;) {
     const char* start = buffer_.data() + begin_;
     const void* nl = std::memchr(start, '\n', end_ - begin_);
     if (nl != nullptr) {
       size_t n = static_cast<size_t>(static_cast<const char*>(nl) - start);
-      skipped += n;
+      result.bytes += n;
+      result.line_end = true;
+      result.cr_at_end = n > 0 ? start[n - 1] == '\r' : after_cr;
       begin_ += n + 1;
-      return std::make_pair(skipped, true);
+      return result;
     }
-    skipped += end_ - begin_;
+    if (end_ > begin_) after_cr = buffer_[end_ - 1] == '\r';
+    result.bytes += end_ - begin_;
     begin_ = end_ = 0;
     SILTA_ASSIGN_OR_RETURN(bool more, Fill());
-    if (!more) return std::make_pair(skipped, false);
+    if (!more) {
+      result.cr_at_end = after_cr;
+      return result;
+    }
   }
 }
 
@@ -92,14 +98,18 @@ StatusOr<bool> LineReader::Next(Line& line) {
       return true;
     }
     scanned = available;
-    if (available > options_.max_line_bytes) {
+    // A '\r' at the end may be the first half of a "\r\n" line end, which does not count:
+    // a line of exactly max_line_bytes must not be too long because a chunk ended inside it.
+    const bool ends_with_cr = available > 0 && start[available - 1] == '\r';
+    if (available - (ends_with_cr ? 1 : 0) > options_.max_line_bytes) {
       line = Line{};
       line.number = ++line_number_;
       line.too_long = true;
       begin_ = end_ = 0;
-      SILTA_ASSIGN_OR_RETURN(auto rest, SkipRestOfLine());
-      line.length = available + rest.first;
-      line.has_line_end = rest.second;
+      SILTA_ASSIGN_OR_RETURN(Skipped rest, SkipRestOfLine(ends_with_cr));
+      // A '\r' before the line end (or the end of the file) is the line end's, not the line's.
+      line.length = available + rest.bytes - (rest.cr_at_end ? 1 : 0);
+      line.has_line_end = rest.line_end;
       return true;
     }
     SILTA_ASSIGN_OR_RETURN(bool more, Fill());
@@ -112,8 +122,9 @@ StatusOr<bool> LineReader::Next(Line& line) {
     line = Line{};
     line.number = ++line_number_;
     line.has_line_end = false;
-    line.length = available;
+    // A '\r' cut short of its '\n' is a line end, as in the other paths: not text, not length.
     if (available > 0 && start[available - 1] == '\r') --available;
+    line.length = available;
     line.text = std::string_view(start, available);
     return true;
   }

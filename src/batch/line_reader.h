@@ -44,9 +44,14 @@ class LineReader {
   LineReader(int fd, std::string path, const LineReaderOptions& options);
   // Appends up to one chunk to the buffer; false at end of file.
   StatusOr<bool> Fill();
-  // Discards bytes up to and including the next line end; returns how many bytes the skipped
-  // line had (without the end) and whether a line end was found.
-  StatusOr<std::pair<uint64_t, bool>> SkipRestOfLine();
+  // Discards bytes up to and including the next '\n'. `after_cr`: the byte before the unread
+  // data (already counted by the caller) was a '\r'.
+  struct Skipped {
+    uint64_t bytes = 0;      // skipped before the '\n' (or the end of the file)
+    bool line_end = false;   // a '\n' was found
+    bool cr_at_end = false;  // the byte before that '\n' (or the end of the file) was a '\r'
+  };
+  StatusOr<Skipped> SkipRestOfLine(bool after_cr);
 
   int fd_;
   std::string path_;

@@ -12,6 +12,13 @@
 
 namespace silta::fhirpath::internal {
 
+// Computed text longer than this fails the evaluation. Chained replace(), encode() or
+// `$this + $this` grow text exponentially, so without a bound an expression of a hundred
+// characters takes all memory (found probing fuzz_fhirpath by hand). FHIR strings are at most 1 MB;
+// this is 16 times that.
+inline constexpr size_t kMaxComputedTextBytes = size_t{16} << 20;
+inline constexpr std::string_view kTextTooLong = "the result would exceed 16 MiB of text";
+
 // Per-evaluation state. Never shared between threads.
 struct EvalState {
   const EvaluationContext* env = nullptr;

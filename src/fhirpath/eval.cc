@@ -306,6 +306,7 @@ bool EvalArithmetic(const Node& n, EvalState& st, ValueList& out) {
       if ((*v)->type() != ValueType::kString) return st.Fail(n, "'&' needs String operands");
       s += (*v)->string();
     }
+    if (s.size() > kMaxComputedTextBytes) return st.Fail(n, kTextTooLong);
     out.push_back(Value::String(st.Store(s)));
     return true;
   }

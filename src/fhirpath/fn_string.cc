@@ -69,6 +69,7 @@ std::optional<std::string> Regex::Replace(std::string_view subject, std::string_
       return out;
     }
     if (rc == PCRE2_ERROR_NOMEMORY) {
+      if (length > kMaxComputedTextBytes) break;
       out.resize(length + 1);
       continue;
     }
@@ -77,7 +78,7 @@ std::optional<std::string> Regex::Replace(std::string_view subject, std::string_
     *error = reinterpret_cast<const char*>(buffer);
     return std::nullopt;
   }
-  *error = "replacement too large";
+  *error = std::string(kTextTooLong);
   return std::nullopt;
 }
 
@@ -167,8 +168,7 @@ bool ChangeCase(Call& c) {
     auto u = static_cast<unsigned char>(ch);
     if (u < 0x80) ch = static_cast<char>(kUpper ? std::toupper(u) : std::tolower(u));
   }
-  c.PushString(out);
-  return true;
+  return c.PushString(out);
 }
 
 bool Replace(Call& c) {
@@ -183,6 +183,7 @@ bool Replace(Call& c) {
     for (size_t i = 0; i < s->size(); ++i) {
       out += (*s)[i];
       if (i + 1 == s->size() || !IsContinuation((*s)[i + 1])) out += *substitution;
+      if (out.size() > kMaxComputedTextBytes) return c.Fail(kTextTooLong);
     }
   } else {
     size_t pos = 0;
@@ -191,12 +192,12 @@ bool Replace(Call& c) {
       if (at == std::string_view::npos) break;
       out += s->substr(pos, at - pos);
       out += *substitution;
+      if (out.size() > kMaxComputedTextBytes) return c.Fail(kTextTooLong);
       pos = at + pattern->size();
     }
     out += s->substr(pos);
   }
-  c.PushString(out);
-  return true;
+  return c.PushString(out);
 }
 
 // The compiled pattern: the literal one from compile time, or compiled now.
@@ -247,8 +248,7 @@ bool ReplaceMatches(Call& c) {
   std::string error;
   std::optional<std::string> r = regex->Replace(*s, *substitution, &error);
   if (!r) return c.Fail("replaceMatches(): " + error);
-  c.PushString(*r);
-  return true;
+  return c.PushString(*r);
 }
 
 bool Length(Call& c) {
@@ -311,9 +311,9 @@ bool Join(Call& c) {
     if (!v || v->type() != ValueType::kString) return c.Fail("join() needs String items");
     if (i > 0 && sep) out += *sep;
     out += v->string();
+    if (out.size() > kMaxComputedTextBytes) return c.Fail(kTextTooLong);
   }
-  c.PushString(out);
-  return true;
+  return c.PushString(out);
 }
 
 constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -383,7 +383,7 @@ bool Encode(Call& c) {
   if (!c.FocusString(&s) || !c.StringArg(0, &format)) return false;
   if (!s || !format) return true;
   if (*format == "base64" || *format == "urlbase64") {
-    c.PushString(Base64Encode(*s, *format == "urlbase64"));
+    if (!c.PushString(Base64Encode(*s, *format == "urlbase64"))) return false;
   } else if (*format == "hex") {
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
@@ -391,7 +391,7 @@ bool Encode(Call& c) {
       out += kHex[(static_cast<unsigned char>(ch) >> 4) & 15];
       out += kHex[static_cast<unsigned char>(ch) & 15];
     }
-    c.PushString(out);
+    if (!c.PushString(out)) return false;
   } else {
     return c.Fail("encode(): unknown format '" + std::string(*format) + "'");
   }
@@ -404,7 +404,7 @@ bool Decode(Call& c) {
   if (!s || !format) return true;
   if (*format == "base64" || *format == "urlbase64") {
     auto r = Base64Decode(*s);
-    if (r) c.PushString(*r);
+    if (r && !c.PushString(*r)) return false;
   } else if (*format == "hex") {
     if (s->size() % 2 != 0) return true;
     std::string out;
@@ -419,7 +419,7 @@ bool Decode(Call& c) {
       if (hi < 0 || lo < 0) return true;
       out += static_cast<char>(hi * 16 + lo);
     }
-    c.PushString(out);
+    if (!c.PushString(out)) return false;
   } else {
     return c.Fail("decode(): unknown format '" + std::string(*format) + "'");
   }
@@ -458,8 +458,7 @@ bool Escape(Call& c) {
   } else {
     return c.Fail("escape(): unknown format '" + std::string(*format) + "'");
   }
-  c.PushString(out);
-  return true;
+  return c.PushString(out);
 }
 
 bool Unescape(Call& c) {
@@ -498,8 +497,7 @@ bool Unescape(Call& c) {
   } else {
     return c.Fail("unescape(): unknown format '" + std::string(*format) + "'");
   }
-  c.PushString(out);
-  return true;
+  return c.PushString(out);
 }
 
 }  // namespace

@@ -43,7 +43,12 @@ class Call {
   bool FocusString(std::optional<std::string_view>* v);
 
   void Push(const Value& v) { out.push_back(v); }
-  void PushString(std::string_view computed) { out.push_back(Value::String(st.Store(computed))); }
+  // Fails when `computed` is longer than kMaxComputedTextBytes.
+  [[nodiscard]] bool PushString(std::string_view computed) {
+    if (computed.size() > kMaxComputedTextBytes) return Fail(kTextTooLong);
+    out.push_back(Value::String(st.Store(computed)));
+    return true;
+  }
 };
 
 using FunctionImpl = bool (*)(Call& call);

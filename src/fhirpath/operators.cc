@@ -432,6 +432,10 @@ bool Arithmetic(Op op, const Value& a, const Value& b, EvalState& st, std::optio
     return true;
   }
   if (a.type() == ValueType::kString && b.type() == ValueType::kString && op == Op::kAdd) {
+    if (a.string().size() + b.string().size() > kMaxComputedTextBytes) {
+      *error = kTextTooLong;
+      return false;
+    }
     std::string s(a.string());
     s += b.string();
     *out = Value::String(st.Store(s));

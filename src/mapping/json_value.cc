@@ -95,22 +95,28 @@ JsonValue JsonValue::FromTree(const formats::JsonNode& node) {
 
 namespace {
 
-bool FindDuplicateMember(const formats::JsonNode& node, std::string* name) {
+// Why the tree cannot be a JsonValue, or "". The reader checks the UTF-8 of the text, but an
+// escape such as "\udc00" (an unpaired surrogate) decodes to bytes that are not UTF-8, which
+// nothing could write out again (found by fuzz_mapping_json).
+std::string CheckTree(const formats::JsonNode& node) {
+  if (node.kind == formats::JsonKind::kString && !IsValidUtf8(node.text)) {
+    return "a string is not valid Unicode text (an unpaired surrogate escape?)";
+  }
   if (node.kind == formats::JsonKind::kObject) {
     std::set<std::string_view> seen;
     for (const auto& m : node.members) {
-      if (!seen.insert(m.name).second) {
-        *name = std::string(m.name);
-        return true;
+      if (!seen.insert(m.name).second) return "duplicate member \"" + std::string(m.name) + "\"";
+      if (!IsValidUtf8(m.name)) {
+        return "a member name is not valid Unicode text (an unpaired surrogate escape?)";
       }
-      if (FindDuplicateMember(m.value, name)) return true;
+      if (std::string why = CheckTree(m.value); !why.empty()) return why;
     }
   } else if (node.kind == formats::JsonKind::kArray) {
     for (const auto& item : node.items) {
-      if (FindDuplicateMember(item, name)) return true;
+      if (std::string why = CheckTree(item); !why.empty()) return why;
     }
   }
-  return false;
+  return "";
 }
 
 }  // namespace
@@ -123,10 +129,8 @@ StatusOr<JsonValue> JsonValue::Parse(std::string_view text, std::string_view sou
     return InvalidArgumentError(std::string(source_name) + ": invalid JSON at byte " +
                                 std::to_string(error.offset) + ": " + error.message);
   }
-  std::string duplicate;
-  if (FindDuplicateMember(root, &duplicate)) {
-    return InvalidArgumentError(std::string(source_name) + ": duplicate member \"" + duplicate +
-                                "\"");
+  if (std::string why = CheckTree(root); !why.empty()) {
+    return InvalidArgumentError(std::string(source_name) + ": " + why);
   }
   return FromTree(root);
 }

@@ -89,6 +89,19 @@ std::string Gzip(std::string_view data) {
   return out;
 }
 
+StatusOr<std::string> DecodeRequestBody(std::string_view content_encoding, std::string body,
+                                        size_t max_bytes) {
+  if (body.size() > max_bytes) {
+    return FailedPreconditionError("the body exceeds the limit of " + std::to_string(max_bytes) +
+                                   " bytes");
+  }
+  // Content codings are case-insensitive (RFC 9110 8.4.1).
+  std::string coding = Lower(Trim(content_encoding));
+  if (coding.empty() || coding == "identity") return body;
+  if (coding == "gzip" || coding == "x-gzip") return Gunzip(body, max_bytes);
+  return UnimplementedError("Content-Encoding must be gzip or identity");
+}
+
 bool AcceptsGzip(std::string_view accept_encoding) {
   bool accepted = false;
   ForEachListItem(accept_encoding, [&](std::string_view item) {

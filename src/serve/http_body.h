@@ -15,6 +15,14 @@ namespace silta::serve {
 StatusOr<std::string> Gunzip(std::string_view data, size_t max_bytes);
 std::string Gzip(std::string_view data);
 
+// The body a handler sees, from the bytes received (which the server stops reading past
+// `max_bytes`) and the request's Content-Encoding: identity (or no header) or gzip/x-gzip, in
+// any letter case. The status says how to refuse: FailedPrecondition when the body or what it
+// inflates to exceeds `max_bytes` (413), DataLoss when it is not gzip (400), Unimplemented for
+// other codings (415). Pure, so that it can be fuzzed without a server.
+StatusOr<std::string> DecodeRequestBody(std::string_view content_encoding, std::string body,
+                                        size_t max_bytes);
+
 // True when an Accept-Encoding header value admits gzip (q=0 refuses it).
 bool AcceptsGzip(std::string_view accept_encoding);
 

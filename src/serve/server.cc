@@ -191,28 +191,26 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       response.setKeepAlive(false);
       return BodyTimedOut(parsed.accept);
     }
-    std::string encoding = request.get("Content-Encoding", "identity");
-    if (encoding == "gzip" || encoding == "x-gzip") {
-      auto inflated = Gunzip(body, max);
-      if (!inflated.ok()) {
-        if (inflated.status().code() == StatusCode::kFailedPrecondition) {
+    auto decoded = DecodeRequestBody(request.get("Content-Encoding", ""), std::move(body), max);
+    if (!decoded.ok()) {
+      switch (decoded.status().code()) {
+        case StatusCode::kFailedPrecondition:
           return TooLarge(parsed.accept);
-        }
-        return context_.router.Outcome(
-            400,
-            {Router::MakeIssue(Severity::kError, IssueType::kStructure, "SERVE_BAD_GZIP",
-                               inflated.status().message())},
-            parsed.accept);
+        case StatusCode::kUnimplemented:
+          return context_.router.Outcome(
+              415,
+              {Router::MakeIssue(Severity::kError, IssueType::kNotSupported, "SERVE_BAD_ENCODING",
+                                 decoded.status().message())},
+              parsed.accept);
+        default:
+          return context_.router.Outcome(
+              400,
+              {Router::MakeIssue(Severity::kError, IssueType::kStructure, "SERVE_BAD_GZIP",
+                                 decoded.status().message())},
+              parsed.accept);
       }
-      body = std::move(*inflated);
-    } else if (encoding != "identity") {
-      return context_.router.Outcome(
-          415,
-          {Router::MakeIssue(Severity::kError, IssueType::kNotSupported, "SERVE_BAD_ENCODING",
-                             "Content-Encoding must be gzip or identity")},
-          parsed.accept);
     }
-    parsed.body = std::move(body);
+    parsed.body = std::move(*decoded);
     return std::nullopt;
   }
 

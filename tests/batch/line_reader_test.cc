@@ -73,6 +73,26 @@ TEST(LineReader, AFinalLineEndAddsNoEmptyLine) {
   EXPECT_TRUE(ReadAll(empty, {}).empty());
 }
 
+// Found writing fuzz_line_reader's oracle: the "\r" of a "\r\n" line end was counted in a too-long
+// line's length, made a line of exactly the limit too long when a chunk ended between "\r" and
+// "\n", and was counted (but not kept as text) in a last line cut short before its "\n".
+TEST(LineReader, ACarriageReturnBeforeALineEndIsNeverPartOfTheLine) {
+  testing::TempDir dir;
+  LineReaderOptions options;
+  options.chunk_bytes = 16;
+  options.max_line_bytes = 15;
+  // Line 1 is exactly the limit and its "\r" ends the first chunk.
+  auto file = dir.Write("a.ndjson", std::string(15, 'a') + "\r\n" + std::string(20, 'b') + "\r\n" +
+                                        std::string(40, 'c') + "\r\nend\r");
+  std::vector<Seen> expected = {{1, std::string(15, 'a'), 15, false, true},
+                                {2, "", 20, true, true},
+                                {3, "", 40, true, true},
+                                {4, "end", 3, false, false}};
+  EXPECT_EQ(ReadAll(file, options), expected);
+  auto cut = dir.Write("b.ndjson", std::string(40, 'd') + "\r");
+  EXPECT_EQ(ReadAll(cut, options), (std::vector<Seen>{{1, "", 40, true, false}}));
+}
+
 TEST(LineReader, MissingFileIsNotFound) {
   EXPECT_EQ(LineReader::Open("/nonexistent/x.ndjson").status().code(), StatusCode::kNotFound);
 }

@@ -101,6 +101,38 @@ TEST_F(FhirPathTest, Errors) {
   EXPECT_EQ(Eval("valueQuantity"), "");  // Patient has no value[x]: just empty
   EXPECT_EQ(Eval("name.given.single()").substr(0, 28), "error: execution error at 1:");
   EXPECT_EQ(Eval("%nope").substr(0, 7), "error: ");
+  // Found by fuzz_fhirpath: a literal beyond the 128-bit mantissa was read from an empty optional.
+  std::string huge(55, '9');
+  EXPECT_EQ(Eval(huge + ".2"), "error: syntax error at 1:1: number literal out of range");
+  EXPECT_EQ(Eval(huge + " 'mg'"), "error: syntax error at 1:1: number literal out of range");
+  EXPECT_EQ(Eval(huge), "error: syntax error at 1:1: number literal out of range");
+  EXPECT_EQ(Eval("99999999999999999999"),
+            "error: syntax error at 1:1: integer literal out of range");
+}
+
+// Each of these doubles or multiplies text per step: without a bound they took all memory.
+TEST_F(FhirPathTest, ComputedTextIsBounded) {
+  auto fails = [this](std::string_view expr) {
+    return Eval(expr).find("the result would exceed 16 MiB of text") != std::string::npos;
+  };
+  std::string replace = "'aaaaaaaaaa'";
+  for (int i = 0; i < 8; ++i) replace += ".replace('a', 'aaaaaaaaaa')";
+  EXPECT_TRUE(fails(replace + ".length()"));
+  std::string matches = "'aaaaaaaaaa'";
+  for (int i = 0; i < 8; ++i) matches += ".replaceMatches('a', 'aaaaaaaaaa')";
+  EXPECT_TRUE(fails(matches + ".length()"));
+  for (std::string_view op : {"+", "&"}) {
+    std::string doubling = "'ab'";
+    for (int i = 0; i < 26; ++i) doubling += ".select($this " + std::string(op) + " $this)";
+    EXPECT_TRUE(fails(doubling + ".length()")) << op;
+  }
+  std::string hex = "'ab'";
+  for (int i = 0; i < 26; ++i) hex += ".encode('hex')";
+  EXPECT_TRUE(fails(hex + ".length()"));
+  std::string join = "'ab'";
+  for (int i = 0; i < 26; ++i) join += ".select($this | ($this + 'x')).join('')";
+  EXPECT_TRUE(fails(join + ".length()"));
+  EXPECT_EQ(Eval("'ab'.replace('', '-') + 'x'.encode('hex')"), "string -a-b-78");
 }
 
 TEST_F(FhirPathTest, StrictModeChecksPaths) {

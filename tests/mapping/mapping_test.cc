@@ -118,6 +118,20 @@ TEST(JsonValueTest, KeepsNumberTextAndComparesArraysUnordered) {
   EXPECT_FALSE(JsonValue::Parse(R"({"a":1,"a":2})", "dup").ok());
 }
 
+// Found by fuzz_mapping_json: an unpaired low surrogate escape (RapidJSON refuses only a high
+// one) decoded to bytes that are not UTF-8, which the writer then refused to write.
+TEST(JsonValueTest, UnpairedSurrogateEscapesAreRefused) {
+  for (std::string_view text : {R"({"quarant\uDDDEine": 1})", R"("a\udc00b")"}) {
+    auto parsed = JsonValue::Parse(text, "x.json");
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_NE(parsed.status().message().find("not valid Unicode"), std::string::npos);
+  }
+  EXPECT_FALSE(JsonValue::Parse(R"(["\ud800"])", "x.json").ok());
+  auto pair = JsonValue::Parse(R"(["\ud83d\ude00"])", "x.json");
+  ASSERT_TRUE(pair.ok());
+  EXPECT_EQ(pair->items()[0].text(), "\xF0\x9F\x98\x80");
+}
+
 class MapperTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -171,5 +171,20 @@ TEST(HttpBodyTest, GzipRoundTripAndLimits) {
   EXPECT_EQ(Gunzip(truncated, 20000).status().code(), StatusCode::kDataLoss);
 }
 
+TEST(HttpBodyTest, DecodeRequestBodyByContentEncoding) {
+  std::string text(10000, 'x');
+  EXPECT_EQ(*DecodeRequestBody("", text, 20000), text);
+  EXPECT_EQ(*DecodeRequestBody("identity", text, 20000), text);
+  // Content codings are case-insensitive.
+  EXPECT_EQ(*DecodeRequestBody(" GZip ", Gzip(text), 20000), text);
+  EXPECT_EQ(*DecodeRequestBody("x-gzip", Gzip(text), 20000), text);
+  EXPECT_EQ(DecodeRequestBody("identity", text, 5000).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(DecodeRequestBody("gzip", Gzip(text), 5000).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(DecodeRequestBody("gzip", text, 20000).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeRequestBody("br", text, 20000).status().code(), StatusCode::kUnimplemented);
+}
+
 }  // namespace
 }  // namespace silta::serve
