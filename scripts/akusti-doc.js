@@ -161,7 +161,9 @@ w("A module's `governance` is the level of its items when they share one. When i
 w("levels it is the most restrictive of them, in the order county, shared-definition,");
 w("joint-county, national (open items count at their Silta default): the circle that every part");
 w("of the module's data may live in. It is a label for people (`silta mappings list`); routing");
-w("does not read it but takes the levels of the module's items one by one (`src/sync/routing.h`).");
+w("does not read it but sends each element at the level of its own item: per resource for the");
+w("modules with one item or `akustiBy`, per top-level rule for the client's Patient");
+w("(`mappings/README.md`, `src/sync/projection.h`).");
 w();
 w("| module | record part | resource | items | levels of the items | governance |");
 w("|---|---|---|---|---|---|");

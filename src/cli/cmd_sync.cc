@@ -105,6 +105,12 @@ int RunPush(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   for (const auto& [name, c] : summary.targets) {
     out << "  " << name << ": " << (dry_run ? "would send " : "sent ") << c.sent << ", unchanged "
         << c.unchanged << ", conflicts " << c.conflicts << ", errors " << c.errors << "\n";
+    // What the target governs, as routed: each AKUSTI item with the number of resources that
+    // carry it (a Patient carries several).
+    out << "    " << c.resources << " resource(s); AKUSTI items:";
+    if (c.items.empty()) out << " none";
+    for (const auto& [item, resources] : c.items) out << " " << item << " (" << resources << ")";
+    out << "\n";
   }
   if (!stopped.ok()) {
     // What the servers confirmed and the journal missed goes again, as conditional updates,

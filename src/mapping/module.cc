@@ -37,10 +37,17 @@ namespace {
 
 const std::set<std::string, std::less<>> kRuleKeys = {"record", "fhir",   "transform",  "codes",
                                                       "const",  "link",   "recordType", "rules",
-                                                      "when",   "comment"};
+                                                      "when",   "akusti", "comment"};
 const std::set<std::string, std::less<>> kModuleKeys = {
-    "module", "title",  "resource",   "profile",  "profileBy", "source",
-    "onlyIf", "akusti", "governance", "codeMaps", "rules",     "comment"};
+    "module", "title",    "resource",   "profile",  "profileBy", "source", "onlyIf",
+    "akusti", "akustiBy", "governance", "codeMaps", "rules",     "comment"};
+
+// An AKUSTI item number as a mapping file writes it: the data set numbers its items 1 to 29;
+// room is left for it to grow.
+std::optional<int> ItemNumber(const JsonValue& value) {
+  if (value.kind() != JsonValue::Kind::kNumber) return std::nullopt;
+  return ParseInteger<int>(value.text(), 1, 999);
+}
 const std::set<std::string, std::less<>> kGovernanceLevels = {"county", "shared-definition",
                                                               "joint-county", "national"};
 
@@ -90,7 +97,7 @@ class Compiler {
 
   void CompileRules(const JsonValue& rules_json, const model::TypeDef* fhir_type,
                     const std::string& where, const std::map<std::string, CodeMap>& code_maps,
-                    std::vector<Rule>& out) {
+                    std::vector<Rule>& out, bool top_level = true) {
     if (!rules_json.is_array()) {
       Problem(where, "rules must be an array");
       return;
@@ -126,6 +133,19 @@ class Compiler {
       const model::TypeDef* end_type = CompileFhirPath(rule.fhir, fhir_type, at);
       if (end_type != nullptr) rule.fhir_primitive = end_type->primitive;
       if (const JsonValue* c = r.Find("const")) rule.constant = *c;
+      if (const JsonValue* item = r.Find("akusti")) {
+        // Items are told apart by top-level element: a nested rule's elements are inside its
+        // group's element and go with it.
+        if (!top_level) {
+          Problem(at, "\"akusti\" belongs on top-level rules; nested rules share their group's");
+        } else if (item->kind() == JsonValue::Kind::kString && item->text() == "identity") {
+          rule.item = kIdentityCore;
+        } else if (std::optional<int> number = ItemNumber(*item)) {
+          rule.item = *number;
+        } else {
+          Problem(at, "\"akusti\" must be an AKUSTI item number or \"identity\"");
+        }
+      }
       rule.link_module = text_of("link");
       if (r.Find("when") != nullptr) {
         auto when = ParsePath(text_of("when"));
@@ -171,7 +191,7 @@ class Compiler {
         if (rule.transform != nullptr || rule.codes != nullptr || rule.constant) {
           Problem(at, "a group rule (with rules) cannot also have transform, codes or const");
         }
-        CompileRules(*nested, end_type, at + ".rules", code_maps, rule.rules);
+        CompileRules(*nested, end_type, at + ".rules", code_maps, rule.rules, false);
       }
       out.push_back(std::move(rule));
     }
@@ -196,7 +216,111 @@ class Compiler {
   std::vector<std::string> problems_;
 };
 
+// "akustiBy": {"fhir": path, "items": {fhirValue: item}, "otherwise": item}.
+void CompileItemChoice(const JsonValue& by, const model::TypeDef* resource, Compiler& compiler,
+                       Module& module) {
+  const JsonValue* fhir = by.is_object() ? by.Find("fhir") : nullptr;
+  const JsonValue* items = by.is_object() ? by.Find("items") : nullptr;
+  auto path = fhir != nullptr && fhir->kind() == JsonValue::Kind::kString
+                  ? ParsePath(fhir->text())
+                  : StatusOr<Path>(InvalidArgumentError("missing"));
+  if (!path.ok() || path->empty() || items == nullptr || !items->is_object()) {
+    compiler.Problem(
+        "akustiBy", "expected {\"fhir\": path, \"items\": {fhirValue: item}, \"otherwise\": item}");
+    return;
+  }
+  for (const auto& [key, value] : by.members()) {
+    if (key != "fhir" && key != "items" && key != "otherwise" && key != "comment") {
+      compiler.Problem("akustiBy", "unknown member \"" + key + "\"");
+    }
+  }
+  ItemChoice choice;
+  choice.fhir = std::move(*path);
+  compiler.CompileFhirPath(choice.fhir, resource, "akustiBy.fhir");
+  for (const auto& [value, item] : items->members()) {
+    std::optional<int> number = ItemNumber(item);
+    if (!number) {
+      compiler.Problem("akustiBy.items." + value, "an AKUSTI item number is expected");
+      continue;
+    }
+    choice.items.emplace(value, *number);
+  }
+  if (const JsonValue* otherwise = by.Find("otherwise")) {
+    choice.otherwise = ItemNumber(*otherwise);
+    if (!choice.otherwise)
+      compiler.Problem("akustiBy.otherwise", "an AKUSTI item number is expected");
+  }
+  module.akusti_by = std::move(choice);
+}
+
+// The items a module declares ("akusti") are exactly those its resources can carry, and every
+// element has an item: one for the whole resource (a single item, or "akustiBy"), or one per
+// top-level rule.
+void CheckItems(const Module& module, Compiler& compiler) {
+  std::set<int> declared(module.akusti.begin(), module.akusti.end());
+  std::set<int> used;
+  if (module.akusti_by) {
+    for (const auto& [value, item] : module.akusti_by->items) used.insert(item);
+    if (module.akusti_by->otherwise) used.insert(*module.akusti_by->otherwise);
+  }
+  for (size_t i = 0; i < module.rules.size(); ++i) {
+    const Rule& rule = module.rules[i];
+    if (!rule.item) {
+      // A module that declares no items maps, but the sync engine refuses to send what it
+      // writes (ROUTING_ITEM_UNKNOWN); one that declares several must place each element.
+      if (module.akusti.size() > 1 && !module.akusti_by) {
+        compiler.Problem("rules[" + std::to_string(i) + "]",
+                         "the module carries several AKUSTI items: say which this rule's elements "
+                         "express (\"akusti\": item or \"identity\")");
+      }
+      continue;
+    }
+    if (module.has_resource_items()) {
+      compiler.Problem("rules[" + std::to_string(i) + "]",
+                       "\"akusti\" on a rule needs a module whose resources mix items (no "
+                       "\"akustiBy\", several items)");
+      continue;
+    }
+    if (*rule.item != kIdentityCore) used.insert(*rule.item);
+  }
+  if (module.akusti.size() == 1 && !module.akusti_by) used.insert(module.akusti.front());
+  for (int item : used) {
+    if (!declared.contains(item)) {
+      compiler.Problem("akusti", "item " + std::to_string(item) +
+                                     " is used by the rules but not declared in \"akusti\"");
+    }
+  }
+  for (int item : declared) {
+    if (!used.contains(item)) {
+      compiler.Problem("akusti", "item " + std::to_string(item) +
+                                     " is declared but no rule or \"akustiBy\" carries it");
+    }
+  }
+}
+
 }  // namespace
+
+std::optional<int> Module::ResourceItem(const JsonValue& resource) const {
+  if (akusti_by) {
+    for (const JsonValue* value : Select(resource, akusti_by->fhir)) {
+      if (!value->is_scalar()) continue;
+      auto it = akusti_by->items.find(value->text());
+      if (it != akusti_by->items.end()) return it->second;
+    }
+    return akusti_by->otherwise;
+  }
+  if (akusti.size() == 1) return akusti.front();
+  return std::nullopt;
+}
+
+std::optional<int> Module::ElementItem(std::string_view member, const JsonValue& element) const {
+  for (const Rule& rule : rules) {
+    if (!rule.item || rule.fhir.empty()) continue;
+    const PathSegment& first = rule.fhir.segments.front();
+    if (first.name == member && MatchesFilters(element, first.filters)) return rule.item;
+  }
+  return std::nullopt;
+}
 
 StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& folder,
                                                    const model::TypeModel& model) {
@@ -277,10 +401,7 @@ StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& 
   }
   if (const JsonValue* akusti = json.Find("akusti")) {
     for (const auto& item : akusti->items()) {
-      // The data set numbers its items 1 to 29; room is left for it to grow.
-      std::optional<int> number = item.kind() == JsonValue::Kind::kNumber
-                                      ? ParseInteger<int>(item.text(), 1, 999)
-                                      : std::nullopt;
+      std::optional<int> number = ItemNumber(item);
       if (!number) {
         compiler.Problem("akusti", "\"" + item.text() + "\" is not an AKUSTI item number (1-999)");
         continue;
@@ -310,6 +431,10 @@ StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& 
   if (const JsonValue* rules = json.Find("rules"); rules != nullptr && resource != nullptr) {
     compiler.CompileRules(*rules, resource, "rules", module->code_maps, module->rules);
   }
+  if (const JsonValue* by = json.Find("akustiBy"); by != nullptr && resource != nullptr) {
+    CompileItemChoice(*by, resource, compiler, *module);
+  }
+  CheckItems(*module, compiler);
   if (!compiler.problems().empty()) {
     std::string message;
     for (const auto& p : compiler.problems()) message += (message.empty() ? "" : "\n") + p;

@@ -29,6 +29,11 @@ struct CodeMap {
 
 enum class ValueKind : uint8_t { kString, kNumber, kBoolean };
 
+// The "item" of an element that belongs to no AKUSTI item but to the identity core: what every
+// receiver of the resource needs to match and link it (business identifiers, name, the
+// organising county, the non-disclosure label...). It goes wherever the resource goes.
+inline constexpr int kIdentityCore = 0;
+
 struct Rule {
   std::string location;  // "mappings/client/mapping.json: rules[3].rules[0]" for messages
   Path record;           // relative to the record context; empty = the context itself
@@ -49,6 +54,10 @@ struct Rule {
   // written as JSON numbers and booleans.
   model::Primitive fhir_primitive = model::Primitive::kNone;
   ValueKind record_kind = ValueKind::kString;
+  // Top-level rules of a module whose resources mix items (the client's Patient): the AKUSTI
+  // item of the elements the rule writes, or kIdentityCore. Elements keep the item of the rule
+  // whose first FHIR path segment (name and filters) selects them.
+  std::optional<int> item;
   // Group rules: each selected record object ↔ one FHIR element, with nested rules inside.
   std::vector<Rule> rules;
   bool is_group() const { return !rules.empty(); }
@@ -59,6 +68,14 @@ struct Rule {
 struct ProfileChoice {
   Path record;
   std::map<std::string, std::string, std::less<>> profiles;
+};
+
+// The AKUSTI item of a whole resource, chosen by one of its FHIR values: a Coverage's kind, a
+// RelatedPerson's information source.
+struct ItemChoice {
+  Path fhir;  // relative to the resource
+  std::map<std::string, int, std::less<>> items;
+  std::optional<int> otherwise;  // for values not listed; none: such a resource has no item
 };
 
 struct Module {
@@ -72,7 +89,8 @@ struct Module {
   // client's professionals): the resource is made only when this path selects something.
   Path only_if;
   std::vector<int> akusti;  // AKUSTI data items (akusti-data-set.md)
-  std::string governance;   // county | shared-definition | joint-county | national
+  std::optional<ItemChoice> akusti_by;
+  std::string governance;  // county | shared-definition | joint-county | national
   std::vector<Rule> rules;
   std::map<std::string, CodeMap> code_maps;
   std::filesystem::path folder;
@@ -81,6 +99,17 @@ struct Module {
   bool is_client() const { return source.empty() && only_if.empty(); }
   // The profile of a resource made of `part` (the record part).
   const std::string& ProfileFor(const JsonValue& part) const;
+
+  // Whether each resource of this module is one item as a whole (one item, or `akustiBy`), as
+  // opposed to carrying items element by element (rules with "akusti").
+  bool has_resource_items() const { return akusti_by.has_value() || akusti.size() == 1; }
+  // The item of a whole resource made by this module; nullopt when its items are per element
+  // or its `akustiBy` value names none.
+  std::optional<int> ResourceItem(const JsonValue& resource) const;
+  // The item of one top-level element of a resource (`member` is its name, `element` the value
+  // or one entry of an array): the item of the first top-level rule whose first FHIR segment
+  // selects it, kIdentityCore for the identity core, nullopt when no rule writes it.
+  std::optional<int> ElementItem(std::string_view member, const JsonValue& element) const;
 };
 
 // Reads and compiles mappings/<module>/mapping.json. Every problem found is listed in the error.

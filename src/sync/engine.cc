@@ -10,6 +10,7 @@
 #include "base/files.h"
 #include "base/numbers.h"
 #include "fhirclient/bundle.h"
+#include "sync/projection.h"
 
 namespace silta::sync {
 
@@ -111,6 +112,7 @@ struct SyncEngine::Planned {
   std::string key;  // Type|system|value
   std::string identifier_value;
   JsonValue resource;
+  std::set<int> items;  // the AKUSTI items of the resource as projected for one target
   // Per target, filled while planning:
   std::string hash;
   std::optional<JournalEntry> known;
@@ -184,32 +186,114 @@ Status SyncEngine::Push(const JsonValue& record, const std::string& source_name,
   }
   auto root = mapping::Mapper::ParsePartIdentifierValue(planned.front().identifier_value);
   std::string client_key = root ? root->county_code + "/" + root->client_id : std::string();
+  // Every target's share is projected and checked before anything is sent, so that a record
+  // whose projection fails for one target is rejected whole rather than half delivered.
+  std::vector<std::pair<const Target*, std::vector<Planned>>> routes;
   for (const Target& target : policy_.targets()) {
-    auto client = clients_.find(target.name);
-    if (client == clients_.end()) continue;
-    std::vector<Planned> routed;
-    for (const auto& p : planned) {
+    if (clients_.find(target.name) == clients_.end()) continue;
+    routes.emplace_back(&target, Route(target, planned, source_name, issues));
+  }
+  if (issues.HasErrors()) {
+    Quarantine(record, source_name, issues.Take(), summary);
+    return Status::Ok();
+  }
+  for (auto& [target, routed] : routes) {
+    TargetCounts& counts = summary.targets[target->name];
+    for (const Planned& p : routed) {
       if (p.module == nullptr) continue;
-      auto targets = policy_.TargetsFor(p.module->akusti);
-      if (std::find(targets.begin(), targets.end(), &target) == targets.end()) continue;
-      Planned copy = p;
-      RoutingPolicy::Withhold(target, copy.resource);
-      routed.push_back(std::move(copy));
-    }
-    // Resources not routed here still matter: references to them become logical ones.
-    for (const auto& p : planned) {
-      bool present = std::any_of(routed.begin(), routed.end(),
-                                 [&](const Planned& r) { return r.full_url == p.full_url; });
-      if (!present) {
-        Planned absent = p;
-        absent.module = nullptr;
-        routed.push_back(std::move(absent));
-      }
+      ++counts.resources;
+      for (int item : p.items) ++counts.items[item];
     }
     SILTA_RETURN_IF_ERROR(
-        PushToTarget(target, client->second, routed, client_key, source_name, summary));
+        PushToTarget(*target, clients_.at(target->name), routed, client_key, source_name, summary));
   }
   return Status::Ok();
+}
+
+std::vector<SyncEngine::Planned> SyncEngine::Route(const Target& target,
+                                                   const std::vector<Planned>& planned,
+                                                   const std::string& source_name,
+                                                   IssueSink& issues) const {
+  const std::string system = mapper_.PartIdentifierSystem();
+  std::vector<Planned> routed;
+  JsonValue sent = JsonValue::Object();
+  sent["resourceType"] = JsonValue::String("Bundle");
+  sent["type"] = JsonValue::String("collection");
+  JsonValue& entries = sent["entry"] = JsonValue::Array();
+  // The client's Patient last: its identity core goes wherever another resource of the record
+  // goes, as what they refer to.
+  std::vector<const Planned*> order;
+  for (const auto& p : planned) {
+    if (p.module != nullptr && !p.module->is_client()) order.push_back(&p);
+  }
+  for (const auto& p : planned) {
+    if (p.module != nullptr && p.module->is_client()) order.push_back(&p);
+  }
+  for (const Planned* planned_resource : order) {
+    const Planned& p = *planned_resource;
+    bool anchor = p.module->is_client() && !routed.empty();
+    Projection projection = Project(*p.module, p.resource, policy_, target, system, anchor);
+    for (const std::string& element : projection.unaccounted) {
+      issues.Report({Severity::kError,
+                     IssueType::kProcessing,
+                     "ROUTING_ITEM_UNKNOWN",
+                     "module " + p.module->name + " writes " + element +
+                         " without a rule that says which AKUSTI item it expresses, so no "
+                         "target may receive it",
+                     element,
+                     {},
+                     source_name,
+                     ""});
+    }
+    if (!projection.resource) continue;
+    Planned copy = p;
+    copy.resource = std::move(*projection.resource);
+    copy.items = std::move(projection.items);
+    RoutingPolicy::Withhold(target, copy.resource);
+    RequireProfiles(target, copy.resource);
+    JsonValue entry = JsonValue::Object();
+    entry["fullUrl"] = JsonValue::String(copy.full_url);
+    entry["resource"] = copy.resource;
+    entries.Append(std::move(entry));
+    routed.push_back(std::move(copy));
+  }
+  // What a target receives must still conform to its profiles: a projection that leaves out
+  // what a profile requires is an error, never a silent send.
+  if (check_ && !routed.empty()) {
+    IssueCollector found;
+    check_(sent, source_name, found);
+    for (Issue& issue : found.Take()) {
+      if (issue.severity >= Severity::kError) {
+        issue.message = "as projected for target " + target.name + ": " + issue.message;
+      }
+      issues.Report(std::move(issue));
+    }
+  }
+  // Resources not routed here still matter: references to them become logical ones.
+  for (const auto& p : planned) {
+    bool present = std::any_of(routed.begin(), routed.end(),
+                               [&](const Planned& r) { return r.full_url == p.full_url; });
+    if (!present) {
+      Planned absent = p;
+      absent.module = nullptr;
+      routed.push_back(std::move(absent));
+    }
+  }
+  return routed;
+}
+
+// The profiles a target names for a resource type are claimed in meta.profile, so that the
+// check validates the projection against them too.
+void SyncEngine::RequireProfiles(const Target& target, JsonValue& resource) {
+  auto it = target.profiles.find(TextAt(resource, "resourceType"));
+  if (it == target.profiles.end()) return;
+  JsonValue& profiles = resource["meta"]["profile"];
+  if (!profiles.is_array()) profiles = JsonValue::Array();
+  for (const std::string& url : it->second) {
+    bool present = std::any_of(profiles.items().begin(), profiles.items().end(),
+                               [&](const JsonValue& p) { return p.text() == url; });
+    if (!present) profiles.Append(JsonValue::String(url));
+  }
 }
 
 Status SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* client,

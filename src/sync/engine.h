@@ -1,9 +1,11 @@
 // The sync engine: pushes client records to FHIR servers and pulls their changes back.
 //
-// Push, per record: map (mapping module) → check every resource against its profile → route
-// each resource to the targets of its AKUSTI items' governance levels (withholding what a target
-// must not get) → diff against the journal (unchanged resources are not sent) → one transaction
-// per record and target → journal the confirmed versions.
+// Push, per record: map (mapping module) → check every resource against its profile → project
+// each resource for each target (only the elements of the AKUSTI items its levels govern, plus
+// the identity core; sync/projection.h), withhold what a target must not get and check the
+// projection against its profiles, rejecting the record whole if any target's share fails →
+// diff against the journal (unchanged resources are not sent) → one transaction per record and
+// target → journal the confirmed versions.
 //   - New resources go as conditional updates by business identifier (PUT Type?identifier=...),
 //     so a repeat after a crash updates instead of duplicating.
 //   - Known resources go as updates of the server's id with If-Match of the journalled version:
@@ -45,10 +47,12 @@ struct SyncOptions {
 };
 
 struct TargetCounts {
+  int resources = 0;  // resources routed to the target (sent, unchanged or not)
   int sent = 0;       // resources created or updated on the server
   int unchanged = 0;  // resources the journal shows as already there
   int conflicts = 0;
   int errors = 0;
+  std::map<int, int> items;  // AKUSTI item → resources routed that carry it
 };
 
 struct SyncSummary {
@@ -93,6 +97,11 @@ class SyncEngine {
 
  private:
   struct Planned;
+  // What `target` receives of a record's resources (projected by AKUSTI item, withheld, checked
+  // against its profiles); resources it does not receive come back with no module.
+  std::vector<Planned> Route(const Target& target, const std::vector<Planned>& planned,
+                             const std::string& source_name, IssueSink& issues) const;
+  static void RequireProfiles(const Target& target, mapping::JsonValue& resource);
   Status PushToTarget(const Target& target, fhirclient::FhirClient* client,
                       std::vector<Planned>& planned, const std::string& client_key,
                       const std::string& source_name, SyncSummary& summary);

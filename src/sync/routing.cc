@@ -195,6 +195,23 @@ StatusOr<RoutingPolicy> RoutingPolicy::FromJson(const JsonValue& json, std::stri
             if (!parsed) problem(where, "cannot withhold \"" + w.text() + "\"");
             if (parsed) target.withheld.insert(*parsed);
           }
+        } else if (key == "profiles") {
+          if (!value.is_object()) problem(where, "profiles must be {\"Type\": [profile URL]}");
+          for (const auto& [type, urls] : value.members()) {
+            for (const auto& url : urls.items()) {
+              if (url.kind() != JsonValue::Kind::kString || url.text().empty()) {
+                problem(where + ".profiles." + type, "a profile URL (string) is expected");
+              } else {
+                target.profiles[type].push_back(url.text());
+              }
+            }
+          }
+        } else if (key == "nonDisclosed") {
+          if (value.text() == "receive") {
+            target.receives_non_disclosed = true;
+          } else if (value.text() != "withhold") {
+            problem(where, "nonDisclosed must be \"withhold\" (the default) or \"receive\"");
+          }
         } else if (key == "adapter") {
           target.adapter = value.text();
         } else if (key != "comment") {
@@ -230,18 +247,6 @@ const Target* RoutingPolicy::FindTarget(std::string_view name) const {
     if (t.name == name) return &t;
   }
   return nullptr;
-}
-
-std::vector<const Target*> RoutingPolicy::TargetsFor(std::span<const int> items) const {
-  std::vector<const Target*> out;
-  for (const auto& target : targets_) {
-    bool takes = std::any_of(items.begin(), items.end(), [&](int item) {
-      return target.levels.contains(LevelOf(item)) &&
-             (target.only_items.empty() || target.only_items.contains(item));
-    });
-    if (takes) out.push_back(&target);
-  }
-  return out;
 }
 
 void RoutingPolicy::Withhold(const Target& target, JsonValue& resource) {

@@ -42,6 +42,13 @@ struct Target {
   std::set<Level> levels;
   std::set<int> only_items;  // empty: every item of its levels
   std::set<Withheld> withheld;
+  // Whether the target may receive the address, telecom and home municipality of a client under
+  // non-disclosure (turvakielto); only a policy that says so explicitly ("nonDisclosed":
+  // "receive") gives it them.
+  bool receives_non_disclosed = false;
+  // Profiles the target requires, by resource type: what it receives claims them in
+  // meta.profile and must conform to them.
+  std::map<std::string, std::vector<std::string>, std::less<>> profiles;
   std::filesystem::path adapter;  // the adapter config file (relative to the policy file)
 };
 
@@ -49,7 +56,9 @@ class RoutingPolicy {
  public:
   // Policy file format (JSON):
   //   {"targets": [{"name": "...", "levels": ["county", ...], "items": [1, 3],
-  //                 "withhold": ["hetu"], "adapter": "generic-r4.json"}],
+  //                 "withhold": ["hetu"], "nonDisclosed": "receive",
+  //                 "profiles": {"Patient": ["http://.../StructureDefinition/x"]},
+  //                 "adapter": "generic-r4.json"}],
   //    "levels": {"15": "county"},            // overrides of the item table
   //    "defaultLevel": "county"}              // for items the table leaves open
   static StatusOr<RoutingPolicy> Load(const std::filesystem::path& file);
@@ -58,9 +67,6 @@ class RoutingPolicy {
   Level LevelOf(int item) const;
   const std::vector<Target>& targets() const { return targets_; }
   const Target* FindTarget(std::string_view name) const;
-
-  // The targets a resource made of `items` goes to.
-  std::vector<const Target*> TargetsFor(std::span<const int> items) const;
 
   // Removes from `resource` everything `target` must never receive.
   static void Withhold(const Target& target, mapping::JsonValue& resource);

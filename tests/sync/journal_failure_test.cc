@@ -23,6 +23,7 @@
 
 #include "example_records.h"
 #include "fhir_peer.h"
+#include "routed_counts.h"
 #include "support/r4.h"
 #include "sync/engine.h"
 
@@ -210,36 +211,10 @@ class JournalFailureTest : public ::testing::Test {
     return counts;
   }
 
-  // What the routing gives a target: one resource per business identifier routed there. Equal
-  // server counts mean nothing lost and, since a duplicate would count twice, nothing doubled.
+  // What the projection gives a target. Equal server counts mean nothing lost and, since a
+  // duplicate would count twice, nothing doubled.
   std::map<std::string, int> ExpectedCounts(const std::string& target) {
-    std::map<std::string, std::set<std::string>> keys;
-    for (const auto& [name, record] : testing::ExampleRecords()) {
-      IssueCollector issues;
-      auto bundle = mapper_->ToFhir(record, issues);
-      if (!bundle) continue;
-      for (const auto& entry : bundle->Find("entry")->items()) {
-        const JsonValue& resource = *entry.Find("resource");
-        std::string value;
-        for (const auto& id : resource.Find("identifier")->items()) {
-          const JsonValue* system = id.Find("system");
-          if (system != nullptr && system->text() == mapper_->PartIdentifierSystem()) {
-            value = id.Find("value")->text();
-          }
-        }
-        auto identity = mapping::Mapper::ParsePartIdentifierValue(value);
-        if (!identity) continue;
-        for (const auto& m : mapper_->modules()) {
-          if (m->name != identity->module) continue;
-          for (const Target* t : policy_.TargetsFor(m->akusti)) {
-            if (t->name == target) keys[resource.Find("resourceType")->text()].insert(value);
-          }
-        }
-      }
-    }
-    std::map<std::string, int> counts;
-    for (const auto& [type, values] : keys) counts[type] = static_cast<int>(values.size());
-    return counts;
+    return testing::RoutedCounts(*mapper_, policy_, target, testing::ExampleRecords());
   }
 
   void ExpectComplete(const std::string& context) {

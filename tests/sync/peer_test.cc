@@ -10,6 +10,7 @@
 
 #include "example_records.h"
 #include "fhir_peer.h"
+#include "routed_counts.h"
 #include "support/r4.h"
 #include "sync/engine.h"
 
@@ -86,39 +87,10 @@ class PeerSyncTest : public ::testing::Test {
     return counts;
   }
 
-  // What the routing says each target must hold, from mapping the records directly: one server
-  // resource per business identifier (records that share a client share its resources).
+  // What the projection gives each target (routed_counts.h).
   std::map<std::string, int> ExpectedCounts(
       const std::string& target, const std::vector<std::pair<std::string, JsonValue>>& records) {
-    std::map<std::string, std::set<std::string>> keys;
-    for (const auto& [name, record] : records) {
-      IssueCollector issues;
-      auto bundle = mapper_->ToFhir(record, issues);
-      EXPECT_TRUE(bundle.has_value()) << name;
-      if (!bundle) continue;
-      for (const auto& entry : bundle->Find("entry")->items()) {
-        const JsonValue& resource = *entry.Find("resource");
-        std::string value;
-        for (const auto& id : resource.Find("identifier")->items()) {
-          const JsonValue* system = id.Find("system");
-          if (system != nullptr && system->text() == mapper_->PartIdentifierSystem()) {
-            value = id.Find("value")->text();
-          }
-        }
-        auto identity = mapping::Mapper::ParsePartIdentifierValue(value);
-        EXPECT_TRUE(identity.has_value()) << name;
-        if (!identity) continue;
-        for (const auto& m : mapper_->modules()) {
-          if (m->name != identity->module) continue;
-          for (const Target* t : policy_.TargetsFor(m->akusti)) {
-            if (t->name == target) keys[resource.Find("resourceType")->text()].insert(value);
-          }
-        }
-      }
-    }
-    std::map<std::string, int> counts;
-    for (const auto& [type, values] : keys) counts[type] = static_cast<int>(values.size());
-    return counts;
+    return testing::RoutedCounts(*mapper_, policy_, target, records);
   }
 
   static testing::FhirPeer* county_peer_;

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "sync/projection.h"
+
 namespace silta::sync {
 namespace {
 
@@ -34,15 +36,17 @@ TEST(RoutingTest, RoutesByLevelItemsAndOverrides) {
   })"),
                                         "policy.json");
   ASSERT_TRUE(policy.ok()) << policy.status().message();
-  auto names = [&](std::vector<int> items) {
+  auto names = [&](int item) {
     std::vector<std::string> out;
-    for (const Target* t : policy->TargetsFor(items)) out.push_back(t->name);
+    for (const Target& t : policy->targets()) {
+      if (Governs(*policy, t, item)) out.push_back(t.name);
+    }
     return out;
   };
-  EXPECT_EQ(names({3}), (std::vector<std::string>{"county", "joint"}));
-  EXPECT_EQ(names({17}), (std::vector<std::string>{"county"}));  // overridden to county
-  EXPECT_EQ(names({11}), (std::vector<std::string>{"phr"}));
-  EXPECT_TRUE(names({12}).empty());  // national, but phr takes only item 11
+  EXPECT_EQ(names(3), (std::vector<std::string>{"county", "joint"}));
+  EXPECT_EQ(names(17), (std::vector<std::string>{"county"}));  // overridden to county
+  EXPECT_EQ(names(11), (std::vector<std::string>{"phr"}));
+  EXPECT_TRUE(names(12).empty());  // national, but phr takes only item 11
 }
 
 TEST(RoutingTest, WithholdsHetuEverywhere) {

@@ -1,0 +1,272 @@
+// Routing per AKUSTI item, as a deployment sees it: `silta sync push examples/records` into three
+// FHIR servers (the FHIR peer), one per governance level, and then what each server holds,
+// client by client, against a table written by hand from the AKUSTI data set
+// (../shared/domain/akusti-data-set.md) and the example records, never from the routing code.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/files.h"
+#include "fhir_peer.h"
+#include "mapping/json_value.h"
+
+namespace silta::sync {
+namespace {
+
+namespace fs = std::filesystem;
+using mapping::JsonValue;
+using ::testing::HasSubstr;
+
+constexpr const char* kPartSystem = "https://silta.example.fi/fhir/sid/client-record-part";
+constexpr const char* kTargets[] = {"county", "shared", "national"};
+
+// What one server holds of one client. Patient: whether it is there, and the AKUSTI items its
+// elements carry (none when it is only the identity core that the client's other resources on
+// that server refer to). Coverage: the kinds. Others: how many.
+struct Holding {
+  bool patient = false;
+  std::set<int> patient_items;
+  std::multiset<std::string> coverage_kinds;
+  int related_persons = 0;
+  int consents = 0;
+  int observations = 0;
+  int others = 0;  // Practitioner, CareTeam, EpisodeOfCare, CarePlan: joint-county only
+  bool operator==(const Holding&) const = default;
+};
+
+void PrintTo(const Holding& h, std::ostream* os) {
+  *os << "{Patient " << (h.patient ? "items:" : "absent");
+  for (int i : h.patient_items) *os << " " << i;
+  *os << "; Coverage:";
+  for (const auto& k : h.coverage_kinds) *os << " " << k;
+  *os << "; RelatedPerson " << h.related_persons << ", Consent " << h.consents << ", Observation "
+      << h.observations << ", joint-county resources " << h.others << "}";
+}
+
+// Written by hand. Levels from the data set: national 1, 2, 4, 5, 6, 8, 9, 11, 12, 20, 26, 27;
+// shared-definition 7, 13, 14, 23, 24, 28; county 10, 25 and, by the default level, 29;
+// joint-county 3, 17, 18, 19, 21 (no target here). Patient elements: contact details 1,
+// education 2, payment contacts 5, occupation 6, temporary id 7, residence permit 8, service-use
+// level 14, producer choice 20; a RelatedPerson from the population register is 4, any other 3;
+// consents are 11 (biobank, data-sharing) or 12; functional ability Observations 13. A client
+// under non-disclosure keeps its contact details from every target here. A server that holds
+// any resource of a client also holds the client's Patient, with at least its identity core.
+using Table = std::map<std::string, std::map<std::string, Holding>>;  // client → target → held
+Table Expected() {
+  Table t;
+  // aino-virtanen.json: phone, email, address, 2 payment contacts, education, producer choice,
+  // occupation, service-use level; related persons from the population register and
+  // self-reported; a service voucher; a biobank consent; 2 functional-ability assessments.
+  t["286/KYM-000184"]["shared"] = {true, {14}, {"service-voucher"}, 0, 0, 2, 0};
+  t["286/KYM-000184"]["national"] = {true, {1, 2, 5, 6, 20}, {}, 1, 1, 0, 0};
+  // minimal.json and batch.ndjson#0: only a local identifier, nothing any target governs.
+  // home-care-voucher.json and batch.ndjson#1: a service voucher.
+  t["837/PIR-200417"]["shared"] = {true, {}, {"service-voucher"}, 0, 0, 0, 0};
+  // medicine-fee-ceiling.json and batch.ndjson#2: a payment contact, both fee ceilings, a
+  // service-need assessment consent.
+  t["398/LAH-20019"]["national"] = {
+      true, {5}, {"medicine-fee-ceiling", "service-fee-ceiling"}, 0, 1, 0, 0};
+  // child-with-guardians.xml: two guardians from the population register, one self-reported
+  // person; a data-sharing and a service-need assessment consent.
+  t["092/VAN-K-4410"]["national"] = {true, {}, {}, 2, 2, 0, 0};
+  // disability-personal-budget.json: email, payment contact, producer choice, service-use level;
+  // a self-reported related person; a personal budget and a service voucher; 2 assessments.
+  t["698/ROV-40022"]["shared"] = {true, {14}, {"personal-budget", "service-voucher"}, 0, 0, 2, 0};
+  t["698/ROV-40022"]["national"] = {true, {1, 5, 20}, {}, 0, 0, 0, 0};
+  // matti-korhonen.xml: address and phone, service-use level; a related person from the
+  // population register; a personal budget and a service fee ceiling; 3 assessments.
+  t["837/PIR-102938"]["shared"] = {true, {14}, {"personal-budget"}, 0, 0, 3, 0};
+  t["837/PIR-102938"]["national"] = {true, {1}, {"service-fee-ceiling"}, 1, 0, 0, 0};
+  // non-disclosure.json: a phone under non-disclosure, a data-sharing consent.
+  t["091/HKI-88001"]["national"] = {true, {}, {}, 0, 1, 0, 0};
+  // occupational-health-and-insurance.json: email, occupation; occupational health and private
+  // insurance.
+  t["564/OUL-77310"]["county"] = {true, {}, {"occupational-health"}, 0, 0, 0, 0};
+  t["564/OUL-77310"]["national"] = {true, {1, 6}, {"private-insurance"}, 0, 0, 0, 0};
+  // payment-commitment-rehab.xml: a temporary id beside the HETU, occupation; a related person
+  // from the population register; a payment commitment and a medicine fee ceiling; a
+  // data-sharing consent.
+  t["286/KOT-60081"]["shared"] = {true, {7}, {"payment-commitment"}, 0, 0, 0, 0};
+  t["286/KOT-60081"]["national"] = {true, {6}, {"medicine-fee-ceiling"}, 1, 1, 0, 0};
+  // refugee-payment-commitment.xml: phone, 2 educations, occupation, residence permit; a
+  // payment commitment.
+  t["179/HV-55120"]["shared"] = {true, {}, {"payment-commitment"}, 0, 0, 0, 0};
+  t["179/HV-55120"]["national"] = {true, {1, 2, 6, 8}, {}, 0, 0, 0, 0};
+  // service-payer-client.xml: an address; two service payers (item 29, default level county).
+  t["049/ESP-31170"]["county"] = {true, {}, {"service-payer", "service-payer"}, 0, 0, 0, 0};
+  t["049/ESP-31170"]["national"] = {true, {1}, {}, 0, 0, 0, 0};
+  // temporary-id-asylum-seeker.json: a temporary id only, an address, a residence permit; an
+  // urgent-care payer; a data-sharing consent.
+  t["853/VAR-T-0091"]["county"] = {true, {}, {"urgent-care-payer"}, 0, 0, 0, 0};
+  t["853/VAR-T-0091"]["shared"] = {true, {7}, {}, 0, 0, 0, 0};
+  t["853/VAR-T-0091"]["national"] = {true, {1, 8}, {}, 0, 1, 0, 0};
+  return t;
+}
+
+std::string TextAt(const JsonValue& object, std::string_view name) {
+  const JsonValue* v = object.is_object() ? object.Find(name) : nullptr;
+  return v != nullptr && v->is_scalar() ? v->text() : std::string();
+}
+
+bool HasExtension(const JsonValue& resource, std::string_view url_suffix) {
+  const JsonValue* extensions = resource.Find("extension");
+  if (extensions == nullptr) return false;
+  for (const auto& e : extensions->items()) {
+    if (TextAt(e, "url").ends_with(url_suffix)) return true;
+  }
+  return false;
+}
+
+// The items a Patient on a server carries, read from its elements.
+std::set<int> PatientItems(const JsonValue& patient) {
+  std::set<int> items;
+  if (patient.Find("telecom") != nullptr || patient.Find("address") != nullptr) items.insert(1);
+  if (HasExtension(patient, "/education")) items.insert(2);
+  if (HasExtension(patient, "/payment-contact")) items.insert(5);
+  if (HasExtension(patient, "/occupation")) items.insert(6);
+  if (HasExtension(patient, "/residence-permit")) items.insert(8);
+  if (HasExtension(patient, "/service-use-level")) items.insert(14);
+  if (HasExtension(patient, "/producer-choice")) items.insert(20);
+  if (const JsonValue* ids = patient.Find("identifier")) {
+    for (const auto& id : ids->items()) {
+      if (id.ToString().find("\"temporary\"") != std::string::npos) items.insert(7);
+    }
+  }
+  return items;
+}
+
+class RoutingPeerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (testing::FhirPeer::InstalledDir().empty()) {
+      GTEST_SKIP() << "SILTA_FHIR_PEER_DIR is not set (scripts/test.sh installs the FHIR peer)";
+    }
+    dir_ = fs::path(::testing::TempDir()) / ("silta-routing-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::string targets;
+    for (const char* name : kTargets) {
+      auto& peer = peers_[name];
+      peer = std::make_unique<testing::FhirPeer>();
+      std::string error;
+      ASSERT_TRUE(peer->Start(&error)) << error;
+      std::ofstream(dir_ / (std::string(name) + ".json"))
+          << R"({"name": ")" << name << R"(", "baseUrl": ")" << peer->base_url() << R"("})";
+      std::string level = name == std::string("shared") ? "shared-definition" : name;
+      targets += std::string(targets.empty() ? "" : ", ") + R"({"name": ")" + name +
+                 R"(", "levels": [")" + level + R"("], "adapter": ")" + name + R"(.json"})";
+    }
+    std::ofstream(dir_ / "policy.json") << R"({"targets": [)" << targets << "]}";
+  }
+  void TearDown() override {
+    peers_.clear();
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  // Runs `silta sync push examples/records`; the exit code, its standard output in *out.
+  int Push(const std::string& extra, std::string* out) {
+    fs::path stdout_file = dir_ / "push.out";
+    std::string cmd = std::string(SILTA_BINARY) + " sync push '" + SILTA_SOURCE_DIR +
+                      "/examples/records' --policy '" + (dir_ / "policy.json").string() +
+                      "' --journal '" + (dir_ / "journal.db").string() + "' " + extra + " > '" +
+                      stdout_file.string() + "' 2> '" + (dir_ / "push.err").string() + "'";
+    int status = std::system(cmd.c_str());
+    auto printed = ReadFile(stdout_file);
+    auto diagnostics = ReadFile(dir_ / "push.err");
+    *out = (printed.ok() ? *printed : "") + (diagnostics.ok() ? *diagnostics : "");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  // Every resource made from a client record on a target, by client ("county/clientId").
+  std::map<std::string, Holding> Held(const std::string& target) {
+    std::map<std::string, Holding> held;
+    fhirclient::CurlTransport transport;
+    fhirclient::FhirClientOptions options;
+    options.base_url = peers_[target]->base_url();
+    fhirclient::FhirClient client(options, transport);
+    for (const char* type : {"Patient", "Coverage", "RelatedPerson", "Consent", "Observation",
+                             "Practitioner", "CareTeam", "EpisodeOfCare", "CarePlan"}) {
+      fhirclient::Pager pager =
+          client.Search(type, {{"identifier", std::string(kPartSystem) + "|"}, {"_count", "200"}});
+      while (true) {
+        auto page = pager.NextPage();
+        EXPECT_TRUE(page.ok()) << page.status().message();
+        if (!page.ok() || !page->has_value()) break;
+        JsonValue bundle = *JsonValue::Parse((*page)->body, "search");
+        const JsonValue* entries = bundle.Find("entry");
+        if (entries == nullptr) continue;
+        for (const auto& entry : entries->items()) {
+          const JsonValue& r = *entry.Find("resource");
+          std::string value;
+          for (const auto& id : r.Find("identifier")->items()) {
+            if (TextAt(id, "system") == kPartSystem) value = TextAt(id, "value");
+          }
+          size_t second_slash = value.find('/', value.find('/') + 1);
+          Holding& h = held[value.substr(0, second_slash)];
+          std::string t = type;
+          if (t == "Patient") {
+            h.patient = true;
+            h.patient_items = PatientItems(r);
+          } else if (t == "Coverage") {
+            for (const auto& coding : r.Find("type")->Find("coding")->items()) {
+              if (TextAt(coding, "system").ends_with("/coverage-kind")) {
+                h.coverage_kinds.insert(TextAt(coding, "code"));
+              }
+            }
+          } else if (t == "RelatedPerson") {
+            ++h.related_persons;
+          } else if (t == "Consent") {
+            ++h.consents;
+          } else if (t == "Observation") {
+            ++h.observations;
+          } else {
+            ++h.others;
+          }
+        }
+      }
+    }
+    return held;
+  }
+
+  fs::path dir_;
+  std::map<std::string, std::unique_ptr<testing::FhirPeer>> peers_;
+};
+
+TEST_F(RoutingPeerTest, EachServerHoldsExactlyTheItemsOfItsLevel) {
+  std::string dry;
+  ASSERT_EQ(Push("--dry-run", &dry), 0) << dry;
+  // The dry run names, per target, the items it would receive.
+  EXPECT_THAT(dry, HasSubstr("AKUSTI items: 10 (1) 25 (1) 29 (2)")) << dry;
+
+  std::string out;
+  ASSERT_EQ(Push("", &out), 0) << out;
+  Table expected = Expected();
+  for (const char* target : kTargets) {
+    std::map<std::string, Holding> want;
+    for (const auto& [client, by_target] : expected) {
+      auto it = by_target.find(target);
+      if (it != by_target.end()) want[client] = it->second;
+    }
+    EXPECT_EQ(Held(target), want) << "target " << target;
+  }
+
+  // A second push sends nothing anywhere.
+  std::string again;
+  ASSERT_EQ(Push("", &again), 0) << again;
+  for (const char* target : kTargets) {
+    EXPECT_THAT(again, HasSubstr(std::string(target) + ": sent 0,")) << again;
+  }
+}
+
+}  // namespace
+}  // namespace silta::sync
