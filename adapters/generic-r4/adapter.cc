@@ -1,12 +1,13 @@
 #include "generic-r4/adapter.h"
 
-#include <charconv>
+#include <cstdlib>
 #include <map>
 #include <memory_resource>
 #include <optional>
 #include <set>
 
 #include "base/files.h"
+#include "base/numbers.h"
 #include "formats/json_tree.h"
 #include "mapping/json_value.h"
 
@@ -36,16 +37,6 @@ std::map<std::string, std::string> MemberLocations(std::string_view text) {
   return out;
 }
 
-// The whole of `text` as an integer in [min, max]; atoi would read "abc" or "" as 0 and "30s" as
-// 30, and silently make a zero timeout or no attempts of a typo.
-std::optional<int> ParseBoundedInt(std::string_view text, int min, int max) {
-  int value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return {};
-  if (value < min || value > max) return {};
-  return value;
-}
-
 // A problem with the config, at a "line:column" when known.
 struct Problem {
   Problem(std::string t) : text(std::move(t)) {}  // NOLINT(runtime/explicit)
@@ -69,7 +60,9 @@ StatusOr<AdapterConfig> LoadAdapterConfig(const std::filesystem::path& file) {
     std::optional<int> parsed;
     if (value.kind() == mapping::JsonValue::Kind::kNumber ||
         value.kind() == mapping::JsonValue::Kind::kString) {
-      parsed = ParseBoundedInt(value.text(), min, max);
+      // The whole text, in range: atoi would read "abc" or "" as 0 and "30s" as 30, and
+      // silently make a zero timeout or no attempts of a typo.
+      parsed = ParseInteger<int>(value.text(), min, max);
     }
     if (parsed) {
       into = *parsed;
@@ -94,6 +87,17 @@ StatusOr<AdapterConfig> LoadAdapterConfig(const std::filesystem::path& file) {
       config.name = v;
     } else if (key == "baseUrl") {
       config.base_url = v;
+    } else if (key == "baseUrlEnv") {
+      // One config file serves every environment of a deployment; the address comes from
+      // where it runs.
+      const char* from_env = std::getenv(v.c_str());
+      if (from_env == nullptr || *from_env == '\0') {
+        auto at = locations.find(key);
+        problems.emplace_back(at != locations.end() ? at->second : std::string(),
+                              "\"baseUrlEnv\" names " + v + ", which is not set");
+      } else {
+        config.base_url = from_env;
+      }
     } else if (key == "timeoutSeconds") {
       integer(key, value, 1, kMaxTimeoutSeconds, config.timeout_seconds);
     } else if (key == "maxAttempts") {
@@ -143,7 +147,9 @@ StatusOr<AdapterConfig> LoadAdapterConfig(const std::filesystem::path& file) {
       problems.push_back("unknown member \"" + key + "\"");
     }
   }
-  if (config.base_url.empty()) problems.push_back("\"baseUrl\" is required");
+  if (config.base_url.empty() && json.Find("baseUrlEnv") == nullptr) {
+    problems.push_back("\"baseUrl\" (or \"baseUrlEnv\") is required");
+  }
   static const std::set<std::string> kKinds = {"none", "bearer", "client-credentials",
                                                "smart-backend"};
   if (!kKinds.contains(config.auth_kind)) {

@@ -100,3 +100,31 @@ TEST_F(AdapterConfigTest, EmptyIsRefused) {
 
 }  // namespace
 }  // namespace silta::adapters
+
+namespace silta::adapters {
+namespace {
+
+// One config for every environment: the base URL from an environment variable, which must be
+// set (a missing one is a config error with its location, not an empty URL).
+TEST(AdapterConfigEnvTest, BaseUrlFromTheEnvironment) {
+  fs::path dir =
+      fs::path(::testing::TempDir()) / ("silta-adapter-env-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::path file = dir / "county.json";
+  std::ofstream(file) << "{\"name\": \"county\",\n  \"baseUrlEnv\": \"SILTA_TEST_COUNTY_URL\"}\n";
+  ::setenv("SILTA_TEST_COUNTY_URL", "http://127.0.0.1:8091/fhir", 1);
+  auto config = LoadAdapterConfig(file);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->base_url, "http://127.0.0.1:8091/fhir");
+  ::unsetenv("SILTA_TEST_COUNTY_URL");
+  auto unset = LoadAdapterConfig(file);
+  ASSERT_FALSE(unset.ok());
+  EXPECT_THAT(unset.status().message(),
+              HasSubstr(file.string() + ":2:17: \"baseUrlEnv\" names SILTA_TEST_COUNTY_URL, which "
+                                        "is not set"));
+  std::error_code ignored;
+  fs::remove_all(dir, ignored);
+}
+
+}  // namespace
+}  // namespace silta::adapters
