@@ -169,14 +169,7 @@ class FhirPathSuiteCli : public ::testing::TestWithParam<SuiteCase> {};
 TEST_P(FhirPathSuiteCli, Case) {
   const SuiteCase& c = GetParam();
   std::string failure = RunCase(c);
-  auto known = KnownFailures().find(c.name);
-  if (known != KnownFailures().end()) {
-    if (failure.empty()) {
-      FAIL() << c.name << " passes but is listed in known-failures.txt; remove it";
-    }
-    GTEST_SKIP() << "known failure:" << known->second << " (" << failure << ")";
-  }
-  EXPECT_EQ(failure, "") << c.expression;
+  ExpectOutcome(c, failure);
 }
 
 // Every case gets a line of valid UTF-8, known failures included.

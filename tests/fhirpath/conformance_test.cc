@@ -109,14 +109,7 @@ TEST_P(FhirPathSuite, Case) {
   std::string failure = RunCase(c);
   ++Counts().total;
   if (failure.empty()) ++Counts().passed;
-  auto known = KnownFailures().find(c.name);
-  if (known != KnownFailures().end()) {
-    if (failure.empty()) {
-      FAIL() << c.name << " passes but is listed in known-failures.txt; remove it";
-    }
-    GTEST_SKIP() << "known failure:" << known->second << " (" << failure << ")";
-  }
-  EXPECT_EQ(failure, "") << c.expression;
+  ExpectOutcome(c, failure);
 }
 
 TEST(FhirPathSuiteFile, HasAllCases) {

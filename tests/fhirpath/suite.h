@@ -54,4 +54,8 @@ std::string CompareOutputs(const SuiteCase& c, const std::vector<Item>& result);
 
 std::string Render(const std::vector<Item>& result);
 
+// Checks a case's outcome ("" = passed) against the known-failures list: a listed case is
+// skipped with its reason, and fails when it passes, so that the list stays honest.
+void ExpectOutcome(const SuiteCase& c, const std::string& failure);
+
 }  // namespace silta::fhirpath::suite

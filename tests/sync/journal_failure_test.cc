@@ -192,23 +192,9 @@ class JournalFailureTest : public ::testing::Test {
         journal, nullptr);
   }
 
-  // Resources made from client records on a target, per type: the server's own count.
+  // Resources made from client records on a target, per type (routed_counts.h).
   std::map<std::string, int> ServerCounts(const std::string& target) {
-    std::map<std::string, int> counts;
-    for (const auto& m : mapper_->modules()) {
-      if (counts.contains(m->resource_type)) continue;
-      auto page =
-          clients_[target]
-              ->Search(m->resource_type, {{"identifier", mapper_->PartIdentifierSystem() + "|"},
-                                          {"_summary", "count"}})
-              .NextPage();
-      EXPECT_TRUE(page.ok() && page->has_value());
-      if (!page.ok() || !page->has_value()) continue;
-      auto bundle = JsonValue::Parse((*page)->body, "count");
-      int total = std::atoi(bundle->Find("total")->text().c_str());
-      if (total > 0) counts[m->resource_type] = total;
-    }
-    return counts;
+    return testing::ServerCounts(*mapper_, *clients_[target]);
   }
 
   // What the projection gives a target. Equal server counts mean nothing lost and, since a

@@ -69,22 +69,9 @@ class PeerSyncTest : public ::testing::Test {
         journal_, nullptr);
   }
 
-  // Resources made from client records on a target, per type.
+  // Resources made from client records on a target, per type (routed_counts.h).
   std::map<std::string, int> ServerCounts(const std::string& target) {
-    std::map<std::string, int> counts;
-    for (const auto& m : mapper_->modules()) {
-      if (counts.contains(m->resource_type)) continue;
-      auto page =
-          clients_[target]
-              ->Search(m->resource_type, {{"identifier", mapper_->PartIdentifierSystem() + "|"},
-                                          {"_summary", "count"}})
-              .NextPage();
-      EXPECT_TRUE(page.ok() && page->has_value());
-      auto bundle = JsonValue::Parse((*page)->body, "count");
-      int total = std::atoi(bundle->Find("total")->text().c_str());
-      if (total > 0) counts[m->resource_type] = total;
-    }
-    return counts;
+    return testing::ServerCounts(*mapper_, *clients_[target]);
   }
 
   // What the projection gives each target (routed_counts.h).

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/numbers.h"
+#include "fhirclient/fhirclient.h"
 #include "mapping/mapping.h"
 #include "sync/projection.h"
 #include "sync/routing.h"
@@ -64,6 +66,27 @@ inline std::map<std::string, int> RoutedCounts(
   }
   std::map<std::string, int> counts;
   for (const auto& [type, values] : keys) counts[type] = static_cast<int>(values.size());
+  return counts;
+}
+
+// Resources made from client records on a server, per type: the server's own count.
+inline std::map<std::string, int> ServerCounts(const mapping::Mapper& mapper,
+                                               fhirclient::FhirClient& client) {
+  std::map<std::string, int> counts;
+  for (const auto& m : mapper.modules()) {
+    if (counts.contains(m->resource_type)) continue;
+    auto page = client
+                    .Search(m->resource_type, {{"identifier", mapper.PartIdentifierSystem() + "|"},
+                                               {"_summary", "count"}})
+                    .NextPage();
+    EXPECT_TRUE(page.ok() && page->has_value());
+    if (!page.ok() || !page->has_value()) continue;
+    auto bundle = mapping::JsonValue::Parse((*page)->body, "count");
+    const mapping::JsonValue* total = bundle.ok() ? bundle->Find("total") : nullptr;
+    EXPECT_NE(total, nullptr) << (*page)->body;
+    int n = total != nullptr ? ParseInteger<int>(total->text()).value_or(-1) : -1;
+    if (n != 0) counts[m->resource_type] = n;
+  }
   return counts;
 }
 
