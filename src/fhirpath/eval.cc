@@ -531,7 +531,9 @@ StatusOr<Collection> Evaluate(const CompiledExpression& expression, const ValueL
   if (!internal::Eval(expression.root(), st, out)) {
     return InvalidArgumentError(std::move(st.error));
   }
-  return Collection(std::move(out), std::move(st.arena), TextOwner(expression, out));
+  // Before `out` is moved from: the order in which arguments are evaluated is unspecified.
+  std::shared_ptr<const void> owner = TextOwner(expression, out);
+  return Collection(std::move(out), std::move(st.arena), std::move(owner));
 }
 
 StatusOr<Collection> Evaluate(const CompiledExpression& expression, const model::Element* input,
