@@ -83,7 +83,9 @@ StatusOr<AdapterConfig> LoadAdapterConfig(const std::filesystem::path& file) {
   };
   for (const auto& [key, value] : json.members()) {
     const std::string& v = value.text();
-    if (key == "name") {
+    if (key == "kind") {
+      if (v != "generic-r4") problems.push_back("\"kind\" must be generic-r4 for this adapter");
+    } else if (key == "name") {
       config.name = v;
     } else if (key == "baseUrl") {
       config.base_url = v;
@@ -177,9 +179,9 @@ StatusOr<AdapterConfig> LoadAdapterConfig(const std::filesystem::path& file) {
   return config;
 }
 
-StatusOr<std::unique_ptr<Connection>> Connection::Open(const AdapterConfig& config,
-                                                       fhirclient::Logger& logger) {
-  std::unique_ptr<Connection> c(new Connection());
+StatusOr<std::unique_ptr<GenericR4Connection>> GenericR4Connection::Open(
+    const AdapterConfig& config, fhirclient::Logger& logger, bool check_now) {
+  std::unique_ptr<GenericR4Connection> c(new GenericR4Connection());
   c->config_ = config;
   fhirclient::CurlTransportOptions transport;
   transport.request_timeout = std::chrono::seconds(config.timeout_seconds);
@@ -222,8 +224,21 @@ StatusOr<std::unique_ptr<Connection>> Connection::Open(const AdapterConfig& conf
   options.required_interactions = {{"*", {"transaction"}}};
   c->client_ = std::make_unique<fhirclient::FhirClient>(
       options, *c->transport_, c->auth_.get(), fhirclient::SystemClock::Instance(), logger);
-  if (config.check_capabilities) SILTA_RETURN_IF_ERROR(c->client_->Connect());
+  if (check_now) SILTA_RETURN_IF_ERROR(c->CheckCapabilities());
   return c;
+}
+
+Status GenericR4Connection::CheckCapabilities() {
+  return config_.check_capabilities ? client_->Connect() : Status::Ok();
+}
+
+StatusOr<std::unique_ptr<Connection>> OpenGenericR4(const std::filesystem::path& config_file,
+                                                    const OpenOptions& options) {
+  SILTA_ASSIGN_OR_RETURN(AdapterConfig config, LoadAdapterConfig(config_file));
+  SILTA_ASSIGN_OR_RETURN(
+      std::unique_ptr<GenericR4Connection> connection,
+      GenericR4Connection::Open(config, *options.logger, options.check_capabilities_now));
+  return std::unique_ptr<Connection>(std::move(connection));
 }
 
 }  // namespace silta::adapters

@@ -1,12 +1,14 @@
-// The generic FHIR R4 server adapter: a connection (transport, authorization, client) built from
-// an adapter config file. Server-specific adapters take the same shape: their own folder, their
-// own config members (declared capabilities, auth, quirks), and the same Connection result.
+// The generic FHIR R4 server adapter (kind "generic-r4"): a connection (transport, authorization,
+// client) built from an adapter config file. Server-specific adapters take the same shape: their
+// own folder, their own config members (declared capabilities, auth, quirks), and a
+// Connection (adapters.h) registered in registry.cc.
 #pragma once
 
 #include <filesystem>
 #include <memory>
 #include <string>
 
+#include "adapters.h"
 #include "base/status.h"
 #include "fhirclient/fhirclient.h"
 
@@ -42,20 +44,28 @@ inline constexpr int kMaxAttempts = 100;
 // Reads a config; relative file names in it are taken relative to the config's folder.
 StatusOr<AdapterConfig> LoadAdapterConfig(const std::filesystem::path& file);
 
-// A live connection: owns everything the client needs.
-class Connection {
+// A live connection: owns everything the client needs. Open checks the capabilities when the
+// config asks for it (checkCapabilities, the default), unless `check_now` defers that to
+// CheckCapabilities.
+class GenericR4Connection : public Connection {
  public:
-  static StatusOr<std::unique_ptr<Connection>> Open(const AdapterConfig& config,
-                                                    fhirclient::Logger& logger);
-  fhirclient::FhirClient& client() { return *client_; }
+  static StatusOr<std::unique_ptr<GenericR4Connection>> Open(const AdapterConfig& config,
+                                                             fhirclient::Logger& logger,
+                                                             bool check_now = true);
+  fhirclient::FhirClient& client() override { return *client_; }
+  Status CheckCapabilities() override;
   const AdapterConfig& config() const { return config_; }
 
  private:
-  Connection() = default;
+  GenericR4Connection() = default;
   AdapterConfig config_;
   std::unique_ptr<fhirclient::CurlTransport> transport_;
   std::unique_ptr<fhirclient::AuthProvider> auth_;
   std::unique_ptr<fhirclient::FhirClient> client_;
 };
+
+// The registry's entry: loads the config and opens the connection.
+StatusOr<std::unique_ptr<Connection>> OpenGenericR4(const std::filesystem::path& config_file,
+                                                    const OpenOptions& options);
 
 }  // namespace silta::adapters

@@ -12,7 +12,6 @@
 #include "cli/record_inputs.h"
 #include "cli/resource_check.h"
 #include "cli/sync_setup.h"
-#include "generic-r4/adapter.h"
 #include "mapping/mapping.h"
 #include "records/records.h"
 #include "sync/engine.h"

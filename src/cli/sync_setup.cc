@@ -28,19 +28,17 @@ StatusOr<SyncSetup> SetUpSync(const SyncSetupOptions& o, const std::vector<std::
     if (target.adapter.empty()) {
       return InvalidArgumentError("target \"" + target.name + "\" names no adapter config");
     }
-    SILTA_ASSIGN_OR_RETURN(adapters::AdapterConfig config,
-                           adapters::LoadAdapterConfig(target.adapter));
-    if (o.defer_capability_check && config.check_capabilities) {
-      config.check_capabilities = false;
-      s.unchecked.push_back(target.name);
-    }
-    auto connection = adapters::Connection::Open(config, logger);
+    adapters::OpenOptions open;
+    open.logger = &logger;
+    open.check_capabilities_now = !o.defer_capability_check;
+    auto connection = adapters::OpenConnection(target.adapter, open);
     if (!connection.ok()) {
       return Status(connection.status().code(),
                     "target \"" + target.name + "\": " + connection.status().message());
     }
+    if (o.defer_capability_check) s.unchecked.push_back(target.name);
     s.clients[target.name] = &(*connection)->client();
-    s.connections.push_back(std::move(*connection));
+    s.connections[target.name] = std::move(*connection);
   }
   return s;
 }
@@ -48,7 +46,7 @@ StatusOr<SyncSetup> SetUpSync(const SyncSetupOptions& o, const std::vector<std::
 Status SyncSetup::CheckCapabilities() {
   while (!unchecked.empty()) {
     const std::string& name = unchecked.front();
-    Status connected = clients.at(name)->Connect();
+    Status connected = connections.at(name)->CheckCapabilities();
     if (!connected.ok()) {
       return Status(connected.code(), "target \"" + name + "\": " + connected.message());
     }

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "adapters.h"
 #include "base/status.h"
 #include "cli/resource_check.h"
-#include "generic-r4/adapter.h"
 #include "mapping/mapping.h"
 #include "sync/engine.h"
 
@@ -29,7 +29,7 @@ struct SyncSetup {
   std::shared_ptr<const mapping::Mapper> mapper;
   sync::RoutingPolicy policy;
   std::unique_ptr<sync::SqliteJournal> journal;
-  std::vector<std::unique_ptr<adapters::Connection>> connections;
+  std::map<std::string, std::unique_ptr<adapters::Connection>> connections;
   std::map<std::string, fhirclient::FhirClient*> clients;
   // With defer_capability_check: the targets whose check has not passed yet.
   std::vector<std::string> unchecked;
