@@ -41,15 +41,16 @@ silta_install_debian_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-# silta_build DIR TARGET [cmake options...]: configure once, then build TARGET ("all" for
-# everything) incrementally.
+# silta_build DIR TARGETS [cmake options...]: configure once, then build TARGETS ("all" for
+# everything, or several targets separated by spaces) incrementally.
 silta_build() {
-  local dir="$1" target="$2"
+  local dir="$1" targets
+  read -ra targets <<<"$2"
   shift 2
   if [[ ! -f "$dir/build.ninja" ]]; then
     cmake -S "$SILTA_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
   fi
-  cmake --build "$dir" --target "$target" --parallel "$(nproc)"
+  cmake --build "$dir" --target "${targets[@]}" --parallel "$(nproc)"
 }
 
 # The R4 core definitions in the FHIR package cache ($SILTA_PACKAGE_CACHE or ~/.fhir/packages).

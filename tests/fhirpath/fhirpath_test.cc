@@ -219,6 +219,70 @@ TEST_F(FhirPathTest, ResultOutlivesItsExpression) {
   }
 }
 
+// Compiling is as thread-safe as evaluating: the function registry, the decimal and UCUM tables
+// and the per-thread regex match data are first used from several threads at once here, and
+// expressions compiled once are evaluated by all of them. Each thread gets the answers one
+// thread alone gets.
+TEST_F(FhirPathTest, ExpressionsCompileAndEvaluateOnManyThreadsAtOnce) {
+  const std::vector<std::string_view> expressions = {
+      "name.given.where(matches('^A[a-z]+$'))",
+      "name.family.replaceMatches('(?<first>V)irtanen', '${first}.')",
+      "extension('http://example.org/height').value > 170 'cm'",
+      "(1.1 + 2.25 * 3).toString() & ' ' & (10 / 3).round(3).toString()",
+      "birthDate + 1 year < @2024-01-01 and now() > @2020-01-01T00:00:00Z",
+      "managingOrganization.resolve().name.upper().substring(1, 2)",
+      "name.select(given.first() + ' ' + family).join(', ')",
+      "descendants().ofType(string).count()",
+      "name.given.aggregate($total + $this.length(), 0)",
+      "iif(gender.exists(), gender.extension.value, 'none').lower().split('e')",
+      "2.5 'mg' + 1 'g' = 1002.5 'mg'",
+      "'ääkkönen'.encode('base64').decode('base64').toChars().distinct().count()",
+  };
+  std::vector<std::string> expected;
+  for (std::string_view e : expressions) expected.push_back(Eval(e));
+  CompileOptions options;
+  options.model = testing::R4Model();
+  options.context_type = "Patient";
+  std::vector<std::shared_ptr<const CompiledExpression>> shared;
+  for (std::string_view e : expressions) {
+    auto compiled = CompiledExpression::Compile(e, options);
+    ASSERT_TRUE(compiled.ok()) << e << ": " << compiled.status().ToString();
+    shared.push_back(*compiled);
+  }
+  constexpr size_t kThreads = 4;
+  std::vector<std::vector<std::string>> own(kThreads), reused(kThreads);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t k = 0; k < expressions.size(); ++k) {
+        size_t i = (k + t * 3) % expressions.size();  // different first uses on each thread
+        own[t].push_back(std::to_string(i) + " " + Eval(expressions[i]));
+        auto r = Evaluate(*shared[i], doc_->root());
+        std::string out = std::to_string(i) + " ";
+        if (!r.ok()) out += "error: " + r.status().message();
+        for (size_t n = 0; r.ok() && n < r->size(); ++n) {
+          DescribedValue d = Describe((*r)[n]);
+          out += (n > 0 ? "; " : "") + d.type + " " + d.value;
+        }
+        reused[t].push_back(out);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (size_t t = 0; t < kThreads; ++t) {
+    ASSERT_EQ(own[t].size(), expressions.size());
+    for (size_t k = 0; k < expressions.size(); ++k) {
+      size_t i = (k + t * 3) % expressions.size();
+      EXPECT_EQ(own[t][k], std::to_string(i) + " " + expected[i]) << "thread " << t;
+      EXPECT_EQ(reused[t][k], std::to_string(i) + " " + expected[i]) << "thread " << t;
+    }
+  }
+  for (size_t i = 0; i < expressions.size(); ++i) {
+    EXPECT_EQ(expected[i].find("error"), std::string::npos)
+        << expressions[i] << ": " << expected[i];
+  }
+}
+
 TEST(DecimalTest, KeepsPrecision) {
   EXPECT_EQ(Decimal::Parse("1.50")->ToString(), "1.50");
   EXPECT_EQ(Decimal::Parse("-0.001")->ToString(), "-0.001");

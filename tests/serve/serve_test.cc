@@ -747,6 +747,100 @@ TEST_F(ServeTest, StartsWhileASyncTargetIsDownAndTurnsReadyWhenItComesUp) {
   (*server)->Stop();
 }
 
+// Clients on several connections at once, each doing every kind of work the service does
+// (validation, conversion, mapping, queueing, metrics, status) while the sync worker pushes the
+// queued records: each reply is the one a lone client gets, and every record is pushed once.
+// scripts/test.sh also runs this under ThreadSanitizer.
+TEST_F(ServeTest, ManyClientsAtOnceWhileTheWorkerPushes) {
+  FakeFhirServer fhir;
+  fhirclient::FhirClientOptions client_options;
+  client_options.base_url = "http://fhir.invalid/r4";
+  fhirclient::FhirClient client(client_options, fhir.transport());
+  auto mapper = mapping::Mapper::Load(*dir_ / "modules", testing::R4Model());
+  ASSERT_TRUE(mapper.ok()) << mapper.status().ToString();
+  auto policy_json = mapping::JsonValue::Parse(
+      R"({"targets": [{"name": "county", "levels":
+          ["county", "shared-definition", "joint-county", "national"]}]})",
+      "policy");
+  auto policy = sync::RoutingPolicy::FromJson(*policy_json, "policy");
+  ASSERT_TRUE(policy.ok()) << policy.status().ToString();
+  sync::MemoryJournal journal;
+  sync::SyncOptions sync_options;
+  sync_options.quarantine_dir = *dir_ / "quarantine";
+  auto engine = std::make_shared<sync::SyncEngine>(
+      **mapper, *policy, std::map<std::string, fhirclient::FhirClient*>{{"county", &client}},
+      journal, nullptr, sync_options);
+  ServeConfig config = TestConfig("many-clients.sqlite");
+  config.threads = 4;
+  config.access_log = (*dir_ / "many-clients.log").string();
+  Services services = TestServices();
+  services.sync_engine = engine;
+  auto server = Server::Start(config, std::move(services), TestTokens());
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  uint16_t port = (*server)->port();
+
+  struct Step {
+    std::string path;
+    std::string body;
+    Headers headers;
+  };
+  const Headers json = Auth("all", {{"Content-Type", "application/json"}});
+  const std::vector<Step> steps = {
+      {"/$validate", std::string(kPatient), FhirJson()},
+      {"/$validate?profile=http://hl7.org/fhir/StructureDefinition/Patient", std::string(kPatient),
+       FhirJson()},
+      {"/$convert", std::string(kPatient), FhirJson()},
+      {"/$convert", std::string(kPatientXml),
+       Auth("all", {{"Content-Type", "application/fhir+xml"}})},
+      {"/$map-to-fhir", std::string(kRecord), json},
+  };
+  std::vector<Reply> expected;
+  for (const Step& step : steps) {
+    expected.push_back(Call(port, "POST", step.path, step.body, step.headers));
+    ASSERT_EQ(expected.back().status, 200) << step.path << ": " << expected.back().body;
+  }
+
+  constexpr int kClients = 4;
+  constexpr int kRounds = 4;
+  std::atomic<int> mismatches{0};
+  std::atomic<int> queued{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      for (int round = 0; round < kRounds; ++round) {
+        for (size_t i = 0; i < steps.size(); ++i) {
+          Reply reply = Call(port, "POST", steps[i].path, steps[i].body, steps[i].headers);
+          if (reply.status != expected[i].status || reply.body != expected[i].body) ++mismatches;
+        }
+        // A client of its own for each record, so the worker pushes every one of them.
+        std::string record(kRecord);
+        record.replace(record.find("A/17"), 4, "B/" + std::to_string(c * 100 + round));
+        if (Call(port, "POST", "/client-records", record, json).status == 202) ++queued;
+        if (Call(port, "GET", "/metrics", {}, Auth("reader")).status != 200) ++mismatches;
+        if (Call(port, "GET", "/sync/status", {}, Auth("reader")).status != 200) ++mismatches;
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_EQ(queued.load(), kClients * kRounds);
+  EXPECT_TRUE(WaitForStatus(port, "\"recordsSynced\":" + std::to_string(kClients * kRounds)));
+  EXPECT_TRUE(WaitForStatus(port, "\"queueDepth\":0"));
+  EXPECT_EQ(fhir.transactions().size(), static_cast<size_t>(kClients * kRounds));
+  (*server)->Stop();
+
+  // Every request is logged on a line of its own, however many threads wrote at once.
+  auto log = ReadFile(*dir_ / "many-clients.log");
+  ASSERT_TRUE(log.ok());
+  int map_lines = 0;
+  std::istringstream in(*log);
+  for (std::string line; std::getline(in, line);) {
+    EXPECT_THAT(line, ::testing::MatchesRegex("^[0-9]{4}-.* 127\\.0\\.0\\.1 [A-Z]+ .* [0-9.]+ms$"));
+    if (line.find(" POST /$map-to-fhir 200 ") != std::string::npos) ++map_lines;
+  }
+  EXPECT_EQ(map_lines, 1 + kClients * kRounds);
+}
+
 TEST_F(ServeTest, PageAndReadiness) {
   Reply page = Call(port_, "GET", "/");
   ASSERT_EQ(page.status, 200);

@@ -372,5 +372,66 @@ TEST_F(SnapshotTest, CacheGeneratesOnceAndIsSharedAcrossThreads) {
   EXPECT_EQ(cache.Get("http://nowhere/x").status().code(), StatusCode::kNotFound);
 }
 
+// A chain of profiles without snapshots, each on the one before, asked for from eight threads in
+// different orders: a thread may need a base another thread is generating (both generate, the
+// first kept), and each thread's cycle check must see only its own work. Every thread gets the
+// snapshots one thread alone gets.
+TEST_F(SnapshotTest, CacheServesADerivationChainToManyThreadsAtOnce) {
+  auto core = context::CorePackage();
+  ASSERT_TRUE(core.ok());
+  auto context = packages::ConformanceContext::FromPackages({*core});
+  const std::string kUrl = "http://example.org/StructureDefinition/";
+  std::map<std::string, std::string> own = {
+      {kUrl + "c0", Profile("c0", "Patient", R"({"id":"Patient.active","path":"Patient.active",
+         "min":1})")},
+      {kUrl + "c1", Profile("c1", "Patient", R"({"id":"Patient.name","path":"Patient.name",
+         "min":1})",
+                            kUrl + "c0")},
+      {kUrl + "c2", Profile("c2", "Patient", R"({"id":"Patient.name.family","path":
+         "Patient.name.family","min":1})",
+                            kUrl + "c1")},
+      {kUrl + "c3", Profile("c3", "Patient", R"({"id":"Patient.gender","path":"Patient.gender",
+         "min":1})",
+                            kUrl + "c2")},
+      {kUrl + "loop", Profile("loop", "Patient", R"({"id":"Patient.active","path":
+         "Patient.active","min":1})",
+                              kUrl + "loop")}};
+  auto source = [&own](std::string_view url) -> std::optional<std::string> {
+    auto it = own.find(std::string(url));
+    if (it == own.end()) return std::nullopt;
+    return it->second;
+  };
+  const std::vector<std::string> urls = {kUrl + "c3", kUrl + "c1", kUrl + "loop", kUrl + "c2",
+                                         kUrl + "c0"};
+  SnapshotCache alone(context, source);
+  std::vector<std::string> expected;
+  for (const std::string& url : urls) {
+    auto got = alone.Get(url);
+    expected.push_back(got.ok() ? **got : got.status().ToString());
+  }
+  EXPECT_NE(expected[0].find("\"snapshot\""), std::string::npos);
+  EXPECT_FALSE(alone.Get(kUrl + "loop").ok());
+
+  SnapshotCache shared(context, source);
+  constexpr size_t kThreads = 8;
+  std::vector<std::vector<std::string>> seen(kThreads, std::vector<std::string>(urls.size()));
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t k = 0; k < urls.size(); ++k) {
+        size_t i = (t + k) % urls.size();
+        auto got = shared.Get(urls[i]);
+        seen[t][i] = got.ok() ? **got : got.status().ToString();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (size_t t = 0; t < kThreads; ++t) {
+    for (size_t i = 0; i < urls.size(); ++i) {
+      EXPECT_EQ(seen[t][i], expected[i]) << urls[i] << " on thread " << t;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace silta::snapshot
