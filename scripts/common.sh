@@ -7,7 +7,7 @@ export SILTA_ROOT
 
 # Debian 12 packages for building, testing and fetching FHIR packages (npm).
 SILTA_DEBIAN_PACKAGES=(
-  build-essential cmake ninja-build pkg-config git ca-certificates
+  build-essential cmake ninja-build pkg-config git ca-certificates curl
   g++ clang-14 libclang-rt-14-dev clang-format
   rapidjson-dev libpugixml-dev libarchive-dev libpcre2-dev libcli11-dev
   libcurl4-openssl-dev libpoco-dev libsqlite3-dev libssl-dev zlib1g-dev openssl
