@@ -251,15 +251,18 @@ std::vector<SyncEngine::Planned> SyncEngine::Route(const Target& target,
     copy.items = std::move(projection.items);
     RoutingPolicy::Withhold(target, copy.resource);
     RequireProfiles(target, copy.resource);
-    JsonValue entry = JsonValue::Object();
-    entry["fullUrl"] = JsonValue::String(copy.full_url);
-    entry["resource"] = copy.resource;
-    entries.Append(std::move(entry));
+    // A resource the target receives whole was checked with the record's Bundle already.
+    if (!(copy.resource == p.resource)) {
+      JsonValue entry = JsonValue::Object();
+      entry["fullUrl"] = JsonValue::String(copy.full_url);
+      entry["resource"] = copy.resource;
+      entries.Append(std::move(entry));
+    }
     routed.push_back(std::move(copy));
   }
   // What a target receives must still conform to its profiles: a projection that leaves out
   // what a profile requires is an error, never a silent send.
-  if (check_ && !routed.empty()) {
+  if (check_ && !entries.items().empty()) {
     IssueCollector found;
     check_(sent, source_name, found);
     for (Issue& issue : found.Take()) {
