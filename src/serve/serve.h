@@ -30,7 +30,7 @@
 #include "mapping/mapping.h"
 #include "model/element.h"
 #include "model/type_model.h"
-#include "sync/engine.h"
+#include "sync/sync.h"
 
 namespace silta::serve {
 
