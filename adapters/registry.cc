@@ -2,7 +2,7 @@
 
 #include "base/files.h"
 #include "generic-r4/adapter.h"
-#include "mapping/json_value.h"
+#include "json/json.h"
 
 namespace silta::adapters {
 
@@ -17,10 +17,9 @@ const std::vector<AdapterKind>& AdapterKinds() {
 StatusOr<std::unique_ptr<Connection>> OpenConnection(const std::filesystem::path& config_file,
                                                      const OpenOptions& options) {
   SILTA_ASSIGN_OR_RETURN(std::string text, ReadFile(config_file));
-  SILTA_ASSIGN_OR_RETURN(mapping::JsonValue json,
-                         mapping::JsonValue::Parse(text, config_file.string()));
+  SILTA_ASSIGN_OR_RETURN(json::Value json, json::Value::Parse(text, config_file.string()));
   std::string kind = "generic-r4";
-  if (const mapping::JsonValue* named = json.is_object() ? json.Find("kind") : nullptr) {
+  if (const json::Value* named = json.is_object() ? json.Find("kind") : nullptr) {
     kind = named->text();
   }
   std::string known;

@@ -1,41 +1,15 @@
 #include "generic-r4/adapter.h"
 
 #include <cstdlib>
-#include <map>
-#include <memory_resource>
 #include <optional>
 #include <set>
 
 #include "base/files.h"
 #include "base/numbers.h"
-#include "formats/json_tree.h"
-#include "mapping/json_value.h"
+#include "json/json.h"
 
 namespace silta::adapters {
 namespace {
-
-// "line:column" (1-based) of each top-level member's value, for messages that point into the
-// file; empty when the text does not parse (JsonValue::Parse has reported that already).
-std::map<std::string, std::string> MemberLocations(std::string_view text) {
-  std::map<std::string, std::string> out;
-  std::pmr::monotonic_buffer_resource arena;
-  formats::JsonNode root;
-  formats::JsonParseError error;
-  if (!formats::ParseJsonTree(text, &arena, 64, &root, &error)) return out;
-  for (const formats::JsonMember& m : root.members) {
-    size_t line = 1, column = 1;
-    for (size_t i = 0; i < m.value.offset && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
-    out.emplace(std::string(m.name), std::to_string(line) + ":" + std::to_string(column));
-  }
-  return out;
-}
 
 // A problem with the config, at a "line:column" when known.
 struct Problem {
@@ -50,16 +24,19 @@ struct Problem {
 
 StatusOr<AdapterConfig> LoadAdapterConfig(const std::filesystem::path& file) {
   SILTA_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
-  SILTA_ASSIGN_OR_RETURN(mapping::JsonValue json, mapping::JsonValue::Parse(text, file.string()));
+  SILTA_ASSIGN_OR_RETURN(json::Value json, json::Value::Parse(text, file.string()));
   if (!json.is_object()) return InvalidArgumentError(file.string() + ": expected an object");
   AdapterConfig config;
   std::vector<Problem> problems;
-  const std::map<std::string, std::string> locations = MemberLocations(text);
-  auto integer = [&](const std::string& key, const mapping::JsonValue& value, int min, int max,
+  // "line:column" of a value, for messages that point into the file.
+  auto location_of = [](const json::Value& value) {
+    SourceLocation at = value.location();
+    return at.known() ? std::to_string(at.line) + ":" + std::to_string(at.column) : std::string();
+  };
+  auto integer = [&](const std::string& key, const json::Value& value, int min, int max,
                      int& into) {
     std::optional<int> parsed;
-    if (value.kind() == mapping::JsonValue::Kind::kNumber ||
-        value.kind() == mapping::JsonValue::Kind::kString) {
+    if (value.kind() == json::Value::Kind::kNumber || value.kind() == json::Value::Kind::kString) {
       // The whole text, in range: atoi would read "abc" or "" as 0 and "30s" as 30, and
       // silently make a zero timeout or no attempts of a typo.
       parsed = ParseInteger<int>(value.text(), min, max);
@@ -68,14 +45,12 @@ StatusOr<AdapterConfig> LoadAdapterConfig(const std::filesystem::path& file) {
       into = *parsed;
       return;
     }
-    auto at = locations.find(key);
-    std::string shown = value.is_scalar()
-                            ? value.text()
-                            : std::string("a JSON ") + formats::JsonKindName(value.kind());
+    std::string shown =
+        value.is_scalar() ? value.text() : std::string("a JSON ") + json::KindName(value.kind());
     if (shown.size() > 40) shown = shown.substr(0, 40) + "...";
-    problems.emplace_back(at != locations.end() ? at->second : std::string(),
-                          "\"" + key + "\" must be a whole number from " + std::to_string(min) +
-                              " to " + std::to_string(max) + ", not \"" + shown + "\"");
+    problems.emplace_back(location_of(value), "\"" + key + "\" must be a whole number from " +
+                                                  std::to_string(min) + " to " +
+                                                  std::to_string(max) + ", not \"" + shown + "\"");
   };
   auto resolve = [&](const std::string& name) {
     std::filesystem::path p(name);
@@ -94,8 +69,7 @@ StatusOr<AdapterConfig> LoadAdapterConfig(const std::filesystem::path& file) {
       // where it runs.
       const char* from_env = std::getenv(v.c_str());
       if (from_env == nullptr || *from_env == '\0') {
-        auto at = locations.find(key);
-        problems.emplace_back(at != locations.end() ? at->second : std::string(),
+        problems.emplace_back(location_of(value),
                               "\"baseUrlEnv\" names " + v + ", which is not set");
       } else {
         config.base_url = from_env;

@@ -102,7 +102,7 @@ int RunToFhir(const std::vector<std::string>& args, std::ostream& out, std::ostr
     IssueCollector read_issues;
     for (auto& input : ReadRecords(path, *text, read_issues)) {
       IssueCollector issues;
-      std::optional<mapping::JsonValue> bundle;
+      std::optional<json::Value> bundle;
       if (input.record) {
         bundle = (*mapper)->ToFhir(*input.record, issues);
         if (bundle) (*checker)->CheckBundle(*bundle, path.string(), issues);
@@ -166,7 +166,7 @@ int RunFromFhir(const std::vector<std::string>& args, std::ostream& out, std::os
     }
     IssueCollector issues;
     std::optional<records::ClientRecord> record;
-    auto bundle = mapping::JsonValue::Parse(*text, path.string());
+    auto bundle = json::Value::Parse(*text, path.string());
     if (!bundle.ok()) {
       err << "silta map: " << bundle.status().message() << "\n";
     } else if (auto json = (*mapper)->FromFhir(*bundle, issues)) {

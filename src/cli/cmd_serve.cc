@@ -157,7 +157,7 @@ int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std
     return kExitUsage;
   }
   std::shared_ptr<const ResourceChecker> shared_checker = std::move(*checker);
-  services.check_bundle = [shared_checker](const mapping::JsonValue& bundle, IssueSink& sink) {
+  services.check_bundle = [shared_checker](const json::Value& bundle, IssueSink& sink) {
     shared_checker->CheckBundle(bundle, "request", sink);
   };
   if (!config->sync_policy.empty()) {

@@ -156,7 +156,7 @@ int RunPull(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   records::Format format = format_name == "xml" ? records::Format::kXml : records::Format::kJson;
   sync::SyncEngine engine(*setup->mapper, setup->policy, setup->clients, *setup->journal, nullptr);
   int invalid = 0;
-  auto summary = engine.Pull(target, [&](const mapping::JsonValue& json) -> Status {
+  auto summary = engine.Pull(target, [&](const json::Value& json) -> Status {
     IssueCollector issues;
     auto record = records::ReadJson(json.ToString(), issues, {.source_name = target});
     if (!record) {

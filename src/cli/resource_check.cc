@@ -40,25 +40,26 @@ StatusOr<std::unique_ptr<ResourceChecker>> ResourceChecker::Create() {
       new ResourceChecker(std::move(model), std::move(loaded.validator)));
 }
 
-void ResourceChecker::CheckResource(const mapping::JsonValue& resource, const std::string& source,
+void ResourceChecker::CheckResource(const json::Value& resource, const std::string& source,
                                     const std::string& where, IssueSink& sink) const {
-  const mapping::JsonValue* type = resource.Find("resourceType");
+  const json::Value* type = resource.Find("resourceType");
   PrefixingSink prefixed(sink, where, type != nullptr ? type->text() : std::string());
   formats::ParseOptions options;
   options.source_name = source;
   // Line numbers would point into a text nobody sees; the expression locates the problem.
-  std::unique_ptr<model::Document> document = resource.ToDocument(model_, prefixed, options);
+  std::unique_ptr<model::Document> document =
+      formats::ToDocument(resource, model_, prefixed, options);
   if (document != nullptr) validator_->Validate(*document, {}, prefixed);
 }
 
-void ResourceChecker::CheckBundle(const mapping::JsonValue& bundle, const std::string& source,
+void ResourceChecker::CheckBundle(const json::Value& bundle, const std::string& source,
                                   IssueSink& sink) const {
   // The Bundle is checked whole, so that references between its entries resolve (invariants
   // such as ctm-1 follow them) and the Bundle's own rules apply.
   PrefixingSink located(sink, "", "");
   formats::ParseOptions options;
   options.source_name = source;
-  std::unique_ptr<model::Document> document = bundle.ToDocument(model_, located, options);
+  std::unique_ptr<model::Document> document = formats::ToDocument(bundle, model_, located, options);
   if (document != nullptr) validator_->Validate(*document, {}, located);
 }
 

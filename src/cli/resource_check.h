@@ -8,7 +8,7 @@
 
 #include "base/issues.h"
 #include "base/status.h"
-#include "mapping/json_value.h"
+#include "json/json.h"
 #include "model/type_model.h"
 #include "validation/validation.h"
 
@@ -19,11 +19,10 @@ class ResourceChecker {
   static StatusOr<std::unique_ptr<ResourceChecker>> Create();
 
   // Checks one resource; issue expressions are prefixed with `where` ("Bundle.entry[2].resource").
-  void CheckResource(const mapping::JsonValue& resource, const std::string& source,
+  void CheckResource(const json::Value& resource, const std::string& source,
                      const std::string& where, IssueSink& sink) const;
   // Checks every entry's resource of a Bundle.
-  void CheckBundle(const mapping::JsonValue& bundle, const std::string& source,
-                   IssueSink& sink) const;
+  void CheckBundle(const json::Value& bundle, const std::string& source, IssueSink& sink) const;
 
  private:
   ResourceChecker(std::shared_ptr<const model::TypeModel> model,

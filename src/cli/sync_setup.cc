@@ -58,8 +58,8 @@ Status SyncSetup::CheckCapabilities() {
 sync::ResourceCheck PushResourceCheck(std::shared_ptr<const ResourceChecker> checker) {
   // The whole Bundle is checked, so that invariants following references between its
   // entries (CareTeam's ctm-1) see what they point to.
-  return [checker = std::move(checker)](const mapping::JsonValue& bundle,
-                                        const std::string& source_name, IssueSink& sink) {
+  return [checker = std::move(checker)](const json::Value& bundle, const std::string& source_name,
+                                        IssueSink& sink) {
     checker->CheckBundle(bundle, source_name, sink);
   };
 }

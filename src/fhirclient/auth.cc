@@ -8,7 +8,7 @@
 #include <cstdlib>
 
 #include "base/files.h"
-#include "fhirclient/json_access.h"
+#include "json/json.h"
 
 namespace silta::fhirclient {
 namespace {
@@ -116,7 +116,7 @@ StatusOr<std::string> TokenAuthBase::FetchToken() {
   doc.Parse(result.response.body.data(), result.response.body.size());
   if (result.response.status != 200) {
     // RFC 6749 §5.2 error codes are not personal data; error_description is left out on purpose.
-    std::string error = doc.IsObject() ? internal::StringMember(doc, "error") : std::string();
+    std::string error = std::string(json::StringMember(doc, "error"));
     return FailedPreconditionError("token endpoint refused: HTTP " +
                                    std::to_string(result.response.status) +
                                    (error.empty() ? "" : " " + error));
@@ -124,14 +124,14 @@ StatusOr<std::string> TokenAuthBase::FetchToken() {
   if (doc.HasParseError() || !doc.IsObject()) {
     return DataLossError("token endpoint answered with something other than a JSON object");
   }
-  std::string token = internal::StringMember(doc, "access_token");
+  std::string token = std::string(json::StringMember(doc, "access_token"));
   if (token.empty()) return DataLossError("token endpoint answer has no access_token");
-  std::string type = internal::StringMember(doc, "token_type");
+  std::string type = std::string(json::StringMember(doc, "token_type"));
   if (!type.empty() && !EqualsIgnoreCase(type, "bearer")) {
     return DataLossError("token endpoint issued an unsupported token_type " + type);
   }
   long long expires_in = 300;  // RFC 6749 makes it optional; assume short rather than forever
-  if (const rapidjson::Value* v = internal::Member(doc, "expires_in")) {
+  if (const rapidjson::Value* v = json::Member(doc, "expires_in")) {
     if (v->IsInt64()) expires_in = v->GetInt64();
   }
   expires_at_ = clock_.Now() + std::chrono::seconds(expires_in);

@@ -2,7 +2,7 @@
 
 #include <rapidjson/document.h>
 
-#include "fhirclient/json_access.h"
+#include "json/json.h"
 
 namespace silta::fhirclient {
 namespace {
@@ -243,30 +243,30 @@ Status FhirClient::Connect() {
   rapidjson::Document doc;
   doc.Parse(response->body.data(), response->body.size());
   if (doc.HasParseError() || !doc.IsObject() ||
-      internal::StringMember(doc, "resourceType") != "CapabilityStatement") {
+      std::string(json::StringMember(doc, "resourceType")) != "CapabilityStatement") {
     return FailedPreconditionError("the server's /metadata is not a CapabilityStatement");
   }
   CapabilitySummary summary;
-  summary.fhir_version = internal::StringMember(doc, "fhirVersion");
-  if (const rapidjson::Value* formats = internal::ArrayMember(doc, "format")) {
+  summary.fhir_version = std::string(json::StringMember(doc, "fhirVersion"));
+  if (const rapidjson::Value* formats = &json::ArrayMember(doc, "format")) {
     for (const rapidjson::Value& f : formats->GetArray()) {
       if (f.IsString()) summary.formats.insert(f.GetString());
     }
   }
-  if (const rapidjson::Value* rests = internal::ArrayMember(doc, "rest")) {
+  if (const rapidjson::Value* rests = &json::ArrayMember(doc, "rest")) {
     for (const rapidjson::Value& rest : rests->GetArray()) {
-      if (internal::StringMember(rest, "mode") != "server") continue;
+      if (std::string(json::StringMember(rest, "mode")) != "server") continue;
       auto codes = [](const rapidjson::Value& holder, std::set<std::string>& into) {
-        if (const rapidjson::Value* list = internal::ArrayMember(holder, "interaction")) {
+        if (const rapidjson::Value* list = &json::ArrayMember(holder, "interaction")) {
           for (const rapidjson::Value& i : list->GetArray()) {
-            into.insert(internal::StringMember(i, "code"));
+            into.insert(std::string(json::StringMember(i, "code")));
           }
         }
       };
       codes(rest, summary.interactions["*"]);
-      if (const rapidjson::Value* resources = internal::ArrayMember(rest, "resource")) {
+      if (const rapidjson::Value* resources = &json::ArrayMember(rest, "resource")) {
         for (const rapidjson::Value& r : resources->GetArray()) {
-          codes(r, summary.interactions[internal::StringMember(r, "type")]);
+          codes(r, summary.interactions[std::string(json::StringMember(r, "type"))]);
         }
       }
     }

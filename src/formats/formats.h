@@ -11,6 +11,7 @@
 
 #include "base/issues.h"
 #include "formats/json_tree.h"
+#include "json/json.h"
 #include "model/element.h"
 
 namespace silta::formats {
@@ -44,6 +45,11 @@ using JsonTreeBuilder = std::function<const char*(std::pmr::memory_resource* are
 std::unique_ptr<model::Document> BuildJson(const JsonTreeBuilder& build,
                                            std::shared_ptr<const model::TypeModel> model,
                                            IssueSink& sink, const ParseOptions& options = {});
+// The FHIR resource `resource` holds, as an element tree: what ParseJson of its text gives (the
+// same checks and issues, without line/column), without writing the text.
+std::unique_ptr<model::Document> ToDocument(const json::Value& resource,
+                                            std::shared_ptr<const model::TypeModel> model,
+                                            IssueSink& sink, const ParseOptions& options = {});
 std::unique_ptr<model::Document> Parse(std::string_view text, Format format,
                                        std::shared_ptr<const model::TypeModel> model,
                                        IssueSink& sink, const ParseOptions& options = {});

@@ -41,9 +41,10 @@ class JsonParser : public internal::ParserBase {
 
   bool Build(const JsonNode& root) {
     if (root.kind != JsonKind::kObject) {
-      Report(Severity::kFatal, IssueType::kStructure, "JSON_NOT_OBJECT",
-             std::string("a FHIR resource must be a JSON object, found ") + JsonKindName(root.kind),
-             root.offset);
+      Report(
+          Severity::kFatal, IssueType::kStructure, "JSON_NOT_OBJECT",
+          std::string("a FHIR resource must be a JSON object, found ") + json::KindName(root.kind),
+          root.offset);
       return false;
     }
     Element* resource = BuildResource(root, nullptr, true);
@@ -186,7 +187,7 @@ class JsonParser : public internal::ParserBase {
       if (m->value.kind != JsonKind::kArray) {
         Error(IssueType::kStructure, "JSON_EXPECTED_ARRAY",
               "'" + std::string(m->name) + "' can repeat, so it must be a JSON array, found " +
-                  JsonKindName(m->value.kind),
+                  json::KindName(m->value.kind),
               m->value.offset);
         return;
       }
@@ -234,7 +235,7 @@ class JsonParser : public internal::ParserBase {
     if (value->kind != JsonKind::kObject) {
       Error(IssueType::kStructure, "JSON_EXPECTED_OBJECT",
             "'" + def.name + "' is a " + type.name + ": expected a JSON object, found " +
-                JsonKindName(value->kind),
+                json::KindName(value->kind),
             value->offset);
       return nullptr;
     }
@@ -298,7 +299,7 @@ class JsonParser : public internal::ParserBase {
       if (extras->kind != JsonKind::kObject) {
         Error(IssueType::kStructure, "JSON_EXPECTED_OBJECT",
               "'_" + def.name + "' must be a JSON object holding id and extension, found " +
-                  JsonKindName(extras->kind),
+                  json::KindName(extras->kind),
               extras->offset);
         ok = false;
       } else {
@@ -314,7 +315,7 @@ class JsonParser : public internal::ParserBase {
                      const char* expected) {
     Error(IssueType::kStructure, "JSON_WRONG_TYPE",
           "'" + def.name + "' is a " + type.name + ": expected " + expected + ", found " +
-              JsonKindName(value.kind),
+              json::KindName(value.kind),
           value.offset);
     return false;
   }

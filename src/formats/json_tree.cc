@@ -249,24 +249,6 @@ bool ParseJsonTree(std::string_view text, std::pmr::memory_resource* arena, uint
   return true;
 }
 
-const char* JsonKindName(JsonKind kind) {
-  switch (kind) {
-    case JsonKind::kNull:
-      return "null";
-    case JsonKind::kBool:
-      return "boolean";
-    case JsonKind::kNumber:
-      return "number";
-    case JsonKind::kString:
-      return "string";
-    case JsonKind::kArray:
-      return "array";
-    case JsonKind::kObject:
-      return "object";
-  }
-  return "?";
-}
-
 namespace {
 
 const JsonMember* FindMember(const JsonNode& obj, std::string_view name) {
@@ -282,7 +264,7 @@ bool Diff(const JsonNode& a, const JsonNode& b, const std::string& path, std::st
     return false;
   };
   if (a.kind != b.kind) {
-    return fail(std::string(JsonKindName(a.kind)) + " vs " + JsonKindName(b.kind));
+    return fail(std::string(json::KindName(a.kind)) + " vs " + json::KindName(b.kind));
   }
   switch (a.kind) {
     case JsonKind::kNull:

@@ -12,10 +12,12 @@
 #include <string_view>
 
 #include "base/issues.h"
+#include "json/value.h"
 
 namespace silta::formats {
 
-enum class JsonKind : uint8_t { kNull, kBool, kNumber, kString, kArray, kObject };
+// The kinds of JSON value, shared with json::Value.
+using JsonKind = json::Kind;
 
 struct JsonMember;
 
@@ -73,8 +75,6 @@ class BumpAllocator {
 // JSON (including nesting deeper than `max_depth`, and invalid UTF-8).
 bool ParseJsonTree(std::string_view text, std::pmr::memory_resource* arena, uint32_t max_depth,
                    JsonNode* root, JsonParseError* error);
-
-const char* JsonKindName(JsonKind kind);
 
 // Equality as JSON values: object member order ignored, numbers compared by their text.
 bool JsonEquals(const JsonNode& a, const JsonNode& b);

@@ -127,13 +127,13 @@ bool IsJsonNumber(std::string_view text) {
 }
 
 // The record array element at `path` whose id is the id of `mapped`, if any.
-JsonValue* ElementWithId(JsonValue& record, const Path& path, const JsonValue& mapped) {
-  const JsonValue* id = mapped.Find("id");
-  if (id == nullptr || id->kind() != JsonValue::Kind::kString || !HasArrayMarker(path)) {
+json::Value* ElementWithId(json::Value& record, const Path& path, const json::Value& mapped) {
+  const json::Value* id = mapped.Find("id");
+  if (id == nullptr || id->kind() != json::Value::Kind::kString || !HasArrayMarker(path)) {
     return nullptr;
   }
-  for (JsonValue* existing : SelectMutable(record, path)) {
-    const JsonValue* existing_id = existing->is_object() ? existing->Find("id") : nullptr;
+  for (json::Value* existing : SelectMutable(record, path)) {
+    const json::Value* existing_id = existing->is_object() ? existing->Find("id") : nullptr;
     if (existing_id != nullptr && existing_id->text() == id->text()) return existing;
   }
   return nullptr;
@@ -141,13 +141,13 @@ JsonValue* ElementWithId(JsonValue& record, const Path& path, const JsonValue& m
 
 // Members in the order of the FHIR definition (resourceType first, "_x" beside "x"), at every
 // level: the output reads like FHIR written by hand, whatever the order of the rules.
-void SortMembers(JsonValue& node, const model::TypeDef* type, const model::TypeModel& model) {
+void SortMembers(json::Value& node, const model::TypeDef* type, const model::TypeModel& model) {
   if (node.is_array()) {
     for (auto& item : node.items()) SortMembers(item, type, model);
     return;
   }
   if (!node.is_object()) return;
-  if (const JsonValue* resource_type = node.Find("resourceType")) {
+  if (const json::Value* resource_type = node.Find("resourceType")) {
     if (const model::TypeDef* t = model.FindResource(resource_type->text())) type = t;
   }
   if (type == nullptr) return;
@@ -157,7 +157,7 @@ void SortMembers(JsonValue& node, const model::TypeDef* type, const model::TypeM
     uint32_t index;
     const model::TypeDef* type;
   };
-  std::vector<JsonValue::Member>& members = node.members();
+  std::vector<json::Value::Member>& members = node.members();
   // Most objects have a handful of members: their ranks stay on the stack.
   constexpr size_t kOnStack = 24;
   std::array<Ranked, kOnStack> ranked_on_stack;
@@ -194,7 +194,7 @@ void SortMembers(JsonValue& node, const model::TypeDef* type, const model::TypeM
       for (; j > 0 && ranked[j - 1].rank > moving.rank; --j) ranked[j] = ranked[j - 1];
       ranked[j] = moving;
     }
-    std::vector<JsonValue::Member> in_order;
+    std::vector<json::Value::Member> in_order;
     in_order.reserve(members.size());
     for (const Ranked& r : ranked) in_order.push_back(std::move(members[r.index]));
     members = std::move(in_order);
@@ -224,7 +224,7 @@ class Run {
   TransformEnv env;
   std::string where;  // record location of the part being mapped, for messages
 
-  StatusOr<JsonValue> ScalarToFhir(const JsonValue& v, model::Primitive p) {
+  StatusOr<json::Value> ScalarToFhir(const json::Value& v, model::Primitive p) {
     switch (p) {
       case model::Primitive::kInteger:
       case model::Primitive::kUnsignedInt:
@@ -233,53 +233,54 @@ class Run {
         if (!v.is_scalar() || !IsJsonNumber(v.text())) {
           return InvalidArgumentError("expected a number, found \"" + v.text() + "\"");
         }
-        return JsonValue::Number(v.text());
+        return json::Value::Number(v.text());
       case model::Primitive::kBoolean:
-        if (v.kind() != JsonValue::Kind::kBool) return InvalidArgumentError("expected a boolean");
+        if (v.kind() != json::Value::Kind::kBool) return InvalidArgumentError("expected a boolean");
         return v;
       case model::Primitive::kNone:
         return v;  // a complex value copied as is (a code object becomes a Coding)
       default:
         if (!v.is_scalar()) return InvalidArgumentError("expected a text value");
-        return JsonValue::String(v.text());
+        return json::Value::String(v.text());
     }
   }
 
-  static JsonValue ScalarFromFhir(const JsonValue& v, ValueKind kind) {
+  static json::Value ScalarFromFhir(const json::Value& v, ValueKind kind) {
     if (!v.is_scalar()) return v;
     switch (kind) {
       case ValueKind::kNumber:
-        return IsJsonNumber(v.text()) ? JsonValue::Number(v.text()) : JsonValue::String(v.text());
+        return IsJsonNumber(v.text()) ? json::Value::Number(v.text())
+                                      : json::Value::String(v.text());
       case ValueKind::kBoolean:
-        return v.kind() == JsonValue::Kind::kBool ? v : JsonValue::String(v.text());
+        return v.kind() == json::Value::Kind::kBool ? v : json::Value::String(v.text());
       case ValueKind::kString:
-        return JsonValue::String(v.text());
+        return json::Value::String(v.text());
     }
     return v;
   }
 
-  static bool WhenHolds(const Rule& rule, const JsonValue& record,
-                        std::vector<const JsonValue*>& scratch) {
+  static bool WhenHolds(const Rule& rule, const json::Value& record,
+                        std::vector<const json::Value*>& scratch) {
     if (rule.when.empty()) return true;
     Select(record, rule.when, scratch);
-    for (const JsonValue* v : scratch) {
-      if (!v->is_null() && !(v->kind() == JsonValue::Kind::kBool && v->text() == "false")) {
+    for (const json::Value* v : scratch) {
+      if (!v->is_null() && !(v->kind() == json::Value::Kind::kBool && v->text() == "false")) {
         return true;
       }
     }
     return false;
   }
 
-  void ToFhir(const std::vector<Rule>& rules, const JsonValue& record, JsonValue& fhir) {
+  void ToFhir(const std::vector<Rule>& rules, const json::Value& record, json::Value& fhir) {
     // Selections are kept per nesting level of group rules and reused from rule to rule: a
     // record maps through hundreds of rules.
     if (selections_.size() <= level_) selections_.emplace_back();
-    std::vector<const JsonValue*>& values = selections_[level_];
+    std::vector<const json::Value*>& values = selections_[level_];
     ++level_;
     for (const Rule& rule : rules) {
       if (!WhenHolds(rule, record, values)) continue;
       if (rule.constant || !rule.link_module.empty()) {
-        JsonValue* node = mapping::Create(fhir, rule.fhir, false);
+        json::Value* node = mapping::Create(fhir, rule.fhir, false);
         if (node == nullptr) {
           Error(&rule, "MAP_PATH_BLOCKED", "cannot write " + rule.fhir.text, where);
           continue;
@@ -292,29 +293,29 @@ class Run {
           }
           *node = std::move(*value);
         } else {
-          JsonValue ref = JsonValue::Object();
-          ref["reference"] = JsonValue::String(env.reference_to(rule.link_module, ""));
+          json::Value ref = json::Value::Object();
+          ref["reference"] = json::Value::String(env.reference_to(rule.link_module, ""));
           *node = std::move(ref);
         }
         continue;
       }
       Select(record, rule.record, values);
       if (rule.is_group()) {
-        for (const JsonValue* item : values) {
-          JsonValue* node = mapping::Create(fhir, rule.fhir, true);
+        for (const json::Value* item : values) {
+          json::Value* node = mapping::Create(fhir, rule.fhir, true);
           if (node == nullptr) {
             Error(&rule, "MAP_PATH_BLOCKED", "cannot write " + rule.fhir.text, where);
             continue;
           }
-          if (node->is_null()) *node = JsonValue::Object();
+          if (node->is_null()) *node = json::Value::Object();
           ToFhir(rule.rules, *item, *node);
         }
         continue;
       }
       bool fresh = HasArrayMarker(rule.record) || values.size() > 1;
-      for (const JsonValue* value : values) {
-        const JsonValue* in = value;
-        JsonValue coded;
+      for (const json::Value* value : values) {
+        const json::Value* in = value;
+        json::Value coded;
         if (rule.codes != nullptr) {
           auto code = rule.codes->ToFhir(value->text());
           if (!code) {
@@ -323,17 +324,17 @@ class Run {
                   where + "." + rule.record.text);
             continue;
           }
-          coded = JsonValue::String(*code);
+          coded = json::Value::String(*code);
           in = &coded;
         }
-        StatusOr<JsonValue> converted =
+        StatusOr<json::Value> converted =
             rule.transform != nullptr ? rule.transform->ToFhir(*in, rule.transform_argument, env)
                                       : ScalarToFhir(*in, rule.fhir_primitive);
         if (!converted.ok()) {
           Error(&rule, "MAP_VALUE", converted.status().message(), where + "." + rule.record.text);
           continue;
         }
-        JsonValue* node = mapping::Create(fhir, rule.fhir, fresh);
+        json::Value* node = mapping::Create(fhir, rule.fhir, fresh);
         if (node == nullptr) {
           Error(&rule, "MAP_PATH_BLOCKED", "cannot write " + rule.fhir.text, where);
           continue;
@@ -344,39 +345,39 @@ class Run {
     --level_;
   }
 
-  void FromFhir(const std::vector<Rule>& rules, const JsonValue& fhir, JsonValue& record,
+  void FromFhir(const std::vector<Rule>& rules, const json::Value& fhir, json::Value& record,
                 const std::string& fhir_where) {
     for (const Rule& rule : rules) {
       if (rule.constant || !rule.link_module.empty()) continue;
-      std::vector<const JsonValue*> nodes = Select(fhir, rule.fhir);
+      std::vector<const json::Value*> nodes = Select(fhir, rule.fhir);
       bool fresh = HasArrayMarker(rule.record);
       if (rule.is_group()) {
-        for (const JsonValue* node : nodes) {
+        for (const json::Value* node : nodes) {
           if (rule.record.empty()) {
             FromFhir(rule.rules, *node, record, fhir_where + "." + rule.fhir.text);
             continue;
           }
-          JsonValue mapped = JsonValue::Object();
+          json::Value mapped = json::Value::Object();
           FromFhir(rule.rules, *node, mapped, fhir_where + "." + rule.fhir.text);
           // Record array elements are identified by their id: a group mapping back into an
           // element another rule or module already made (a professional's Practitioner and its
           // CareTeam participant) completes it instead of adding a second one.
-          JsonValue* item = ElementWithId(record, rule.record, mapped);
+          json::Value* item = ElementWithId(record, rule.record, mapped);
           if (item == nullptr) item = mapping::Create(record, rule.record, fresh);
           if (item == nullptr) {
             Error(&rule, "MAP_PATH_BLOCKED", "cannot write " + rule.record.text, fhir_where);
             continue;
           }
-          if (item->is_null()) *item = JsonValue::Object();
+          if (item->is_null()) *item = json::Value::Object();
           for (auto& [name, value] : mapped.members()) (*item)[name] = std::move(value);
         }
         continue;
       }
-      for (const JsonValue* node : nodes) {
-        StatusOr<JsonValue> converted =
+      for (const json::Value* node : nodes) {
+        StatusOr<json::Value> converted =
             rule.transform != nullptr
                 ? rule.transform->FromFhir(*node, rule.transform_argument, env)
-                : StatusOr<JsonValue>(ScalarFromFhir(*node, rule.record_kind));
+                : StatusOr<json::Value>(ScalarFromFhir(*node, rule.record_kind));
         if (!converted.ok()) {
           Error(&rule, "MAP_VALUE", converted.status().message(),
                 fhir_where + "." + rule.fhir.text);
@@ -390,9 +391,9 @@ class Run {
                   fhir_where + "." + rule.fhir.text);
             continue;
           }
-          *converted = JsonValue::String(*code);
+          *converted = json::Value::String(*code);
         }
-        JsonValue* out =
+        json::Value* out =
             rule.record.empty() ? &record : mapping::Create(record, rule.record, fresh);
         if (out == nullptr) {
           Error(&rule, "MAP_PATH_BLOCKED", "cannot write " + rule.record.text, fhir_where);
@@ -406,14 +407,14 @@ class Run {
  private:
   IssueSink& sink_;
   bool failed_ = false;
-  std::deque<std::vector<const JsonValue*>> selections_;  // deque: references stay valid
+  std::deque<std::vector<const json::Value*>> selections_;  // deque: references stay valid
   size_t level_ = 0;
 };
 
-std::string TextAt(const JsonValue& object, std::string_view a, std::string_view b = {}) {
-  const JsonValue* v = object.is_object() ? object.Find(a) : nullptr;
+std::string TextAt(const json::Value& object, std::string_view a, std::string_view b = {}) {
+  const json::Value* v = object.is_object() ? object.Find(a) : nullptr;
   if (v != nullptr && !b.empty()) v = v->is_object() ? v->Find(b) : nullptr;
-  return v != nullptr && v->kind() == JsonValue::Kind::kString ? v->text() : std::string();
+  return v != nullptr && v->kind() == json::Value::Kind::kString ? v->text() : std::string();
 }
 
 }  // namespace
@@ -495,7 +496,7 @@ std::optional<PartIdentity> Mapper::ParsePartIdentifierValue(std::string_view va
   return PartIdentity{parts[0], parts[1], parts[2], parts.size() == 4 ? parts[3] : ""};
 }
 
-std::optional<JsonValue> Mapper::ToFhir(const JsonValue& record, IssueSink& sink) const {
+std::optional<json::Value> Mapper::ToFhir(const json::Value& record, IssueSink& sink) const {
   Run run(sink);
   const std::string county = TextAt(record, "county", "code");
   const std::string client = TextAt(record, "clientId");
@@ -527,13 +528,13 @@ std::optional<JsonValue> Mapper::ToFhir(const JsonValue& record, IssueSink& sink
     return reference;
   };
 
-  JsonValue bundle = JsonValue::Object();
-  bundle["resourceType"] = JsonValue::String("Bundle");
-  bundle["type"] = JsonValue::String(
+  json::Value bundle = json::Value::Object();
+  bundle["resourceType"] = json::Value::String("Bundle");
+  bundle["type"] = json::Value::String(
       options_.bundle_kind == BundleKind::kTransaction ? "transaction" : "collection");
-  JsonValue& entries = bundle["entry"] = JsonValue::Array();
+  json::Value& entries = bundle["entry"] = json::Value::Array();
   for (const auto& module : modules_) {
-    std::vector<const JsonValue*> items;
+    std::vector<const json::Value*> items;
     if (module->is_root()) {
       items.push_back(&record);
     } else {
@@ -543,7 +544,7 @@ std::optional<JsonValue> Mapper::ToFhir(const JsonValue& record, IssueSink& sink
       items.clear();
     }
     for (size_t i = 0; i < items.size(); ++i) {
-      const JsonValue& item = *items[i];
+      const json::Value& item = *items[i];
       std::string part_id;
       run.where =
           module->is_root() ? "$" : "$." + module->source.text + "[" + std::to_string(i) + "]";
@@ -557,15 +558,15 @@ std::optional<JsonValue> Mapper::ToFhir(const JsonValue& record, IssueSink& sink
       PartIdentity part = identity(module->name, part_id);
       const std::string part_value = PartIdentifierValue(part);
       std::string id = ResourceIdOf(options_.canonical_base, part_value);
-      JsonValue resource = JsonValue::Object();
-      resource["resourceType"] = JsonValue::String(module->resource_type);
-      resource["id"] = JsonValue::String(id);
-      resource["meta"]["profile"].Append(JsonValue::String(module->ProfileFor(item)));
-      JsonValue identifier = JsonValue::Object();
-      identifier["system"] = JsonValue::String(PartIdentifierSystem());
-      identifier["value"] = JsonValue::String(part_value);
-      std::vector<JsonValue> contained;
-      run.env.contain = [&contained](JsonValue made) {
+      json::Value resource = json::Value::Object();
+      resource["resourceType"] = json::Value::String(module->resource_type);
+      resource["id"] = json::Value::String(id);
+      resource["meta"]["profile"].Append(json::Value::String(module->ProfileFor(item)));
+      json::Value identifier = json::Value::Object();
+      identifier["system"] = json::Value::String(PartIdentifierSystem());
+      identifier["value"] = json::Value::String(part_value);
+      std::vector<json::Value> contained;
+      run.env.contain = [&contained](json::Value made) {
         auto same = std::find(contained.begin(), contained.end(), made);
         size_t index = static_cast<size_t>(same - contained.begin());
         if (same == contained.end()) contained.push_back(std::move(made));
@@ -574,24 +575,24 @@ std::optional<JsonValue> Mapper::ToFhir(const JsonValue& record, IssueSink& sink
       run.ToFhir(module->rules, item, resource);
       run.env.contain = nullptr;
       if (!contained.empty()) {
-        JsonValue& out = resource["contained"] = JsonValue::Array();
+        json::Value& out = resource["contained"] = json::Value::Array();
         for (size_t c = 0; c < contained.size(); ++c) {
-          contained[c]["id"] = JsonValue::String("org" + std::to_string(c + 1));
+          contained[c]["id"] = json::Value::String("org" + std::to_string(c + 1));
           out.Append(std::move(contained[c]));
         }
       }
       // The business identifier goes first so that servers and people see it at once.
-      JsonValue& identifiers = resource["identifier"];
-      if (identifiers.is_null()) identifiers = JsonValue::Array();
+      json::Value& identifiers = resource["identifier"];
+      if (identifiers.is_null()) identifiers = json::Value::Array();
       identifiers.items().insert(identifiers.items().begin(), std::move(identifier));
       SortMembers(resource, nullptr, *model_);
 
-      JsonValue entry = JsonValue::Object();
-      entry["fullUrl"] = JsonValue::String("urn:uuid:" + id);
+      json::Value entry = json::Value::Object();
+      entry["fullUrl"] = json::Value::String("urn:uuid:" + id);
       entry["resource"] = std::move(resource);
       if (options_.bundle_kind == BundleKind::kTransaction) {
-        entry["request"]["method"] = JsonValue::String("PUT");
-        entry["request"]["url"] = JsonValue::String(
+        entry["request"]["method"] = json::Value::String("PUT");
+        entry["request"]["url"] = json::Value::String(
             module->resource_type + "?identifier=" + PercentEncode(PartIdentifierSystem()) + "%7C" +
             PercentEncode(part_value));
       }
@@ -602,27 +603,27 @@ std::optional<JsonValue> Mapper::ToFhir(const JsonValue& record, IssueSink& sink
   return bundle;
 }
 
-std::optional<JsonValue> Mapper::FromFhir(const JsonValue& bundle, IssueSink& sink) const {
+std::optional<json::Value> Mapper::FromFhir(const json::Value& bundle, IssueSink& sink) const {
   Run run(sink);
-  const JsonValue* entries = bundle.is_object() ? bundle.Find("entry") : nullptr;
+  const json::Value* entries = bundle.is_object() ? bundle.Find("entry") : nullptr;
   if (TextAt(bundle, "resourceType") != "Bundle" || entries == nullptr || !entries->is_array()) {
     run.Error(nullptr, "MAP_NOT_A_BUNDLE", "expected a Bundle with entries", "Bundle");
     return std::nullopt;
   }
   struct Part {
     PartIdentity identity;
-    const JsonValue* resource;
+    const json::Value* resource;
     size_t index;
   };
   std::vector<Part> parts;
   std::map<std::string, size_t, std::less<>> by_reference;  // fullUrl and Type/id → parts index
   const std::string system = PartIdentifierSystem();
   for (size_t i = 0; i < entries->items().size(); ++i) {
-    const JsonValue& entry = entries->items()[i];
-    const JsonValue* resource = entry.Find("resource");
+    const json::Value& entry = entries->items()[i];
+    const json::Value* resource = entry.Find("resource");
     if (resource == nullptr) continue;
     std::optional<PartIdentity> identity;
-    if (const JsonValue* ids = resource->Find("identifier")) {
+    if (const json::Value* ids = resource->Find("identifier")) {
       for (const auto& id : ids->items()) {
         if (TextAt(id, "system") == system)
           identity = ParsePartIdentifierValue(TextAt(id, "value"));
@@ -659,15 +660,15 @@ std::optional<JsonValue> Mapper::FromFhir(const JsonValue& bundle, IssueSink& si
     return PartRef{identity.module, identity.part_id};
   };
 
-  JsonValue record = JsonValue::Object();
-  record["recordVersion"] = JsonValue::String("1");
-  record["clientId"] = JsonValue::String(root->identity.client_id);
+  json::Value record = json::Value::Object();
+  record["recordVersion"] = json::Value::String("1");
+  record["clientId"] = json::Value::String(root->identity.client_id);
   // Each part's resource is mapped without the business identifier the engine added.
-  auto without_part_identifier = [&](const JsonValue& resource) {
-    JsonValue copy = resource;
-    if (JsonValue* ids = copy.Find("identifier")) {
+  auto without_part_identifier = [&](const json::Value& resource) {
+    json::Value copy = resource;
+    if (json::Value* ids = copy.Find("identifier")) {
       std::erase_if(ids->items(),
-                    [&](const JsonValue& id) { return TextAt(id, "system") == system; });
+                    [&](const json::Value& id) { return TextAt(id, "system") == system; });
       if (ids->items().empty()) copy.Remove("identifier");
     }
     return copy;
@@ -676,11 +677,11 @@ std::optional<JsonValue> Mapper::FromFhir(const JsonValue& bundle, IssueSink& si
     return "Bundle.entry[" + std::to_string(part.index) + "].resource";
   };
   // Organisation refs are contained in the resource that names them.
-  auto map_back = [&](const Module& module, const JsonValue& resource, JsonValue& item,
+  auto map_back = [&](const Module& module, const json::Value& resource, json::Value& item,
                       const std::string& at) {
-    JsonValue copy = without_part_identifier(resource);
-    run.env.find_contained = [&copy](std::string_view reference) -> const JsonValue* {
-      const JsonValue* contained = copy.Find("contained");
+    json::Value copy = without_part_identifier(resource);
+    run.env.find_contained = [&copy](std::string_view reference) -> const json::Value* {
+      const json::Value* contained = copy.Find("contained");
       if (contained == nullptr || !reference.starts_with("#")) return nullptr;
       for (const auto& c : contained->items()) {
         if (TextAt(c, "id") == reference.substr(1)) return &c;
@@ -705,18 +706,18 @@ std::optional<JsonValue> Mapper::FromFhir(const JsonValue& bundle, IssueSink& si
                 where(part));
       continue;
     }
-    JsonValue* item = nullptr;
+    json::Value* item = nullptr;
     if (module->is_root()) {
       item = &record;
     } else {
-      for (JsonValue* existing : SelectMutable(record, module->source)) {
+      for (json::Value* existing : SelectMutable(record, module->source)) {
         if (TextAt(*existing, "id") == part.identity.part_id) item = existing;
       }
       if (item == nullptr) {
         item = Create(record, module->source, true);
         if (item == nullptr) continue;
-        *item = JsonValue::Object();
-        (*item)["id"] = JsonValue::String(part.identity.part_id);
+        *item = json::Value::Object();
+        (*item)["id"] = json::Value::String(part.identity.part_id);
       }
     }
     map_back(*module, *part.resource, *item, where(part));

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,7 +15,7 @@
 
 #include "base/issues.h"
 #include "base/status.h"
-#include "mapping/json_value.h"
+#include "json/json.h"
 #include "mapping/module.h"
 #include "model/type_model.h"
 #include "records/records.h"
@@ -38,7 +39,7 @@ struct PartIdentity {
 };
 
 // The contract JSON of a record (the value records::WriteJson writes), built without text.
-JsonValue RecordJson(const records::ClientRecord& record);
+json::Value RecordJson(const records::ClientRecord& record);
 
 class Mapper {
  public:
@@ -53,11 +54,11 @@ class Mapper {
 
   // A record (contract JSON, already checked by the records module) → a Bundle of FHIR
   // resources, one per record part. Problems go to `sink`; nullopt when any is an error.
-  std::optional<JsonValue> ToFhir(const JsonValue& record, IssueSink& sink) const;
+  std::optional<json::Value> ToFhir(const json::Value& record, IssueSink& sink) const;
   // The same from a record read by the records module: ToFhir(RecordJson(record), sink).
-  std::optional<JsonValue> ToFhir(const records::ClientRecord& record, IssueSink& sink) const;
+  std::optional<json::Value> ToFhir(const records::ClientRecord& record, IssueSink& sink) const;
   // A Bundle made by ToFhir (or the same resources read back from a server) → the record.
-  std::optional<JsonValue> FromFhir(const JsonValue& bundle, IssueSink& sink) const;
+  std::optional<json::Value> FromFhir(const json::Value& bundle, IssueSink& sink) const;
 
   // Deterministic resource id (a name-based UUID) of a record part.
   std::string ResourceId(const PartIdentity& part) const;
@@ -75,5 +76,9 @@ class Mapper {
   std::vector<std::shared_ptr<const Module>> modules_;
   const Module* root_ = nullptr;
 };
+
+// Calls `fn` on every Reference-shaped object ({"reference": "..."}) in a resource, outermost
+// first.
+void ForEachReference(json::Value& node, const std::function<void(json::Value&)>& fn);
 
 }  // namespace silta::mapping

@@ -22,9 +22,9 @@ std::optional<std::string> CodeMap::FromFhir(std::string_view fhir_code) const {
   return std::nullopt;
 }
 
-const std::string& Module::ProfileFor(const JsonValue& part) const {
+const std::string& Module::ProfileFor(const json::Value& part) const {
   if (profile_by) {
-    for (const JsonValue* value : Select(part, profile_by->record)) {
+    for (const json::Value* value : Select(part, profile_by->record)) {
       if (!value->is_scalar()) continue;
       auto it = profile_by->profiles.find(value->text());
       if (it != profile_by->profiles.end()) return it->second;
@@ -44,8 +44,8 @@ const std::set<std::string, std::less<>> kModuleKeys = {
 
 // An AKUSTI item number as a mapping file writes it: the data set numbers its items 1 to 29;
 // room is left for it to grow.
-std::optional<int> ItemNumber(const JsonValue& value) {
-  if (value.kind() != JsonValue::Kind::kNumber) return std::nullopt;
+std::optional<int> ItemNumber(const json::Value& value) {
+  if (value.kind() != json::Value::Kind::kNumber) return std::nullopt;
   return ParseInteger<int>(value.text(), 1, 999);
 }
 const std::set<std::string, std::less<>> kGovernanceLevels = {"county", "shared-definition",
@@ -95,7 +95,7 @@ class Compiler {
     for (auto& segment : path.segments) segment.is_array = segment.array_marker;
   }
 
-  void CompileRules(const JsonValue& rules_json, const model::TypeDef* fhir_type,
+  void CompileRules(const json::Value& rules_json, const model::TypeDef* fhir_type,
                     const std::string& where, const std::map<std::string, CodeMap>& code_maps,
                     std::vector<Rule>& out, bool top_level = true) {
     if (!rules_json.is_array()) {
@@ -103,7 +103,7 @@ class Compiler {
       return;
     }
     for (size_t i = 0; i < rules_json.items().size(); ++i) {
-      const JsonValue& r = rules_json.items()[i];
+      const json::Value& r = rules_json.items()[i];
       std::string at = where + "[" + std::to_string(i) + "]";
       if (!r.is_object()) {
         Problem(at, "a rule must be an object");
@@ -115,8 +115,8 @@ class Compiler {
       Rule rule;
       rule.location = file_ + ": " + at;
       auto text_of = [&](std::string_view key) -> std::string {
-        const JsonValue* v = r.Find(key);
-        return v != nullptr && v->kind() == JsonValue::Kind::kString ? v->text() : std::string();
+        const json::Value* v = r.Find(key);
+        return v != nullptr && v->kind() == json::Value::Kind::kString ? v->text() : std::string();
       };
       auto record_path = ParsePath(text_of("record"));
       auto fhir_path = ParsePath(text_of("fhir"));
@@ -132,13 +132,13 @@ class Compiler {
       }
       const model::TypeDef* end_type = CompileFhirPath(rule.fhir, fhir_type, at);
       if (end_type != nullptr) rule.fhir_primitive = end_type->primitive;
-      if (const JsonValue* c = r.Find("const")) rule.constant = *c;
-      if (const JsonValue* item = r.Find("akusti")) {
+      if (const json::Value* c = r.Find("const")) rule.constant = *c;
+      if (const json::Value* item = r.Find("akusti")) {
         // Items are told apart by top-level element: a nested rule's elements are inside its
         // group's element and go with it.
         if (!top_level) {
           Problem(at, "\"akusti\" belongs on top-level rules; nested rules share their group's");
-        } else if (item->kind() == JsonValue::Kind::kString && item->text() == "identity") {
+        } else if (item->kind() == json::Value::Kind::kString && item->text() == "identity") {
           rule.item = kIdentityCore;
         } else if (std::optional<int> number = ItemNumber(*item)) {
           rule.item = *number;
@@ -187,7 +187,7 @@ class Compiler {
       if (!rule.constant && rule.link_module.empty() && !has_source) {
         Problem(at, "a rule needs \"record\", \"const\" or \"link\"");
       }
-      if (const JsonValue* nested = r.Find("rules")) {
+      if (const json::Value* nested = r.Find("rules")) {
         if (rule.transform != nullptr || rule.codes != nullptr || rule.constant) {
           Problem(at, "a group rule (with rules) cannot also have transform, codes or const");
         }
@@ -217,11 +217,11 @@ class Compiler {
 };
 
 // "akustiBy": {"fhir": path, "items": {fhirValue: item}, "otherwise": item}.
-void CompileItemChoice(const JsonValue& by, const model::TypeDef* resource, Compiler& compiler,
+void CompileItemChoice(const json::Value& by, const model::TypeDef* resource, Compiler& compiler,
                        Module& module) {
-  const JsonValue* fhir = by.is_object() ? by.Find("fhir") : nullptr;
-  const JsonValue* items = by.is_object() ? by.Find("items") : nullptr;
-  auto path = fhir != nullptr && fhir->kind() == JsonValue::Kind::kString
+  const json::Value* fhir = by.is_object() ? by.Find("fhir") : nullptr;
+  const json::Value* items = by.is_object() ? by.Find("items") : nullptr;
+  auto path = fhir != nullptr && fhir->kind() == json::Value::Kind::kString
                   ? ParsePath(fhir->text())
                   : StatusOr<Path>(InvalidArgumentError("missing"));
   if (!path.ok() || path->empty() || items == nullptr || !items->is_object()) {
@@ -245,7 +245,7 @@ void CompileItemChoice(const JsonValue& by, const model::TypeDef* resource, Comp
     }
     choice.items.emplace(value, *number);
   }
-  if (const JsonValue* otherwise = by.Find("otherwise")) {
+  if (const json::Value* otherwise = by.Find("otherwise")) {
     choice.otherwise = ItemNumber(*otherwise);
     if (!choice.otherwise)
       compiler.Problem("akustiBy.otherwise", "an AKUSTI item number is expected");
@@ -300,9 +300,9 @@ void CheckItems(const Module& module, Compiler& compiler) {
 
 }  // namespace
 
-std::optional<int> Module::ResourceItem(const JsonValue& resource) const {
+std::optional<int> Module::ResourceItem(const json::Value& resource) const {
   if (akusti_by) {
-    for (const JsonValue* value : Select(resource, akusti_by->fhir)) {
+    for (const json::Value* value : Select(resource, akusti_by->fhir)) {
       if (!value->is_scalar()) continue;
       auto it = akusti_by->items.find(value->text());
       if (it != akusti_by->items.end()) return it->second;
@@ -313,7 +313,7 @@ std::optional<int> Module::ResourceItem(const JsonValue& resource) const {
   return std::nullopt;
 }
 
-std::optional<int> Module::ElementItem(std::string_view member, const JsonValue& element) const {
+std::optional<int> Module::ElementItem(std::string_view member, const json::Value& element) const {
   for (const Rule& rule : rules) {
     if (!rule.item || rule.fhir.empty()) continue;
     const PathSegment& first = rule.fhir.segments.front();
@@ -326,7 +326,7 @@ StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& 
                                                    const model::TypeModel& model) {
   std::filesystem::path file = folder / "mapping.json";
   SILTA_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
-  SILTA_ASSIGN_OR_RETURN(JsonValue json, JsonValue::Parse(text, file.string()));
+  SILTA_ASSIGN_OR_RETURN(json::Value json, json::Value::Parse(text, file.string()));
   Compiler compiler(file.string());
   auto module = std::make_shared<Module>();
   module->folder = folder;
@@ -335,8 +335,8 @@ StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& 
     if (!kModuleKeys.contains(key)) compiler.Problem("$", "unknown member \"" + key + "\"");
   }
   auto text_of = [&](std::string_view key, bool required) -> std::string {
-    const JsonValue* v = json.Find(key);
-    if (v == nullptr || v->kind() != JsonValue::Kind::kString) {
+    const json::Value* v = json.Find(key);
+    if (v == nullptr || v->kind() != json::Value::Kind::kString) {
       if (required) compiler.Problem("$", "\"" + std::string(key) + "\" (a string) is required");
       return {};
     }
@@ -376,10 +376,10 @@ StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& 
       Compiler::CompileRecordPath(module->only_if);
     }
   }
-  if (const JsonValue* by = json.Find("profileBy")) {
-    const JsonValue* record = by->is_object() ? by->Find("record") : nullptr;
-    const JsonValue* profiles = by->is_object() ? by->Find("profiles") : nullptr;
-    auto path = record != nullptr && record->kind() == JsonValue::Kind::kString
+  if (const json::Value* by = json.Find("profileBy")) {
+    const json::Value* record = by->is_object() ? by->Find("record") : nullptr;
+    const json::Value* profiles = by->is_object() ? by->Find("profiles") : nullptr;
+    auto path = record != nullptr && record->kind() == json::Value::Kind::kString
                     ? ParsePath(record->text())
                     : StatusOr<Path>(InvalidArgumentError("missing"));
     if (!path.ok() || path->empty() || profiles == nullptr || !profiles->is_object()) {
@@ -390,7 +390,7 @@ StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& 
       choice.record = std::move(*path);
       Compiler::CompileRecordPath(choice.record);
       for (const auto& [value, url] : profiles->members()) {
-        if (url.kind() != JsonValue::Kind::kString) {
+        if (url.kind() != json::Value::Kind::kString) {
           compiler.Problem("profileBy.profiles." + value, "a profile URL (string) is expected");
           continue;
         }
@@ -399,7 +399,7 @@ StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& 
       module->profile_by = std::move(choice);
     }
   }
-  if (const JsonValue* akusti = json.Find("akusti")) {
+  if (const json::Value* akusti = json.Find("akusti")) {
     for (const auto& item : akusti->items()) {
       std::optional<int> number = ItemNumber(item);
       if (!number) {
@@ -409,7 +409,7 @@ StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& 
       module->akusti.push_back(*number);
     }
   }
-  if (const JsonValue* maps = json.Find("codeMaps")) {
+  if (const json::Value* maps = json.Find("codeMaps")) {
     for (const auto& [name, pairs] : maps->members()) {
       CodeMap map;
       map.name = name;
@@ -428,10 +428,10 @@ StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& 
   if (resource == nullptr && !module->resource_type.empty()) {
     compiler.Problem("resource", "unknown resource type \"" + module->resource_type + "\"");
   }
-  if (const JsonValue* rules = json.Find("rules"); rules != nullptr && resource != nullptr) {
+  if (const json::Value* rules = json.Find("rules"); rules != nullptr && resource != nullptr) {
     compiler.CompileRules(*rules, resource, "rules", module->code_maps, module->rules);
   }
-  if (const JsonValue* by = json.Find("akustiBy"); by != nullptr && resource != nullptr) {
+  if (const json::Value* by = json.Find("akustiBy"); by != nullptr && resource != nullptr) {
     CompileItemChoice(*by, resource, compiler, *module);
   }
   CheckItems(*module, compiler);

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "mapping/json_value.h"
+#include "json/json.h"
 #include "mapping/path.h"
 #include "model/type_model.h"
 
@@ -43,7 +43,7 @@ struct Rule {
   std::string transform_argument;
   const CodeMap* codes = nullptr;
   // FHIR-only values: written on the way to FHIR, ignored on the way back.
-  std::optional<JsonValue> constant;
+  std::optional<json::Value> constant;
   // A reference to the resource another module makes of the same record ("client" → Patient).
   std::string link_module;
   // On the way to FHIR the rule applies only when this record path (relative to the rule's
@@ -98,18 +98,18 @@ struct Module {
   // The module of the client itself: the one root module without only_if.
   bool is_client() const { return source.empty() && only_if.empty(); }
   // The profile of a resource made of `part` (the record part).
-  const std::string& ProfileFor(const JsonValue& part) const;
+  const std::string& ProfileFor(const json::Value& part) const;
 
   // Whether each resource of this module is one item as a whole (one item, or `akustiBy`), as
   // opposed to carrying items element by element (rules with "akusti").
   bool has_resource_items() const { return akusti_by.has_value() || akusti.size() == 1; }
   // The item of a whole resource made by this module; nullopt when its items are per element
   // or its `akustiBy` value names none.
-  std::optional<int> ResourceItem(const JsonValue& resource) const;
+  std::optional<int> ResourceItem(const json::Value& resource) const;
   // The item of one top-level element of a resource (`member` is its name, `element` the value
   // or one entry of an array): the item of the first top-level rule whose first FHIR segment
   // selects it, kIdentityCore for the identity core, nullopt when no rule writes it.
-  std::optional<int> ElementItem(std::string_view member, const JsonValue& element) const;
+  std::optional<int> ElementItem(std::string_view member, const json::Value& element) const;
 };
 
 // Reads and compiles mappings/<module>/mapping.json. Every problem found is listed in the error.

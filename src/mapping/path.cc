@@ -33,7 +33,7 @@ class PathParser {
         PathSegment segment;
         segment.name = "extension";
         SkipSpace();
-        SILTA_ASSIGN_OR_RETURN(JsonValue url, Literal());
+        SILTA_ASSIGN_OR_RETURN(json::Value url, Literal());
         SkipSpace();
         if (!Consume(')')) return Error("')'");
         segment.filters.push_back({{"url"}, std::move(url), {}});
@@ -93,7 +93,7 @@ class PathParser {
     }
   }
 
-  StatusOr<JsonValue> Literal() {
+  StatusOr<json::Value> Literal() {
     if (Consume('\'')) {
       std::string value;
       while (!AtEnd() && text_[pos_] != '\'') {
@@ -101,17 +101,17 @@ class PathParser {
         value += text_[pos_++];
       }
       if (!Consume('\'')) return Error("a closing quote");
-      return JsonValue::String(std::move(value));
+      return json::Value::String(std::move(value));
     }
     std::string word = Identifier();
-    if (word == "true" || word == "false") return JsonValue::Bool(word == "true");
+    if (word == "true" || word == "false") return json::Value::Bool(word == "true");
     size_t start = pos_ - word.size();
     while (!AtEnd() && (std::isdigit(static_cast<unsigned char>(text_[pos_])) ||
                         text_[pos_] == '.' || text_[pos_] == '-')) {
       ++pos_;
     }
     if (pos_ > start && word.empty()) {
-      return JsonValue::Number(std::string(text_.substr(start, pos_ - start)));
+      return json::Value::Number(std::string(text_.substr(start, pos_ - start)));
     }
     return Error("a literal ('text', true, false or a number)");
   }
@@ -161,32 +161,32 @@ void ForEachValue(Node& member, Fn&& fn) {
   }
 }
 
-bool FilterHolds(const JsonValue& node, const PathFilter& filter, size_t depth) {
+bool FilterHolds(const json::Value& node, const PathFilter& filter, size_t depth) {
   if (depth == filter.path.size()) {
     return node.is_scalar() && node.kind() == filter.value.kind() &&
            node.text() == filter.value.text();
   }
   if (!node.is_object()) return false;
-  const JsonValue* member = node.Find(filter.path[depth]);
+  const json::Value* member = node.Find(filter.path[depth]);
   if (member == nullptr) return false;
   bool holds = false;
   ForEachValue(*member,
-               [&](const JsonValue& v) { holds = holds || FilterHolds(v, filter, depth + 1); });
+               [&](const json::Value& v) { holds = holds || FilterHolds(v, filter, depth + 1); });
   return holds;
 }
 
 // Sets the filter's value inside a newly created node, creating the way to it.
-void ApplyFilter(JsonValue& node, const PathFilter& filter) {
+void ApplyFilter(json::Value& node, const PathFilter& filter) {
   const std::vector<bool>& arrays = filter.is_array;
-  JsonValue* at = &node;
+  json::Value* at = &node;
   for (size_t i = 0; i < filter.path.size(); ++i) {
-    JsonValue& member = (*at)[filter.path[i]];
+    json::Value& member = (*at)[filter.path[i]];
     bool last = i + 1 == filter.path.size();
     bool array = i < arrays.size() && arrays[i];
-    JsonValue* target = &member;
+    json::Value* target = &member;
     if (array) {
-      if (member.is_null()) member = JsonValue::Array();
-      target = member.items().empty() ? &member.Append(JsonValue()) : &member.items().front();
+      if (member.is_null()) member = json::Value::Array();
+      target = member.items().empty() ? &member.Append(json::Value()) : &member.items().front();
     }
     if (last) {
       *target = filter.value;
@@ -218,31 +218,31 @@ void SelectInto(Node& context, const Path& path, size_t depth, std::vector<Node*
 
 StatusOr<Path> ParsePath(std::string_view text) { return PathParser(text).Parse(); }
 
-bool MatchesFilters(const JsonValue& node, const std::vector<PathFilter>& filters) {
+bool MatchesFilters(const json::Value& node, const std::vector<PathFilter>& filters) {
   for (const auto& filter : filters) {
     if (!FilterHolds(node, filter, 0)) return false;
   }
   return true;
 }
 
-std::vector<const JsonValue*> Select(const JsonValue& context, const Path& path) {
-  std::vector<const JsonValue*> out;
+std::vector<const json::Value*> Select(const json::Value& context, const Path& path) {
+  std::vector<const json::Value*> out;
   Select(context, path, out);
   return out;
 }
 
-void Select(const JsonValue& context, const Path& path, std::vector<const JsonValue*>& out) {
+void Select(const json::Value& context, const Path& path, std::vector<const json::Value*>& out) {
   out.clear();
-  SelectInto<const JsonValue>(context, path, 0, out);
+  SelectInto<const json::Value>(context, path, 0, out);
 }
 
-std::vector<JsonValue*> SelectMutable(JsonValue& context, const Path& path) {
-  std::vector<JsonValue*> out;
-  SelectInto<JsonValue>(context, path, 0, out);
+std::vector<json::Value*> SelectMutable(json::Value& context, const Path& path) {
+  std::vector<json::Value*> out;
+  SelectInto<json::Value>(context, path, 0, out);
   return out;
 }
 
-JsonValue* Create(JsonValue& context, const Path& path, bool fresh) {
+json::Value* Create(json::Value& context, const Path& path, bool fresh) {
   size_t append_at = path.segments.size();
   bool marked = false;
   for (size_t i = 0; i < path.segments.size(); ++i) marked = marked || path.segments[i].append;
@@ -254,14 +254,14 @@ JsonValue* Create(JsonValue& context, const Path& path, bool fresh) {
       }
     }
   }
-  JsonValue* at = &context;
+  json::Value* at = &context;
   for (size_t depth = 0; depth < path.segments.size(); ++depth) {
     const PathSegment& segment = path.segments[depth];
     if (!at->is_object() && !at->is_null()) return nullptr;
-    JsonValue& member = (*at)[segment.name];
-    JsonValue* next = nullptr;
+    json::Value& member = (*at)[segment.name];
+    json::Value* next = nullptr;
     if (segment.is_array) {
-      if (member.is_null()) member = JsonValue::Array();
+      if (member.is_null()) member = json::Value::Array();
       if (!member.is_array()) return nullptr;
       bool append = segment.append || depth == append_at;
       if (!append) {
@@ -276,17 +276,17 @@ JsonValue* Create(JsonValue& context, const Path& path, bool fresh) {
         }
         // An index beyond the matching items: pad so that the requested position exists.
         while (next == nullptr && segment.index && position < *segment.index) {
-          JsonValue& pad = member.Append(JsonValue::Object());
+          json::Value& pad = member.Append(json::Value::Object());
           for (const auto& f : segment.filters) ApplyFilter(pad, f);
           ++position;
         }
       }
-      if (next == nullptr) next = &member.Append(JsonValue());
+      if (next == nullptr) next = &member.Append(json::Value());
     } else {
       next = &member;
     }
     if (!segment.filters.empty()) {
-      if (next->is_null()) *next = JsonValue::Object();
+      if (next->is_null()) *next = json::Value::Object();
       if (!MatchesFilters(*next, segment.filters)) {
         for (const auto& f : segment.filters) ApplyFilter(*next, f);
       }

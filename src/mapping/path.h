@@ -13,13 +13,13 @@
 #include <vector>
 
 #include "base/status.h"
-#include "mapping/json_value.h"
+#include "json/json.h"
 
 namespace silta::mapping {
 
 struct PathFilter {
   std::vector<std::string> path;  // "type.coding.code" → {"type", "coding", "code"}
-  JsonValue value;                // a string, boolean or number constant
+  json::Value value;              // a string, boolean or number constant
   std::vector<bool> is_array;     // per step of `path`, filled by the side's compiler
 };
 
@@ -43,19 +43,19 @@ struct Path {
 StatusOr<Path> ParsePath(std::string_view text);
 
 // Nodes selected by `path` under `context` (arrays are flattened, filters applied).
-std::vector<const JsonValue*> Select(const JsonValue& context, const Path& path);
+std::vector<const json::Value*> Select(const json::Value& context, const Path& path);
 // The same into `out` (cleared first), for callers that select many times and keep the buffer.
-void Select(const JsonValue& context, const Path& path, std::vector<const JsonValue*>& out);
-std::vector<JsonValue*> SelectMutable(JsonValue& context, const Path& path);
+void Select(const json::Value& context, const Path& path, std::vector<const json::Value*>& out);
+std::vector<json::Value*> SelectMutable(json::Value& context, const Path& path);
 
 // True when `node` satisfies every filter.
-bool MatchesFilters(const JsonValue& node, const std::vector<PathFilter>& filters);
+bool MatchesFilters(const json::Value& node, const std::vector<PathFilter>& filters);
 
 // The node a write to `path` goes to. Array segments marked [+] always get a new element (with
 // its filter values set); with `fresh`, so does the last array segment of a path that marks
 // none, so that each value of a repeating record field lands in its own element. Every other
 // segment reuses the first matching node or creates it. Returns null when an existing scalar
 // blocks the way.
-JsonValue* Create(JsonValue& context, const Path& path, bool fresh);
+json::Value* Create(json::Value& context, const Path& path, bool fresh);
 
 }  // namespace silta::mapping

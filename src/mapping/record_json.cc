@@ -8,56 +8,56 @@ namespace {
 
 class JsonValueBuilder : public records::JsonEvents {
  public:
-  explicit JsonValueBuilder(JsonValue* root) : root_(root) {}
+  explicit JsonValueBuilder(json::Value* root) : root_(root) {}
 
   // Record objects mostly have a handful to a dozen fields, arrays a few items: room for them
   // up front saves moving the members through every growth step.
   void StartObject() override {
-    Open(JsonValue::Object());
+    Open(json::Value::Object());
     open_.back()->members().reserve(8);
   }
   void Key(std::string_view name) override { key_ = name; }
   void EndObject() override { open_.pop_back(); }
   void StartArray() override {
-    Open(JsonValue::Array());
+    Open(json::Value::Array());
     open_.back()->items().reserve(4);
   }
   void EndArray() override { open_.pop_back(); }
-  void String(std::string_view text) override { Place(JsonValue::String(std::string(text))); }
-  void Number(std::string_view text) override { Place(JsonValue::Number(std::string(text))); }
-  void Bool(bool value) override { Place(JsonValue::Bool(value)); }
+  void String(std::string_view text) override { Place(json::Value::String(std::string(text))); }
+  void Number(std::string_view text) override { Place(json::Value::Number(std::string(text))); }
+  void Bool(bool value) override { Place(json::Value::Bool(value)); }
 
  private:
-  JsonValue* Place(JsonValue value) {
+  json::Value* Place(json::Value value) {
     if (open_.empty()) {
       *root_ = std::move(value);
       return root_;
     }
-    JsonValue& container = *open_.back();
+    json::Value& container = *open_.back();
     if (container.is_array()) return &container.Append(std::move(value));
     // The record's fields are unique per object, so members are appended without a lookup.
     container.members().emplace_back(std::string(key_), std::move(value));
     return &container.members().back().second;
   }
   // A container's pointer stays valid while it is open: only the innermost open container grows.
-  void Open(JsonValue value) { open_.push_back(Place(std::move(value))); }
+  void Open(json::Value value) { open_.push_back(Place(std::move(value))); }
 
-  JsonValue* root_;
-  std::vector<JsonValue*> open_;
+  json::Value* root_;
+  std::vector<json::Value*> open_;
   std::string_view key_;
 };
 
 }  // namespace
 
-JsonValue RecordJson(const records::ClientRecord& record) {
-  JsonValue root;
+json::Value RecordJson(const records::ClientRecord& record) {
+  json::Value root;
   JsonValueBuilder builder(&root);
   records::EmitJson(record, builder);
   return root;
 }
 
-std::optional<JsonValue> Mapper::ToFhir(const records::ClientRecord& record,
-                                        IssueSink& sink) const {
+std::optional<json::Value> Mapper::ToFhir(const records::ClientRecord& record,
+                                          IssueSink& sink) const {
   return ToFhir(RecordJson(record), sink);
 }
 

@@ -17,17 +17,17 @@ Status Expected(std::string_view transform, std::string_view what) {
 class OidUrn : public Transform {
  public:
   std::string_view name() const override { return "oid-urn"; }
-  StatusOr<JsonValue> ToFhir(const JsonValue& v, std::string_view,
-                             const TransformEnv&) const override {
-    if (v.kind() != JsonValue::Kind::kString) return Expected(name(), "an OID string");
-    return JsonValue::String(std::string(kOidPrefix) + v.text());
-  }
-  StatusOr<JsonValue> FromFhir(const JsonValue& v, std::string_view,
+  StatusOr<json::Value> ToFhir(const json::Value& v, std::string_view,
                                const TransformEnv&) const override {
-    if (v.kind() != JsonValue::Kind::kString || !v.text().starts_with(kOidPrefix)) {
+    if (v.kind() != json::Value::Kind::kString) return Expected(name(), "an OID string");
+    return json::Value::String(std::string(kOidPrefix) + v.text());
+  }
+  StatusOr<json::Value> FromFhir(const json::Value& v, std::string_view,
+                                 const TransformEnv&) const override {
+    if (v.kind() != json::Value::Kind::kString || !v.text().starts_with(kOidPrefix)) {
       return Expected(name(), "a urn:oid: URI");
     }
-    return JsonValue::String(v.text().substr(kOidPrefix.size()));
+    return json::Value::String(v.text().substr(kOidPrefix.size()));
   }
 };
 
@@ -36,29 +36,30 @@ class OidUrn : public Transform {
 class PartReference : public Transform {
  public:
   std::string_view name() const override { return "reference"; }
-  StatusOr<JsonValue> ToFhir(const JsonValue& v, std::string_view module,
-                             const TransformEnv& env) const override {
-    if (v.kind() != JsonValue::Kind::kString) return Expected(name(), "a part id string");
-    JsonValue ref = JsonValue::Object();
-    ref["reference"] = v.text() == "client" ? JsonValue::String(env.reference_to("client", ""))
-                                            : JsonValue::String(env.reference_to(module, v.text()));
+  StatusOr<json::Value> ToFhir(const json::Value& v, std::string_view module,
+                               const TransformEnv& env) const override {
+    if (v.kind() != json::Value::Kind::kString) return Expected(name(), "a part id string");
+    json::Value ref = json::Value::Object();
+    ref["reference"] = v.text() == "client"
+                           ? json::Value::String(env.reference_to("client", ""))
+                           : json::Value::String(env.reference_to(module, v.text()));
     return ref;
   }
-  StatusOr<JsonValue> FromFhir(const JsonValue& v, std::string_view module,
-                               const TransformEnv& env) const override {
-    const JsonValue* reference = v.is_object() ? v.Find("reference") : nullptr;
+  StatusOr<json::Value> FromFhir(const json::Value& v, std::string_view module,
+                                 const TransformEnv& env) const override {
+    const json::Value* reference = v.is_object() ? v.Find("reference") : nullptr;
     if (reference == nullptr) return Expected(name(), "a Reference with a reference");
     std::optional<PartRef> part = env.resolve(reference->text());
     if (!part) {
       return InvalidArgumentError("reference \"" + reference->text() +
                                   "\" does not resolve to a resource of the Bundle");
     }
-    if (part->module == "client") return JsonValue::String("client");
+    if (part->module == "client") return json::Value::String("client");
     if (part->module != module) {
       return InvalidArgumentError("reference \"" + reference->text() + "\" points to a " +
                                   part->module + " resource, expected " + std::string(module));
     }
-    return JsonValue::String(part->part_id);
+    return json::Value::String(part->part_id);
   }
 };
 
@@ -75,74 +76,74 @@ class OrganisationRef : public Transform {
   static constexpr std::string_view kProfilePath = "/StructureDefinition/silta-organization";
 
   std::string_view name() const override { return "org-ref"; }
-  StatusOr<JsonValue> ToFhir(const JsonValue& v, std::string_view,
-                             const TransformEnv& env) const override {
-    JsonValue ref = JsonValue::Object();
-    if (v.kind() == JsonValue::Kind::kString && v.text() == "client") {
-      ref["reference"] = JsonValue::String(env.reference_to("client", ""));
+  StatusOr<json::Value> ToFhir(const json::Value& v, std::string_view,
+                               const TransformEnv& env) const override {
+    json::Value ref = json::Value::Object();
+    if (v.kind() == json::Value::Kind::kString && v.text() == "client") {
+      ref["reference"] = json::Value::String(env.reference_to("client", ""));
       return ref;
     }
     if (!v.is_object()) return Expected(name(), "an organisation ref object or \"client\"");
     if (!env.contain) return Expected(name(), "a resource to contain the organisation in");
-    const JsonValue* oid = v.Find("oid");
-    const JsonValue* business_id = v.Find("businessId");
-    const JsonValue* display = v.Find("name");
+    const json::Value* oid = v.Find("oid");
+    const json::Value* business_id = v.Find("businessId");
+    const json::Value* display = v.Find("name");
     if (oid == nullptr && business_id == nullptr) return Expected(name(), "an oid or a businessId");
-    JsonValue org = JsonValue::Object();
-    org["resourceType"] = JsonValue::String("Organization");
+    json::Value org = json::Value::Object();
+    org["resourceType"] = json::Value::String("Organization");
     org["meta"]["profile"].Append(
-        JsonValue::String(env.canonical_base + std::string(kProfilePath)));
-    JsonValue& identifiers = org["identifier"] = JsonValue::Array();
+        json::Value::String(env.canonical_base + std::string(kProfilePath)));
+    json::Value& identifiers = org["identifier"] = json::Value::Array();
     if (oid != nullptr) {
-      JsonValue id = JsonValue::Object();
-      id["system"] = JsonValue::String(std::string(kUriSystem));
-      id["value"] = JsonValue::String(std::string(kOidPrefix) + oid->text());
+      json::Value id = json::Value::Object();
+      id["system"] = json::Value::String(std::string(kUriSystem));
+      id["value"] = json::Value::String(std::string(kOidPrefix) + oid->text());
       identifiers.Append(std::move(id));
     }
     if (business_id != nullptr) {
-      JsonValue id = JsonValue::Object();
-      id["system"] = JsonValue::String(BusinessIdSystem(env));
-      id["value"] = JsonValue::String(business_id->text());
+      json::Value id = json::Value::Object();
+      id["system"] = json::Value::String(BusinessIdSystem(env));
+      id["value"] = json::Value::String(business_id->text());
       identifiers.Append(std::move(id));
     }
-    if (display != nullptr) org["name"] = JsonValue::String(display->text());
-    ref["reference"] = JsonValue::String(env.contain(std::move(org)));
-    if (display != nullptr) ref["display"] = JsonValue::String(display->text());
+    if (display != nullptr) org["name"] = json::Value::String(display->text());
+    ref["reference"] = json::Value::String(env.contain(std::move(org)));
+    if (display != nullptr) ref["display"] = json::Value::String(display->text());
     return ref;
   }
-  StatusOr<JsonValue> FromFhir(const JsonValue& v, std::string_view,
-                               const TransformEnv& env) const override {
-    const JsonValue* reference = v.is_object() ? v.Find("reference") : nullptr;
-    if (reference == nullptr || reference->kind() != JsonValue::Kind::kString) {
+  StatusOr<json::Value> FromFhir(const json::Value& v, std::string_view,
+                                 const TransformEnv& env) const override {
+    const json::Value* reference = v.is_object() ? v.Find("reference") : nullptr;
+    if (reference == nullptr || reference->kind() != json::Value::Kind::kString) {
       return Expected(name(), "a Reference with a reference");
     }
     if (!reference->text().starts_with("#")) {
       std::optional<PartRef> part = env.resolve ? env.resolve(reference->text()) : std::nullopt;
-      if (part && part->module == "client") return JsonValue::String("client");
+      if (part && part->module == "client") return json::Value::String("client");
       return Expected(name(), "a reference to a contained Organization or to the client");
     }
-    const JsonValue* org = env.find_contained ? env.find_contained(reference->text()) : nullptr;
+    const json::Value* org = env.find_contained ? env.find_contained(reference->text()) : nullptr;
     if (org == nullptr) {
       return InvalidArgumentError("reference \"" + reference->text() +
                                   "\" names no contained resource");
     }
-    JsonValue out = JsonValue::Object();
-    if (const JsonValue* identifiers = org->Find("identifier")) {
+    json::Value out = json::Value::Object();
+    if (const json::Value* identifiers = org->Find("identifier")) {
       for (const auto& id : identifiers->items()) {
-        const JsonValue* system = id.Find("system");
-        const JsonValue* value = id.Find("value");
+        const json::Value* system = id.Find("system");
+        const json::Value* value = id.Find("value");
         if (system == nullptr || value == nullptr) continue;
         if (system->text() == kUriSystem && value->text().starts_with(kOidPrefix)) {
-          out["oid"] = JsonValue::String(value->text().substr(kOidPrefix.size()));
+          out["oid"] = json::Value::String(value->text().substr(kOidPrefix.size()));
         } else if (system->text() == BusinessIdSystem(env)) {
-          out["businessId"] = JsonValue::String(value->text());
+          out["businessId"] = json::Value::String(value->text());
         }
       }
     }
     if (out.Find("oid") == nullptr && out.Find("businessId") == nullptr) {
       return Expected(name(), "an Organization identified by OID or Y-tunnus");
     }
-    if (const JsonValue* org_name = org->Find("name")) out["name"] = *org_name;
+    if (const json::Value* org_name = org->Find("name")) out["name"] = *org_name;
     return out;
   }
 
@@ -157,27 +158,27 @@ class OrganisationRef : public Transform {
 class MoneyTransform : public Transform {
  public:
   std::string_view name() const override { return "money"; }
-  StatusOr<JsonValue> ToFhir(const JsonValue& v, std::string_view,
-                             const TransformEnv&) const override {
-    const JsonValue* amount = v.is_object() ? v.Find("amount") : nullptr;
-    const JsonValue* currency = v.is_object() ? v.Find("currency") : nullptr;
-    if (amount == nullptr || amount->kind() != JsonValue::Kind::kString || currency == nullptr) {
+  StatusOr<json::Value> ToFhir(const json::Value& v, std::string_view,
+                               const TransformEnv&) const override {
+    const json::Value* amount = v.is_object() ? v.Find("amount") : nullptr;
+    const json::Value* currency = v.is_object() ? v.Find("currency") : nullptr;
+    if (amount == nullptr || amount->kind() != json::Value::Kind::kString || currency == nullptr) {
       return Expected(name(), "{amount: decimal string, currency}");
     }
-    JsonValue money = JsonValue::Object();
-    money["value"] = JsonValue::Number(amount->text());
+    json::Value money = json::Value::Object();
+    money["value"] = json::Value::Number(amount->text());
     money["currency"] = *currency;
     return money;
   }
-  StatusOr<JsonValue> FromFhir(const JsonValue& v, std::string_view,
-                               const TransformEnv&) const override {
-    const JsonValue* value = v.is_object() ? v.Find("value") : nullptr;
-    const JsonValue* currency = v.is_object() ? v.Find("currency") : nullptr;
-    if (value == nullptr || value->kind() != JsonValue::Kind::kNumber || currency == nullptr) {
+  StatusOr<json::Value> FromFhir(const json::Value& v, std::string_view,
+                                 const TransformEnv&) const override {
+    const json::Value* value = v.is_object() ? v.Find("value") : nullptr;
+    const json::Value* currency = v.is_object() ? v.Find("currency") : nullptr;
+    if (value == nullptr || value->kind() != json::Value::Kind::kNumber || currency == nullptr) {
       return Expected(name(), "Money with value and currency");
     }
-    JsonValue money = JsonValue::Object();
-    money["amount"] = JsonValue::String(value->text());
+    json::Value money = json::Value::Object();
+    money["amount"] = json::Value::String(value->text());
     money["currency"] = *currency;
     return money;
   }

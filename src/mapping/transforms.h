@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "base/status.h"
-#include "mapping/json_value.h"
+#include "json/json.h"
 
 namespace silta::mapping {
 
@@ -29,10 +29,10 @@ struct TransformEnv {
   std::string canonical_base;  // Silta's canonical URL base, for extension URLs
   // To FHIR: adds `resource` to the contained resources of the resource being made (once per
   // distinct content) and gives the local reference to it ("#org1").
-  std::function<std::string(JsonValue resource)> contain;
+  std::function<std::string(json::Value resource)> contain;
   // From FHIR: the contained resource of the resource being read that a local reference
   // ("#org1") points to; null when there is none.
-  std::function<const JsonValue*(std::string_view reference)> find_contained;
+  std::function<const json::Value*(std::string_view reference)> find_contained;
 };
 
 class Transform {
@@ -40,10 +40,10 @@ class Transform {
   virtual ~Transform() = default;
   virtual std::string_view name() const = 0;
   // `argument` is what follows the name after a colon: "reference:professionals".
-  virtual StatusOr<JsonValue> ToFhir(const JsonValue& record_value, std::string_view argument,
-                                     const TransformEnv& env) const = 0;
-  virtual StatusOr<JsonValue> FromFhir(const JsonValue& fhir_value, std::string_view argument,
+  virtual StatusOr<json::Value> ToFhir(const json::Value& record_value, std::string_view argument,
                                        const TransformEnv& env) const = 0;
+  virtual StatusOr<json::Value> FromFhir(const json::Value& fhir_value, std::string_view argument,
+                                         const TransformEnv& env) const = 0;
 };
 
 // Null when unknown.

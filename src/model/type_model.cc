@@ -1,5 +1,7 @@
 #include "model/type_model.h"
 
+#include "json/json.h"
+
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
@@ -57,13 +59,6 @@ std::string_view FhirTypeForSystemType(std::string_view code) {
   if (t == "DateTime") return "dateTime";
   if (t == "Time") return "time";
   return "string";
-}
-
-std::string_view Str(const rapidjson::Value& obj, const char* key) {
-  if (!obj.IsObject()) return {};
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
-  return {it->value.GetString(), it->value.GetStringLength()};
 }
 
 std::string_view LastSegment(std::string_view path) {
@@ -185,9 +180,9 @@ std::string TypeDef::MemberName(const ElementDef& element, const TypeDef& type) 
 class TypeModelBuilder {
  public:
   Status AddDefinition(const rapidjson::Value& sd) {
-    std::string_view kind = Str(sd, "kind");
-    std::string_view derivation = Str(sd, "derivation");
-    std::string_view type_name = Str(sd, "type");
+    std::string_view kind = json::StringMember(sd, "kind");
+    std::string_view derivation = json::StringMember(sd, "derivation");
+    std::string_view type_name = json::StringMember(sd, "type");
     if (kind == "logical") return Status::Ok();
     if (!derivation.empty() && derivation != "specialization") return Status::Ok();
     if (type_name.empty()) return Status::Ok();
@@ -202,11 +197,11 @@ class TypeModelBuilder {
       return InvalidArgumentError("StructureDefinition " + std::string(type_name) +
                                   " has an empty snapshot");
     }
-    if (fhir_version_.empty()) fhir_version_ = std::string(Str(sd, "fhirVersion"));
+    if (fhir_version_.empty()) fhir_version_ = std::string(json::StringMember(sd, "fhirVersion"));
 
     auto root = std::make_unique<PendingType>();
     root->def.name = std::string(type_name);
-    root->def.url = std::string(Str(sd, "url"));
+    root->def.url = std::string(json::StringMember(sd, "url"));
     root->def.kind = kind == "resource"         ? TypeKind::kResource
                      : kind == "primitive-type" ? TypeKind::kPrimitive
                                                 : TypeKind::kComplex;
@@ -214,7 +209,7 @@ class TypeModelBuilder {
         root->def.kind == TypeKind::kPrimitive ? PrimitiveFromName(type_name) : Primitive::kNone;
     auto abs = sd.FindMember("abstract");
     root->def.is_abstract = abs != sd.MemberEnd() && abs->value.IsBool() && abs->value.GetBool();
-    std::string_view base_url = Str(sd, "baseDefinition");
+    std::string_view base_url = json::StringMember(sd, "baseDefinition");
     root->base_name = std::string(LastSegment(base_url.substr(base_url.rfind('/') + 1)));
     if (base_url.empty()) root->base_name.clear();
 
@@ -227,7 +222,7 @@ class TypeModelBuilder {
     const rapidjson::Value& list = elements->value;
     for (rapidjson::SizeType i = 1; i < list.Size(); ++i) {
       const rapidjson::Value& e = list[i];
-      std::string_view path = Str(e, "path");
+      std::string_view path = json::StringMember(e, "path");
       std::string_view parent_path = ParentPath(path);
       auto parent_it = by_path.find(parent_path);
       if (parent_it == by_path.end()) {
@@ -246,7 +241,7 @@ class TypeModelBuilder {
       pe.def.name = std::string(pe.def.is_choice ? segment.substr(0, segment.size() - 3) : segment);
       auto min_it = e.FindMember("min");
       if (min_it != e.MemberEnd() && min_it->value.IsUint()) pe.def.min = min_it->value.GetUint();
-      std::string_view max = Str(e, "max");
+      std::string_view max = json::StringMember(e, "max");
       if (max == "*") {
         pe.def.max = kUnbounded;
       } else if (max.empty()) {
@@ -273,7 +268,7 @@ class TypeModelBuilder {
           }
         }
       }
-      std::string_view content_ref = Str(e, "contentReference");
+      std::string_view content_ref = json::StringMember(e, "contentReference");
       if (!content_ref.empty()) {
         size_t hash = content_ref.find('#');
         pe.type_names.emplace_back(
@@ -282,17 +277,17 @@ class TypeModelBuilder {
       auto types = e.FindMember("type");
       if (types != e.MemberEnd() && types->value.IsArray()) {
         for (const auto& t : types->value.GetArray()) {
-          std::string_view code = Str(t, "code");
+          std::string_view code = json::StringMember(t, "code");
           if (code.rfind("http://hl7.org/fhirpath/System.", 0) == 0) {
             pe.def.is_system_value = true;
             std::string_view fhir_type = FhirTypeForSystemType(code);
             auto ext = t.FindMember("extension");
             if (ext != t.MemberEnd() && ext->value.IsArray()) {
               for (const auto& x : ext->value.GetArray()) {
-                if (Str(x, "url") ==
+                if (json::StringMember(x, "url") ==
                     "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type") {
-                  std::string_view v = Str(x, "valueUrl");
-                  if (v.empty()) v = Str(x, "valueUri");
+                  std::string_view v = json::StringMember(x, "valueUrl");
+                  if (v.empty()) v = json::StringMember(x, "valueUri");
                   if (!v.empty()) fhir_type = v;
                 }
               }
@@ -306,7 +301,7 @@ class TypeModelBuilder {
       // Elements followed by their own children get an inline (backbone) type named by path.
       bool has_children = false;
       if (i + 1 < list.Size()) {
-        std::string_view next = Str(list[i + 1], "path");
+        std::string_view next = json::StringMember(list[i + 1], "path");
         has_children = next.size() > path.size() && next.substr(0, path.size()) == path &&
                        next[path.size()] == '.';
       }
@@ -333,9 +328,9 @@ class TypeModelBuilder {
   Status AddCompact(const rapidjson::Value& t) {
     if (!t.IsObject()) return DataLossError("type model cache: a type is not an object");
     auto p = std::make_unique<PendingType>();
-    p->def.name = std::string(Str(t, "n"));
-    p->def.url = std::string(Str(t, "u"));
-    std::string_view kind = Str(t, "k");
+    p->def.name = std::string(json::StringMember(t, "n"));
+    p->def.url = std::string(json::StringMember(t, "u"));
+    std::string_view kind = json::StringMember(t, "k");
     p->def.kind = kind == "r"   ? TypeKind::kResource
                   : kind == "p" ? TypeKind::kPrimitive
                   : kind == "b" ? TypeKind::kBackbone
@@ -343,7 +338,7 @@ class TypeModelBuilder {
     p->def.primitive =
         p->def.kind == TypeKind::kPrimitive ? PrimitiveFromName(p->def.name) : Primitive::kNone;
     p->def.is_abstract = t.HasMember("a");
-    p->base_name = std::string(Str(t, "b"));
+    p->base_name = std::string(json::StringMember(t, "b"));
     auto elements = t.FindMember("e");
     if (p->def.name.empty() || elements == t.MemberEnd() || !elements->value.IsArray()) {
       return DataLossError("type model cache: malformed type " + p->def.name);
@@ -456,7 +451,7 @@ StatusOr<std::shared_ptr<const TypeModel>> TypeModel::FromStructureDefinitions(
       return InvalidArgumentError(std::string("StructureDefinition is not valid JSON: ") +
                                   rapidjson::GetParseError_En(doc.GetParseError()));
     }
-    if (Str(doc, "resourceType") != "StructureDefinition") continue;
+    if (json::StringMember(doc, "resourceType") != "StructureDefinition") continue;
     SILTA_RETURN_IF_ERROR(builder.AddDefinition(doc));
   }
   return builder.Finish();
@@ -539,7 +534,7 @@ StatusOr<std::shared_ptr<const TypeModel>> TypeModel::Deserialize(std::string_vi
     return DataLossError("type model cache has no types");
   }
   TypeModelBuilder builder;
-  builder.set_fhir_version(std::string(Str(doc, "fhirVersion")));
+  builder.set_fhir_version(std::string(json::StringMember(doc, "fhirVersion")));
   for (const auto& t : types->value.GetArray()) SILTA_RETURN_IF_ERROR(builder.AddCompact(t));
   return builder.Finish();
 }

@@ -4,7 +4,7 @@
 #include <charconv>
 #include <optional>
 
-#include "packages/json_util.h"
+#include "json/json.h"
 #include "packages/packages.h"
 
 namespace silta::packages {
@@ -72,9 +72,6 @@ int ComparePrerelease(std::string_view a, std::string_view b) {
   return Sign(a.size(), b.size());
 }
 
-using internal::Member;
-using internal::StringMember;
-
 }  // namespace
 
 int CompareVersions(std::string_view a, std::string_view b) {
@@ -97,26 +94,26 @@ StatusOr<PackageManifest> ParseManifest(std::string_view json, std::string_view 
     return DataLossError(std::string(source) + " is not a JSON object");
   }
   PackageManifest m;
-  m.name = StringMember(doc, "name");
-  m.version = StringMember(doc, "version");
+  m.name = json::StringMember(doc, "name");
+  m.version = json::StringMember(doc, "version");
   if (m.name.empty() || m.version.empty()) {
     return DataLossError(std::string(source) + " has no \"name\" or \"version\"");
   }
-  m.type = StringMember(doc, "type");
-  m.canonical = StringMember(doc, "canonical");
-  m.installed_from = StringMember(doc, "silta-installed-from");
-  if (const rapidjson::Value* versions = Member(doc, "fhirVersions");
+  m.type = json::StringMember(doc, "type");
+  m.canonical = json::StringMember(doc, "canonical");
+  m.installed_from = json::StringMember(doc, "silta-installed-from");
+  if (const rapidjson::Value* versions = json::Member(doc, "fhirVersions");
       versions != nullptr && versions->IsArray()) {
     for (const auto& v : versions->GetArray()) {
       if (v.IsString()) m.fhir_versions.emplace_back(v.GetString(), v.GetStringLength());
     }
   }
-  if (const rapidjson::Value* deps = Member(doc, "dependencies"); deps != nullptr) {
+  if (const rapidjson::Value* deps = json::Member(doc, "dependencies"); deps != nullptr) {
     if (!deps->IsObject()) {
       return DataLossError(std::string(source) + ": \"dependencies\" is not an object");
     }
     std::string bad;
-    internal::ForEachMember(*deps, [&](std::string_view dep, const rapidjson::Value& version) {
+    json::ForEachMember(*deps, [&](std::string_view dep, const rapidjson::Value& version) {
       if (version.IsString()) {
         m.dependencies[std::string(dep)] = version.GetString();
       } else if (bad.empty()) {

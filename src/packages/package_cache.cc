@@ -10,8 +10,8 @@
 #include <cstring>
 
 #include "base/files.h"
+#include "json/json.h"
 #include "packages/internal.h"
-#include "packages/json_util.h"
 
 namespace silta::packages {
 
@@ -94,7 +94,7 @@ std::string ToJson(const rapidjson::Document& doc) {
 void SetString(rapidjson::Document& doc, const char* key, std::string_view value) {
   rapidjson::Value v(value.data(), static_cast<rapidjson::SizeType>(value.size()),
                      doc.GetAllocator());
-  if (rapidjson::Value* existing = internal::Member(doc, key); existing != nullptr) {
+  if (rapidjson::Value* existing = json::MutableMember(doc, key); existing != nullptr) {
     *existing = std::move(v);
   } else {
     doc.AddMember(rapidjson::Value(key, doc.GetAllocator()), std::move(v), doc.GetAllocator());
@@ -133,7 +133,9 @@ StatusOr<std::string> ManifestFromImplementationGuide(const fs::path& folder) {
     rapidjson::Document ig;
     ig.Parse(text.data(), text.size());
     if (ig.HasParseError() || !ig.IsObject()) continue;
-    auto str = internal::StringMember;
+    auto str = [](const rapidjson::Value& object, std::string_view key) {
+      return std::string(json::StringMember(object, key));
+    };
     if (str(ig, "resourceType") != "ImplementationGuide") continue;
     std::string package_id = str(ig, "packageId"), version = str(ig, "version");
     if (package_id.empty() || version.empty()) continue;
@@ -146,7 +148,7 @@ StatusOr<std::string> ManifestFromImplementationGuide(const fs::path& folder) {
     if (size_t cut = url.find("/ImplementationGuide/"); cut != std::string::npos) url.resize(cut);
     SetString(m, "canonical", url);
     rapidjson::Value fhir_versions(rapidjson::kArrayType);
-    if (const rapidjson::Value* versions = internal::Member(ig, "fhirVersion");
+    if (const rapidjson::Value* versions = json::Member(ig, "fhirVersion");
         versions != nullptr && versions->IsArray()) {
       for (const auto& v : versions->GetArray()) {
         if (v.IsString()) fhir_versions.PushBack(rapidjson::Value(v.GetString(), alloc), alloc);
@@ -154,7 +156,7 @@ StatusOr<std::string> ManifestFromImplementationGuide(const fs::path& folder) {
     }
     m.AddMember("fhirVersions", fhir_versions, alloc);
     rapidjson::Value dependencies(rapidjson::kObjectType);
-    if (const rapidjson::Value* depends_on = internal::Member(ig, "dependsOn");
+    if (const rapidjson::Value* depends_on = json::Member(ig, "dependsOn");
         depends_on != nullptr && depends_on->IsArray()) {
       for (const auto& dep : depends_on->GetArray()) {
         if (!dep.IsObject()) continue;

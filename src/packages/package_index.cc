@@ -10,8 +10,8 @@
 #include <utility>
 
 #include "base/files.h"
+#include "json/json.h"
 #include "packages/internal.h"
-#include "packages/json_util.h"
 
 namespace silta::packages::internal {
 
@@ -42,8 +42,6 @@ uint64_t Fnv1a(std::string_view s) {
   for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
   return h;
 }
-
-std::string_view StringOf(const rapidjson::Value& v) { return internal::StringOf(&v); }
 
 bool Listed(const FolderListing& listing, std::string_view name) {
   return std::binary_search(listing.json_files.begin(), listing.json_files.end(), name,
@@ -93,20 +91,20 @@ std::optional<std::vector<ResourceEntry>> ReadSiltaIndex(const std::filesystem::
   rapidjson::Document doc;
   doc.ParseInsitu(text->data());
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
-  auto member = [&doc](const char* key) { return Member(std::as_const(doc), key); };
+  auto member = [&doc](const char* key) { return json::Member(std::as_const(doc), key); };
   const rapidjson::Value* version = member("silta-index-version");
   const rapidjson::Value* package = member("package");
   const rapidjson::Value* fingerprint = member("fingerprint");
   const rapidjson::Value* columns = member("columns");
   const rapidjson::Value* files = member("files");
   if (!version || !version->IsInt() || version->GetInt() != kSiltaIndexVersion || !package ||
-      StringOf(*package) != id.ToString() || !fingerprint ||
-      StringOf(*fingerprint) != listing.fingerprint || !columns || !columns->IsArray() ||
+      json::AsString(*package) != id.ToString() || !fingerprint ||
+      json::AsString(*fingerprint) != listing.fingerprint || !columns || !columns->IsArray() ||
       columns->Size() != kColumnCount || !files || !files->IsArray()) {
     return std::nullopt;
   }
   for (size_t i = 0; i < kColumnCount; ++i) {
-    if (StringOf((*columns)[static_cast<rapidjson::SizeType>(i)]) != kColumns[i]) {
+    if (json::AsString((*columns)[static_cast<rapidjson::SizeType>(i)]) != kColumns[i]) {
       return std::nullopt;
     }
   }
@@ -168,16 +166,16 @@ std::optional<std::vector<ResourceEntry>> ReadFhirIndex(const std::filesystem::p
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseNumbersAsStringsFlag>(text->data(), text->size());
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
-  const rapidjson::Value* version = Member(std::as_const(doc), "index-version");
-  const rapidjson::Value* files = Member(std::as_const(doc), "files");
+  const rapidjson::Value* version = json::Member(std::as_const(doc), "index-version");
+  const rapidjson::Value* files = json::Member(std::as_const(doc), "files");
   if (version == nullptr || files == nullptr || !files->IsArray()) return std::nullopt;
-  std::string_view v = StringOf(*version);  // numbers arrive as text with the flag above
+  std::string_view v = json::AsString(*version);  // numbers arrive as text with the flag above
   if (v != "1" && v != "2") return std::nullopt;
   std::vector<ResourceEntry> entries;
   entries.reserve(files->Size());
   for (const auto& f : files->GetArray()) {
     if (!f.IsObject()) return std::nullopt;
-    auto get = [&f](const char* key) { return StringMember(f, key); };
+    auto get = [&f](const char* key) { return json::StringMember(f, key); };
     ResourceEntry e;
     e.filename = get("filename");
     e.resource_type = get("resourceType");

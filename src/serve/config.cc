@@ -1,13 +1,13 @@
 // The service configuration: a JSON file, then SILTA_SERVE_* environment overrides; and the
 // bearer tokens.
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-
-#include <charconv>
 #include <cstdlib>
+#include <limits>
+#include <optional>
 #include <sstream>
 
 #include "base/files.h"
+#include "base/numbers.h"
+#include "json/json.h"
 #include "serve/serve.h"
 
 namespace silta::serve {
@@ -16,13 +16,12 @@ namespace {
 namespace fs = std::filesystem;
 
 StatusOr<uint64_t> ParseUnsigned(std::string_view text, std::string_view what, uint64_t max) {
-  uint64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value > max) {
+  std::optional<uint64_t> value = ParseInteger<uint64_t>(text, 0, max);
+  if (!value) {
     return InvalidArgumentError(std::string(what) + ": expected a whole number up to " +
                                 std::to_string(max));
   }
-  return value;
+  return *value;
 }
 
 // Relative paths in the file are relative to the file's folder, so a config can travel with
@@ -34,84 +33,92 @@ fs::path Resolve(const fs::path& base_dir, std::string_view value) {
 
 Status ReadConfigFile(const fs::path& file, ServeConfig& config) {
   SILTA_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
-  rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError()) {
-    return InvalidArgumentError(file.string() +
-                                ": not JSON: " + rapidjson::GetParseError_En(doc.GetParseError()) +
-                                " at offset " + std::to_string(doc.GetErrorOffset()));
-  }
-  if (!doc.IsObject()) return InvalidArgumentError(file.string() + ": expected a JSON object");
+  SILTA_ASSIGN_OR_RETURN(json::Value root, json::Value::Parse(text, file.string()));
+  if (!root.is_object()) return InvalidArgumentError(file.string() + ": expected a JSON object");
   fs::path base_dir = file.parent_path();
-  auto error = [&](std::string_view key, std::string_view expected) {
-    return InvalidArgumentError(file.string() + ": '" + std::string(key) + "' must be " +
+  // "file:line:column: " of a value.
+  auto at = [&](const json::Value& v) {
+    SourceLocation where = v.location();
+    return file.string() + ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
+  };
+  auto error = [&](std::string_view key, const json::Value& v, std::string_view expected) {
+    return InvalidArgumentError(at(v) + ": '" + std::string(key) + "' must be " +
                                 std::string(expected));
   };
-  const rapidjson::Value& root = doc;
-  // Const iterators: clang's C++20 mode finds the mutable ones' comparison ambiguous.
-  for (auto member = root.MemberBegin(); member != root.MemberEnd(); ++member) {
-    std::string_view key(member->name.GetString(), member->name.GetStringLength());
-    const rapidjson::Value& v = member->value;
+  auto number = [](const json::Value& v, uint64_t min, uint64_t max) -> std::optional<uint64_t> {
+    if (v.kind() != json::Kind::kNumber) return std::nullopt;
+    return ParseInteger<uint64_t>(v.text(), min, max);
+  };
+  auto string_list = [&](std::string_view key, const json::Value& v, std::string_view expected,
+                         auto add) -> Status {
+    if (!v.is_array()) return error(key, v, expected);
+    for (const json::Value& item : v.items()) {
+      if (item.kind() != json::Kind::kString) return error(key, item, expected);
+      add(item.text());
+    }
+    return Status::Ok();
+  };
+  for (const auto& [key, v] : root.members()) {
+    bool is_string = v.kind() == json::Kind::kString;
     if (key == "host") {
-      if (!v.IsString()) return error(key, "a string");
-      config.host = v.GetString();
+      if (!is_string) return error(key, v, "a string");
+      config.host = v.text();
     } else if (key == "port") {
-      if (!v.IsUint() || v.GetUint() > 65535) return error(key, "a port number (0 = any free)");
-      config.port = static_cast<uint16_t>(v.GetUint());
+      auto port = number(v, 0, 65535);
+      if (!port) return error(key, v, "a port number (0 = any free)");
+      config.port = static_cast<uint16_t>(*port);
     } else if (key == "threads") {
-      if (!v.IsUint() || v.GetUint() > 1024) return error(key, "a number of threads (0 = cores)");
-      config.threads = v.GetUint();
+      auto threads = number(v, 0, 1024);
+      if (!threads) return error(key, v, "a number of threads (0 = cores)");
+      config.threads = static_cast<unsigned>(*threads);
     } else if (key == "maxBodyBytes") {
-      if (!v.IsUint64() || v.GetUint64() == 0) return error(key, "a positive number");
-      config.max_body_bytes = static_cast<size_t>(v.GetUint64());
-    } else if (key == "requestTimeoutMs") {
-      if (!v.IsUint() || v.GetUint() == 0) return error(key, "a positive number");
-      config.request_timeout = std::chrono::milliseconds(v.GetUint());
+      auto bytes = number(v, 1, std::numeric_limits<uint64_t>::max());
+      if (!bytes) return error(key, v, "a positive number");
+      config.max_body_bytes = static_cast<size_t>(*bytes);
+    } else if (key == "requestTimeoutMs" || key == "syncRetryMs") {
+      auto ms = number(v, 1, std::numeric_limits<uint32_t>::max());
+      if (!ms) return error(key, v, "a positive number");
+      (key == "requestTimeoutMs" ? config.request_timeout : config.sync_retry) =
+          std::chrono::milliseconds(*ms);
     } else if (key == "shutdownGraceMs") {
-      if (!v.IsUint()) return error(key, "a number");
-      config.shutdown_grace = std::chrono::milliseconds(v.GetUint());
+      auto ms = number(v, 0, std::numeric_limits<uint32_t>::max());
+      if (!ms) return error(key, v, "a number");
+      config.shutdown_grace = std::chrono::milliseconds(*ms);
     } else if (key == "tokensFile" || key == "queueFile" || key == "journalFile" ||
                key == "mappingsDir" || key == "syncPolicy" || key == "quarantineDir") {
-      if (!v.IsString()) return error(key, "a path");
-      fs::path path = Resolve(base_dir, v.GetString());
+      if (!is_string) return error(key, v, "a path");
+      fs::path path = Resolve(base_dir, v.text());
       if (key == "tokensFile") config.tokens_file = path.string();
       if (key == "queueFile") config.queue_file = path;
       if (key == "journalFile") config.journal_file = path;
       if (key == "mappingsDir") config.mappings_dir = path;
       if (key == "syncPolicy") config.sync_policy = path;
       if (key == "quarantineDir") config.quarantine_dir = path;
-    } else if (key == "syncRetryMs") {
-      if (!v.IsUint() || v.GetUint() == 0) return error(key, "a positive number");
-      config.sync_retry = std::chrono::milliseconds(v.GetUint());
     } else if (key == "accessLog") {
-      if (!v.IsString()) return error(key, "\"stderr\", \"off\" or a file path");
-      std::string value = v.GetString();
+      if (!is_string) return error(key, v, "\"stderr\", \"off\" or a file path");
+      const std::string& value = v.text();
       config.access_log =
           value == "stderr" || value == "off" ? value : Resolve(base_dir, value).string();
     } else if (key == "packages") {
-      if (!v.IsArray()) return error(key, "an array of \"name#version\" strings");
-      for (const auto& package : v.GetArray()) {
-        if (!package.IsString()) return error(key, "an array of \"name#version\" strings");
-        config.packages.push_back(package.GetString());
-      }
+      SILTA_RETURN_IF_ERROR(
+          string_list(key, v, "an array of \"name#version\" strings",
+                      [&](const std::string& package) { config.packages.push_back(package); }));
     } else if (key == "openRoutes") {
-      if (!v.IsArray()) return error(key, "an array of route paths");
-      for (const auto& route : v.GetArray()) {
-        if (!route.IsString()) return error(key, "an array of route paths");
-        config.open_routes.insert(route.GetString());
-      }
+      SILTA_RETURN_IF_ERROR(
+          string_list(key, v, "an array of route paths",
+                      [&](const std::string& route) { config.open_routes.insert(route); }));
     } else if (key == "tls") {
-      if (!v.IsObject()) return error(key, "an object");
+      if (!v.is_object()) return error(key, v, "an object");
       TlsConfig tls;
-      for (auto t = v.MemberBegin(); t != v.MemberEnd(); ++t) {
-        std::string_view tkey(t->name.GetString(), t->name.GetStringLength());
+      for (const auto& [tkey, t] : v.members()) {
+        std::string name = "tls." + tkey;
         if (tkey == "requireClientCertificate") {
-          if (!t->value.IsBool()) return error("tls.requireClientCertificate", "true or false");
-          tls.require_client_certificate = t->value.GetBool();
+          if (t.kind() != json::Kind::kBool) return error(name, t, "true or false");
+          tls.require_client_certificate = t.text() == "true";
           continue;
         }
-        if (!t->value.IsString()) return error("tls." + std::string(tkey), "a path");
-        std::string path = Resolve(base_dir, t->value.GetString()).string();
+        if (t.kind() != json::Kind::kString) return error(name, t, "a path");
+        std::string path = Resolve(base_dir, t.text()).string();
         if (tkey == "certificateFile") {
           tls.certificate_file = path;
         } else if (tkey == "privateKeyFile") {
@@ -119,13 +126,12 @@ Status ReadConfigFile(const fs::path& file, ServeConfig& config) {
         } else if (tkey == "caFile") {
           tls.ca_file = path;
         } else {
-          return InvalidArgumentError(file.string() + ": unknown key 'tls." + std::string(tkey) +
-                                      "'");
+          return InvalidArgumentError(at(t) + ": unknown key '" + name + "'");
         }
       }
       config.tls = tls;
     } else {
-      return InvalidArgumentError(file.string() + ": unknown key '" + std::string(key) + "'");
+      return InvalidArgumentError(at(v) + ": unknown key '" + key + "'");
     }
   }
   return Status::Ok();

@@ -434,7 +434,7 @@ Response Router::MapFromFhir(const Request& request) const {
     }
     json_text = formats::WriteJson(*document->root());
   }
-  auto bundle = mapping::JsonValue::Parse(json_text, "request");
+  auto bundle = json::Value::Parse(json_text, "request");
   if (!bundle.ok()) {
     return Outcome(400,
                    {MakeIssue(Severity::kError, IssueType::kStructure, "SERVE_MALFORMED_JSON",

@@ -26,7 +26,7 @@
 #include "base/issues.h"
 #include "base/status.h"
 #include "fhirclient/clock.h"
-#include "mapping/json_value.h"
+#include "json/json.h"
 #include "mapping/mapping.h"
 #include "model/element.h"
 #include "model/type_model.h"
@@ -96,7 +96,7 @@ StatusOr<TokenStore> LoadTokens(const ServeConfig& config, const Environment& en
 using ValidateHook = std::function<void(const model::Document& document,
                                         std::span<const std::string> profiles, IssueSink& sink)>;
 // Checks every resource of a Bundle made by the mapper before it leaves the service.
-using BundleCheckHook = std::function<void(const mapping::JsonValue& bundle, IssueSink& sink)>;
+using BundleCheckHook = std::function<void(const json::Value& bundle, IssueSink& sink)>;
 
 // What the endpoints work with. The model is required; every other member is optional and its
 // endpoint says so (501 for missing mappers; a structural parse check without `validate`).

@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "base/files.h"
-#include "mapping/json_value.h"
+#include "json/json.h"
 #include "mapping/mapping.h"
 #include "records/records.h"
 
@@ -250,10 +250,9 @@ std::string SyncStatsJson(const SyncWorkerStats& stats) {
       << ",\"conflicts\":" << stats.conflicts << ",\"failedAttempts\":" << stats.failed_attempts
       << ",\"retrying\":" << (stats.retrying ? "true" : "false")
       << ",\"ready\":" << (stats.ready ? "true" : "false") << ",\"notReady\":"
-      << (stats.not_ready.empty() ? "null" : mapping::JsonValue::String(stats.not_ready).ToString())
+      << (stats.not_ready.empty() ? "null" : json::Value::String(stats.not_ready).ToString())
       << ",\"lastError\":"
-      << (stats.last_error.empty() ? "null"
-                                   : mapping::JsonValue::String(stats.last_error).ToString())
+      << (stats.last_error.empty() ? "null" : json::Value::String(stats.last_error).ToString())
       << "}";
   return out.str();
 }

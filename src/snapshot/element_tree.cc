@@ -17,18 +17,20 @@ std::string_view ParentPath(std::string_view path) {
 
 std::unique_ptr<Node> NodeFor(const Json& element, Allocator& alloc) {
   auto node = std::make_unique<Node>();
-  std::string_view path = StringMember(element, "path");
+  std::string_view path = json::StringMember(element, "path");
   node->name = std::string(LastSegment(path));
-  node->slice_name = std::string(StringMember(element, "sliceName"));
+  node->slice_name = std::string(json::StringMember(element, "sliceName"));
   node->original = &element;
   node->element.CopyFrom(element, alloc);
   // Elements inherited from a snapshot that lacks `base` take their own path/min/max as base,
   // so the constraint chain stays traceable.
-  if (Member(element, "base") == nullptr) {
+  if (json::Member(element, "base") == nullptr) {
     Json base(rapidjson::kObjectType);
-    base.AddMember("path", MakeString(path, alloc), alloc);
-    if (const Json* min = Member(element, "min")) base.AddMember("min", Json(*min, alloc), alloc);
-    if (const Json* max = Member(element, "max")) base.AddMember("max", Json(*max, alloc), alloc);
+    base.AddMember("path", json::MakeString(path, alloc), alloc);
+    if (const Json* min = json::Member(element, "min"))
+      base.AddMember("min", Json(*min, alloc), alloc);
+    if (const Json* max = json::Member(element, "max"))
+      base.AddMember("max", Json(*max, alloc), alloc);
     node->element.AddMember("base", base, alloc);
   }
   return node;
@@ -47,11 +49,11 @@ void SerializeInto(Node& node, std::string_view parent_id, std::string_view pare
     id += node.slice_name;
   }
   Json element(rapidjson::kObjectType);
-  element.AddMember("id", MakeString(id, alloc), alloc);
-  element.AddMember("path", MakeString(path, alloc), alloc);
-  ForEachMember(node.element, [&](std::string_view name, const Json& value) {
+  element.AddMember("id", json::MakeString(id, alloc), alloc);
+  element.AddMember("path", json::MakeString(path, alloc), alloc);
+  json::ForEachMember(node.element, [&](std::string_view name, const Json& value) {
     if (name == "id" || name == "path") return;
-    element.AddMember(MakeString(name, alloc), Json(value, alloc), alloc);
+    element.AddMember(json::MakeString(name, alloc), Json(value, alloc), alloc);
   });
   node.output_index = out.Size();
   out.PushBack(element, alloc);
@@ -79,18 +81,18 @@ StatusOr<std::unique_ptr<Node>> BuildTree(const Json& elements, Allocator& alloc
     return InvalidArgumentError("snapshot has no elements");
   }
   const Json& first = elements[0];
-  if (!StringMember(first, "sliceName").empty() ||
-      StringMember(first, "path").find('.') != std::string_view::npos) {
+  if (!json::StringMember(first, "sliceName").empty() ||
+      json::StringMember(first, "path").find('.') != std::string_view::npos) {
     return InvalidArgumentError("snapshot does not start with its root element");
   }
   std::unique_ptr<Node> root = NodeFor(first, alloc);
   // The chain of open nodes with their paths: a new element attaches to the deepest open node
   // whose path is its parent path.
   std::vector<std::pair<Node*, std::string_view>> open = {
-      {root.get(), StringMember(first, "path")}};
+      {root.get(), json::StringMember(first, "path")}};
   for (rapidjson::SizeType i = 1; i < elements.Size(); ++i) {
     const Json& element = elements[i];
-    std::string_view path = StringMember(element, "path");
+    std::string_view path = json::StringMember(element, "path");
     std::string_view parent_path = ParentPath(path);
     while (!open.empty() && open.back().second != parent_path) open.pop_back();
     if (open.empty()) {
@@ -133,25 +135,26 @@ std::unique_ptr<Node> CloneInherited(const Node& node, Allocator& alloc) {
   copy->name = node.name;
   copy->original = node.original;
   copy->element.CopyFrom(*node.original, alloc);
-  if (Member(copy->element, "base") == nullptr) {
-    if (const Json* base = Member(node.element, "base")) {
+  if (json::Member(copy->element, "base") == nullptr) {
+    if (const Json* base = json::Member(node.element, "base")) {
       copy->element.AddMember("base", Json(*base, alloc), alloc);
     }
   }
-  EraseMember(copy->element, "sliceName");
-  EraseMember(copy->element, "slicing");
+  json::EraseMember(copy->element, "sliceName");
+  json::EraseMember(copy->element, "slicing");
   if (!node.children_from_type) {
     for (const auto& child : node.children) {
       if (child->added_by_differential) continue;
       auto child_copy = CloneInherited(*child, alloc);
-      if (const Json* slicing = Member(*child->original, "slicing")) {
+      if (const Json* slicing = json::Member(*child->original, "slicing")) {
         child_copy->element.AddMember("slicing", Json(*slicing, alloc), alloc);
       }
       for (const auto& slice : child->slices) {
         if (slice->added_by_differential) continue;
         auto slice_copy = CloneInherited(*slice, alloc);
         slice_copy->slice_name = slice->slice_name;
-        SetMember(slice_copy->element, "sliceName", MakeString(slice->slice_name, alloc), alloc);
+        json::SetMember(slice_copy->element, "sliceName",
+                        json::MakeString(slice->slice_name, alloc), alloc);
         child_copy->slices.push_back(std::move(slice_copy));
       }
       copy->children.push_back(std::move(child_copy));

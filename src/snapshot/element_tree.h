@@ -10,9 +10,13 @@
 #include <vector>
 
 #include "base/status.h"
-#include "snapshot/json_util.h"
+#include "json/json.h"
 
 namespace silta::snapshot::internal {
+
+// Snapshot generation edits definitions as RapidJSON values.
+using Json = rapidjson::Value;
+using Allocator = rapidjson::Document::AllocatorType;
 
 struct Node {
   std::string name;        // the last path segment: "identifier", "value[x]"

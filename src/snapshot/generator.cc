@@ -36,8 +36,8 @@ class ProfileBuild {
  public:
   ProfileBuild(Generator& generator, rapidjson::Document& sd, std::unique_ptr<Node> root)
       : generator_(generator), sd_(sd), alloc_(sd.GetAllocator()), root_(std::move(root)) {
-    url_ = std::string(StringMember(sd, "url"));
-    specialization_ = StringMember(sd, "derivation") == "specialization";
+    url_ = std::string(json::StringMember(sd, "url"));
+    specialization_ = json::StringMember(sd, "derivation") == "specialization";
   }
 
   Status ApplyDifferential(const Json& elements) {
@@ -45,7 +45,7 @@ class ProfileBuild {
     // the slice last opened at each path so their children can be placed.
     std::unordered_map<std::string, std::string> open_slices;
     for (const Json& diff : elements.GetArray()) {
-      std::string id(StringMember(diff, "id"));
+      std::string id(json::StringMember(diff, "id"));
       if (id.empty()) id = IdFromPath(diff, open_slices);
       ApplyOne(diff, id);
     }
@@ -65,14 +65,14 @@ class ProfileBuild {
     }
     Json snapshot(rapidjson::kObjectType);
     snapshot.AddMember("element", elements, alloc_);
-    SetMember(sd_, "snapshot", std::move(snapshot), alloc_);
+    json::SetMember(sd_, "snapshot", std::move(snapshot), alloc_);
   }
 
  private:
   std::string IdFromPath(const Json& diff,
                          std::unordered_map<std::string, std::string>& open_slices) {
-    std::string path(StringMember(diff, "path"));
-    std::string slice(StringMember(diff, "sliceName"));
+    std::string path(json::StringMember(diff, "path"));
+    std::string slice(json::StringMember(diff, "sliceName"));
     if (slice.empty()) {
       open_slices.erase(path);
     } else {
@@ -106,21 +106,21 @@ class ProfileBuild {
     if (node == nullptr) return;
     MergeContext ctx{url_, id, generator_.issues(), new_slice || new_element};
     MergeDifferential(node->element, diff, alloc_, ctx);
-    if (Member(diff, "type") != nullptr) {
+    if (json::Member(diff, "type") != nullptr) {
       DropUnbindableBinding(*node);
       if (!specialization_) AddTypeProfileConstraints(*node);
     }
     if (sliced != nullptr) SyncImpliedChoice(*sliced);
     if (new_element) {
       Json base(rapidjson::kObjectType);
-      base.AddMember("path", MakeString(StringMember(diff, "path"), alloc_), alloc_);
-      if (const Json* min = Member(node->element, "min")) {
+      base.AddMember("path", json::MakeString(json::StringMember(diff, "path"), alloc_), alloc_);
+      if (const Json* min = json::Member(node->element, "min")) {
         base.AddMember("min", Json(*min, alloc_), alloc_);
       }
-      if (const Json* max = Member(node->element, "max")) {
+      if (const Json* max = json::Member(node->element, "max")) {
         base.AddMember("max", Json(*max, alloc_), alloc_);
       }
-      SetMember(node->element, "base", std::move(base), alloc_);
+      json::SetMember(node->element, "base", std::move(base), alloc_);
       AddElementInvariants(*node);
       // A new backbone element starts with the members every element of its type has (id,
       // extension, modifierExtension); the differential adds its own after them.
@@ -135,10 +135,10 @@ class ProfileBuild {
   // Extension-typed ones carry the Extension invariants (ext-1) as well. Values of primitive
   // types (System types) and resource-typed elements carry none.
   void AddElementInvariants(Node& node) {
-    const Json* types = Member(node.element, "type");
+    const Json* types = json::Member(node.element, "type");
     if (types != nullptr && types->IsArray()) {
       for (const Json& type : types->GetArray()) {
-        std::string_view code = StringMember(type, "code");
+        std::string_view code = json::StringMember(type, "code");
         if (code.substr(0, 24) == "http://hl7.org/fhirpath/" || code == "Resource") return;
       }
     }
@@ -157,27 +157,27 @@ class ProfileBuild {
   const Json* RootConstraints(std::string_view url) {
     StatusOr<const rapidjson::Document*> definition = generator_.Definition(url);
     if (!definition.ok()) return nullptr;
-    const Json* snapshot = Member(**definition, "snapshot");
-    const Json* elements = snapshot != nullptr ? Member(*snapshot, "element") : nullptr;
+    const Json* snapshot = json::Member(**definition, "snapshot");
+    const Json* elements = snapshot != nullptr ? json::Member(*snapshot, "element") : nullptr;
     if (elements == nullptr || !elements->IsArray() || elements->Empty()) return nullptr;
-    const Json* constraints = Member((*elements)[0], "constraint");
+    const Json* constraints = json::Member((*elements)[0], "constraint");
     return constraints != nullptr && constraints->IsArray() ? constraints : nullptr;
   }
 
   // Adds the constraints of `constraints` whose key `node` lacks, before or after its own.
   void AddMissingConstraints(Node& node, const Json* constraints, bool first) {
     if (constraints == nullptr) return;
-    Json* existing = MutableMember(node.element, "constraint");
+    Json* existing = json::MutableMember(node.element, "constraint");
     if (existing == nullptr || !existing->IsArray()) {
-      SetMember(node.element, "constraint", Json(rapidjson::kArrayType), alloc_);
-      existing = MutableMember(node.element, "constraint");
+      json::SetMember(node.element, "constraint", Json(rapidjson::kArrayType), alloc_);
+      existing = json::MutableMember(node.element, "constraint");
     }
     Json missing(rapidjson::kArrayType);
     for (const Json& constraint : constraints->GetArray()) {
-      std::string_view key = StringMember(constraint, "key");
+      std::string_view key = json::StringMember(constraint, "key");
       bool present = false;
       for (const Json& have : existing->GetArray()) {
-        present = present || StringMember(have, "key") == key;
+        present = present || json::StringMember(have, "key") == key;
       }
       if (!present) missing.PushBack(Json(constraint, alloc_), alloc_);
     }
@@ -191,27 +191,27 @@ class ProfileBuild {
 
   // A binding only means something on coded types; narrowing a choice to Reference drops it.
   void DropUnbindableBinding(Node& node) {
-    if (Member(node.element, "binding") == nullptr) return;
-    const Json* types = Member(node.element, "type");
+    if (json::Member(node.element, "binding") == nullptr) return;
+    const Json* types = json::Member(node.element, "type");
     if (types == nullptr || !types->IsArray() || types->Empty()) return;
     for (const Json& type : types->GetArray()) {
-      std::string_view code = StringMember(type, "code");
+      std::string_view code = json::StringMember(type, "code");
       for (std::string_view bindable : {"code", "Coding", "CodeableConcept", "Quantity", "string",
                                         "uri", "canonical", "CodeableReference"}) {
         if (code == bindable) return;
       }
     }
-    EraseMember(node.element, "binding");
+    json::EraseMember(node.element, "binding");
   }
 
   // An element constrained to one profiled type carries that profile's own invariants
   // (SimpleQuantity's sqty-1), as the published snapshots do.
   void AddTypeProfileConstraints(Node& node) {
-    const Json* types = Member(node.element, "type");
+    const Json* types = json::Member(node.element, "type");
     if (types == nullptr || !types->IsArray() || types->Size() != 1) return;
-    const Json* profiles = Member((*types)[0], "profile");
+    const Json* profiles = json::Member((*types)[0], "profile");
     if (profiles == nullptr || !profiles->IsArray() || profiles->Size() != 1) return;
-    AddMissingConstraints(node, RootConstraints(AsString((*profiles)[0])), /*first=*/false);
+    AddMissingConstraints(node, RootConstraints(json::AsString((*profiles)[0])), /*first=*/false);
   }
 
   // `sliced` is set to the sliced element when the located element is a slice.
@@ -311,11 +311,11 @@ class ProfileBuild {
       // A re-slice starts from the slice it refines, as constrained so far.
       slice = CloneWorking(*holder, alloc_);
       slice->slices.clear();
-      EraseMember(slice->element, "slicing");
+      json::EraseMember(slice->element, "slicing");
     } else {
-      if (Member(sliced.element, "slicing") == nullptr && IsChoiceName(sliced.name)) {
+      if (json::Member(sliced.element, "slicing") == nullptr && IsChoiceName(sliced.name)) {
         implied_choice = true;
-      } else if (Member(sliced.element, "slicing") == nullptr) {
+      } else if (json::Member(sliced.element, "slicing") == nullptr) {
         if (sliced.name == "extension" || sliced.name == "modifierExtension") {
           AddDefaultSlicing(sliced);
         } else {
@@ -327,11 +327,11 @@ class ProfileBuild {
       // constraints on the sliced element apply to every slice.
       slice = CloneWorking(sliced, alloc_);
       slice->slices.clear();
-      EraseMember(slice->element, "slicing");
+      json::EraseMember(slice->element, "slicing");
     }
     slice->slice_name = slice_name;
     slice->added_by_differential = true;
-    SetMember(slice->element, "sliceName", MakeString(slice_name, alloc_), alloc_);
+    json::SetMember(slice->element, "sliceName", json::MakeString(slice_name, alloc_), alloc_);
     if (IsChoiceName(sliced.name) && slash == std::string::npos) {
       RestrictChoiceType(*slice, sliced.name, slice_name);
       DropUnbindableBinding(*slice);
@@ -355,16 +355,16 @@ class ProfileBuild {
     Json types(rapidjson::kArrayType);
     std::unordered_set<std::string_view> codes;
     for (const auto& slice : choice.slices) {
-      if (const Json* slice_types = Member(slice->element, "type");
+      if (const Json* slice_types = json::Member(slice->element, "type");
           slice_types != nullptr && slice_types->IsArray()) {
         for (const Json& type : slice_types->GetArray()) {
-          if (codes.insert(StringMember(type, "code")).second) {
+          if (codes.insert(json::StringMember(type, "code")).second) {
             types.PushBack(Json(type, alloc_), alloc_);
           }
         }
       }
     }
-    SetMember(choice.element, "type", std::move(types), alloc_);
+    json::SetMember(choice.element, "type", std::move(types), alloc_);
   }
 
   void AddDefaultSlicing(Node& sliced) {
@@ -379,7 +379,7 @@ class ProfileBuild {
     slicing.AddMember("description", "Extensions are always sliced by (at least) url", alloc_);
     slicing.AddMember("ordered", false, alloc_);
     slicing.AddMember("rules", "open", alloc_);
-    SetMember(sliced.element, "slicing", std::move(slicing), alloc_);
+    json::SetMember(sliced.element, "slicing", std::move(slicing), alloc_);
   }
 
   void AddTypeSlicing(Node& sliced, std::string_view rules) {
@@ -391,8 +391,8 @@ class ProfileBuild {
     Json slicing(rapidjson::kObjectType);
     slicing.AddMember("discriminator", discriminators, alloc_);
     slicing.AddMember("ordered", false, alloc_);
-    slicing.AddMember("rules", MakeString(rules, alloc_), alloc_);
-    SetMember(sliced.element, "slicing", std::move(slicing), alloc_);
+    slicing.AddMember("rules", json::MakeString(rules, alloc_), alloc_);
+    json::SetMember(sliced.element, "slicing", std::move(slicing), alloc_);
   }
 
   // A choice slice named for one type ("valueQuantity") allows only that type.
@@ -400,11 +400,11 @@ class ProfileBuild {
     std::string_view prefix = choice_name.substr(0, choice_name.size() - 3);
     if (slice_name.substr(0, prefix.size()) != prefix) return;
     std::string_view suffix = slice_name.substr(prefix.size());
-    Json* types = MutableMember(slice.element, "type");
+    Json* types = json::MutableMember(slice.element, "type");
     if (types == nullptr || !types->IsArray()) return;
     Json kept(rapidjson::kArrayType);
     for (Json& type : types->GetArray()) {
-      if (ChoiceSuffixMatches(suffix, StringMember(type, "code"))) {
+      if (ChoiceSuffixMatches(suffix, json::StringMember(type, "code"))) {
         kept.PushBack(Json(type, alloc_), alloc_);
       }
     }
@@ -414,7 +414,7 @@ class ProfileBuild {
   // Gives `node` its children from its type (or the element a contentReference names), so the
   // differential can constrain inside a datatype.
   bool Expand(Node& node, const std::string& id) {
-    std::string_view reference = StringMember(node.element, "contentReference");
+    std::string_view reference = json::StringMember(node.element, "contentReference");
     if (!reference.empty()) {
       Node* target = FindByReference(reference);
       if (target == nullptr) {
@@ -428,12 +428,12 @@ class ProfileBuild {
       node.children_from_type = true;
       return true;
     }
-    const Json* types = Member(node.element, "type");
+    const Json* types = json::Member(node.element, "type");
     std::string code;
     const Json* single_type = nullptr;
     if (types != nullptr && types->IsArray()) {
       for (const Json& type : types->GetArray()) {
-        std::string_view type_code = StringMember(type, "code");
+        std::string_view type_code = json::StringMember(type, "code");
         if (!code.empty() && code != type_code) {
           Report(
               id, Severity::kError, IssueType::kStructure, kNotExpandable,
@@ -452,9 +452,9 @@ class ProfileBuild {
     }
     std::string url = TypeDefinitionUrl(code);
     if (types->Size() == 1) {
-      const Json* profiles = Member(*single_type, "profile");
+      const Json* profiles = json::Member(*single_type, "profile");
       if (profiles != nullptr && profiles->IsArray() && profiles->Size() == 1) {
-        url = std::string(AsString((*profiles)[0]));
+        url = std::string(json::AsString((*profiles)[0]));
       }
     }
     StatusOr<const rapidjson::Document*> definition = generator_.Definition(url);
@@ -463,8 +463,8 @@ class ProfileBuild {
              "Cannot expand type '" + code + "': " + definition.status().message());
       return false;
     }
-    const Json* snapshot = Member(**definition, "snapshot");
-    const Json* elements = snapshot != nullptr ? Member(*snapshot, "element") : nullptr;
+    const Json* snapshot = json::Member(**definition, "snapshot");
+    const Json* elements = snapshot != nullptr ? json::Member(*snapshot, "element") : nullptr;
     if (elements == nullptr) return false;
     StatusOr<std::unique_ptr<Node>> type_root = BuildTree(*elements, alloc_);
     if (!type_root.ok()) {
@@ -498,20 +498,21 @@ class ProfileBuild {
 };
 
 const Json* SnapshotElements(const Json& sd) {
-  const Json* snapshot = Member(sd, "snapshot");
-  const Json* elements = snapshot != nullptr ? Member(*snapshot, "element") : nullptr;
+  const Json* snapshot = json::Member(sd, "snapshot");
+  const Json* elements = snapshot != nullptr ? json::Member(*snapshot, "element") : nullptr;
   return elements != nullptr && elements->IsArray() && !elements->Empty() ? elements : nullptr;
 }
 
 }  // namespace
 
 Status Generator::Generate(rapidjson::Document& sd) {
-  if (!sd.IsObject() || StringMember(sd, "resourceType") != "StructureDefinition") {
+  if (!sd.IsObject() || json::StringMember(sd, "resourceType") != "StructureDefinition") {
     return InvalidArgumentError("not a StructureDefinition");
   }
-  std::string url(StringMember(sd, "url"));
-  const Json* differential = Member(sd, "differential");
-  const Json* diff_elements = differential != nullptr ? Member(*differential, "element") : nullptr;
+  std::string url(json::StringMember(sd, "url"));
+  const Json* differential = json::Member(sd, "differential");
+  const Json* diff_elements =
+      differential != nullptr ? json::Member(*differential, "element") : nullptr;
   if (diff_elements == nullptr || !diff_elements->IsArray()) {
     return InvalidArgumentError("StructureDefinition '" + url + "' has no differential");
   }
@@ -524,7 +525,7 @@ Status Generator::Generate(rapidjson::Document& sd) {
     ~Done() { set.erase(key); }
   } done{in_progress_, url};
 
-  std::string_view base_url = StringMember(sd, "baseDefinition");
+  std::string_view base_url = json::StringMember(sd, "baseDefinition");
   std::unique_ptr<Node> root;
   const Json* base_elements = nullptr;
   if (base_url.empty()) {
@@ -540,8 +541,8 @@ Status Generator::Generate(rapidjson::Document& sd) {
   StatusOr<std::unique_ptr<Node>> tree = BuildTree(*base_elements, sd.GetAllocator());
   if (!tree.ok()) return tree.status().Annotate("base of '" + url + "'");
   root = std::move(tree).value();
-  if (StringMember(sd, "derivation") == "specialization" && !diff_elements->Empty()) {
-    std::string_view path = StringMember((*diff_elements)[0], "path");
+  if (json::StringMember(sd, "derivation") == "specialization" && !diff_elements->Empty()) {
+    std::string_view path = json::StringMember((*diff_elements)[0], "path");
     root->name = std::string(path.substr(0, path.find('.')));
   }
   ProfileBuild build(*this, sd, std::move(root));
@@ -556,9 +557,9 @@ StatusOr<const rapidjson::Document*> Generator::Definition(std::string_view cano
   std::optional<std::string> text = lookup_(canonical);
   if (!text) return NotFoundError("StructureDefinition '" + key + "' not found");
   auto doc = std::make_unique<rapidjson::Document>();
-  doc->Parse<kParseFlags>(text->data(), text->size());
+  doc->Parse<kDefinitionParseFlags>(text->data(), text->size());
   if (doc->HasParseError() || !doc->IsObject() ||
-      StringMember(*doc, "resourceType") != "StructureDefinition") {
+      json::StringMember(*doc, "resourceType") != "StructureDefinition") {
     return DataLossError("'" + key + "' is not StructureDefinition JSON");
   }
   if (SnapshotElements(*doc) == nullptr) {

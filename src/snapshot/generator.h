@@ -37,6 +37,6 @@ class Generator {
 };
 
 // Parse flags for definitions: full-precision numbers.
-inline constexpr unsigned kParseFlags = rapidjson::kParseFullPrecisionFlag;
+inline constexpr unsigned kDefinitionParseFlags = rapidjson::kParseFullPrecisionFlag;
 
 }  // namespace silta::snapshot::internal

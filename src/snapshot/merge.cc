@@ -20,24 +20,24 @@ bool IsValueMember(std::string_view name) {
 
 // Markdown beginning with "..." extends the inherited text instead of replacing it.
 void MergeText(Json& target, std::string_view name, const Json& value, Allocator& alloc) {
-  std::string_view text = AsString(value);
-  std::string_view inherited = StringMember(target, name);
+  std::string_view text = json::AsString(value);
+  std::string_view inherited = json::StringMember(target, name);
   if (StartsWith(text, "...") && !inherited.empty()) {
     std::string joined(inherited);
     joined += "\r\n";
     joined += text.substr(3);
-    SetMember(target, name, MakeString(joined, alloc), alloc);
+    json::SetMember(target, name, json::MakeString(joined, alloc), alloc);
     return;
   }
-  SetMember(target, name, Json(value, alloc), alloc);
+  json::SetMember(target, name, Json(value, alloc), alloc);
 }
 
 // Appends the strings of `value` missing from the array `name` of `target`.
 void UnionStrings(Json& target, std::string_view name, const Json& value, Allocator& alloc) {
   if (!value.IsArray()) return;
-  Json* existing = MutableMember(target, name);
+  Json* existing = json::MutableMember(target, name);
   if (existing == nullptr || !existing->IsArray()) {
-    SetMember(target, name, Json(value, alloc), alloc);
+    json::SetMember(target, name, Json(value, alloc), alloc);
     return;
   }
   for (const Json& item : value.GetArray()) {
@@ -49,16 +49,16 @@ void UnionStrings(Json& target, std::string_view name, const Json& value, Alloca
 
 void MergeConstraints(Json& target, const Json& value, Allocator& alloc, const MergeContext& ctx) {
   if (!value.IsArray()) return;
-  Json* existing = MutableMember(target, "constraint");
+  Json* existing = json::MutableMember(target, "constraint");
   if (existing == nullptr || !existing->IsArray()) {
-    SetMember(target, "constraint", Json(rapidjson::kArrayType), alloc);
-    existing = MutableMember(target, "constraint");
+    json::SetMember(target, "constraint", Json(rapidjson::kArrayType), alloc);
+    existing = json::MutableMember(target, "constraint");
   }
   for (const Json& constraint : value.GetArray()) {
-    std::string_view key = StringMember(constraint, "key");
+    std::string_view key = json::StringMember(constraint, "key");
     bool replaced = false;
     for (Json& have : existing->GetArray()) {
-      if (!key.empty() && StringMember(have, "key") == key) {
+      if (!key.empty() && json::StringMember(have, "key") == key) {
         have.CopyFrom(constraint, alloc);
         replaced = true;
       }
@@ -68,32 +68,32 @@ void MergeConstraints(Json& target, const Json& value, Allocator& alloc, const M
       existing->PushBack(Json(constraint, alloc), alloc);
       added = &(*existing)[existing->Size() - 1];
     }
-    if (added != nullptr && Member(*added, "source") == nullptr && !ctx.sd_url.empty()) {
-      added->AddMember("source", MakeString(ctx.sd_url, alloc), alloc);
+    if (added != nullptr && json::Member(*added, "source") == nullptr && !ctx.sd_url.empty()) {
+      added->AddMember("source", json::MakeString(ctx.sd_url, alloc), alloc);
     }
   }
 }
 
 // Member-wise: a differential binding may change the strength and keep the value set.
 void MergeObject(Json& target, std::string_view name, const Json& value, Allocator& alloc) {
-  Json* existing = MutableMember(target, name);
+  Json* existing = json::MutableMember(target, name);
   if (existing == nullptr || !existing->IsObject() || !value.IsObject()) {
-    SetMember(target, name, Json(value, alloc), alloc);
+    json::SetMember(target, name, Json(value, alloc), alloc);
     return;
   }
-  ForEachMember(value, [&](std::string_view member, const Json& v) {
-    SetMember(*existing, member, Json(v, alloc), alloc);
+  json::ForEachMember(value, [&](std::string_view member, const Json& v) {
+    json::SetMember(*existing, member, Json(v, alloc), alloc);
   });
 }
 
 void CheckTypes(const Json& target, const Json& diff_types, const MergeContext& ctx) {
-  const Json* base_types = Member(target, "type");
+  const Json* base_types = json::Member(target, "type");
   if (base_types == nullptr || !base_types->IsArray() || base_types->Empty() ||
       !diff_types.IsArray()) {
     return;
   }
   for (const Json& type : diff_types.GetArray()) {
-    std::string_view code = StringMember(type, "code");
+    std::string_view code = json::StringMember(type, "code");
     bool allowed = HasTypeCode(target, code) || HasTypeCode(target, "*");
     // A resource-typed element (contained, Bundle.entry.resource) may be narrowed to any
     // resource; Element/BackboneElement appear in logical models being constrained.
@@ -109,16 +109,16 @@ void CheckTypes(const Json& target, const Json& diff_types, const MergeContext& 
 }
 
 void CheckCardinality(const Json& target, const Json& diff, const MergeContext& ctx) {
-  const Json* base_min = Member(target, "min");
-  const Json* min = Member(diff, "min");
+  const Json* base_min = json::Member(target, "min");
+  const Json* min = json::Member(diff, "min");
   if (!ctx.new_slice && base_min != nullptr && min != nullptr && base_min->IsInt() &&
       min->IsInt() && min->GetInt() < base_min->GetInt()) {
     ReportIssue(ctx, Severity::kError, IssueType::kStructure, kMinWidened,
                 "min " + std::to_string(min->GetInt()) + " is below the base min " +
                     std::to_string(base_min->GetInt()));
   }
-  std::string_view base_max = StringMember(target, "max");
-  std::string_view max = StringMember(diff, "max");
+  std::string_view base_max = json::StringMember(target, "max");
+  std::string_view max = json::StringMember(diff, "max");
   if (!base_max.empty() && !max.empty() && ParseMax(max) > ParseMax(base_max)) {
     ReportIssue(ctx, Severity::kError, IssueType::kStructure, kMaxWidened,
                 "max " + std::string(max) + " is above the base max " + std::string(base_max));
@@ -141,10 +141,10 @@ void ReportIssue(const MergeContext& ctx, Severity severity, IssueType type,
 }
 
 bool HasTypeCode(const Json& element, std::string_view code) {
-  const Json* types = Member(element, "type");
+  const Json* types = json::Member(element, "type");
   if (types == nullptr || !types->IsArray()) return false;
   for (const Json& type : types->GetArray()) {
-    if (StringMember(type, "code") == code) return true;
+    if (json::StringMember(type, "code") == code) return true;
   }
   return false;
 }
@@ -159,9 +159,9 @@ long long ParseMax(std::string_view max) {
 
 void MergeDifferential(Json& target, const Json& diff, Allocator& alloc, const MergeContext& ctx) {
   CheckCardinality(target, diff, ctx);
-  if (const Json* types = Member(diff, "type")) CheckTypes(target, *types, ctx);
+  if (const Json* types = json::Member(diff, "type")) CheckTypes(target, *types, ctx);
 
-  ForEachMember(diff, [&](std::string_view name, const Json& value) {
+  json::ForEachMember(diff, [&](std::string_view name, const Json& value) {
     if (name == "id" || name == "path" || name == "base") return;
     if (name == "definition" || name == "comment" || name == "requirements") {
       MergeText(target, name, value, alloc);
@@ -170,20 +170,20 @@ void MergeDifferential(Json& target, const Json& diff, Allocator& alloc, const M
     } else if (name == "condition" || name == "alias") {
       UnionStrings(target, name, value, alloc);
     } else if (name == "mapping") {
-      Json* existing = MutableMember(target, "mapping");
+      Json* existing = json::MutableMember(target, "mapping");
       if (existing != nullptr && existing->IsArray() && value.IsArray()) {
         for (const Json& m : value.GetArray()) existing->PushBack(Json(m, alloc), alloc);
       } else {
-        SetMember(target, name, Json(value, alloc), alloc);
+        json::SetMember(target, name, Json(value, alloc), alloc);
       }
     } else if (name == "binding" || name == "slicing") {
       MergeObject(target, name, value, alloc);
     } else if (IsValueMember(name)) {
       // One fixed[x]/pattern[x] per element: the profile's replaces the inherited one.
-      EraseMembersIf(target, IsValueMember);
-      target.AddMember(MakeString(name, alloc), Json(value, alloc), alloc);
+      json::EraseMembersIf(target, IsValueMember);
+      target.AddMember(json::MakeString(name, alloc), Json(value, alloc), alloc);
     } else {
-      SetMember(target, name, Json(value, alloc), alloc);
+      json::SetMember(target, name, Json(value, alloc), alloc);
     }
   });
 }

@@ -4,9 +4,13 @@
 #include <string_view>
 
 #include "base/issues.h"
-#include "snapshot/json_util.h"
+#include "json/json.h"
 
 namespace silta::snapshot::internal {
+
+// Snapshot generation edits definitions as RapidJSON values.
+using Json = rapidjson::Value;
+using Allocator = rapidjson::Document::AllocatorType;
 
 struct MergeContext {
   std::string_view sd_url;      // the profile being generated, for issue sources and constraints

@@ -5,8 +5,8 @@
 
 #include <unordered_set>
 
+#include "json/json.h"
 #include "snapshot/generator.h"
-#include "snapshot/json_util.h"
 
 namespace silta::snapshot {
 namespace {
@@ -20,11 +20,11 @@ std::string Write(const rapidjson::Document& doc) {
 
 bool HasSnapshot(const std::string& text) {
   rapidjson::Document doc;
-  doc.Parse<internal::kParseFlags>(text.data(), text.size());
+  doc.Parse<internal::kDefinitionParseFlags>(text.data(), text.size());
   if (doc.HasParseError()) return false;
-  const internal::Json* snapshot = internal::Member(doc, "snapshot");
-  const internal::Json* elements =
-      snapshot != nullptr ? internal::Member(*snapshot, "element") : nullptr;
+  const rapidjson::Value* snapshot = json::Member(doc, "snapshot");
+  const rapidjson::Value* elements =
+      snapshot != nullptr ? json::Member(*snapshot, "element") : nullptr;
   return elements != nullptr && elements->IsArray() && !elements->Empty();
 }
 
@@ -37,8 +37,8 @@ thread_local std::unordered_set<std::string> cache_in_progress;
 StatusOr<std::string> GenerateSnapshot(std::string_view structure_definition_json,
                                        const DefinitionLookup& lookup, IssueSink* issues) {
   rapidjson::Document doc;
-  doc.Parse<internal::kParseFlags>(structure_definition_json.data(),
-                                   structure_definition_json.size());
+  doc.Parse<internal::kDefinitionParseFlags>(structure_definition_json.data(),
+                                    structure_definition_json.size());
   if (doc.HasParseError()) return DataLossError("StructureDefinition is not valid JSON");
   internal::Generator generator(lookup, issues);
   SILTA_RETURN_IF_ERROR(generator.Generate(doc));

@@ -14,8 +14,6 @@
 
 namespace silta::sync {
 
-using mapping::JsonValue;
-
 std::string Sha256Hex(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
@@ -37,8 +35,8 @@ int SyncSummary::total(int TargetCounts::*field) const {
 
 namespace {
 
-std::string TextAt(const JsonValue& object, std::string_view name) {
-  const JsonValue* v = object.is_object() ? object.Find(name) : nullptr;
+std::string TextAt(const json::Value& object, std::string_view name) {
+  const json::Value* v = object.is_object() ? object.Find(name) : nullptr;
   return v != nullptr && v->is_scalar() ? v->text() : std::string();
 }
 
@@ -111,7 +109,7 @@ struct SyncEngine::Planned {
   std::string type;
   std::string key;  // Type|system|value
   std::string identifier_value;
-  JsonValue resource;
+  json::Value resource;
   std::set<int> items;  // the AKUSTI items of the resource as projected for one target
   // Per target, filled while planning:
   std::string hash;
@@ -133,7 +131,7 @@ std::string SyncEngine::ContentHashSystem() const {
   return mapper_.options().canonical_base + "/CodeSystem/content-hash";
 }
 
-void SyncEngine::Quarantine(const JsonValue& record, const std::string& source_name,
+void SyncEngine::Quarantine(const json::Value& record, const std::string& source_name,
                             const std::vector<Issue>& issues, SyncSummary& summary) {
   ++summary.rejected;
   size_t errors = std::count_if(issues.begin(), issues.end(),
@@ -155,11 +153,11 @@ void SyncEngine::Quarantine(const JsonValue& record, const std::string& source_n
   }
 }
 
-Status SyncEngine::Push(const JsonValue& record, const std::string& source_name,
+Status SyncEngine::Push(const json::Value& record, const std::string& source_name,
                         SyncSummary& summary) {
   ++summary.records;
   IssueCollector issues;
-  std::optional<JsonValue> bundle = mapper_.ToFhir(record, issues);
+  std::optional<json::Value> bundle = mapper_.ToFhir(record, issues);
   std::vector<Planned> planned;
   if (bundle) {
     const std::string system = mapper_.PartIdentifierSystem();
@@ -216,10 +214,10 @@ std::vector<SyncEngine::Planned> SyncEngine::Route(const Target& target,
                                                    IssueSink& issues) const {
   const std::string system = mapper_.PartIdentifierSystem();
   std::vector<Planned> routed;
-  JsonValue sent = JsonValue::Object();
-  sent["resourceType"] = JsonValue::String("Bundle");
-  sent["type"] = JsonValue::String("collection");
-  JsonValue& entries = sent["entry"] = JsonValue::Array();
+  json::Value sent = json::Value::Object();
+  sent["resourceType"] = json::Value::String("Bundle");
+  sent["type"] = json::Value::String("collection");
+  json::Value& entries = sent["entry"] = json::Value::Array();
   // The client's Patient last: its identity core goes wherever another resource of the record
   // goes, as what they refer to.
   std::vector<const Planned*> order;
@@ -253,8 +251,8 @@ std::vector<SyncEngine::Planned> SyncEngine::Route(const Target& target,
     RequireProfiles(target, copy.resource);
     // A resource the target receives whole was checked with the record's Bundle already.
     if (!(copy.resource == p.resource)) {
-      JsonValue entry = JsonValue::Object();
-      entry["fullUrl"] = JsonValue::String(copy.full_url);
+      json::Value entry = json::Value::Object();
+      entry["fullUrl"] = json::Value::String(copy.full_url);
       entry["resource"] = copy.resource;
       entries.Append(std::move(entry));
     }
@@ -287,15 +285,15 @@ std::vector<SyncEngine::Planned> SyncEngine::Route(const Target& target,
 
 // The profiles a target names for a resource type are claimed in meta.profile, so that the
 // check validates the projection against them too.
-void SyncEngine::RequireProfiles(const Target& target, JsonValue& resource) {
+void SyncEngine::RequireProfiles(const Target& target, json::Value& resource) {
   auto it = target.profiles.find(TextAt(resource, "resourceType"));
   if (it == target.profiles.end()) return;
-  JsonValue& profiles = resource["meta"]["profile"];
-  if (!profiles.is_array()) profiles = JsonValue::Array();
+  json::Value& profiles = resource["meta"]["profile"];
+  if (!profiles.is_array()) profiles = json::Value::Array();
   for (const std::string& url : it->second) {
     bool present = std::any_of(profiles.items().begin(), profiles.items().end(),
-                               [&](const JsonValue& p) { return p.text() == url; });
-    if (!present) profiles.Append(JsonValue::String(url));
+                               [&](const json::Value& p) { return p.text() == url; });
+    if (!present) profiles.Append(json::Value::String(url));
   }
 }
 
@@ -333,45 +331,45 @@ Status SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* cl
   }
 
   for (int attempt = 0; attempt < 2 && to_send() > 0; ++attempt) {
-    JsonValue bundle = JsonValue::Object();
-    bundle["resourceType"] = JsonValue::String("Bundle");
-    bundle["type"] = JsonValue::String("transaction");
-    JsonValue& entries = bundle["entry"] = JsonValue::Array();
+    json::Value bundle = json::Value::Object();
+    bundle["resourceType"] = json::Value::String("Bundle");
+    bundle["type"] = json::Value::String("transaction");
+    json::Value& entries = bundle["entry"] = json::Value::Array();
     std::vector<Planned*> sent;
     for (auto& p : planned) {
       if (!is_routed(p) || !p.send) continue;
-      JsonValue resource = p.resource;
-      JsonValue tag = JsonValue::Object();
-      tag["system"] = JsonValue::String(ContentHashSystem());
-      tag["code"] = JsonValue::String(p.hash);
+      json::Value resource = p.resource;
+      json::Value tag = json::Value::Object();
+      tag["system"] = json::Value::String(ContentHashSystem());
+      tag["code"] = json::Value::String(p.hash);
       resource["meta"]["tag"].Append(std::move(tag));
       // References to resources outside this transaction: the server's id when the journal
       // knows it, otherwise a logical reference by business identifier.
-      mapping::ForEachReference(resource, [&](JsonValue& ref) {
+      mapping::ForEachReference(resource, [&](json::Value& ref) {
         std::string url = ref.Find("reference")->text();
         auto other = std::find_if(planned.begin(), planned.end(),
                                   [&](const Planned& o) { return o.full_url == url; });
         if (other == planned.end() || (is_routed(*other) && other->send)) return;
         if (is_routed(*other) && other->known) {
-          ref["reference"] = JsonValue::String(other->type + "/" + other->known->server_id);
+          ref["reference"] = json::Value::String(other->type + "/" + other->known->server_id);
           return;
         }
         ref.Remove("reference");
-        ref["type"] = JsonValue::String(other->type);
-        ref["identifier"]["system"] = JsonValue::String(mapper_.PartIdentifierSystem());
-        ref["identifier"]["value"] = JsonValue::String(other->identifier_value);
+        ref["type"] = json::Value::String(other->type);
+        ref["identifier"]["system"] = json::Value::String(mapper_.PartIdentifierSystem());
+        ref["identifier"]["value"] = json::Value::String(other->identifier_value);
       });
-      JsonValue entry = JsonValue::Object();
-      entry["fullUrl"] = JsonValue::String(p.full_url);
-      JsonValue& request = entry["request"];
-      request["method"] = JsonValue::String("PUT");
+      json::Value entry = json::Value::Object();
+      entry["fullUrl"] = json::Value::String(p.full_url);
+      json::Value& request = entry["request"];
+      request["method"] = json::Value::String("PUT");
       if (p.known) {
-        resource["id"] = JsonValue::String(p.known->server_id);
-        request["url"] = JsonValue::String(p.type + "/" + p.known->server_id);
-        request["ifMatch"] = JsonValue::String("W/\"" + p.known->version_id + "\"");
+        resource["id"] = json::Value::String(p.known->server_id);
+        request["url"] = json::Value::String(p.type + "/" + p.known->server_id);
+        request["ifMatch"] = json::Value::String("W/\"" + p.known->version_id + "\"");
       } else {
         resource.Remove("id");
-        request["url"] = JsonValue::String(
+        request["url"] = json::Value::String(
             p.type + "?identifier=" + fhirclient::UrlEncode(mapper_.PartIdentifierSystem()) +
             "%7C" + fhirclient::UrlEncode(p.identifier_value));
       }
@@ -429,9 +427,9 @@ Status SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* cl
           !current->version_id.empty() ? current->version_id : VersionFromEtag(current->etag);
       if (version == p->known->version_id) continue;
       bool own_write = false;
-      if (auto body = JsonValue::Parse(current->body, "server"); body.ok()) {
-        if (const JsonValue* meta = body->Find("meta"); meta != nullptr) {
-          if (const JsonValue* tags = meta->Find("tag")) {
+      if (auto body = json::Value::Parse(current->body, "server"); body.ok()) {
+        if (const json::Value* meta = body->Find("meta"); meta != nullptr) {
+          if (const json::Value* tags = meta->Find("tag")) {
             for (const auto& tag : tags->items()) {
               own_write = own_write || (TextAt(tag, "system") == ContentHashSystem() &&
                                         TextAt(tag, "code") == p->hash);
@@ -477,7 +475,7 @@ Status SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* cl
 }
 
 StatusOr<PullSummary> SyncEngine::Pull(
-    const std::string& target, const std::function<Status(const JsonValue&)>& write_record) {
+    const std::string& target, const std::function<Status(const json::Value&)>& write_record) {
   auto found = clients_.find(target);
   if (found == clients_.end()) return NotFoundError("no client for target \"" + target + "\"");
   fhirclient::FhirClient& client = *found->second;
@@ -503,13 +501,13 @@ StatusOr<PullSummary> SyncEngine::Pull(
   while (true) {
     SILTA_ASSIGN_OR_RETURN(std::optional<fhirclient::FhirResponse> page, pager.NextPage());
     if (!page) break;
-    SILTA_ASSIGN_OR_RETURN(JsonValue bundle, JsonValue::Parse(page->body, "history page"));
-    const JsonValue* entries = bundle.Find("entry");
+    SILTA_ASSIGN_OR_RETURN(json::Value bundle, json::Value::Parse(page->body, "history page"));
+    const json::Value* entries = bundle.Find("entry");
     if (entries == nullptr) continue;
     for (const auto& entry : entries->items()) {
-      const JsonValue* resource = entry.Find("resource");
+      const json::Value* resource = entry.Find("resource");
       if (resource == nullptr) continue;  // a deletion: the record keeps what the CRM says
-      const JsonValue* ids = resource->Find("identifier");
+      const json::Value* ids = resource->Find("identifier");
       std::string value;
       if (ids != nullptr) {
         for (const auto& id : ids->items()) {
@@ -519,7 +517,7 @@ StatusOr<PullSummary> SyncEngine::Pull(
       auto identity = mapping::Mapper::ParsePartIdentifierValue(value);
       if (!identity) continue;  // not made from a client record
       ++summary.changes_seen;
-      const JsonValue* meta = resource->Find("meta");
+      const json::Value* meta = resource->Find("meta");
       std::string version = meta != nullptr ? TextAt(*meta, "versionId") : std::string();
       std::string updated = meta != nullptr ? TextAt(*meta, "lastUpdated") : std::string();
       if (int64_t t = ParseInstant(updated); t > newest) {
@@ -552,19 +550,19 @@ StatusOr<PullSummary> SyncEngine::Pull(
     for (const auto& j : journalled) {
       resources.insert(j.resource_key.substr(0, j.resource_key.find('|')) + "/" + j.server_id);
     }
-    JsonValue bundle = JsonValue::Object();
-    bundle["resourceType"] = JsonValue::String("Bundle");
-    bundle["type"] = JsonValue::String("collection");
-    JsonValue& entries = bundle["entry"] = JsonValue::Array();
+    json::Value bundle = json::Value::Object();
+    bundle["resourceType"] = json::Value::String("Bundle");
+    bundle["type"] = json::Value::String("collection");
+    json::Value& entries = bundle["entry"] = json::Value::Array();
     std::vector<JournalEntry> seen;
     for (const auto& ref : resources) {
       size_t slash = ref.find('/');
       auto current = client.Read(ref.substr(0, slash), ref.substr(slash + 1));
       if (!current.ok()) continue;  // deleted meanwhile
-      auto resource = JsonValue::Parse(current->body, ref);
+      auto resource = json::Value::Parse(current->body, ref);
       if (!resource.ok()) continue;
-      JsonValue entry = JsonValue::Object();
-      entry["fullUrl"] = JsonValue::String(client.base_url() + "/" + ref);
+      json::Value entry = json::Value::Object();
+      entry["fullUrl"] = json::Value::String(client.base_url() + "/" + ref);
       entry["resource"] = *resource;
       entries.Append(std::move(entry));
       std::string value;
@@ -584,7 +582,7 @@ StatusOr<PullSummary> SyncEngine::Pull(
       seen.push_back(std::move(j));
     }
     IssueCollector issues;
-    std::optional<JsonValue> record = mapper_.FromFhir(bundle, issues);
+    std::optional<json::Value> record = mapper_.FromFhir(bundle, issues);
     if (!record) {
       ++summary.errors;
       summary.messages.push_back(target + ": client " + std::to_string(summary.errors) +

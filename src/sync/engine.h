@@ -36,8 +36,8 @@ namespace silta::sync {
 // Checks the transaction Bundle mapped from one record; errors make the record rejected. The
 // Bundle is checked whole, not resource by resource: invariants that follow references between
 // its entries (such as ctm-1 on CareTeam) cannot be decided for a resource on its own.
-using ResourceCheck = std::function<void(const mapping::JsonValue& bundle,
-                                         const std::string& source_name, IssueSink& sink)>;
+using ResourceCheck =
+    std::function<void(const json::Value& bundle, const std::string& source_name, IssueSink& sink)>;
 
 struct SyncOptions {
   bool dry_run = false;
@@ -83,14 +83,13 @@ class SyncEngine {
   // Status means the journal could not be read or written, and the run must stop there: what a
   // server confirmed but the journal missed is sent again by the next run, as conditional
   // updates, so the servers stay consistent and nothing is duplicated.
-  Status Push(const mapping::JsonValue& record, const std::string& source_name,
-              SyncSummary& summary);
+  Status Push(const json::Value& record, const std::string& source_name, SyncSummary& summary);
 
   // Pulls the changes of `target` and hands each rebuilt record to `write_record`. An error
   // Status (server unreachable, journal not readable or writable) stops the pull; the watermark
   // moves only at the end of a complete pull, so the next one reads the same changes again.
   StatusOr<PullSummary> Pull(const std::string& target,
-                             const std::function<Status(const mapping::JsonValue&)>& write_record);
+                             const std::function<Status(const json::Value&)>& write_record);
 
   // The tag system of the content hash in meta.tag.
   std::string ContentHashSystem() const;
@@ -101,11 +100,11 @@ class SyncEngine {
   // against its profiles); resources it does not receive come back with no module.
   std::vector<Planned> Route(const Target& target, const std::vector<Planned>& planned,
                              const std::string& source_name, IssueSink& issues) const;
-  static void RequireProfiles(const Target& target, mapping::JsonValue& resource);
+  static void RequireProfiles(const Target& target, json::Value& resource);
   Status PushToTarget(const Target& target, fhirclient::FhirClient* client,
                       std::vector<Planned>& planned, const std::string& client_key,
                       const std::string& source_name, SyncSummary& summary);
-  void Quarantine(const mapping::JsonValue& record, const std::string& source_name,
+  void Quarantine(const json::Value& record, const std::string& source_name,
                   const std::vector<Issue>& issues, SyncSummary& summary);
 
   const mapping::Mapper& mapper_;

@@ -8,35 +8,33 @@
 namespace silta::sync {
 namespace {
 
-using mapping::JsonValue;
-
 // Members every receiver of a resource gets, whatever its items.
 constexpr std::string_view kIdentityMembers[] = {"resourceType", "id", "meta", "implicitRules",
                                                  "language"};
 
-std::string TextOf(const JsonValue& object, std::string_view name) {
-  const JsonValue* v = object.is_object() ? object.Find(name) : nullptr;
+std::string TextOf(const json::Value& object, std::string_view name) {
+  const json::Value* v = object.is_object() ? object.Find(name) : nullptr;
   return v != nullptr && v->is_scalar() ? v->text() : std::string();
 }
 
-bool UnderNonDisclosure(const JsonValue& resource) {
-  const JsonValue* meta = resource.Find("meta");
-  const JsonValue* security =
+bool UnderNonDisclosure(const json::Value& resource) {
+  const json::Value* meta = resource.Find("meta");
+  const json::Value* security =
       meta != nullptr && meta->is_object() ? meta->Find("security") : nullptr;
   if (security == nullptr) return false;
-  return std::any_of(security->items().begin(), security->items().end(), [](const JsonValue& c) {
+  return std::any_of(security->items().begin(), security->items().end(), [](const json::Value& c) {
     return TextOf(c, "system") == kSecurityLabelSystem && TextOf(c, "code") == kNonDisclosureCode;
   });
 }
 
 // What non-disclosure hides: where the client lives and how to reach them.
-bool IsNonDisclosed(std::string_view member, const JsonValue& element) {
+bool IsNonDisclosed(std::string_view member, const json::Value& element) {
   return member == "address" || member == "telecom" ||
          (member == "extension" && TextOf(element, "url") == kMunicipalityExtension);
 }
 
 // Ids of contained resources referred to ("#org1") anywhere under `node`.
-void CollectLocalReferences(const JsonValue& node, std::set<std::string, std::less<>>& out) {
+void CollectLocalReferences(const json::Value& node, std::set<std::string, std::less<>>& out) {
   if (node.is_array()) {
     for (const auto& item : node.items()) CollectLocalReferences(item, out);
     return;
@@ -58,7 +56,7 @@ bool Governs(const RoutingPolicy& policy, const Target& target, int item) {
          (target.only_items.empty() || target.only_items.contains(item));
 }
 
-Projection Project(const mapping::Module& module, const JsonValue& resource,
+Projection Project(const mapping::Module& module, const json::Value& resource,
                    const RoutingPolicy& policy, const Target& target,
                    std::string_view part_identifier_system, bool anchor) {
   Projection out;
@@ -71,7 +69,7 @@ Projection Project(const mapping::Module& module, const JsonValue& resource,
   const bool hide_non_disclosed = !target.receives_non_disclosed && UnderNonDisclosure(resource);
   const std::string type = TextOf(resource, "resourceType");
 
-  auto keep = [&](std::string_view member, const JsonValue& element) {
+  auto keep = [&](std::string_view member, const json::Value& element) {
     if (hide_non_disclosed && IsNonDisclosed(member, element)) return false;
     if (whole) return true;
     if (member == "identifier" && TextOf(element, "system") == part_identifier_system) return true;
@@ -92,7 +90,7 @@ Projection Project(const mapping::Module& module, const JsonValue& resource,
 
   // First the members that carry data, so that the contained resources and the narrative can
   // follow what is kept.
-  std::vector<std::pair<std::string, std::optional<JsonValue>>> kept;
+  std::vector<std::pair<std::string, std::optional<json::Value>>> kept;
   bool dropped = false;
   for (const auto& [name, value] : resource.members()) {
     if (name == "text" || name == "contained") {
@@ -105,7 +103,7 @@ Projection Project(const mapping::Module& module, const JsonValue& resource,
       continue;
     }
     if (value.is_array()) {
-      JsonValue entries = JsonValue::Array();
+      json::Value entries = json::Value::Array();
       for (const auto& entry : value.items()) {
         if (keep(name, entry)) {
           entries.Append(entry);
@@ -113,8 +111,8 @@ Projection Project(const mapping::Module& module, const JsonValue& resource,
           dropped = true;
         }
       }
-      kept.emplace_back(name,
-                        entries.items().empty() ? std::nullopt : std::optional<JsonValue>(entries));
+      kept.emplace_back(
+          name, entries.items().empty() ? std::nullopt : std::optional<json::Value>(entries));
     } else if (keep(name, value)) {
       kept.emplace_back(name, value);
     } else {
@@ -129,12 +127,12 @@ Projection Project(const mapping::Module& module, const JsonValue& resource,
   for (const auto& [name, value] : kept) {
     if (value) CollectLocalReferences(*value, referred);
   }
-  JsonValue projected = JsonValue::Object();
+  json::Value projected = json::Value::Object();
   for (auto& [name, value] : kept) {
     if (name == "text") {
       if (!dropped) projected["text"] = *resource.Find("text");
     } else if (name == "contained") {
-      JsonValue contained = JsonValue::Array();
+      json::Value contained = json::Value::Array();
       for (const auto& c : resource.Find("contained")->items()) {
         if (referred.contains(TextOf(c, "id"))) contained.Append(c);
       }

@@ -8,7 +8,7 @@
 #include <optional>
 #include <set>
 
-#include "mapping/json_value.h"
+#include "json/json.h"
 #include "mapping/module.h"
 #include "sync/routing.h"
 
@@ -17,7 +17,7 @@ namespace silta::sync {
 struct Projection {
   // What the target receives; nullopt when the resource carries nothing it governs (and is not
   // an anchor).
-  std::optional<mapping::JsonValue> resource;
+  std::optional<json::Value> resource;
   // The AKUSTI items the projected resource carries (never kIdentityCore).
   std::set<int> items;
   // Elements no rule accounts for, dropped because their item is unknown ("Patient.foo"): a
@@ -37,7 +37,7 @@ struct Projection {
 // `anchor`: the resource is what the target's other resources of the record refer to (the
 // client's Patient); its identity core is sent even when no item of its own is left, so that
 // the receiver can link them to a person.
-Projection Project(const mapping::Module& module, const mapping::JsonValue& resource,
+Projection Project(const mapping::Module& module, const json::Value& resource,
                    const RoutingPolicy& policy, const Target& target,
                    std::string_view part_identifier_system, bool anchor = false);
 

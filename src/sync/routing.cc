@@ -11,7 +11,6 @@
 namespace silta::sync {
 namespace {
 
-using mapping::JsonValue;
 constexpr std::string_view kHetuSystem = "urn:oid:1.2.246.21";
 
 constexpr std::array<std::pair<Level, std::string_view>, 4> kLevelNames = {{
@@ -70,7 +69,7 @@ constexpr std::array<AkustiItem, 29> kItems = {{
 }};
 
 // Removes the members named `name` in every object of the tree, and HETU identifiers.
-void Strip(JsonValue& node, std::string_view name, bool hetu) {
+void Strip(json::Value& node, std::string_view name, bool hetu) {
   if (node.is_array()) {
     for (auto& item : node.items()) Strip(item, name, hetu);
     return;
@@ -78,9 +77,9 @@ void Strip(JsonValue& node, std::string_view name, bool hetu) {
   if (!node.is_object()) return;
   if (!name.empty()) node.Remove(name);
   if (hetu) {
-    if (JsonValue* ids = node.Find("identifier")) {
-      auto is_hetu = [](const JsonValue& id) {
-        const JsonValue* system = id.is_object() ? id.Find("system") : nullptr;
+    if (json::Value* ids = node.Find("identifier")) {
+      auto is_hetu = [](const json::Value& id) {
+        const json::Value* system = id.is_object() ? id.Find("system") : nullptr;
         return system != nullptr && system->text() == kHetuSystem;
       };
       if (ids->is_array()) {
@@ -126,7 +125,7 @@ std::span<const AkustiItem> AkustiItems() { return kItems; }
 
 StatusOr<RoutingPolicy> RoutingPolicy::Load(const std::filesystem::path& file) {
   SILTA_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
-  SILTA_ASSIGN_OR_RETURN(JsonValue json, JsonValue::Parse(text, file.string()));
+  SILTA_ASSIGN_OR_RETURN(json::Value json, json::Value::Parse(text, file.string()));
   SILTA_ASSIGN_OR_RETURN(RoutingPolicy policy, FromJson(json, file.string()));
   for (auto& target : policy.targets_) {
     if (!target.adapter.empty() && target.adapter.is_relative()) {
@@ -136,7 +135,7 @@ StatusOr<RoutingPolicy> RoutingPolicy::Load(const std::filesystem::path& file) {
   return policy;
 }
 
-StatusOr<RoutingPolicy> RoutingPolicy::FromJson(const JsonValue& json, std::string_view source) {
+StatusOr<RoutingPolicy> RoutingPolicy::FromJson(const json::Value& json, std::string_view source) {
   std::vector<std::string> problems;
   auto problem = [&](const std::string& where, const std::string& what) {
     problems.push_back(std::string(source) + ": " + where + ": " + what);
@@ -148,12 +147,12 @@ StatusOr<RoutingPolicy> RoutingPolicy::FromJson(const JsonValue& json, std::stri
       problem("$", "unknown member \"" + key + "\"");
     }
   }
-  if (const JsonValue* level = json.Find("defaultLevel")) {
+  if (const json::Value* level = json.Find("defaultLevel")) {
     auto parsed = ParseLevel(level->text());
     if (!parsed) problem("defaultLevel", "unknown level \"" + level->text() + "\"");
     if (parsed) policy.default_level_ = *parsed;
   }
-  if (const JsonValue* levels = json.Find("levels")) {
+  if (const json::Value* levels = json.Find("levels")) {
     for (const auto& [item, level] : levels->members()) {
       std::optional<int> number = ItemNumber(item);
       auto parsed = ParseLevel(level.text());
@@ -166,12 +165,12 @@ StatusOr<RoutingPolicy> RoutingPolicy::FromJson(const JsonValue& json, std::stri
       }
     }
   }
-  const JsonValue* targets = json.Find("targets");
+  const json::Value* targets = json.Find("targets");
   if (targets == nullptr || !targets->is_array() || targets->items().empty()) {
     problem("targets", "at least one target is required");
   } else {
     for (size_t i = 0; i < targets->items().size(); ++i) {
-      const JsonValue& t = targets->items()[i];
+      const json::Value& t = targets->items()[i];
       std::string where = "targets[" + std::to_string(i) + "]";
       Target target;
       for (const auto& [key, value] : t.members()) {
@@ -199,7 +198,7 @@ StatusOr<RoutingPolicy> RoutingPolicy::FromJson(const JsonValue& json, std::stri
           if (!value.is_object()) problem(where, "profiles must be {\"Type\": [profile URL]}");
           for (const auto& [type, urls] : value.members()) {
             for (const auto& url : urls.items()) {
-              if (url.kind() != JsonValue::Kind::kString || url.text().empty()) {
+              if (url.kind() != json::Value::Kind::kString || url.text().empty()) {
                 problem(where + ".profiles." + type, "a profile URL (string) is expected");
               } else {
                 target.profiles[type].push_back(url.text());
@@ -249,7 +248,7 @@ const Target* RoutingPolicy::FindTarget(std::string_view name) const {
   return nullptr;
 }
 
-void RoutingPolicy::Withhold(const Target& target, JsonValue& resource) {
+void RoutingPolicy::Withhold(const Target& target, json::Value& resource) {
   for (Withheld w : target.withheld) {
     switch (w) {
       case Withheld::kHetu:

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "mapping/json_value.h"
+#include "json/json.h"
 
 namespace silta::sync {
 
@@ -62,14 +62,14 @@ class RoutingPolicy {
   //    "levels": {"15": "county"},            // overrides of the item table
   //    "defaultLevel": "county"}              // for items the table leaves open
   static StatusOr<RoutingPolicy> Load(const std::filesystem::path& file);
-  static StatusOr<RoutingPolicy> FromJson(const mapping::JsonValue& json, std::string_view source);
+  static StatusOr<RoutingPolicy> FromJson(const json::Value& json, std::string_view source);
 
   Level LevelOf(int item) const;
   const std::vector<Target>& targets() const { return targets_; }
   const Target* FindTarget(std::string_view name) const;
 
   // Removes from `resource` everything `target` must never receive.
-  static void Withhold(const Target& target, mapping::JsonValue& resource);
+  static void Withhold(const Target& target, json::Value& resource);
 
  private:
   std::vector<Target> targets_;

@@ -5,7 +5,7 @@
 #include <deque>
 #include <vector>
 
-#include "terminology/json_access.h"
+#include "json/json.h"
 
 namespace silta::terminology::internal {
 
@@ -32,8 +32,8 @@ std::string PropertyValue(const rapidjson::Value& property) {
   for (auto it = property.MemberBegin(); it != property.MemberEnd(); ++it) {
     std::string_view name(it->name.GetString(), it->name.GetStringLength());
     if (!name.starts_with("value")) continue;
-    if (name == "valueCoding") return std::string(StringMember(it->value, "code"));
-    return PrimitiveText(it->value);
+    if (name == "valueCoding") return std::string(json::StringMember(it->value, "code"));
+    return std::string(json::PrimitiveText(it->value));
   }
   return {};
 }
@@ -59,25 +59,25 @@ void ParseConcepts(const rapidjson::Value& top_level, std::vector<ConceptDef>& o
     pending.pop_back();
     const rapidjson::Value& item = *item_ptr;
     if (!item.IsObject()) continue;
-    std::string_view code = StringMember(item, "code");
+    std::string_view code = json::StringMember(item, "code");
     if (code.empty()) continue;
     auto index = static_cast<uint32_t>(out.size());
     ConceptDef def;
     def.code = std::string(code);
-    def.display = std::string(StringMember(item, "display"));
-    def.definition = std::string(StringMember(item, "definition"));
-    for (const rapidjson::Value& d : ArrayMember(item, "designation").GetArray()) {
+    def.display = std::string(json::StringMember(item, "display"));
+    def.definition = std::string(json::StringMember(item, "definition"));
+    for (const rapidjson::Value& d : json::ArrayMember(item, "designation").GetArray()) {
       Designation designation;
-      designation.language = std::string(StringMember(d, "language"));
-      if (const rapidjson::Value* use = Member(d, "use"); use != nullptr) {
-        designation.use_system = std::string(StringMember(*use, "system"));
-        designation.use_code = std::string(StringMember(*use, "code"));
+      designation.language = std::string(json::StringMember(d, "language"));
+      if (const rapidjson::Value* use = json::Member(d, "use"); use != nullptr) {
+        designation.use_system = std::string(json::StringMember(*use, "system"));
+        designation.use_code = std::string(json::StringMember(*use, "code"));
       }
-      designation.value = std::string(StringMember(d, "value"));
+      designation.value = std::string(json::StringMember(d, "value"));
       def.designations.push_back(std::move(designation));
     }
-    for (const rapidjson::Value& p : ArrayMember(item, "property").GetArray()) {
-      std::string name(StringMember(p, "code"));
+    for (const rapidjson::Value& p : json::ArrayMember(item, "property").GetArray()) {
+      std::string name(json::StringMember(p, "code"));
       std::string value = PropertyValue(p);
       if (name == "notSelectable" || name == "abstract") def.abstract |= value == "true";
       if (name == "inactive") def.inactive |= value == "true";
@@ -94,7 +94,7 @@ void ParseConcepts(const rapidjson::Value& top_level, std::vector<ConceptDef>& o
       out[static_cast<size_t>(parent)].children.push_back(index);
     }
     out.push_back(std::move(def));
-    push_children(ArrayMember(item, "concept"), index);
+    push_children(json::ArrayMember(item, "concept"), index);
   }
 }
 
@@ -109,28 +109,28 @@ void AddUnique(std::vector<uint32_t>& list, uint32_t value) {
 
 StatusOr<std::shared_ptr<const CodeSystem>> CodeSystem::Parse(std::string_view json) {
   rapidjson::Document doc;
-  doc.Parse<kParseFlags>(json.data(), json.size());
+  doc.Parse<json::kRapidParseFlags>(json.data(), json.size());
   if (doc.HasParseError()) return DataLossError("CodeSystem is not valid JSON");
   const rapidjson::Value& root = doc;
-  if (StringMember(root, "resourceType") != "CodeSystem") {
+  if (json::StringMember(root, "resourceType") != "CodeSystem") {
     return DataLossError("resource is not a CodeSystem");
   }
   std::shared_ptr<CodeSystem> cs(new CodeSystem());
-  cs->url_ = std::string(StringMember(root, "url"));
-  cs->version_ = std::string(StringMember(root, "version"));
-  std::string_view content = StringMember(root, "content");
+  cs->url_ = std::string(json::StringMember(root, "url"));
+  cs->version_ = std::string(json::StringMember(root, "version"));
+  std::string_view content = json::StringMember(root, "content");
   if (content == "fragment") cs->content_ = Content::kFragment;
   if (content == "example") cs->content_ = Content::kExample;
   if (content == "not-present") cs->content_ = Content::kNotPresent;
   if (content == "supplement") cs->content_ = Content::kSupplement;
   // Absent caseSensitive has no defined meaning; exact matching is the safe reading.
-  if (const rapidjson::Value* cs_flag = Member(root, "caseSensitive");
+  if (const rapidjson::Value* cs_flag = json::Member(root, "caseSensitive");
       cs_flag != nullptr && cs_flag->IsBool()) {
     cs->case_sensitive_ = cs_flag->GetBool();
   }
 
   std::vector<PendingLink> links;
-  ParseConcepts(ArrayMember(root, "concept"), cs->concepts_, links);
+  ParseConcepts(json::ArrayMember(root, "concept"), cs->concepts_, links);
   cs->by_code_.reserve(cs->concepts_.size());
   for (uint32_t i = 0; i < cs->concepts_.size(); ++i) {
     cs->by_code_.emplace(cs->Key(cs->concepts_[i].code), i);  // first definition wins

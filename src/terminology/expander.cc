@@ -9,8 +9,8 @@
 #include <utility>
 
 #include "base/numbers.h"
+#include "json/json.h"
 #include "terminology/filters.h"
-#include "terminology/json_access.h"
 #include "terminology/service_impl.h"
 
 namespace silta::terminology {
@@ -169,15 +169,15 @@ StatusOr<std::shared_ptr<const Expansion>> TerminologyService::Impl::Compute(
     const packages::ResourceRef& ref, std::string_view canonical, Stack& stack) const {
   SILTA_ASSIGN_OR_RETURN(std::string json, context_.ReadResource(ref));
   rapidjson::Document doc;
-  doc.Parse<internal::kParseFlags>(json.data(), json.size());
+  doc.Parse<json::kRapidParseFlags>(json.data(), json.size());
   const std::string where = "ValueSet " + std::string(canonical) + " (" + ref.entry->filename + ")";
   if (doc.HasParseError()) return DataLossError(where + " is not valid JSON");
   const rapidjson::Value& root = doc;
   if (!root.IsObject()) return DataLossError(where + " is not a JSON object");
 
-  const rapidjson::Value* compose = internal::Member(root, "compose");
-  const rapidjson::Value* stored = internal::Member(root, "expansion");
-  bool has_stored = stored != nullptr && internal::Member(*stored, "contains") != nullptr;
+  const rapidjson::Value* compose = json::Member(root, "compose");
+  const rapidjson::Value* stored = json::Member(root, "expansion");
+  bool has_stored = stored != nullptr && json::Member(*stored, "contains") != nullptr;
 
   Expansion result;
   if (compose != nullptr && compose->IsObject()) {
@@ -211,25 +211,24 @@ Expansion TerminologyService::Impl::FromStoredExpansion(const rapidjson::Value& 
   result.from_stored_expansion = true;
   size_t count = 0;
   // Nested contains are a display hierarchy; every level holds members.
-  std::vector<const rapidjson::Value*> pending{&internal::ArrayMember(expansion, "contains")};
+  std::vector<const rapidjson::Value*> pending{&json::ArrayMember(expansion, "contains")};
   while (!pending.empty()) {
     const rapidjson::Value* list = pending.back();
     pending.pop_back();
     for (const rapidjson::Value& item : list->GetArray()) {
-      std::string_view system = internal::StringMember(item, "system");
-      std::string_view code = internal::StringMember(item, "code");
+      std::string_view system = json::StringMember(item, "system");
+      std::string_view code = json::StringMember(item, "code");
       if (!system.empty() && !code.empty()) {
         SystemCodes& part = result.SystemPart(system);
-        if (part.version.empty())
-          part.version = std::string(internal::StringMember(item, "version"));
-        part.Add(code, internal::StringMember(item, "display"));
+        if (part.version.empty()) part.version = std::string(json::StringMember(item, "version"));
+        part.Add(code, json::StringMember(item, "display"));
         ++count;
       }
-      pending.push_back(&internal::ArrayMember(item, "contains"));
+      pending.push_back(&json::ArrayMember(item, "contains"));
     }
   }
   // A paged or truncated expansion does not list every member.
-  const rapidjson::Value* total = internal::Member(expansion, "total");
+  const rapidjson::Value* total = json::Member(expansion, "total");
   std::optional<uint64_t> declared_total;
   if (total != nullptr && total->IsUint64()) declared_total = total->GetUint64();
   if (total != nullptr && total->IsString()) {
@@ -248,13 +247,13 @@ Expansion TerminologyService::Impl::FromStoredExpansion(const rapidjson::Value& 
 StatusOr<Expansion> TerminologyService::Impl::EvaluateCompose(const rapidjson::Value& compose,
                                                               Stack& stack) const {
   Expansion result;
-  for (const rapidjson::Value& include : internal::ArrayMember(compose, "include").GetArray()) {
+  for (const rapidjson::Value& include : json::ArrayMember(compose, "include").GetArray()) {
     SILTA_ASSIGN_OR_RETURN(Expansion part, EvaluateInclude(include, stack));
     if (part.outcome == ExpansionOutcome::kTooCostly) return part;
     UnionInto(result, std::move(part));
     if (TooBig(result)) return TooCostly("the value set");
   }
-  for (const rapidjson::Value& exclude : internal::ArrayMember(compose, "exclude").GetArray()) {
+  for (const rapidjson::Value& exclude : json::ArrayMember(compose, "exclude").GetArray()) {
     SILTA_ASSIGN_OR_RETURN(Expansion part, EvaluateInclude(exclude, stack));
     if (part.outcome == ExpansionOutcome::kTooCostly) {
       // Cannot subtract what we could not enumerate: every remaining member becomes uncertain.
@@ -272,14 +271,14 @@ StatusOr<Expansion> TerminologyService::Impl::EvaluateCompose(const rapidjson::V
 StatusOr<Expansion> TerminologyService::Impl::EvaluateInclude(const rapidjson::Value& include,
                                                               Stack& stack) const {
   std::optional<Expansion> result;
-  if (!internal::StringMember(include, "system").empty()) {
+  if (!json::StringMember(include, "system").empty()) {
     SILTA_ASSIGN_OR_RETURN(Expansion system_part, EvaluateSystem(include));
     if (system_part.outcome == ExpansionOutcome::kTooCostly) return system_part;
     result = std::move(system_part);
   }
   // Several value sets (and a system) in one include: a code must be in all of them.
-  for (const rapidjson::Value& vs : internal::ArrayMember(include, "valueSet").GetArray()) {
-    std::string_view canonical = internal::AsString(vs);
+  for (const rapidjson::Value& vs : json::ArrayMember(include, "valueSet").GetArray()) {
+    std::string_view canonical = json::AsString(vs);
     if (canonical.empty()) continue;
     Expansion imported;
     SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const Expansion> expansion,
@@ -306,10 +305,10 @@ StatusOr<Expansion> TerminologyService::Impl::EvaluateInclude(const rapidjson::V
 
 StatusOr<Expansion> TerminologyService::Impl::EvaluateSystem(
     const rapidjson::Value& include) const {
-  std::string_view system = internal::StringMember(include, "system");
-  std::string_view version = internal::StringMember(include, "version");
-  const rapidjson::Value& concepts = internal::ArrayMember(include, "concept");
-  const rapidjson::Value& filters = internal::ArrayMember(include, "filter");
+  std::string_view system = json::StringMember(include, "system");
+  std::string_view version = json::StringMember(include, "version");
+  const rapidjson::Value& concepts = json::ArrayMember(include, "concept");
+  const rapidjson::Value& filters = json::ArrayMember(include, "filter");
 
   Expansion result;
   std::string note;
@@ -325,7 +324,7 @@ StatusOr<Expansion> TerminologyService::Impl::EvaluateSystem(
     // An explicit list is the value set's own statement of its members (the "languages" value
     // set lists BCP-47 codes); anything computed from the system is out of reach.
     for (const rapidjson::Value& c : concepts.GetArray()) {
-      part.Add(internal::StringMember(c, "code"), internal::StringMember(c, "display"));
+      part.Add(json::StringMember(c, "code"), json::StringMember(c, "display"));
     }
     std::string why = "code system " + std::string(system) + " is not in the loaded packages";
     if (concepts.Empty()) {
@@ -343,9 +342,9 @@ StatusOr<Expansion> TerminologyService::Impl::EvaluateSystem(
   // Filters select from the whole system, or (not allowed by the spec, but seen) from the list.
   std::vector<bool> selected(cs->concepts().size(), true);
   for (const rapidjson::Value& f : filters.GetArray()) {
-    std::string_view property = internal::StringMember(f, "property");
-    std::string_view op = internal::StringMember(f, "op");
-    std::string_view value = internal::StringMember(f, "value");
+    std::string_view property = json::StringMember(f, "property");
+    std::string_view op = json::StringMember(f, "op");
+    std::string_view value = json::StringMember(f, "value");
     internal::FilterResult filter = internal::ApplyFilter(*cs, property, op, value);
     if (!filter.supported) {
       part.openness = Openness::kIncomplete;
@@ -359,7 +358,7 @@ StatusOr<Expansion> TerminologyService::Impl::EvaluateSystem(
   }
   if (!concepts.Empty()) {
     for (const rapidjson::Value& c : concepts.GetArray()) {
-      std::string_view code = internal::StringMember(c, "code");
+      std::string_view code = json::StringMember(c, "code");
       if (code.empty()) continue;
       const internal::ConceptDef* def = cs->FindConcept(code);
       if (def == nullptr && complete) {
@@ -368,7 +367,7 @@ StatusOr<Expansion> TerminologyService::Impl::EvaluateSystem(
         continue;
       }
       if (def != nullptr && !selected[static_cast<size_t>(def - cs->concepts().data())]) continue;
-      std::string_view display = internal::StringMember(c, "display");
+      std::string_view display = json::StringMember(c, "display");
       if (display.empty() && def != nullptr) display = def->display;
       part.Add(def != nullptr ? std::string_view(def->code) : code, display);
     }

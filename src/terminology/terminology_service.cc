@@ -10,10 +10,10 @@
 #include <utility>
 
 #include "base/numbers.h"
+#include "json/json.h"
 #include "terminology/code_system.h"
 #include "terminology/expansion.h"
 #include "terminology/filters.h"
-#include "terminology/json_access.h"
 #include "terminology/service_impl.h"
 #include "terminology/terminology.h"
 

@@ -15,6 +15,7 @@
 
 #include "base/issues.h"
 #include "base/string_map.h"
+#include "json/json.h"
 #include "model/element.h"
 #include "packages/packages.h"
 #include "terminology/terminology.h"
@@ -235,7 +236,6 @@ class Walker {
 
 // Fixed values must match exactly, patterns partially (match.cc).
 bool MatchesValue(const model::Element& e, const rapidjson::Value& expected, bool exact);
-std::string_view JsonText(const rapidjson::Value& v);
 // A FHIRPath location like the reference validator's: "Observation.value.ofType(Quantity)",
 // "Bundle.entry[1].resource.section[0]".
 std::string LocationOf(const model::Element& e);

@@ -5,12 +5,6 @@
 
 namespace silta::validation::internal {
 
-std::string_view JsonText(const rapidjson::Value& v) {
-  if (v.IsString()) return {v.GetString(), v.GetStringLength()};
-  if (v.IsBool()) return v.GetBool() ? "true" : "false";
-  return {};
-}
-
 std::string_view ChildValue(const model::Element& e, std::string_view name) {
   const model::Element* c = e.Child(name);
   return c != nullptr && c->has_value() ? c->value() : std::string_view();
@@ -58,7 +52,7 @@ bool MatchesMember(const model::Element& e, std::string_view member, const rapid
 bool MatchesValue(const model::Element& e, const rapidjson::Value& expected, bool exact) {
   if (!expected.IsObject()) {
     if (expected.IsArray()) return false;
-    return e.has_value() && e.value() == JsonText(expected);
+    return e.has_value() && e.value() == json::PrimitiveText(expected);
   }
   for (auto m = expected.MemberBegin(); m != expected.MemberEnd(); ++m) {
     std::string_view name(m->name.GetString(), m->name.GetStringLength());

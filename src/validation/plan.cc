@@ -6,31 +6,11 @@
 
 #include <algorithm>
 
+#include "json/json.h"
+
 namespace silta::validation::internal {
 
 namespace {
-
-constexpr unsigned kParseFlags =
-    rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag;
-
-const rapidjson::Value* Member(const rapidjson::Value& object, std::string_view name) {
-  if (!object.IsObject()) return nullptr;
-  auto it = object.FindMember(rapidjson::Value(
-      rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size()))));
-  return it == object.MemberEnd() ? nullptr : &it->value;
-}
-
-std::string_view Str(const rapidjson::Value& object, std::string_view name) {
-  const rapidjson::Value* v = Member(object, name);
-  if (v == nullptr || !v->IsString()) return {};
-  return {v->GetString(), v->GetStringLength()};
-}
-
-const rapidjson::Value& Array(const rapidjson::Value& object, std::string_view name) {
-  static const rapidjson::Value kEmpty(rapidjson::kArrayType);
-  const rapidjson::Value* v = Member(object, name);
-  return v != nullptr && v->IsArray() ? *v : kEmpty;
-}
 
 uint32_t ParseMax(std::string_view max, uint32_t fallback) {
   if (max.empty()) return fallback;
@@ -107,8 +87,8 @@ const model::TypeDef* InstanceType(const model::TypeModel& m, const model::Eleme
 }  // namespace
 
 bool HasSnapshot(const rapidjson::Value& sd) {
-  const rapidjson::Value* snapshot = Member(sd, "snapshot");
-  return snapshot != nullptr && !Array(*snapshot, "element").Empty();
+  const rapidjson::Value* snapshot = json::Member(sd, "snapshot");
+  return snapshot != nullptr && !json::ArrayMember(*snapshot, "element").Empty();
 }
 
 const ElementPlan* ElementPlan::Child(std::string_view name) const {
@@ -267,20 +247,20 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
                                                           ConstraintCache& constraints,
                                                           const TypeOfProfile& type_of_profile) {
   rapidjson::Document doc;
-  doc.Parse<kParseFlags>(sd_json.data(), sd_json.size());
+  doc.Parse<json::kRapidParseFlags>(sd_json.data(), sd_json.size());
   if (doc.HasParseError()) {
     return InvalidArgumentError(std::string("StructureDefinition is not valid JSON: ") +
                                 rapidjson::GetParseError_En(doc.GetParseError()));
   }
-  if (Str(doc, "resourceType") != "StructureDefinition") {
+  if (json::StringMember(doc, "resourceType") != "StructureDefinition") {
     return InvalidArgumentError("not a StructureDefinition");
   }
   auto profile = std::make_unique<CompiledProfile>();
-  profile->url = std::string(Str(doc, "url"));
-  profile->version = std::string(Str(doc, "version"));
-  profile->name = std::string(Str(doc, "name"));
-  profile->kind = std::string(Str(doc, "kind"));
-  profile->type = std::string(Str(doc, "type"));
+  profile->url = std::string(json::StringMember(doc, "url"));
+  profile->version = std::string(json::StringMember(doc, "version"));
+  profile->name = std::string(json::StringMember(doc, "name"));
+  profile->kind = std::string(json::StringMember(doc, "kind"));
+  profile->type = std::string(json::StringMember(doc, "type"));
   if (profile->kind == "logical") {
     return InvalidArgumentError("StructureDefinition " + profile->url +
                                 " is a logical model; instances of logical models are not "
@@ -294,9 +274,10 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
   if (!HasSnapshot(doc)) {
     return FailedPreconditionError("StructureDefinition " + profile->url + " has no snapshot");
   }
-  for (const rapidjson::Value& ctx : Array(doc, "context").GetArray()) {
-    CompiledProfile::ExtensionContext context{std::string(Str(ctx, "type")),
-                                              std::string(Str(ctx, "expression")), nullptr};
+  for (const rapidjson::Value& ctx : json::ArrayMember(doc, "context").GetArray()) {
+    CompiledProfile::ExtensionContext context{std::string(json::StringMember(ctx, "type")),
+                                              std::string(json::StringMember(ctx, "expression")),
+                                              nullptr};
     if (context.type == "fhirpath")
       context.compiled = constraints.CompilePath("", context.expression);
     profile->contexts.push_back(std::move(context));
@@ -304,52 +285,52 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
   auto& alloc = profile->values.GetAllocator();
   profile->values.SetArray();
   // Values are appended to an array that is reserved up front so pointers stay stable.
-  const rapidjson::Value& elements = Array(*Member(doc, "snapshot"), "element");
+  const rapidjson::Value& elements = json::ArrayMember(*json::Member(doc, "snapshot"), "element");
   profile->values.Reserve(elements.Size(), alloc);
 
   StringMap<ElementPlan*> by_id;
   for (const rapidjson::Value& ed : elements.GetArray()) {
     auto plan = std::make_unique<ElementPlan>();
     ElementPlan& p = *plan;
-    p.path = std::string(Str(ed, "path"));
-    p.slice_name = std::string(Str(ed, "sliceName"));
-    p.id = std::string(Str(ed, "id"));
+    p.path = std::string(json::StringMember(ed, "path"));
+    p.slice_name = std::string(json::StringMember(ed, "sliceName"));
+    p.id = std::string(json::StringMember(ed, "id"));
     if (p.id.empty()) p.id = p.slice_name.empty() ? p.path : p.path + ":" + p.slice_name;
-    if (const rapidjson::Value* min = Member(ed, "min")) p.min = ParseUnsigned(min);
-    p.max = ParseMax(Str(ed, "max"), model::kUnbounded);
-    if (const rapidjson::Value* m = Member(ed, "isModifier"); m != nullptr && m->IsBool()) {
+    if (const rapidjson::Value* min = json::Member(ed, "min")) p.min = ParseUnsigned(min);
+    p.max = ParseMax(json::StringMember(ed, "max"), model::kUnbounded);
+    if (const rapidjson::Value* m = json::Member(ed, "isModifier"); m != nullptr && m->IsBool()) {
       p.is_modifier = m->GetBool();
     }
-    p.max_length = ParseUnsigned(Member(ed, "maxLength"));
-    for (const rapidjson::Value& ext : Array(ed, "extension").GetArray()) {
-      std::string_view url = Str(ext, "url");
+    p.max_length = ParseUnsigned(json::Member(ed, "maxLength"));
+    for (const rapidjson::Value& ext : json::ArrayMember(ed, "extension").GetArray()) {
+      std::string_view url = json::StringMember(ext, "url");
       if (url == "http://hl7.org/fhir/StructureDefinition/minLength") {
-        p.min_length = ParseUnsigned(Member(ext, "valueInteger"));
+        p.min_length = ParseUnsigned(json::Member(ext, "valueInteger"));
       } else if (url.size() > 17 && url.substr(url.size() - 17) == "valueAlternatives") {
-        std::string_view alternative = Str(ext, "valueCanonical");
+        std::string_view alternative = json::StringMember(ext, "valueCanonical");
         if (!alternative.empty()) p.value_alternatives.emplace_back(alternative);
       } else if (url == "http://hl7.org/fhir/StructureDefinition/narrative-language-control") {
-        std::string_view code = Str(ext, "valueCode");
+        std::string_view code = json::StringMember(ext, "valueCode");
         if (!code.empty()) p.narrative_language_control.emplace_back(code);
       } else if (url.size() > 13 && url.substr(url.size() - 13) == "mustHaveValue") {
-        const rapidjson::Value* v = Member(ext, "valueBoolean");
+        const rapidjson::Value* v = json::Member(ext, "valueBoolean");
         p.must_have_value = v != nullptr && v->IsBool() && v->GetBool();
       }
     }
-    p.content_reference = std::string(Str(ed, "contentReference"));
-    for (const rapidjson::Value& t : Array(ed, "type").GetArray()) {
+    p.content_reference = std::string(json::StringMember(ed, "contentReference"));
+    for (const rapidjson::Value& t : json::ArrayMember(ed, "type").GetArray()) {
       TypeRule rule;
-      rule.code = std::string(Str(t, "code"));
+      rule.code = std::string(json::StringMember(t, "code"));
       // FHIRPath system types appear for id/url/value elements: map to the FHIR primitive.
       if (rule.code.rfind("http://hl7.org/fhirpath/System.", 0) == 0) {
         std::string sys = rule.code.substr(31);
         rule.code = sys == "String" ? "string" : sys == "Boolean" ? "boolean" : sys;
       }
       rule.type = model.Find(rule.code);
-      for (const rapidjson::Value& prof : Array(t, "profile").GetArray()) {
+      for (const rapidjson::Value& prof : json::ArrayMember(t, "profile").GetArray()) {
         if (prof.IsString()) rule.profiles.emplace_back(prof.GetString(), prof.GetStringLength());
       }
-      for (const rapidjson::Value& prof : Array(t, "targetProfile").GetArray()) {
+      for (const rapidjson::Value& prof : json::ArrayMember(t, "targetProfile").GetArray()) {
         if (!prof.IsString()) continue;
         std::string url(prof.GetString(), prof.GetStringLength());
         std::string type = type_of_profile(url);
@@ -375,15 +356,15 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
         (is_fixed ? p.fixed : p.pattern) = stored;
       }
     }
-    if (const rapidjson::Value* binding = Member(ed, "binding")) {
-      std::string_view strength = Str(*binding, "strength");
+    if (const rapidjson::Value* binding = json::Member(ed, "binding")) {
+      std::string_view strength = json::StringMember(*binding, "strength");
       p.binding_strength = strength == "required"     ? BindingStrength::kRequired
                            : strength == "extensible" ? BindingStrength::kExtensible
                            : strength == "preferred"  ? BindingStrength::kPreferred
                                                       : BindingStrength::kExample;
-      p.value_set = std::string(Str(*binding, "valueSet"));
-      for (const rapidjson::Value& ext : Array(*binding, "extension").GetArray()) {
-        std::string_view url = Str(ext, "url");
+      p.value_set = std::string(json::StringMember(*binding, "valueSet"));
+      for (const rapidjson::Value& ext : json::ArrayMember(*binding, "extension").GetArray()) {
+        std::string_view url = json::StringMember(ext, "url");
         if (url !=
                 "http://hl7.org/fhir/5.0/StructureDefinition/"
                 "extension-ElementDefinition.binding.additional" &&
@@ -393,10 +374,10 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
         std::string_view purpose;
         std::string_view value_set;
         bool conditional = false;  // a usage context or "any" we cannot evaluate
-        for (const rapidjson::Value& part : Array(ext, "extension").GetArray()) {
-          std::string_view name = Str(part, "url");
-          if (name == "purpose") purpose = Str(part, "valueCode");
-          if (name == "valueSet") value_set = Str(part, "valueCanonical");
+        for (const rapidjson::Value& part : json::ArrayMember(ext, "extension").GetArray()) {
+          std::string_view name = json::StringMember(part, "url");
+          if (name == "purpose") purpose = json::StringMember(part, "valueCode");
+          if (name == "valueSet") value_set = json::StringMember(part, "valueCanonical");
           if (name == "usage" || name == "any") conditional = true;
         }
         if (conditional || value_set.empty()) continue;
@@ -407,25 +388,26 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
         }
       }
     }
-    if (const rapidjson::Value* slicing = Member(ed, "slicing")) {
+    if (const rapidjson::Value* slicing = json::Member(ed, "slicing")) {
       p.slicing = std::make_unique<Slicing>();
-      if (const rapidjson::Value* o = Member(*slicing, "ordered"); o != nullptr && o->IsBool()) {
+      if (const rapidjson::Value* o = json::Member(*slicing, "ordered");
+          o != nullptr && o->IsBool()) {
         p.slicing->ordered = o->GetBool();
       }
-      std::string_view rules = Str(*slicing, "rules");
+      std::string_view rules = json::StringMember(*slicing, "rules");
       p.slicing->rules = rules == "closed"      ? SlicingRules::kClosed
                          : rules == "openAtEnd" ? SlicingRules::kOpenAtEnd
                                                 : SlicingRules::kOpen;
-      for (const rapidjson::Value& d : Array(*slicing, "discriminator").GetArray()) {
+      for (const rapidjson::Value& d : json::ArrayMember(*slicing, "discriminator").GetArray()) {
         Discriminator disc;
-        std::string_view type = Str(d, "type");
+        std::string_view type = json::StringMember(d, "type");
         disc.kind = type == "pattern"    ? Discriminator::Kind::kPattern
                     : type == "type"     ? Discriminator::Kind::kType
                     : type == "profile"  ? Discriminator::Kind::kProfile
                     : type == "exists"   ? Discriminator::Kind::kExists
                     : type == "position" ? Discriminator::Kind::kPosition
                                          : Discriminator::Kind::kValue;
-        disc.path = std::string(Str(d, "path"));
+        disc.path = std::string(json::StringMember(d, "path"));
         p.slicing->discriminators.push_back(std::move(disc));
       }
     }
@@ -500,20 +482,20 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
       }
     }
     std::string context_type = p.child_type != nullptr ? p.child_type->name : std::string();
-    for (const rapidjson::Value& c : Array(ed, "constraint").GetArray()) {
-      std::string_view severity = Str(c, "severity");
+    for (const rapidjson::Value& c : json::ArrayMember(ed, "constraint").GetArray()) {
+      std::string_view severity = json::StringMember(c, "severity");
       bool best_practice = false;
-      for (const rapidjson::Value& ext : Array(c, "extension").GetArray()) {
-        if (Str(ext, "url") ==
+      for (const rapidjson::Value& ext : json::ArrayMember(c, "extension").GetArray()) {
+        if (json::StringMember(ext, "url") ==
             "http://hl7.org/fhir/StructureDefinition/elementdefinition-bestpractice") {
-          const rapidjson::Value* v = Member(ext, "valueBoolean");
+          const rapidjson::Value* v = json::Member(ext, "valueBoolean");
           best_practice = v != nullptr && v->IsBool() && v->GetBool();
         }
       }
-      p.constraints.push_back(
-          constraints.Get(context_type, Str(c, "key"), Str(c, "expression"),
-                          severity == "error" ? Severity::kError : Severity::kWarning,
-                          best_practice, Str(c, "human")));
+      p.constraints.push_back(constraints.Get(
+          context_type, json::StringMember(c, "key"), json::StringMember(c, "expression"),
+          severity == "error" ? Severity::kError : Severity::kWarning, best_practice,
+          json::StringMember(c, "human")));
     }
     profile->elements.push_back(std::move(plan));
   }

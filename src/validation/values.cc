@@ -20,10 +20,11 @@ std::string DateFromNow(const rapidjson::Value& duration, bool before) {
   auto code = duration.FindMember("code");
   if (value == duration.MemberEnd() || code == duration.MemberEnd()) return {};
   // Whole units only, and few enough that the date stays representable.
-  std::optional<long> parsed = ParseInteger<long>(JsonText(value->value), -100'000, 100'000);
+  std::optional<long> parsed =
+      ParseInteger<long>(json::PrimitiveText(value->value), -100'000, 100'000);
   if (!parsed) return {};
   long n = before ? -*parsed : *parsed;
-  std::string_view unit = JsonText(code->value);
+  std::string_view unit = json::PrimitiveText(code->value);
   using namespace std::chrono;
   year_month_day today{floor<days>(system_clock::now())};
   year_month_day result = today;
@@ -48,7 +49,8 @@ std::optional<int> CompareLimit(const model::Element& e, const rapidjson::Value&
   std::string_view value = e.value();
   std::string from_now;
   if (limit.IsObject()) from_now = DateFromNow(limit, is_min);
-  std::string_view bound = limit.IsObject() ? std::string_view(from_now) : JsonText(limit);
+  std::string_view bound =
+      limit.IsObject() ? std::string_view(from_now) : json::PrimitiveText(limit);
   if (bound.empty()) return std::nullopt;
   switch (e.primitive()) {
     case model::Primitive::kInteger:
@@ -101,8 +103,9 @@ void Walker::CheckPrimitiveValue(const model::Element& e, const ElementPlan& pla
     if (c && *c < 0) {
       Report(Severity::kError, IssueType::kValue, "VALUE_BELOW_MIN",
              "the value is less than the minimum the profile allows" +
-                 (plan.min_value->IsObject() ? std::string()
-                                             : " (" + std::string(JsonText(*plan.min_value)) + ")"),
+                 (plan.min_value->IsObject()
+                      ? std::string()
+                      : " (" + std::string(json::PrimitiveText(*plan.min_value)) + ")"),
              e);
     }
   }
@@ -111,8 +114,9 @@ void Walker::CheckPrimitiveValue(const model::Element& e, const ElementPlan& pla
     if (c && *c > 0) {
       Report(Severity::kError, IssueType::kValue, "VALUE_ABOVE_MAX",
              "the value is more than the maximum the profile allows" +
-                 (plan.max_value->IsObject() ? std::string()
-                                             : " (" + std::string(JsonText(*plan.max_value)) + ")"),
+                 (plan.max_value->IsObject()
+                      ? std::string()
+                      : " (" + std::string(json::PrimitiveText(*plan.max_value)) + ")"),
              e);
     }
   }
@@ -155,7 +159,7 @@ void Walker::CheckPrimitiveValue(const model::Element& e, const ElementPlan& pla
 
 void Walker::CheckFixedPattern(const model::Element& e, const ElementPlan& plan) {
   if (plan.fixed != nullptr && !MatchesValue(e, *plan.fixed, true)) {
-    std::string shown(JsonText(*plan.fixed));
+    std::string shown(json::PrimitiveText(*plan.fixed));
     Report(Severity::kError, IssueType::kValue, "FIXED_VALUE_MISMATCH",
            shown.empty()
                ? "the value does not match the fixed value of the profile (" + plan.id + ")"
@@ -163,7 +167,7 @@ void Walker::CheckFixedPattern(const model::Element& e, const ElementPlan& plan)
            e);
   }
   if (plan.pattern != nullptr && !MatchesValue(e, *plan.pattern, false)) {
-    std::string shown(JsonText(*plan.pattern));
+    std::string shown(json::PrimitiveText(*plan.pattern));
     Report(Severity::kError, IssueType::kValue, "PATTERN_MISMATCH",
            shown.empty() ? "the value does not match the pattern of the profile (" + plan.id + ")"
                          : "the value must be '" + shown + "' (" + plan.id + ")",

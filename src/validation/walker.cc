@@ -297,13 +297,14 @@ void Walker::CheckQuantityLimits(const model::Element& e, const ElementPlan& pla
     auto v = limit->FindMember("value");
     if (v == limit->MemberEnd()) return;
     auto code = limit->FindMember("code");
-    if (code != limit->MemberEnd() && JsonText(code->value) != ChildValue(e, "code")) return;
-    std::optional<double> bound = ParseDouble(JsonText(v->value));
+    if (code != limit->MemberEnd() && json::PrimitiveText(code->value) != ChildValue(e, "code"))
+      return;
+    std::optional<double> bound = ParseDouble(json::PrimitiveText(v->value));
     if (!bound) return;
     if (is_min ? amount < *bound : amount > *bound) {
       Report(Severity::kError, IssueType::kValue, is_min ? "VALUE_BELOW_MIN" : "VALUE_ABOVE_MAX",
              std::string("the quantity is ") + (is_min ? "less" : "more") + " than the " +
-                 (is_min ? "minimum " : "maximum ") + std::string(JsonText(v->value)) +
+                 (is_min ? "minimum " : "maximum ") + std::string(json::PrimitiveText(v->value)) +
                  " the profile allows",
              e);
     }

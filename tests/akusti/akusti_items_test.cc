@@ -16,14 +16,13 @@
 #include <vector>
 
 #include "base/files.h"
-#include "mapping/json_value.h"
+#include "json/json.h"
 #include "sync/routing.h"
 
 namespace silta {
 namespace {
 
 namespace fs = std::filesystem;
-using mapping::JsonValue;
 
 const fs::path kSourceDir = SILTA_SOURCE_DIR;
 constexpr std::string_view kGovernanceUrl =
@@ -70,13 +69,13 @@ const std::map<int, std::string> kBriefLevels = {
 const std::vector<std::string> kLevelsNarrowFirst = {"county", "shared-definition", "joint-county",
                                                      "national"};
 
-JsonValue ParseFile(const fs::path& file) {
+json::Value ParseFile(const fs::path& file) {
   auto text = ReadFile(file);
   if (!text.ok()) {
     ADD_FAILURE() << text.status().message();
     return {};
   }
-  auto json = JsonValue::Parse(*text, file.string());
+  auto json = json::Value::Parse(*text, file.string());
   if (!json.ok()) {
     ADD_FAILURE() << json.status().message();
     return {};
@@ -91,8 +90,8 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-std::string Text(const JsonValue& object, std::string_view member) {
-  const JsonValue* v = object.is_object() ? object.Find(member) : nullptr;
+std::string Text(const json::Value& object, std::string_view member) {
+  const json::Value* v = object.is_object() ? object.Find(member) : nullptr;
   return v != nullptr && v->is_scalar() ? v->text() : std::string();
 }
 
@@ -114,16 +113,16 @@ struct Source {
 };
 
 Source LoadSource() {
-  JsonValue json = ParseFile(kSourceDir / "docs/akusti-items.json");
+  json::Value json = ParseFile(kSourceDir / "docs/akusti-items.json");
   Source source;
   source.open_item_level = Text(json, "openItemLevel");
-  const JsonValue* items = json.is_object() ? json.Find("items") : nullptr;
+  const json::Value* items = json.is_object() ? json.Find("items") : nullptr;
   if (items == nullptr || !items->is_array()) {
     ADD_FAILURE() << "docs/akusti-items.json: no items";
     return source;
   }
-  for (const JsonValue& item : items->items()) {
-    const JsonValue* level = item.Find("level");
+  for (const json::Value& item : items->items()) {
+    const json::Value* level = item.Find("level");
     int number = std::stoi(Text(item, "number"));
     EXPECT_FALSE(source.items.contains(number)) << "item " << number << " twice";
     source.items[number] = {Text(item, "english"), level == nullptr || level->is_null()
@@ -155,14 +154,14 @@ struct Governance {
 std::map<std::string, std::vector<Governance>> GeneratedGovernance() {
   std::map<std::string, std::vector<Governance>> out;
   for (const fs::path& file : Files(kSourceDir / "profiles/generated", "StructureDefinition-")) {
-    JsonValue sd = ParseFile(file);
+    json::Value sd = ParseFile(file);
     std::vector<Governance>& found = out[Text(sd, "id")];
-    const JsonValue* extensions = sd.Find("extension");
+    const json::Value* extensions = sd.Find("extension");
     if (extensions == nullptr) continue;
-    for (const JsonValue& ext : extensions->items()) {
+    for (const json::Value& ext : extensions->items()) {
       if (Text(ext, "url") != kGovernanceUrl) continue;
       Governance g;
-      for (const JsonValue& part : ext.Find("extension")->items()) {
+      for (const json::Value& part : ext.Find("extension")->items()) {
         std::string url = Text(part, "url");
         if (url == "item") g.item = std::stoi(Text(*part.Find("valueCoding"), "code"));
         if (url == "level") g.level = Text(part, "valueCode");
@@ -212,7 +211,7 @@ TEST(AkustiItemTable, RoutingTableIsTheSource) {
   // A policy that overrides nothing routes every item at the source's level, the open ones at
   // its openItemLevel.
   auto policy = sync::RoutingPolicy::FromJson(
-      *JsonValue::Parse(R"({"targets":[{"name":"t","levels":["county"]}]})", "policy"), "policy");
+      *json::Value::Parse(R"({"targets":[{"name":"t","levels":["county"]}]})", "policy"), "policy");
   ASSERT_TRUE(policy.ok()) << policy.status().message();
   for (int n = 1; n <= 29; ++n) {
     EXPECT_EQ(sync::LevelName(policy->LevelOf(n)), source.RoutedLevel(n)) << "item " << n;
@@ -221,11 +220,11 @@ TEST(AkustiItemTable, RoutingTableIsTheSource) {
 
 TEST(AkustiItemTable, GeneratedCodeSystemIsTheSource) {
   Source source = LoadSource();
-  JsonValue cs = ParseFile(kSourceDir / "profiles/generated/CodeSystem-akusti-item.json");
-  const JsonValue* concepts = cs.Find("concept");
+  json::Value cs = ParseFile(kSourceDir / "profiles/generated/CodeSystem-akusti-item.json");
+  const json::Value* concepts = cs.Find("concept");
   ASSERT_NE(concepts, nullptr);
   std::set<int> seen;
-  for (const JsonValue& c : concepts->items()) {
+  for (const json::Value& c : concepts->items()) {
     int number = std::stoi(Text(c, "code"));
     ASSERT_TRUE(source.items.contains(number)) << "concept " << number;
     seen.insert(number);
@@ -233,8 +232,8 @@ TEST(AkustiItemTable, GeneratedCodeSystemIsTheSource) {
     EXPECT_TRUE(Lower(expected.english).starts_with(Lower(Text(c, "display"))))
         << "concept " << number << ": \"" << Text(c, "display") << "\"";
     std::map<std::string, std::string> properties;
-    if (const JsonValue* ps = c.Find("property")) {
-      for (const JsonValue& p : ps->items()) properties[Text(p, "code")] = Text(p, "valueCode");
+    if (const json::Value* ps = c.Find("property")) {
+      for (const json::Value& p : ps->items()) properties[Text(p, "code")] = Text(p, "valueCode");
     }
     EXPECT_EQ(properties["governance-level"], source.RoutedLevel(number)) << "concept " << number;
     EXPECT_EQ(properties["basis"], expected.level ? "workshop" : "silta-default")
@@ -266,10 +265,10 @@ TEST(AkustiItemTable, MappingModulesAgreeWithTheSourceAndTheirProfiles) {
   for (const auto& entry : fs::directory_iterator(kSourceDir / "mappings")) {
     if (!fs::exists(entry.path() / "mapping.json")) continue;
     ++modules;
-    JsonValue m = ParseFile(entry.path() / "mapping.json");
+    json::Value m = ParseFile(entry.path() / "mapping.json");
     std::string name = Text(m, "module");
     std::set<int> items;
-    for (const JsonValue& n : m.Find("akusti")->items()) items.insert(std::stoi(n.text()));
+    for (const json::Value& n : m.Find("akusti")->items()) items.insert(std::stoi(n.text()));
     ASSERT_FALSE(items.empty()) << name;
 
     // governance: the level of the items, or the narrowest of them when they span levels.
@@ -284,7 +283,7 @@ TEST(AkustiItemTable, MappingModulesAgreeWithTheSourceAndTheirProfiles) {
 
     // The profiles the module writes state exactly the items the module routes by.
     std::vector<std::string> profiles = {Text(m, "profile")};
-    if (const JsonValue* by = m.Find("profileBy")) {
+    if (const json::Value* by = m.Find("profileBy")) {
       for (const auto& [kind, url] : by->Find("profiles")->members())
         profiles.push_back(url.text());
     }

@@ -13,10 +13,10 @@ namespace {
 
 using ::testing::HasSubstr;
 
-JsonValue Json(std::string_view text) {
-  auto parsed = JsonValue::Parse(text, "test");
+json::Value Json(std::string_view text) {
+  auto parsed = json::Value::Parse(text, "test");
   EXPECT_TRUE(parsed.ok()) << parsed.status().message();
-  return parsed.ok() ? *parsed : JsonValue();
+  return parsed.ok() ? *parsed : json::Value();
 }
 
 Path CompiledRecordPath(std::string_view text) {
@@ -90,7 +90,7 @@ TEST(PartIdentifierTest, KeepsAPercentThatStartsNoEscape) {
 }
 
 TEST(PathTest, SelectsThroughArraysWithFilters) {
-  JsonValue record = Json(R"({"identifiers":[{"type":"local","value":"1"},
+  json::Value record = Json(R"({"identifiers":[{"type":"local","value":"1"},
                                              {"type":"hetu","value":"2"}]})");
   auto hits = Select(record, CompiledRecordPath("identifiers[].where(type='hetu').value"));
   ASSERT_EQ(hits.size(), 1u);
@@ -98,38 +98,14 @@ TEST(PathTest, SelectsThroughArraysWithFilters) {
 }
 
 TEST(PathTest, CreateReusesMatchesAndAppendsWhenFresh) {
-  JsonValue record = JsonValue::Object();
+  json::Value record = json::Value::Object();
   Path path = CompiledRecordPath("identifiers[].where(type='hetu').value");
-  *Create(record, path, false) = JsonValue::String("a");
-  *Create(record, path, false) = JsonValue::String("b");
+  *Create(record, path, false) = json::Value::String("a");
+  *Create(record, path, false) = json::Value::String("b");
   EXPECT_EQ(record.ToString(), R"({"identifiers":[{"type":"hetu","value":"b"}]})");
-  *Create(record, path, true) = JsonValue::String("c");
+  *Create(record, path, true) = json::Value::String("c");
   EXPECT_EQ(record.ToString(),
             R"({"identifiers":[{"type":"hetu","value":"b"},{"type":"hetu","value":"c"}]})");
-}
-
-TEST(JsonValueTest, KeepsNumberTextAndComparesArraysUnordered) {
-  JsonValue a = Json(R"({"x":[1,2.50,{"y":true}],"s":"t"})");
-  EXPECT_EQ(a.ToString(), R"({"x":[1,2.50,{"y":true}],"s":"t"})");
-  JsonValue b = Json(R"({"s":"t","x":[{"y":true},2.50,1]})");
-  EXPECT_TRUE(JsonValue::EqualUnordered(a, b));
-  EXPECT_FALSE(JsonValue::EqualUnordered(a, b, {"x"}));
-  EXPECT_FALSE(JsonValue::EqualUnordered(a, Json(R"({"s":"t","x":[1,2.5,{"y":true}]})")));
-  EXPECT_FALSE(JsonValue::Parse(R"({"a":1,"a":2})", "dup").ok());
-}
-
-// Found by fuzz_mapping_json: an unpaired low surrogate escape (RapidJSON refuses only a high
-// one) decoded to bytes that are not UTF-8, which the writer then refused to write.
-TEST(JsonValueTest, UnpairedSurrogateEscapesAreRefused) {
-  for (std::string_view text : {R"({"quarant\uDDDEine": 1})", R"("a\udc00b")"}) {
-    auto parsed = JsonValue::Parse(text, "x.json");
-    ASSERT_FALSE(parsed.ok()) << text;
-    EXPECT_NE(parsed.status().message().find("not valid Unicode"), std::string::npos);
-  }
-  EXPECT_FALSE(JsonValue::Parse(R"(["\ud800"])", "x.json").ok());
-  auto pair = JsonValue::Parse(R"(["\ud83d\ude00"])", "x.json");
-  ASSERT_TRUE(pair.ok());
-  EXPECT_EQ(pair->items()[0].text(), "\xF0\x9F\x98\x80");
 }
 
 class MapperTest : public ::testing::Test {
@@ -177,7 +153,7 @@ TEST_F(MapperTest, MapsARecordToATransactionBundleAndBack) {
 
   auto back = mapper_->FromFhir(*bundle, issues);
   ASSERT_TRUE(back.has_value()) << (issues.issues().empty() ? "" : issues.issues()[0].message);
-  EXPECT_TRUE(JsonValue::EqualUnordered(*back, Json(kRecord), {"given", "lines"}))
+  EXPECT_TRUE(json::Value::EqualUnordered(*back, Json(kRecord), {"given", "lines"}))
       << back->ToString(true);
 }
 
@@ -199,9 +175,9 @@ TEST_F(MapperTest, IdsAreDeterministicAndReferencesResolveInsideTheBundle) {
 }
 
 TEST_F(MapperTest, ReportsUnmappedCodesAndBadValues) {
-  JsonValue record = Json(kRecord);
-  record["gender"] = JsonValue::String("robot");
-  record.Find("assessments")->items()[0]["qualifier"] = JsonValue::String("two");
+  json::Value record = Json(kRecord);
+  record["gender"] = json::Value::String("robot");
+  record.Find("assessments")->items()[0]["qualifier"] = json::Value::String("two");
   IssueCollector issues;
   EXPECT_FALSE(mapper_->ToFhir(record, issues).has_value());
   ASSERT_EQ(issues.issues().size(), 2u);
@@ -263,10 +239,10 @@ class MapperFeaturesTest : public ::testing::Test {
     mapper_ = *mapper;
   }
   // The resource of `type` in the Bundle (the first one).
-  static const JsonValue* ResourceOf(const JsonValue& bundle, std::string_view type,
-                                     size_t nth = 0) {
+  static const json::Value* ResourceOf(const json::Value& bundle, std::string_view type,
+                                       size_t nth = 0) {
     for (const auto& entry : bundle.Find("entry")->items()) {
-      const JsonValue* resource = entry.Find("resource");
+      const json::Value* resource = entry.Find("resource");
       if (resource->Find("resourceType")->text() == type && nth-- == 0) return resource;
     }
     return nullptr;
@@ -302,7 +278,7 @@ TEST_F(MapperFeaturesTest, RoundTripsAndMergesRecordElementsById) {
   // member comes back once, whole.
   auto back = mapper_->FromFhir(*bundle, issues);
   ASSERT_TRUE(back) << (issues.issues().empty() ? "" : issues.issues()[0].message);
-  EXPECT_TRUE(JsonValue::EqualUnordered(*back, Json(kFeatureRecord))) << back->ToString(true);
+  EXPECT_TRUE(json::Value::EqualUnordered(*back, Json(kFeatureRecord))) << back->ToString(true);
 }
 
 TEST_F(MapperFeaturesTest, ChoosesTheProfileByARecordValue) {
@@ -325,8 +301,8 @@ TEST_F(MapperFeaturesTest, OnlyIfAndWhenDecideWhatIsMade) {
   EXPECT_THAT(ResourceOf(*bundle, "Patient")->Find("meta")->ToString(),
               HasSubstr(R"("security":[{"system":"https://example.org/labels","code":"SECRET"}])"));
 
-  JsonValue record = Json(kFeatureRecord);
-  record["flag"] = JsonValue::Bool(false);
+  json::Value record = Json(kFeatureRecord);
+  record["flag"] = json::Value::Bool(false);
   record.Remove("members");
   auto without = mapper_->ToFhir(record, issues);
   ASSERT_TRUE(without);
@@ -334,14 +310,14 @@ TEST_F(MapperFeaturesTest, OnlyIfAndWhenDecideWhatIsMade) {
   EXPECT_EQ(ResourceOf(*without, "Patient")->Find("meta")->Find("security"), nullptr);
   auto back = mapper_->FromFhir(*without, issues);
   ASSERT_TRUE(back);
-  EXPECT_TRUE(JsonValue::EqualUnordered(*back, record)) << back->ToString(true);
+  EXPECT_TRUE(json::Value::EqualUnordered(*back, record)) << back->ToString(true);
 }
 
 TEST_F(MapperFeaturesTest, OrganisationRefsAreContainedSiltaOrganizations) {
   IssueCollector issues;
   auto bundle = mapper_->ToFhir(Json(kFeatureRecord), issues);
   ASSERT_TRUE(bundle);
-  const JsonValue* team = ResourceOf(*bundle, "CareTeam");
+  const json::Value* team = ResourceOf(*bundle, "CareTeam");
   ASSERT_NE(team, nullptr);
   std::string text = team->ToString();
   EXPECT_THAT(text, HasSubstr(R"("resourceType":"CareTeam","id":)"));
@@ -355,7 +331,7 @@ TEST_F(MapperFeaturesTest, OrganisationRefsAreContainedSiltaOrganizations) {
 
   // "client" pays: a reference to the Patient. The same organisation twice is contained once;
   // a different one (here: with a name) gets its own.
-  const JsonValue* voucher = ResourceOf(*bundle, "Coverage", 0);
+  const json::Value* voucher = ResourceOf(*bundle, "Coverage", 0);
   std::string patient_url = bundle->Find("entry")->items()[0].Find("fullUrl")->text();
   EXPECT_EQ(voucher->Find("payor")->ToString(), R"([{"reference":")" + patient_url + R"("}])");
   EXPECT_EQ(voucher->Find("contained")->items().size(), 2u);
@@ -367,7 +343,7 @@ TEST_F(MapperFeaturesTest, RejectsAnOrganisationRefThatResolvesNowhere) {
   IssueCollector issues;
   auto bundle = mapper_->ToFhir(Json(kFeatureRecord), issues);
   ASSERT_TRUE(bundle);
-  JsonValue broken = *bundle;
+  json::Value broken = *bundle;
   for (auto& entry : broken.Find("entry")->items()) {
     if (entry.Find("resource")->Find("resourceType")->text() == "CareTeam") {
       entry.Find("resource")->Remove("contained");

@@ -17,7 +17,6 @@ namespace silta {
 namespace {
 
 namespace fs = std::filesystem;
-using mapping::JsonValue;
 using mapping::Mapper;
 
 struct Example {
@@ -76,7 +75,7 @@ class MappingsGoldenTest : public ::testing::Test {
   }
   const Mapper& mapper() const { return **mapper_; }
 
-  std::optional<JsonValue> ToFhir(const records::ClientRecord& record, std::string* problems) {
+  std::optional<json::Value> ToFhir(const records::ClientRecord& record, std::string* problems) {
     IssueCollector issues;
     auto bundle = mapper().ToFhir(record, issues);
     *problems = Describe(issues.issues());
@@ -95,45 +94,45 @@ TEST_F(MappingsGoldenTest, RecordJsonIsTheContractJsonOfTheRecord) {
   ASSERT_FALSE(examples.empty());
   for (const Example& example : examples) {
     SCOPED_TRACE(example.name);
-    auto parsed = JsonValue::Parse(records::WriteJson(example.record), "record");
+    auto parsed = json::Value::Parse(records::WriteJson(example.record), "record");
     ASSERT_TRUE(parsed.ok()) << parsed.status().message();
-    JsonValue built = mapping::RecordJson(example.record);
+    json::Value built = mapping::RecordJson(example.record);
     EXPECT_EQ(built.ToString(), parsed->ToString());
     EXPECT_TRUE(built == *parsed);
   }
 }
 
-// The mapped Bundle is validated as an element tree built from the JsonValue directly: it must
+// The mapped Bundle is validated as an element tree built from the json::Value directly: it must
 // be the tree its text parses to.
 TEST_F(MappingsGoldenTest, ToDocumentGivesTheTreeTheTextParsesTo) {
   for (const Example& example : ReadExamples()) {
     SCOPED_TRACE(example.name);
     std::string problems;
-    std::optional<JsonValue> bundle = ToFhir(example.record, &problems);
+    std::optional<json::Value> bundle = ToFhir(example.record, &problems);
     ASSERT_TRUE(bundle) << problems;
     IssueCollector direct_issues;
     IssueCollector text_issues;
-    auto direct = bundle->ToDocument(testing::R4Model(), direct_issues);
+    auto direct = formats::ToDocument(*bundle, testing::R4Model(), direct_issues);
     auto parsed = formats::ParseJson(bundle->ToString(), testing::R4Model(), text_issues);
     ASSERT_TRUE(direct != nullptr && parsed != nullptr);
     EXPECT_EQ(formats::WriteJson(*direct->root()), formats::WriteJson(*parsed->root()));
     EXPECT_EQ(direct_issues.issues().size(), text_issues.issues().size());
   }
   // What the text reader refuses, the tree builder refuses alike.
-  JsonValue bad = JsonValue::Object();
-  bad["resourceType"] = JsonValue::String("Patient");
-  bad["gender"] = JsonValue::String("\xff");
-  JsonValue bad_name = JsonValue::Object();
-  bad_name["resourceType"] = JsonValue::String("Patient");
-  bad_name["gend\xffr"] = JsonValue::String("male");
-  JsonValue deep = JsonValue::Object();
-  deep["resourceType"] = JsonValue::String("Patient");
-  JsonValue* at = &deep["extension"];
+  json::Value bad = json::Value::Object();
+  bad["resourceType"] = json::Value::String("Patient");
+  bad["gender"] = json::Value::String("\xff");
+  json::Value bad_name = json::Value::Object();
+  bad_name["resourceType"] = json::Value::String("Patient");
+  bad_name["gend\xffr"] = json::Value::String("male");
+  json::Value deep = json::Value::Object();
+  deep["resourceType"] = json::Value::String("Patient");
+  json::Value* at = &deep["extension"];
   for (int i = 0; i < 300; ++i) at = &(*at)["extension"];  // past ParseOptions::max_depth
-  *at = JsonValue::String("x");
-  for (const JsonValue* refused : {&bad, &bad_name, &deep}) {
+  *at = json::Value::String("x");
+  for (const json::Value* refused : {&bad, &bad_name, &deep}) {
     IssueCollector issues;
-    EXPECT_EQ(refused->ToDocument(testing::R4Model(), issues), nullptr);
+    EXPECT_EQ(formats::ToDocument(*refused, testing::R4Model(), issues), nullptr);
     ASSERT_FALSE(issues.issues().empty());
     EXPECT_EQ(issues.issues()[0].message_id, "JSON_SYNTAX");
   }
@@ -148,14 +147,14 @@ TEST_F(MappingsGoldenTest, EveryExampleMapsToGoldenR4ResourcesAndBack) {
   for (const Example& example : examples) {
     SCOPED_TRACE(example.name);
     std::string problems;
-    std::optional<JsonValue> bundle = ToFhir(example.record, &problems);
+    std::optional<json::Value> bundle = ToFhir(example.record, &problems);
     ASSERT_TRUE(bundle) << problems;
 
     // Each resource is R4 without a single parse error, and belongs to a module.
-    std::map<std::string, JsonValue> by_module;
-    for (const auto& module : mapper().modules()) by_module[module->name] = JsonValue::Array();
+    std::map<std::string, json::Value> by_module;
+    for (const auto& module : mapper().modules()) by_module[module->name] = json::Value::Array();
     for (const auto& entry : bundle->Find("entry")->items()) {
-      const JsonValue& resource = *entry.Find("resource");
+      const json::Value& resource = *entry.Find("resource");
       IssueCollector parse_issues;
       auto document = formats::ParseJson(resource.ToString(), testing::R4Model(), parse_issues);
       EXPECT_TRUE(document != nullptr && !parse_issues.HasErrors())
@@ -163,7 +162,7 @@ TEST_F(MappingsGoldenTest, EveryExampleMapsToGoldenR4ResourcesAndBack) {
           << Describe(parse_issues.issues());
       std::optional<mapping::PartIdentity> part;
       for (const auto& id : resource.Find("identifier")->items()) {
-        const JsonValue* system = id.Find("system");
+        const json::Value* system = id.Find("system");
         if (system != nullptr && system->text() == mapper().PartIdentifierSystem()) {
           part = Mapper::ParsePartIdentifierValue(id.Find("value")->text());
         }
@@ -175,7 +174,7 @@ TEST_F(MappingsGoldenTest, EveryExampleMapsToGoldenR4ResourcesAndBack) {
     // Golden files: one per module that made resources of this record.
     for (const auto& module : mapper().modules()) {
       fs::path golden = module->folder / "testdata" / (example.name + ".json");
-      const JsonValue& resources = by_module[module->name];
+      const json::Value& resources = by_module[module->name];
       std::string actual = resources.ToString(true) + "\n";
       if (update) {
         if (resources.items().empty()) {
@@ -197,7 +196,7 @@ TEST_F(MappingsGoldenTest, EveryExampleMapsToGoldenR4ResourcesAndBack) {
 
     // Back to the record: field for field the same under the contract's equality.
     IssueCollector back_issues;
-    std::optional<JsonValue> back = mapper().FromFhir(*bundle, back_issues);
+    std::optional<json::Value> back = mapper().FromFhir(*bundle, back_issues);
     ASSERT_TRUE(back) << Describe(back_issues.issues());
     auto record = records::ReadJson(back->ToString(), back_issues);
     ASSERT_TRUE(record) << Describe(back_issues.issues());

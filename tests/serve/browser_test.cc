@@ -24,7 +24,6 @@ namespace silta::serve {
 namespace {
 
 namespace fs = std::filesystem;
-using mapping::JsonValue;
 using ::testing::HasSubstr;
 
 constexpr int kWidth = 1000;
@@ -33,16 +32,16 @@ constexpr int kHeight = 800;
 constexpr std::string_view kBadPatient =
     R"({"resourceType":"Patient","id":"p1","gender":"not-a-gender","birthDate":"1985-03-12"})";
 
-JsonValue Params(std::initializer_list<std::pair<const char*, JsonValue>> members) {
-  JsonValue params = JsonValue::Object();
+json::Value Params(std::initializer_list<std::pair<const char*, json::Value>> members) {
+  json::Value params = json::Value::Object();
   for (const auto& [name, value] : members) params[name] = value;
   return params;
 }
 
-JsonValue Number(double value) {
+json::Value Number(double value) {
   std::ostringstream text;
   text << value;
-  return JsonValue::Number(text.str());
+  return json::Value::Number(text.str());
 }
 
 class BrowserTest : public ::testing::Test {
@@ -61,13 +60,13 @@ class BrowserTest : public ::testing::Test {
 // Evaluates `expression` in the page, returning its value as text.
 StatusOr<std::string> Evaluate(testing::HeadlessChromium& browser, const std::string& session,
                                const std::string& expression) {
-  SILTA_ASSIGN_OR_RETURN(JsonValue result,
+  SILTA_ASSIGN_OR_RETURN(json::Value result,
                          browser.Call("Runtime.evaluate",
-                                      Params({{"expression", JsonValue::String(expression)},
-                                              {"awaitPromise", JsonValue::Bool(true)},
-                                              {"returnByValue", JsonValue::Bool(true)}}),
+                                      Params({{"expression", json::Value::String(expression)},
+                                              {"awaitPromise", json::Value::Bool(true)},
+                                              {"returnByValue", json::Value::Bool(true)}}),
                                       session));
-  const JsonValue* value = result.Find("result");
+  const json::Value* value = result.Find("result");
   if (value != nullptr) value = value->Find("value");
   if (value == nullptr) return InternalError("no value: " + result.ToString());
   return value->text();
@@ -105,18 +104,18 @@ TEST_F(BrowserTest, DroppedFileShowsTheValidationReport) {
   ASSERT_TRUE(browser.ok()) << browser.status().ToString();
   auto session = (*browser)->OpenTab();
   ASSERT_TRUE(session.ok()) << session.status().ToString();
-  auto call = [&](const std::string& method, JsonValue params) {
+  auto call = [&](const std::string& method, json::Value params) {
     auto result = (*browser)->Call(method, params, *session);
     EXPECT_TRUE(result.ok()) << method << ": " << result.status().ToString();
-    return result.ok() ? *result : JsonValue::Object();
+    return result.ok() ? *result : json::Value::Object();
   };
   // The page's viewport exactly (the window size also counts the headless window's frame).
   call("Emulation.setDeviceMetricsOverride", Params({{"width", Number(kWidth)},
                                                      {"height", Number(kHeight)},
                                                      {"deviceScaleFactor", Number(1)},
-                                                     {"mobile", JsonValue::Bool(false)}}));
-  call("Page.enable", JsonValue::Object());
-  call("Page.navigate", Params({{"url", JsonValue::String(url)}}));
+                                                     {"mobile", json::Value::Bool(false)}}));
+  call("Page.enable", json::Value::Object());
+  call("Page.navigate", Params({{"url", json::Value::String(url)}}));
   ASSERT_TRUE((*browser)->WaitForEvent("Page.loadEventFired", *session).ok());
 
   auto title = Evaluate(**browser, *session, "document.title");
@@ -134,13 +133,13 @@ TEST_F(BrowserTest, DroppedFileShowsTheValidationReport) {
   ASSERT_TRUE(box.ok()) << box.status().ToString();
   double x = std::stod(box->substr(0, box->find(',')));
   double y = std::stod(box->substr(box->find(',') + 1));
-  JsonValue drag = JsonValue::Object();
-  drag["items"] = JsonValue::Array();
-  drag["files"] = JsonValue::Array();
-  drag["files"].Append(JsonValue::String(file.string()));
-  drag["dragOperationsMask"] = JsonValue::Number("1");  // copy
+  json::Value drag = json::Value::Object();
+  drag["items"] = json::Value::Array();
+  drag["files"] = json::Value::Array();
+  drag["files"].Append(json::Value::String(file.string()));
+  drag["dragOperationsMask"] = json::Value::Number("1");  // copy
   for (const char* type : {"dragEnter", "dragOver", "drop"}) {
-    call("Input.dispatchDragEvent", Params({{"type", JsonValue::String(type)},
+    call("Input.dispatchDragEvent", Params({{"type", json::Value::String(type)},
                                             {"x", Number(x)},
                                             {"y", Number(y)},
                                             {"data", drag}}));
@@ -170,8 +169,9 @@ TEST_F(BrowserTest, DroppedFileShowsTheValidationReport) {
   EXPECT_THAT(*full, HasSubstr("id=total-error><b>1</b>"));
   EXPECT_THAT(*full, HasSubstr("id=by-profile"));
 
-  JsonValue shot = call("Page.captureScreenshot", Params({{"format", JsonValue::String("png")}}));
-  const JsonValue* data = shot.Find("data");
+  json::Value shot =
+      call("Page.captureScreenshot", Params({{"format", json::Value::String("png")}}));
+  const json::Value* data = shot.Find("data");
   ASSERT_NE(data, nullptr);
   std::istringstream encoded(data->text());
   Poco::Base64Decoder decoder(encoded);

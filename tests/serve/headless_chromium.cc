@@ -19,7 +19,6 @@ namespace silta::serve::testing {
 namespace {
 
 namespace fs = std::filesystem;
-using mapping::JsonValue;
 using Clock = std::chrono::steady_clock;
 
 // A copy of `fd` numbered above the descriptors the child gets (3 and 4), close-on-exec.
@@ -128,13 +127,13 @@ HeadlessChromium::~HeadlessChromium() {
   }
 }
 
-StatusOr<JsonValue> HeadlessChromium::Receive() {
+StatusOr<json::Value> HeadlessChromium::Receive() {
   while (true) {
     size_t end = pending_.find('\0');
     if (end != std::string::npos) {
       std::string message = pending_.substr(0, end);
       pending_.erase(0, end + 1);
-      return JsonValue::Parse(message, "DevTools message");
+      return json::Value::Parse(message, "DevTools message");
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
     if (left.count() <= 0) return UnavailableError("chromium: no answer in time");
@@ -150,49 +149,49 @@ StatusOr<JsonValue> HeadlessChromium::Receive() {
   }
 }
 
-StatusOr<JsonValue> HeadlessChromium::Call(const std::string& method, const JsonValue& params,
-                                           const std::string& session) {
+StatusOr<json::Value> HeadlessChromium::Call(const std::string& method, const json::Value& params,
+                                             const std::string& session) {
   int id = next_id_++;
-  JsonValue message = JsonValue::Object();
-  message["id"] = JsonValue::Number(std::to_string(id));
-  message["method"] = JsonValue::String(method);
+  json::Value message = json::Value::Object();
+  message["id"] = json::Value::Number(std::to_string(id));
+  message["method"] = json::Value::String(method);
   message["params"] = params;
-  if (!session.empty()) message["sessionId"] = JsonValue::String(session);
+  if (!session.empty()) message["sessionId"] = json::Value::String(session);
   std::string text = message.ToString();
   text.push_back('\0');
   SILTA_RETURN_IF_ERROR(WriteAll(to_browser_, text));
   while (true) {
-    SILTA_ASSIGN_OR_RETURN(JsonValue answer, Receive());
-    const JsonValue* answer_id = answer.Find("id");
+    SILTA_ASSIGN_OR_RETURN(json::Value answer, Receive());
+    const json::Value* answer_id = answer.Find("id");
     if (answer_id == nullptr) {
       events_.push_back(std::move(answer));
       continue;
     }
     if (answer_id->text() != std::to_string(id)) continue;
-    if (const JsonValue* error = answer.Find("error")) {
+    if (const json::Value* error = answer.Find("error")) {
       return InternalError("chromium: " + method + " failed: " + error->ToString());
     }
-    const JsonValue* result = answer.Find("result");
-    return result != nullptr ? *result : JsonValue::Object();
+    const json::Value* result = answer.Find("result");
+    return result != nullptr ? *result : json::Value::Object();
   }
 }
 
-StatusOr<JsonValue> HeadlessChromium::WaitForEvent(const std::string& method,
-                                                   const std::string& session) {
-  auto matches = [&](const JsonValue& event) {
-    const JsonValue* name = event.Find("method");
-    const JsonValue* event_session = event.Find("sessionId");
+StatusOr<json::Value> HeadlessChromium::WaitForEvent(const std::string& method,
+                                                     const std::string& session) {
+  auto matches = [&](const json::Value& event) {
+    const json::Value* name = event.Find("method");
+    const json::Value* event_session = event.Find("sessionId");
     return name != nullptr && name->text() == method &&
            (event_session != nullptr ? event_session->text() : std::string()) == session;
   };
   for (size_t i = 0;; ++i) {
     if (i == events_.size()) {
-      SILTA_ASSIGN_OR_RETURN(JsonValue event, Receive());
+      SILTA_ASSIGN_OR_RETURN(json::Value event, Receive());
       events_.push_back(std::move(event));
     }
     if (matches(events_[i])) {
-      const JsonValue* params = events_[i].Find("params");
-      JsonValue found = params != nullptr ? *params : JsonValue::Object();
+      const json::Value* params = events_[i].Find("params");
+      json::Value found = params != nullptr ? *params : json::Value::Object();
       events_.erase(events_.begin() + static_cast<std::ptrdiff_t>(i));
       return found;
     }
@@ -200,16 +199,16 @@ StatusOr<JsonValue> HeadlessChromium::WaitForEvent(const std::string& method,
 }
 
 StatusOr<std::string> HeadlessChromium::OpenTab() {
-  JsonValue create = JsonValue::Object();
-  create["url"] = JsonValue::String("about:blank");
-  SILTA_ASSIGN_OR_RETURN(JsonValue created, Call("Target.createTarget", create, ""));
-  const JsonValue* target = created.Find("targetId");
+  json::Value create = json::Value::Object();
+  create["url"] = json::Value::String("about:blank");
+  SILTA_ASSIGN_OR_RETURN(json::Value created, Call("Target.createTarget", create, ""));
+  const json::Value* target = created.Find("targetId");
   if (target == nullptr) return InternalError("chromium: no targetId");
-  JsonValue attach = JsonValue::Object();
+  json::Value attach = json::Value::Object();
   attach["targetId"] = *target;
-  attach["flatten"] = JsonValue::Bool(true);
-  SILTA_ASSIGN_OR_RETURN(JsonValue attached, Call("Target.attachToTarget", attach, ""));
-  const JsonValue* session = attached.Find("sessionId");
+  attach["flatten"] = json::Value::Bool(true);
+  SILTA_ASSIGN_OR_RETURN(json::Value attached, Call("Target.attachToTarget", attach, ""));
+  const json::Value* session = attached.Find("sessionId");
   if (session == nullptr) return InternalError("chromium: no sessionId");
   return session->text();
 }

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "mapping/json_value.h"
+#include "json/json.h"
 
 namespace silta::serve::testing {
 
@@ -35,21 +35,21 @@ class HeadlessChromium {
   StatusOr<std::string> OpenTab();
   // Sends a command (params: a JSON object) and returns its result; events that arrive
   // meanwhile are kept for WaitForEvent.
-  StatusOr<mapping::JsonValue> Call(const std::string& method, const mapping::JsonValue& params,
-                                    const std::string& session);
+  StatusOr<json::Value> Call(const std::string& method, const json::Value& params,
+                             const std::string& session);
   // The params of the first event `method` of `session`, consumed.
-  StatusOr<mapping::JsonValue> WaitForEvent(const std::string& method, const std::string& session);
+  StatusOr<json::Value> WaitForEvent(const std::string& method, const std::string& session);
 
  private:
   HeadlessChromium(pid_t pid, int to_browser, int from_browser)
       : pid_(pid), to_browser_(to_browser), from_browser_(from_browser) {}
-  StatusOr<mapping::JsonValue> Receive();
+  StatusOr<json::Value> Receive();
 
   pid_t pid_;
   int to_browser_;
   int from_browser_;
   std::string pending_;  // bytes read past the last message
-  std::vector<mapping::JsonValue> events_;
+  std::vector<json::Value> events_;
   int next_id_ = 1;
   std::chrono::steady_clock::time_point deadline_ =
       std::chrono::steady_clock::now() + std::chrono::seconds(40);

@@ -525,21 +525,21 @@ class FakeFhirServer {
       }
       std::lock_guard lock(mu_);
       transactions_.push_back(request.body);
-      auto bundle = mapping::JsonValue::Parse(request.body, "transaction");
-      mapping::JsonValue answer = mapping::JsonValue::Object();
-      answer["resourceType"] = mapping::JsonValue::String("Bundle");
-      answer["type"] = mapping::JsonValue::String("transaction-response");
-      mapping::JsonValue& entries = answer["entry"] = mapping::JsonValue::Array();
+      auto bundle = json::Value::Parse(request.body, "transaction");
+      json::Value answer = json::Value::Object();
+      answer["resourceType"] = json::Value::String("Bundle");
+      answer["type"] = json::Value::String("transaction-response");
+      json::Value& entries = answer["entry"] = json::Value::Array();
       if (bundle.ok() && bundle->Find("entry") != nullptr) {
         for (const auto& entry : bundle->Find("entry")->items()) {
           std::string url = entry.Find("request")->Find("url")->text();
           std::string type = url.substr(0, url.find_first_of("?/"));
-          mapping::JsonValue response = mapping::JsonValue::Object();
-          response["status"] = mapping::JsonValue::String("201 Created");
+          json::Value response = json::Value::Object();
+          response["status"] = json::Value::String("201 Created");
           response["location"] =
-              mapping::JsonValue::String(type + "/" + std::to_string(++next_id_) + "/_history/1");
-          response["etag"] = mapping::JsonValue::String("W/\"1\"");
-          mapping::JsonValue answered = mapping::JsonValue::Object();
+              json::Value::String(type + "/" + std::to_string(++next_id_) + "/_history/1");
+          response["etag"] = json::Value::String("W/\"1\"");
+          json::Value answered = json::Value::Object();
           answered["response"] = std::move(response);
           entries.Append(std::move(answered));
         }
@@ -588,7 +588,7 @@ TEST_F(ServeTest, QueuedRecordsArePushedAfterTheTargetComesBack) {
   fhirclient::FhirClient client(client_options, fhir.transport());
   auto mapper = mapping::Mapper::Load(*dir_ / "modules", testing::R4Model());
   ASSERT_TRUE(mapper.ok()) << mapper.status().ToString();
-  auto policy_json = mapping::JsonValue::Parse(
+  auto policy_json = json::Value::Parse(
       R"({"targets": [{"name": "county", "levels":
           ["county", "shared-definition", "joint-county", "national"]}]})",
       "policy");
@@ -676,7 +676,7 @@ TEST_F(ServeTest, StartsWhileASyncTargetIsDownAndTurnsReadyWhenItComesUp) {
   fhirclient::FhirClient client(client_options, transport);
   auto mapper = mapping::Mapper::Load(*dir_ / "modules", testing::R4Model());
   ASSERT_TRUE(mapper.ok()) << mapper.status().ToString();
-  auto policy = sync::RoutingPolicy::FromJson(*mapping::JsonValue::Parse(
+  auto policy = sync::RoutingPolicy::FromJson(*json::Value::Parse(
                                                   R"({"targets": [{"name": "county", "levels":
               ["county", "shared-definition", "joint-county", "national"]}]})",
                                                   "policy"),
@@ -758,7 +758,7 @@ TEST_F(ServeTest, ManyClientsAtOnceWhileTheWorkerPushes) {
   fhirclient::FhirClient client(client_options, fhir.transport());
   auto mapper = mapping::Mapper::Load(*dir_ / "modules", testing::R4Model());
   ASSERT_TRUE(mapper.ok()) << mapper.status().ToString();
-  auto policy_json = mapping::JsonValue::Parse(
+  auto policy_json = json::Value::Parse(
       R"({"targets": [{"name": "county", "levels":
           ["county", "shared-definition", "joint-county", "national"]}]})",
       "policy");

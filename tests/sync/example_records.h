@@ -11,16 +11,16 @@
 #include <vector>
 
 #include "base/files.h"
-#include "mapping/json_value.h"
+#include "json/json.h"
 #include "mapping/mapping.h"
 #include "records/records.h"
 
 namespace silta::testing {
 
 // (name, record) for every record of every example file, in file name order.
-inline std::vector<std::pair<std::string, mapping::JsonValue>> ExampleRecords() {
+inline std::vector<std::pair<std::string, json::Value>> ExampleRecords() {
   namespace fs = std::filesystem;
-  std::vector<std::pair<std::string, mapping::JsonValue>> out;
+  std::vector<std::pair<std::string, json::Value>> out;
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(SILTA_SOURCE_DIR "/examples/records")) {
     files.push_back(e.path());
@@ -49,13 +49,13 @@ inline std::vector<std::pair<std::string, mapping::JsonValue>> ExampleRecords() 
 
 // A later version of a record: the client's birth date and, when it has related persons, the
 // first one's relationship text changed, so that a push updates resources the server knows.
-inline mapping::JsonValue EditedRecord(const mapping::JsonValue& record) {
-  mapping::JsonValue edited = record;
-  edited["birthDate"] = mapping::JsonValue::String("1999-09-09");
-  mapping::JsonValue* related = edited.Find("relatedPersons");
+inline json::Value EditedRecord(const json::Value& record) {
+  json::Value edited = record;
+  edited["birthDate"] = json::Value::String("1999-09-09");
+  json::Value* related = edited.Find("relatedPersons");
   if (related != nullptr && !related->items().empty()) {
-    if (mapping::JsonValue* relationship = related->items()[0].Find("relationship")) {
-      (*relationship)["display"] = mapping::JsonValue::String("changed display");
+    if (json::Value* relationship = related->items()[0].Find("relationship")) {
+      (*relationship)["display"] = json::Value::String("changed display");
     }
   }
   return edited;

@@ -19,7 +19,6 @@
 namespace silta::sync {
 namespace {
 
-using mapping::JsonValue;
 using std::chrono::milliseconds;
 using testing::Fault;
 using testing::FaultKind;
@@ -56,7 +55,7 @@ class Deployment {
     }
   }
 
-  SyncSummary Push(const std::vector<std::pair<std::string, JsonValue>>& records) {
+  SyncSummary Push(const std::vector<std::pair<std::string, json::Value>>& records) {
     std::map<std::string, fhirclient::FhirClient*> clients;
     for (auto& [name, client] : clients_) clients[name] = client.get();
     SyncEngine engine(mapper_, policy_, clients, journal_, nullptr);
@@ -68,11 +67,11 @@ class Deployment {
     return summary;
   }
 
-  StatusOr<PullSummary> Pull(const std::string& target, std::vector<JsonValue>& pulled) {
+  StatusOr<PullSummary> Pull(const std::string& target, std::vector<json::Value>& pulled) {
     std::map<std::string, fhirclient::FhirClient*> clients;
     for (auto& [name, client] : clients_) clients[name] = client.get();
     SyncEngine engine(mapper_, policy_, clients, journal_, nullptr);
-    return engine.Pull(target, [&](const JsonValue& record) {
+    return engine.Pull(target, [&](const json::Value& record) {
       pulled.push_back(record);
       return Status::Ok();
     });
@@ -107,11 +106,11 @@ class SyncFaultTest : public ::testing::Test {
     auto mapper = mapping::Mapper::Load(SILTA_SOURCE_DIR "/mappings", testing::R4Model());
     ASSERT_TRUE(mapper.ok()) << mapper.status().message();
     mapper_ = new std::shared_ptr<const mapping::Mapper>(*mapper);
-    auto policy = RoutingPolicy::FromJson(*JsonValue::Parse(kPolicy, "policy"), "policy");
+    auto policy = RoutingPolicy::FromJson(*json::Value::Parse(kPolicy, "policy"), "policy");
     ASSERT_TRUE(policy.ok()) << policy.status().message();
     policy_ = new RoutingPolicy(std::move(*policy));
-    records_ = new std::vector<std::pair<std::string, JsonValue>>(testing::ExampleRecords());
-    edited_ = new std::vector<std::pair<std::string, JsonValue>>();
+    records_ = new std::vector<std::pair<std::string, json::Value>>(testing::ExampleRecords());
+    edited_ = new std::vector<std::pair<std::string, json::Value>>();
     for (const auto& [name, record] : *records_) {
       edited_->emplace_back(name, testing::EditedRecord(record));
     }
@@ -170,7 +169,7 @@ class SyncFaultTest : public ::testing::Test {
   // Runs `records` with the faults scripted, then again without; checks the end state and that
   // a third run has nothing left to send. Returns the faulty run's summary.
   SyncSummary PushThroughFaults(Deployment& deployment, StubFhirServer& server,
-                                const std::vector<std::pair<std::string, JsonValue>>& records,
+                                const std::vector<std::pair<std::string, json::Value>>& records,
                                 const std::map<std::string, testing::NormalizedState>& reference) {
     SyncSummary faulty = deployment.Push(records);
     // A run either succeeds after its retries or says that it did not: no errors means the
@@ -193,16 +192,16 @@ class SyncFaultTest : public ::testing::Test {
 
   static std::shared_ptr<const mapping::Mapper>* mapper_;
   static RoutingPolicy* policy_;
-  static std::vector<std::pair<std::string, JsonValue>>* records_;
-  static std::vector<std::pair<std::string, JsonValue>>* edited_;
+  static std::vector<std::pair<std::string, json::Value>>* records_;
+  static std::vector<std::pair<std::string, json::Value>>* edited_;
   static std::map<std::string, testing::NormalizedState>* created_;
   static std::map<std::string, testing::NormalizedState>* updated_;
 };
 
 std::shared_ptr<const mapping::Mapper>* SyncFaultTest::mapper_ = nullptr;
 RoutingPolicy* SyncFaultTest::policy_ = nullptr;
-std::vector<std::pair<std::string, JsonValue>>* SyncFaultTest::records_ = nullptr;
-std::vector<std::pair<std::string, JsonValue>>* SyncFaultTest::edited_ = nullptr;
+std::vector<std::pair<std::string, json::Value>>* SyncFaultTest::records_ = nullptr;
+std::vector<std::pair<std::string, json::Value>>* SyncFaultTest::edited_ = nullptr;
 std::map<std::string, testing::NormalizedState>* SyncFaultTest::created_ = nullptr;
 std::map<std::string, testing::NormalizedState>* SyncFaultTest::updated_ = nullptr;
 
@@ -332,20 +331,20 @@ TEST_F(SyncFaultTest, PullRidesOutFaultsAndFindsTheRemoteEdit) {
   StubFhirServer server;
   Deployment deployment(**mapper_, *policy_, server);
   ASSERT_EQ(deployment.Push(*records_).total(&TargetCounts::errors), 0);
-  std::vector<JsonValue> pulled;
+  std::vector<json::Value> pulled;
   auto first = deployment.Pull("county", pulled);
   ASSERT_TRUE(first.ok()) << first.status().message();
   EXPECT_TRUE(pulled.empty()) << "nothing changed remotely yet";
 
   // A remote edit of one related person, then a pull through 503s and dropped answers.
-  JsonValue remote;
-  for (const JsonValue& resource : server.Resources("county")) {
+  json::Value remote;
+  for (const json::Value& resource : server.Resources("county")) {
     if (resource.Find("resourceType")->text() == "RelatedPerson") remote = resource;
   }
   ASSERT_FALSE(remote.is_null());
-  JsonValue* coding = remote.Find("relationship")->items()[0].Find("coding");
+  json::Value* coding = remote.Find("relationship")->items()[0].Find("coding");
   ASSERT_TRUE(coding != nullptr);
-  (*coding->items()[0].Find("display")) = JsonValue::String("edited remotely");
+  (*coding->items()[0].Find("display")) = json::Value::String("edited remotely");
   ASSERT_TRUE(deployment.client("county")
                   .Update("RelatedPerson", remote.Find("id")->text(), remote.ToString())
                   .ok());

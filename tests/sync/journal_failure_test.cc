@@ -31,7 +31,6 @@ namespace silta::sync {
 namespace {
 
 namespace fs = std::filesystem;
-using mapping::JsonValue;
 using ::testing::HasSubstr;
 
 constexpr char kLevelsCounty[] = R"(["county", "shared-definition", "joint-county", "national"])";
@@ -159,7 +158,7 @@ class JournalFailureTest : public ::testing::Test {
     }
     targets += "]}";
     std::ofstream(dir_ / "policy.json") << targets;
-    auto policy = RoutingPolicy::FromJson(*JsonValue::Parse(targets, "policy"), "policy");
+    auto policy = RoutingPolicy::FromJson(*json::Value::Parse(targets, "policy"), "policy");
     ASSERT_TRUE(policy.ok()) << policy.status().message();
     policy_ = std::move(*policy);
     for (const char* target : {"county", "national"}) {

@@ -18,7 +18,6 @@ namespace silta::sync {
 namespace {
 
 namespace fs = std::filesystem;
-using mapping::JsonValue;
 
 using testing::ExampleRecords;
 
@@ -46,10 +45,10 @@ class PeerSyncTest : public ::testing::Test {
     auto mapper = mapping::Mapper::Load(SILTA_SOURCE_DIR "/mappings", testing::R4Model());
     ASSERT_TRUE(mapper.ok()) << mapper.status().message();
     mapper_ = *mapper;
-    auto policy = RoutingPolicy::FromJson(*JsonValue::Parse(R"({"targets": [
+    auto policy = RoutingPolicy::FromJson(*json::Value::Parse(R"({"targets": [
         {"name": "county", "levels": ["county", "shared-definition", "joint-county", "national"]},
         {"name": "national", "levels": ["national"], "withhold": ["hetu"]}]})",
-                                                            "policy"),
+                                                              "policy"),
                                           "policy");
     ASSERT_TRUE(policy.ok()) << policy.status().message();
     policy_ = std::move(*policy);
@@ -76,7 +75,7 @@ class PeerSyncTest : public ::testing::Test {
 
   // What the projection gives each target (routed_counts.h).
   std::map<std::string, int> ExpectedCounts(
-      const std::string& target, const std::vector<std::pair<std::string, JsonValue>>& records) {
+      const std::string& target, const std::vector<std::pair<std::string, json::Value>>& records) {
     return testing::RoutedCounts(*mapper_, policy_, target, records);
   }
 
@@ -123,10 +122,10 @@ TEST_F(PeerSyncTest, PushRoutesOnceUpdatesMinimallyPullsEditsAndReportsConflicts
   EXPECT_EQ(second.total(&TargetCounts::conflicts), 0);
 
   // 3. A changed record updates only what changed: one related person's relationship.
-  JsonValue changed = records[0].second;
-  JsonValue* related = changed.Find("relatedPersons");
+  json::Value changed = records[0].second;
+  json::Value* related = changed.Find("relatedPersons");
   ASSERT_TRUE(related != nullptr && !related->items().empty()) << "the first example needs one";
-  (*related->items()[0].Find("relationship"))["display"] = JsonValue::String("changed display");
+  (*related->items()[0].Find("relationship"))["display"] = json::Value::String("changed display");
   SyncSummary third;
   ASSERT_TRUE(engine->Push(changed, records[0].first, third).ok());
   EXPECT_EQ(third.targets["county"].sent, 1);
@@ -134,8 +133,8 @@ TEST_F(PeerSyncTest, PushRoutesOnceUpdatesMinimallyPullsEditsAndReportsConflicts
   EXPECT_EQ(ServerCounts("county"), ExpectedCounts("county", records));
 
   // 4. A remote edit comes back through pull.
-  std::vector<JsonValue> pulled;
-  auto first_pull = engine->Pull("county", [&](const JsonValue& r) {
+  std::vector<json::Value> pulled;
+  auto first_pull = engine->Pull("county", [&](const json::Value& r) {
     pulled.push_back(r);
     return Status::Ok();
   });
@@ -145,13 +144,13 @@ TEST_F(PeerSyncTest, PushRoutesOnceUpdatesMinimallyPullsEditsAndReportsConflicts
                   ->Search("RelatedPerson", {{"identifier", mapper_->PartIdentifierSystem() + "|"}})
                   .NextPage();
   ASSERT_TRUE(page.ok());
-  JsonValue search = *JsonValue::Parse((*page)->body, "search");
-  JsonValue remote = *search.Find("entry")->items()[0].Find("resource");
+  json::Value search = *json::Value::Parse((*page)->body, "search");
+  json::Value remote = *search.Find("entry")->items()[0].Find("resource");
   std::string remote_id = remote.Find("id")->text();
   (*remote.Find("relationship")->items()[0].Find("coding")->items()[0].Find("display")) =
-      JsonValue::String("edited remotely");
+      json::Value::String("edited remotely");
   ASSERT_TRUE(clients_["county"]->Update("RelatedPerson", remote_id, remote.ToString()).ok());
-  auto second_pull = engine->Pull("county", [&](const JsonValue& r) {
+  auto second_pull = engine->Pull("county", [&](const json::Value& r) {
     pulled.push_back(r);
     return Status::Ok();
   });
@@ -164,17 +163,17 @@ TEST_F(PeerSyncTest, PushRoutesOnceUpdatesMinimallyPullsEditsAndReportsConflicts
                       ->Search("Patient", {{"identifier", mapper_->PartIdentifierSystem() + "|"}})
                       .NextPage();
   ASSERT_TRUE(patients.ok());
-  JsonValue patient_search = *JsonValue::Parse((*patients)->body, "search");
+  json::Value patient_search = *json::Value::Parse((*patients)->body, "search");
   for (auto& entry : patient_search.Find("entry")->items()) {
-    JsonValue patient = *entry.Find("resource");
-    patient["gender"] = JsonValue::String("unknown");
+    json::Value patient = *entry.Find("resource");
+    patient["gender"] = json::Value::String("unknown");
     ASSERT_TRUE(
         clients_["county"]->Update("Patient", patient.Find("id")->text(), patient.ToString()).ok());
   }
   SyncSummary fourth;
   for (const auto& [name, record] : records) {
-    JsonValue edited = record;
-    edited["birthDate"] = JsonValue::String("1999-09-09");
+    json::Value edited = record;
+    edited["birthDate"] = json::Value::String("1999-09-09");
     ASSERT_TRUE(engine->Push(edited, name, fourth).ok());
   }
   EXPECT_GT(fourth.targets["county"].conflicts, 0);

@@ -14,7 +14,6 @@
 namespace silta::sync {
 namespace {
 
-using mapping::JsonValue;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -27,19 +26,19 @@ class ProjectionTest : public ::testing::Test {
     auto mapper = mapping::Mapper::Load(SILTA_SOURCE_DIR "/mappings", testing::R4Model());
     ASSERT_TRUE(mapper.ok()) << mapper.status().message();
     mapper_ = *mapper;
-    auto policy = RoutingPolicy::FromJson(*JsonValue::Parse(R"({"targets": [
+    auto policy = RoutingPolicy::FromJson(*json::Value::Parse(R"({"targets": [
         {"name": "county", "levels": ["county"]},
         {"name": "shared", "levels": ["shared-definition"]},
         {"name": "national", "levels": ["national"]},
         {"name": "register", "levels": ["national"], "nonDisclosed": "receive"}]})",
-                                                            "policy"),
+                                                              "policy"),
                                           "policy");
     ASSERT_TRUE(policy.ok()) << policy.status().message();
     policy_ = std::move(*policy);
   }
 
   // The resource of `type` mapped from an example record (the first one).
-  JsonValue Mapped(const std::string& example, std::string_view type) {
+  json::Value Mapped(const std::string& example, std::string_view type) {
     IssueCollector issues;
     auto record = records::Read(*ReadFile(SILTA_SOURCE_DIR "/examples/records/" + example),
                                 records::Format::kJson, issues);
@@ -47,14 +46,14 @@ class ProjectionTest : public ::testing::Test {
     auto bundle = mapper_->ToFhir(*record, issues);
     EXPECT_TRUE(bundle.has_value()) << example;
     for (const auto& entry : bundle->Find("entry")->items()) {
-      const JsonValue& r = *entry.Find("resource");
+      const json::Value& r = *entry.Find("resource");
       if (r.Find("resourceType")->text() == type) return r;
     }
     ADD_FAILURE() << "no " << type << " in " << example;
-    return JsonValue::Object();
+    return json::Value::Object();
   }
 
-  Projection For(const JsonValue& resource, const std::string& target,
+  Projection For(const json::Value& resource, const std::string& target,
                  const std::string& module = "client") {
     const mapping::Module* m = nullptr;
     for (const auto& candidate : mapper_->modules()) {
@@ -68,7 +67,7 @@ class ProjectionTest : public ::testing::Test {
 };
 
 TEST_F(ProjectionTest, EachLevelGetsTheElementsOfItsItemsAndTheIdentityCore) {
-  JsonValue patient = Mapped("aino-virtanen.json", "Patient");
+  json::Value patient = Mapped("aino-virtanen.json", "Patient");
   Projection national = For(patient, "national");
   ASSERT_TRUE(national.resource.has_value());
   EXPECT_THAT(national.items, ElementsAre(1, 2, 5, 6, 20));
@@ -96,7 +95,7 @@ TEST_F(ProjectionTest, EachLevelGetsTheElementsOfItsItemsAndTheIdentityCore) {
 }
 
 TEST_F(ProjectionTest, ContainedResourcesFollowWhatRefersToThem) {
-  JsonValue patient = Mapped("aino-virtanen.json", "Patient");
+  json::Value patient = Mapped("aino-virtanen.json", "Patient");
   ASSERT_NE(patient.Find("contained"), nullptr) << "the producer choice names an organisation";
   Projection national = For(patient, "national");
   ASSERT_TRUE(national.resource.has_value());
@@ -107,7 +106,7 @@ TEST_F(ProjectionTest, ContainedResourcesFollowWhatRefersToThem) {
 }
 
 TEST_F(ProjectionTest, NonDisclosureHidesWhereTheClientLivesUnlessTheTargetMayReceiveIt) {
-  JsonValue patient = Mapped("non-disclosure.json", "Patient");
+  json::Value patient = Mapped("non-disclosure.json", "Patient");
   ASSERT_THAT(patient.ToString(), HasSubstr("TURVAKIELTO"));
   // Its only item is a phone number: hidden, nothing is left for the national target.
   EXPECT_FALSE(For(patient, "national").resource.has_value());
@@ -118,10 +117,10 @@ TEST_F(ProjectionTest, NonDisclosureHidesWhereTheClientLivesUnlessTheTargetMayRe
 
   // With an item left besides (occupation), the Patient goes, labelled, without its contacts
   // and home municipality.
-  JsonValue labelled = Mapped("occupational-health-and-insurance.json", "Patient");
-  JsonValue security = JsonValue::Object();
-  security["system"] = JsonValue::String(std::string(kSecurityLabelSystem));
-  security["code"] = JsonValue::String(std::string(kNonDisclosureCode));
+  json::Value labelled = Mapped("occupational-health-and-insurance.json", "Patient");
+  json::Value security = json::Value::Object();
+  security["system"] = json::Value::String(std::string(kSecurityLabelSystem));
+  security["code"] = json::Value::String(std::string(kNonDisclosureCode));
   labelled["meta"]["security"].Append(std::move(security));
   Projection national = For(labelled, "national");
   ASSERT_TRUE(national.resource.has_value());
@@ -133,7 +132,7 @@ TEST_F(ProjectionTest, NonDisclosureHidesWhereTheClientLivesUnlessTheTargetMayRe
 }
 
 TEST_F(ProjectionTest, WholeResourceItemsFollowTheirValue) {
-  JsonValue coverage = Mapped("occupational-health-and-insurance.json", "Coverage");
+  json::Value coverage = Mapped("occupational-health-and-insurance.json", "Coverage");
   std::string kind = coverage.ToString();
   Projection county = For(coverage, "county", "coverages");
   Projection national = For(coverage, "national", "coverages");
@@ -146,8 +145,8 @@ TEST_F(ProjectionTest, WholeResourceItemsFollowTheirValue) {
 }
 
 TEST_F(ProjectionTest, AnElementNoRuleAccountsForIsNeverSent) {
-  JsonValue patient = Mapped("aino-virtanen.json", "Patient");
-  patient["maritalStatus"]["text"] = JsonValue::String("x");
+  json::Value patient = Mapped("aino-virtanen.json", "Patient");
+  patient["maritalStatus"]["text"] = json::Value::String("x");
   Projection national = For(patient, "national");
   ASSERT_TRUE(national.resource.has_value());
   EXPECT_EQ(national.resource->Find("maritalStatus"), nullptr);

@@ -23,7 +23,7 @@ namespace silta::testing {
 
 inline std::map<std::string, int> RoutedCounts(
     const mapping::Mapper& mapper, const sync::RoutingPolicy& policy, const std::string& target,
-    const std::vector<std::pair<std::string, mapping::JsonValue>>& records) {
+    const std::vector<std::pair<std::string, json::Value>>& records) {
   std::map<std::string, std::set<std::string>> keys;
   const sync::Target* t = policy.FindTarget(target);
   EXPECT_NE(t, nullptr) << target;
@@ -35,18 +35,18 @@ inline std::map<std::string, int> RoutedCounts(
     if (!bundle) continue;
     // The client's Patient goes as the anchor of the record's other resources on the target.
     bool others = false;
-    std::vector<std::pair<const mapping::JsonValue*, bool>> resources;
+    std::vector<std::pair<const json::Value*, bool>> resources;
     for (const auto& entry : bundle->Find("entry")->items()) {
-      const mapping::JsonValue& r = *entry.Find("resource");
+      const json::Value& r = *entry.Find("resource");
       resources.emplace_back(&r, r.Find("resourceType")->text() == "Patient");
     }
     std::stable_partition(resources.begin(), resources.end(),
                           [](const auto& r) { return !r.second; });
     for (const auto& [resource_ptr, is_patient] : resources) {
-      const mapping::JsonValue& resource = *resource_ptr;
+      const json::Value& resource = *resource_ptr;
       std::string value;
       for (const auto& id : resource.Find("identifier")->items()) {
-        const mapping::JsonValue* system = id.Find("system");
+        const json::Value* system = id.Find("system");
         if (system != nullptr && system->text() == mapper.PartIdentifierSystem()) {
           value = id.Find("value")->text();
         }
@@ -81,8 +81,8 @@ inline std::map<std::string, int> ServerCounts(const mapping::Mapper& mapper,
                     .NextPage();
     EXPECT_TRUE(page.ok() && page->has_value());
     if (!page.ok() || !page->has_value()) continue;
-    auto bundle = mapping::JsonValue::Parse((*page)->body, "count");
-    const mapping::JsonValue* total = bundle.ok() ? bundle->Find("total") : nullptr;
+    auto bundle = json::Value::Parse((*page)->body, "count");
+    const json::Value* total = bundle.ok() ? bundle->Find("total") : nullptr;
     EXPECT_NE(total, nullptr) << (*page)->body;
     int n = total != nullptr ? ParseInteger<int>(total->text()).value_or(-1) : -1;
     if (n != 0) counts[m->resource_type] = n;

@@ -17,13 +17,12 @@
 
 #include "base/files.h"
 #include "fhir_peer.h"
-#include "mapping/json_value.h"
+#include "json/json.h"
 
 namespace silta::sync {
 namespace {
 
 namespace fs = std::filesystem;
-using mapping::JsonValue;
 using ::testing::HasSubstr;
 
 constexpr const char* kPartSystem = "https://silta.example.fi/fhir/sid/client-record-part";
@@ -112,13 +111,13 @@ Table Expected() {
   return t;
 }
 
-std::string TextAt(const JsonValue& object, std::string_view name) {
-  const JsonValue* v = object.is_object() ? object.Find(name) : nullptr;
+std::string TextAt(const json::Value& object, std::string_view name) {
+  const json::Value* v = object.is_object() ? object.Find(name) : nullptr;
   return v != nullptr && v->is_scalar() ? v->text() : std::string();
 }
 
-bool HasExtension(const JsonValue& resource, std::string_view url_suffix) {
-  const JsonValue* extensions = resource.Find("extension");
+bool HasExtension(const json::Value& resource, std::string_view url_suffix) {
+  const json::Value* extensions = resource.Find("extension");
   if (extensions == nullptr) return false;
   for (const auto& e : extensions->items()) {
     if (TextAt(e, "url").ends_with(url_suffix)) return true;
@@ -127,7 +126,7 @@ bool HasExtension(const JsonValue& resource, std::string_view url_suffix) {
 }
 
 // The items a Patient on a server carries, read from its elements.
-std::set<int> PatientItems(const JsonValue& patient) {
+std::set<int> PatientItems(const json::Value& patient) {
   std::set<int> items;
   if (patient.Find("telecom") != nullptr || patient.Find("address") != nullptr) items.insert(1);
   if (HasExtension(patient, "/education")) items.insert(2);
@@ -136,7 +135,7 @@ std::set<int> PatientItems(const JsonValue& patient) {
   if (HasExtension(patient, "/residence-permit")) items.insert(8);
   if (HasExtension(patient, "/service-use-level")) items.insert(14);
   if (HasExtension(patient, "/producer-choice")) items.insert(20);
-  if (const JsonValue* ids = patient.Find("identifier")) {
+  if (const json::Value* ids = patient.Find("identifier")) {
     for (const auto& id : ids->items()) {
       if (id.ToString().find("\"temporary\"") != std::string::npos) items.insert(7);
     }
@@ -202,11 +201,11 @@ class RoutingPeerTest : public ::testing::Test {
         auto page = pager.NextPage();
         EXPECT_TRUE(page.ok()) << page.status().message();
         if (!page.ok() || !page->has_value()) break;
-        JsonValue bundle = *JsonValue::Parse((*page)->body, "search");
-        const JsonValue* entries = bundle.Find("entry");
+        json::Value bundle = *json::Value::Parse((*page)->body, "search");
+        const json::Value* entries = bundle.Find("entry");
         if (entries == nullptr) continue;
         for (const auto& entry : entries->items()) {
-          const JsonValue& r = *entry.Find("resource");
+          const json::Value& r = *entry.Find("resource");
           std::string value;
           for (const auto& id : r.Find("identifier")->items()) {
             if (TextAt(id, "system") == kPartSystem) value = TextAt(id, "value");

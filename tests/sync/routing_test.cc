@@ -8,11 +8,10 @@
 namespace silta::sync {
 namespace {
 
-using mapping::JsonValue;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-JsonValue Json(std::string_view text) { return *JsonValue::Parse(text, "test"); }
+json::Value Json(std::string_view text) { return *json::Value::Parse(text, "test"); }
 
 TEST(RoutingTest, ItemTableFollowsTheAkustiDataSet) {
   ASSERT_EQ(AkustiItems().size(), 29u);
@@ -54,7 +53,7 @@ TEST(RoutingTest, WithholdsHetuEverywhere) {
       Json(R"({"targets":[{"name":"phr","levels":["national"],"withhold":["hetu","name"]}]})"),
       "t");
   ASSERT_TRUE(policy.ok());
-  JsonValue patient = Json(R"({"resourceType":"Patient",
+  json::Value patient = Json(R"({"resourceType":"Patient",
     "identifier":[{"system":"urn:oid:1.2.246.21","value":"010190-999W"},{"system":"x","value":"1"}],
     "name":[{"family":"V"}],
     "contact":[{"name":{"family":"W"}}],

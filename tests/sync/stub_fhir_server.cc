@@ -1,5 +1,7 @@
 #include "stub_fhir_server.h"
 
+#include "mapping/mapping.h"
+
 #include <Poco/Crypto/ECKey.h>
 #include <Poco/Crypto/RSAKey.h>
 #include <Poco/JWT/Signer.h>
@@ -24,26 +26,25 @@
 namespace silta::testing {
 namespace {
 
-using mapping::JsonValue;
 using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
 
-std::string TextAt(const JsonValue& object, std::string_view name) {
-  const JsonValue* v = object.is_object() ? object.Find(name) : nullptr;
+std::string TextAt(const json::Value& object, std::string_view name) {
+  const json::Value* v = object.is_object() ? object.Find(name) : nullptr;
   return v != nullptr && v->is_scalar() ? v->text() : std::string();
 }
 
 // Object members sorted by name, so that two resources with the same content print the same.
-std::string Canonical(const JsonValue& value) {
+std::string Canonical(const json::Value& value) {
   if (value.is_object()) {
-    std::vector<const JsonValue::Member*> members;
+    std::vector<const json::Value::Member*> members;
     for (const auto& m : value.members()) members.push_back(&m);
     std::sort(members.begin(), members.end(),
               [](const auto* a, const auto* b) { return a->first < b->first; });
     std::string out = "{";
     for (const auto* m : members) {
       if (out.size() > 1) out += ",";
-      out += JsonValue::String(m->first).ToString() + ":" + Canonical(m->second);
+      out += json::Value::String(m->first).ToString() + ":" + Canonical(m->second);
     }
     return out + "}";
   }
@@ -114,12 +115,12 @@ struct Answer {
 };
 
 Answer Outcome(int status, const std::string& code, const std::string& text) {
-  JsonValue outcome = JsonValue::Object();
-  outcome["resourceType"] = JsonValue::String("OperationOutcome");
-  JsonValue issue = JsonValue::Object();
-  issue["severity"] = JsonValue::String("error");
-  issue["code"] = JsonValue::String(code);
-  issue["diagnostics"] = JsonValue::String(text);
+  json::Value outcome = json::Value::Object();
+  outcome["resourceType"] = json::Value::String("OperationOutcome");
+  json::Value issue = json::Value::Object();
+  issue["severity"] = json::Value::String("error");
+  issue["code"] = json::Value::String(code);
+  issue["diagnostics"] = json::Value::String(text);
   outcome["issue"].Append(std::move(issue));
   return {status, outcome.ToString(), {}};
 }
@@ -139,7 +140,7 @@ std::vector<std::string> Segments(const std::string& path) {
 }  // namespace
 
 struct Version {
-  JsonValue resource;
+  json::Value resource;
   std::string last_updated;
   int64_t last_updated_ms = 0;
 };
@@ -318,15 +319,15 @@ Answer StubFhirServer::Impl::Dispatch(const std::string& method,
   if (method == "POST" && rest.empty()) return Transaction(tenant, body);
   if (method == "PUT" && rest.size() == 2) {
     // A plain update (a remote edit in a test) is a transaction of one entry.
-    auto resource = JsonValue::Parse(body, "resource");
+    auto resource = json::Value::Parse(body, "resource");
     if (!resource.ok()) return Outcome(400, "structure", "not JSON");
-    JsonValue bundle = JsonValue::Object();
-    bundle["resourceType"] = JsonValue::String("Bundle");
-    bundle["type"] = JsonValue::String("transaction");
-    JsonValue entry = JsonValue::Object();
+    json::Value bundle = json::Value::Object();
+    bundle["resourceType"] = json::Value::String("Bundle");
+    bundle["type"] = json::Value::String("transaction");
+    json::Value entry = json::Value::Object();
     entry["resource"] = *resource;
-    entry["request"]["method"] = JsonValue::String("PUT");
-    entry["request"]["url"] = JsonValue::String(rest[0] + "/" + rest[1]);
+    entry["request"]["method"] = json::Value::String("PUT");
+    entry["request"]["url"] = json::Value::String(rest[0] + "/" + rest[1]);
     bundle["entry"].Append(std::move(entry));
     Answer answer = Transaction(tenant, bundle.ToString());
     if (answer.status != 200) return answer;
@@ -384,7 +385,7 @@ std::vector<const StoredResource*> StubFhirServer::Impl::Matching(
   std::vector<const StoredResource*> out;
   for (const auto& [ref, stored] : tenant.resources) {
     if (stored.type != type) continue;
-    const JsonValue* ids = stored.versions.back().resource.Find("identifier");
+    const json::Value* ids = stored.versions.back().resource.Find("identifier");
     if (ids == nullptr) continue;
     for (const auto& id : ids->items()) {
       if ((any_system || TextAt(id, "system") == system) &&
@@ -398,7 +399,7 @@ std::vector<const StoredResource*> StubFhirServer::Impl::Matching(
 }
 
 Answer StubFhirServer::Impl::Transaction(Tenant& tenant, const std::string& body) {
-  auto bundle = JsonValue::Parse(body, "transaction");
+  auto bundle = json::Value::Parse(body, "transaction");
   if (!bundle.ok() || TextAt(*bundle, "resourceType") != "Bundle" ||
       TextAt(*bundle, "type") != "transaction") {
     return Outcome(400, "structure", "not a transaction Bundle");
@@ -407,16 +408,16 @@ Answer StubFhirServer::Impl::Transaction(Tenant& tenant, const std::string& body
     std::string type;
     std::string id;
     bool create = false;
-    JsonValue resource;
+    json::Value resource;
   };
   std::vector<Op> ops;
   std::map<std::string, std::string> full_urls;
   std::set<std::string> targets;
   int next_id = tenant.next_id;
-  if (const JsonValue* entries = bundle->Find("entry")) {
+  if (const json::Value* entries = bundle->Find("entry")) {
     for (const auto& entry : entries->items()) {
-      const JsonValue* request = entry.Find("request");
-      const JsonValue* resource = entry.Find("resource");
+      const json::Value* request = entry.Find("request");
+      const json::Value* resource = entry.Find("resource");
       if (request == nullptr || resource == nullptr) {
         return Outcome(400, "structure", "an entry without request or resource");
       }
@@ -475,14 +476,14 @@ Answer StubFhirServer::Impl::Transaction(Tenant& tenant, const std::string& body
   }
   // Everything checked: commit all entries at once.
   tenant.next_id = next_id;
-  JsonValue answer = JsonValue::Object();
-  answer["resourceType"] = JsonValue::String("Bundle");
-  answer["type"] = JsonValue::String("transaction-response");
-  JsonValue& answer_entries = answer["entry"] = JsonValue::Array();
+  json::Value answer = json::Value::Object();
+  answer["resourceType"] = json::Value::String("Bundle");
+  answer["type"] = json::Value::String("transaction-response");
+  json::Value& answer_entries = answer["entry"] = json::Value::Array();
   for (Op& op : ops) {
-    mapping::ForEachReference(op.resource, [&](JsonValue& ref) {
+    mapping::ForEachReference(op.resource, [&](json::Value& ref) {
       auto local = full_urls.find(ref.Find("reference")->text());
-      if (local != full_urls.end()) ref["reference"] = JsonValue::String(local->second);
+      if (local != full_urls.end()) ref["reference"] = json::Value::String(local->second);
     });
     const std::string ref = op.type + "/" + op.id;
     StoredResource& stored = tenant.resources[ref];
@@ -491,18 +492,18 @@ Answer StubFhirServer::Impl::Transaction(Tenant& tenant, const std::string& body
     Version version;
     version.last_updated = NextInstant(&version.last_updated_ms);
     const std::string number = std::to_string(stored.versions.size() + 1);
-    op.resource["id"] = JsonValue::String(op.id);
-    JsonValue& meta = op.resource["meta"];
-    if (!meta.is_object()) meta = JsonValue::Object();
-    meta["versionId"] = JsonValue::String(number);
-    meta["lastUpdated"] = JsonValue::String(version.last_updated);
+    op.resource["id"] = json::Value::String(op.id);
+    json::Value& meta = op.resource["meta"];
+    if (!meta.is_object()) meta = json::Value::Object();
+    meta["versionId"] = json::Value::String(number);
+    meta["lastUpdated"] = json::Value::String(version.last_updated);
     version.resource = std::move(op.resource);
-    JsonValue outcome = JsonValue::Object();
-    outcome["status"] = JsonValue::String(op.create ? "201 Created" : "200 OK");
-    outcome["location"] = JsonValue::String(ref + "/_history/" + number);
-    outcome["etag"] = JsonValue::String("W/\"" + number + "\"");
-    outcome["lastModified"] = JsonValue::String(version.last_updated);
-    JsonValue entry = JsonValue::Object();
+    json::Value outcome = json::Value::Object();
+    outcome["status"] = json::Value::String(op.create ? "201 Created" : "200 OK");
+    outcome["location"] = json::Value::String(ref + "/_history/" + number);
+    outcome["etag"] = json::Value::String("W/\"" + number + "\"");
+    outcome["lastModified"] = json::Value::String(version.last_updated);
+    json::Value entry = json::Value::Object();
     entry["response"] = std::move(outcome);
     answer_entries.Append(std::move(entry));
     stored.versions.push_back(std::move(version));
@@ -525,15 +526,15 @@ Answer StubFhirServer::Impl::Search(const Tenant& tenant, const std::string& typ
     }
   }
   auto matches = Matching(tenant, type, identifier);
-  JsonValue bundle = JsonValue::Object();
-  bundle["resourceType"] = JsonValue::String("Bundle");
-  bundle["type"] = JsonValue::String("searchset");
-  bundle["total"] = JsonValue::Number(std::to_string(matches.size()));
+  json::Value bundle = json::Value::Object();
+  bundle["resourceType"] = json::Value::String("Bundle");
+  bundle["type"] = json::Value::String("searchset");
+  bundle["total"] = json::Value::Number(std::to_string(matches.size()));
   if (!count_only) {
-    JsonValue& entries = bundle["entry"] = JsonValue::Array();
+    json::Value& entries = bundle["entry"] = json::Value::Array();
     for (const StoredResource* stored : matches) {
-      JsonValue entry = JsonValue::Object();
-      entry["fullUrl"] = JsonValue::String(stored->type + "/" + stored->id);
+      json::Value entry = json::Value::Object();
+      entry["fullUrl"] = json::Value::String(stored->type + "/" + stored->id);
       entry["resource"] = stored->versions.back().resource;
       entries.Append(std::move(entry));
     }
@@ -549,23 +550,23 @@ Answer StubFhirServer::Impl::History(const Tenant& tenant,
     since = ParseInstantMs(value);
     if (since < 0) return Outcome(400, "invalid", "_since is not an instant");
   }
-  JsonValue bundle = JsonValue::Object();
-  bundle["resourceType"] = JsonValue::String("Bundle");
-  bundle["type"] = JsonValue::String("history");
-  JsonValue& entries = bundle["entry"] = JsonValue::Array();
+  json::Value bundle = json::Value::Object();
+  bundle["resourceType"] = json::Value::String("Bundle");
+  bundle["type"] = json::Value::String("history");
+  json::Value& entries = bundle["entry"] = json::Value::Array();
   for (auto it = tenant.history.rbegin(); it != tenant.history.rend(); ++it) {
     const StoredResource& stored = tenant.resources.at(it->first);
     const Version& version = stored.versions[static_cast<size_t>(it->second - 1)];
     if (version.last_updated_ms < since) continue;
-    JsonValue entry = JsonValue::Object();
-    entry["fullUrl"] = JsonValue::String(it->first);
+    json::Value entry = json::Value::Object();
+    entry["fullUrl"] = json::Value::String(it->first);
     entry["resource"] = version.resource;
-    entry["request"]["method"] = JsonValue::String("PUT");
-    entry["request"]["url"] = JsonValue::String(it->first);
-    entry["response"]["status"] = JsonValue::String(it->second == 1 ? "201" : "200");
+    entry["request"]["method"] = json::Value::String("PUT");
+    entry["request"]["url"] = json::Value::String(it->first);
+    entry["response"]["status"] = json::Value::String(it->second == 1 ? "201" : "200");
     entries.Append(std::move(entry));
   }
-  bundle["total"] = JsonValue::Number(std::to_string(entries.items().size()));
+  bundle["total"] = json::Value::Number(std::to_string(entries.items().size()));
   return {200, bundle.ToString(), {}};
 }
 
@@ -686,9 +687,9 @@ std::vector<std::string> StubFhirServer::auth_failures() const {
   return impl_->auth_failures;
 }
 
-std::vector<JsonValue> StubFhirServer::Resources(const std::string& tenant) const {
+std::vector<json::Value> StubFhirServer::Resources(const std::string& tenant) const {
   std::lock_guard lock(impl_->mu);
-  std::vector<JsonValue> out;
+  std::vector<json::Value> out;
   auto found = impl_->state.tenants.find(tenant);
   if (found == impl_->state.tenants.end()) return out;
   for (const auto& [ref, stored] : found->second.resources) {
@@ -726,14 +727,14 @@ void StubFhirServer::ResetScript() {
   impl_->cv.notify_all();
 }
 
-NormalizedState Normalize(const std::vector<JsonValue>& resources,
+NormalizedState Normalize(const std::vector<json::Value>& resources,
                           const std::string& identifier_system) {
   std::map<std::string, std::string> key_of_ref;  // "Type/id" → "Type|value"
   std::vector<std::string> keys;
-  for (const JsonValue& resource : resources) {
+  for (const json::Value& resource : resources) {
     const std::string type = TextAt(resource, "resourceType");
     std::string value;
-    if (const JsonValue* ids = resource.Find("identifier")) {
+    if (const json::Value* ids = resource.Find("identifier")) {
       for (const auto& id : ids->items()) {
         if (TextAt(id, "system") == identifier_system) value = TextAt(id, "value");
       }
@@ -744,16 +745,16 @@ NormalizedState Normalize(const std::vector<JsonValue>& resources,
   }
   NormalizedState state;
   for (size_t i = 0; i < resources.size(); ++i) {
-    JsonValue copy = resources[i];
+    json::Value copy = resources[i];
     copy.Remove("id");
-    if (JsonValue* meta = copy.Find("meta")) {
+    if (json::Value* meta = copy.Find("meta")) {
       meta->Remove("versionId");
       meta->Remove("lastUpdated");
       if (meta->members().empty()) copy.Remove("meta");
     }
-    mapping::ForEachReference(copy, [&](JsonValue& ref) {
+    mapping::ForEachReference(copy, [&](json::Value& ref) {
       auto known = key_of_ref.find(ref.Find("reference")->text());
-      if (known != key_of_ref.end()) ref["reference"] = JsonValue::String(known->second);
+      if (known != key_of_ref.end()) ref["reference"] = json::Value::String(known->second);
     });
     if (!state.resources.emplace(keys[i], Canonical(copy)).second) {
       state.duplicates.push_back(keys[i]);

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "mapping/json_value.h"
+#include "json/json.h"
 
 namespace silta::fhirclient::testing {
 class StubServer;
@@ -91,7 +91,7 @@ class StubFhirServer {
   std::vector<std::string> auth_failures() const;
 
   // The current (not deleted) resources of a store.
-  std::vector<mapping::JsonValue> Resources(const std::string& tenant) const;
+  std::vector<json::Value> Resources(const std::string& tenant) const;
   // Versions written to a store, over all resources.
   int VersionCount(const std::string& tenant) const;
 
@@ -117,7 +117,7 @@ struct NormalizedState {
   std::map<std::string, std::string> resources;
   std::vector<std::string> duplicates;
 };
-NormalizedState Normalize(const std::vector<mapping::JsonValue>& resources,
+NormalizedState Normalize(const std::vector<json::Value>& resources,
                           const std::string& identifier_system);
 
 }  // namespace silta::testing
