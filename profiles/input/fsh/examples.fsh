@@ -24,9 +24,13 @@ Title: "Example professional"
 Usage: #example
 * identifier[Terhikki].system = "urn:oid:1.2.246.537.26"
 * identifier[Terhikki].value = "10101010101"
-* identifier[+].system = "urn:oid:1.2.246.10.3442003.10.7"
-* identifier[=].type = SiltaIdentifierType#local
-* identifier[=].value = "EMP-4411"
+// A local identifier has no slice (its system is the issuer's OID). Not identifier[+]: after a
+// named slice, [+] addresses index 0, the element the Terhikki slice already fills, and SUSHI
+// silently overwrote the Terhikki identifier with this one. The slice is element 0, so this is 1
+// (scripts/example-identifiers.js, ctest profiles_example_identifiers, checks the result).
+* identifier[1].system = "urn:oid:1.2.246.10.3442003.10.7"
+* identifier[1].type = SiltaIdentifierType#local
+* identifier[1].value = "EMP-4411"
 * name.family = "Virtanen"
 * name.given = "Liisa"
 
