@@ -47,10 +47,10 @@ Usage: #example
 * extension[paymentContact].extension[bic].valueString = "NDEAFIHH"
 * extension[paymentContact].extension[holderName].valueString = "Aino Korhonen"
 * extension[paymentContact].extension[directDebit].valueBoolean = true
-* extension[occupation].extension[code].valueCoding = urn:oid:1.2.246.537.6.1121#2221 "Sairaanhoitajat"
-* extension[occupation].extension[employmentStatus].valueCoding = urn:oid:1.2.246.537.6.1122#retired "Eläkeläinen"
+* extension[patientProfession].valueCoding = urn:oid:1.2.246.537.6.74#12292 "Sosiaali- ja terveydenhuoltoalan johtajat"
+* extension[occupation].extension[employmentStatus].valueCoding = urn:oid:1.2.246.537.6.1265#11 "Palkansaaja"
 * extension[occupation].extension[source].valueCode = InformationSource#population-register
-* extension[education].valueCoding = urn:oid:1.2.246.537.6.1123#671101 "Sairaanhoitaja (AMK)"
+* extension[education].valueCoding = https://silta.example.fi/fhir/CodeSystem/education-classification-placeholder#671101 "Sairaanhoitaja (AMK)"
 * extension[producerChoice].extension[producer].valueReference = Reference(silta-example-producer)
 * extension[producerChoice].extension[service].valueCoding = urn:oid:1.2.246.537.6.1221#A01 "Kotihoito"
 * extension[producerChoice].extension[period].valuePeriod.start = "2026-01-01"
