@@ -59,7 +59,7 @@ for (const w of warnings) {
     continue;
   }
   bad = true;
-  console.error(`SUSHI warning not in profiles/tooling/sushi-warnings-allowed.json: ${w.message}` +
+  console.error(`SUSHI warning not in ${allowPath}: ${w.message}` +
                 (w.detail.length ? `\n    ${w.detail.join('\n    ')}` : ''));
 }
 if (bad) process.exit(1);
