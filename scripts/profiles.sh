@@ -6,6 +6,9 @@
 #   scripts/profiles.sh --check   regenerate into a temporary folder and fail (exit 1) with a diff
 #                                 when profiles/generated/ is not what the sources produce (CI)
 #
+# Both fail when SUSHI reports an error or a warning that profiles/tooling/sushi-warnings-allowed.json
+# does not list with a reason.
+#
 # Runs offline: SUSHI comes from the npm registry once (pinned by profiles/tooling/package-lock.json
 # into the git-ignored .cache/sushi/), the FHIR packages it needs from the FHIR package cache
 # ($SILTA_PACKAGE_CACHE, else ~/.fhir/packages). SUSHI itself only reads ~/.fhir/packages, so it
@@ -97,11 +100,16 @@ run_sushi() {
     echo "SUSHI failed" >&2
     return 1
   fi
-  grep -E '^(warn|error)' "$work/sushi.log" >&2 || true
   grep -oE '[0-9]+ Errors +[0-9]+ Warnings' "$work/sushi.log" | sed 's/^/SUSHI: /' >&2
   if ! grep -qE '\b0 Errors' "$work/sushi.log"; then
     cat "$work/sushi.log" >&2
     echo "SUSHI reported errors" >&2
+    return 1
+  fi
+  # SUSHI exits 0 on warnings, and a warning can mean lost data (identifier[+] on a sliced
+  # element merged two identifiers): every warning must be in the allow-list, with its reason.
+  if ! node "$tooling_dir/sushi-warnings.js" "$work/sushi.log" "$tooling_dir/sushi-warnings-allowed.json"; then
+    echo "SUSHI warned: fix the FSH, or add the warning with its reason to profiles/tooling/sushi-warnings-allowed.json" >&2
     return 1
   fi
   rm -rf "$dest"

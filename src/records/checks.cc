@@ -14,6 +14,12 @@ constexpr std::string_view kIcfSystem = "urn:oid:1.2.246.537.6.48";
 constexpr std::array<std::string_view, 2> kServiceSystems = {"urn:oid:1.2.246.537.6.50",
                                                              "urn:oid:1.2.246.537.6.1221"};
 constexpr std::string_view kRoleCodeSystem = "http://terminology.hl7.org/CodeSystem/v3-RoleCode";
+// Fixed by FI Base's patient-profession extension (Statistics Finland's occupation classification).
+constexpr std::string_view kOccupationSystem = "urn:oid:1.2.246.537.6.74";
+// Silta's stand-in for Statistics Finland's education classification until its identifier is
+// verified (mappings/README.md, "Code systems and OIDs"); the Silta education extension fixes it.
+constexpr std::string_view kEducationSystem =
+    "https://silta.example.fi/fhir/CodeSystem/education-classification-placeholder";
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -379,6 +385,11 @@ void Check(const Assessment& p, ObjectReader& o) {
   if (p.assessor) o.UseRef("assessor", -1, RefKind::kProfessional, *p.assessor, true);
 }
 
+void Check(const Occupation& p, ObjectReader& o) {
+  CheckSystem(p.code, "code", kOccupationSystem,
+              "an occupation (FI Base patient-profession, Statistics Finland's classification)", o);
+}
+
 void Check(const ClientRecord& p, ObjectReader& o) {
   if (!p.record_version.empty() && p.record_version != "1") {
     o.Error("recordVersion", IssueType::kNotSupported, "RECORD_VERSION",
@@ -394,6 +405,13 @@ void Check(const ClientRecord& p, ObjectReader& o) {
   }
   CheckSystem(p.home_municipality, "homeMunicipality", kMunicipalitySystem, "the home municipality",
               o);
+  for (size_t i = 0; i < p.education.size(); ++i) {
+    if (!p.education[i].system.empty() && p.education[i].system != kEducationSystem) {
+      o.Error("education", static_cast<int>(i), IssueType::kValue, "RECORD_WRONG_CODE_SYSTEM",
+              "an education must use the code system " + std::string(kEducationSystem) +
+                  " (Silta's stand-in for Statistics Finland's education classification)");
+    }
+  }
 }
 
 }  // namespace silta::records::internal

@@ -223,6 +223,7 @@ void Check(const Identifier& p, ObjectReader& o);
 void Check(const Address& p, ObjectReader& o);
 void Check(const Contact& p, ObjectReader& o);
 void Check(const PaymentContact& p, ObjectReader& o);
+void Check(const Occupation& p, ObjectReader& o);
 void Check(const RelatedPerson& p, ObjectReader& o);
 void Check(const Professional& p, ObjectReader& o);
 void Check(const Customership& p, ObjectReader& o);

@@ -174,7 +174,7 @@ TEST_F(GeneratedProfiles, LoadAsAPackageThatResolvesAgainstFiBaseAndCore) {
   }
   EXPECT_EQ(profiles, 21);
   EXPECT_EQ(extensions, 24);
-  EXPECT_EQ((*silta)->OfType("CodeSystem").size(), 13u);
+  EXPECT_EQ((*silta)->OfType("CodeSystem").size(), 14u);
   EXPECT_EQ((*silta)->OfType("ValueSet").size(), 17u);
   // Every profile that is not abstract has an example.
   std::set<std::string> exemplified;

@@ -74,6 +74,7 @@ TEST_F(ProjectionTest, EachLevelGetsTheElementsOfItsItemsAndTheIdentityCore) {
   std::string text = national.resource->ToString();
   EXPECT_THAT(text, HasSubstr("\"telecom\""));
   EXPECT_THAT(text, HasSubstr("/occupation\""));
+  EXPECT_THAT(text, HasSubstr("/patient-profession\""));  // FI Base's extension, item 6 too
   EXPECT_THAT(text, Not(HasSubstr("/service-use-level\"")));
   // The identity core: the business identifiers, name, organising county.
   EXPECT_THAT(text, HasSubstr(kPartSystem));
@@ -86,6 +87,7 @@ TEST_F(ProjectionTest, EachLevelGetsTheElementsOfItsItemsAndTheIdentityCore) {
   EXPECT_THAT(shared.items, ElementsAre(14));
   text = shared.resource->ToString();
   EXPECT_THAT(text, HasSubstr("/service-use-level\""));
+  EXPECT_THAT(text, Not(HasSubstr("/patient-profession\"")));
   EXPECT_THAT(text, Not(HasSubstr("\"telecom\"")));
   EXPECT_THAT(text, Not(HasSubstr("\"address\"")));
   EXPECT_THAT(text, Not(HasSubstr("/payment-contact\"")));

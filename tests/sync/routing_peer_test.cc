@@ -131,7 +131,10 @@ std::set<int> PatientItems(const json::Value& patient) {
   if (patient.Find("telecom") != nullptr || patient.Find("address") != nullptr) items.insert(1);
   if (HasExtension(patient, "/education")) items.insert(2);
   if (HasExtension(patient, "/payment-contact")) items.insert(5);
-  if (HasExtension(patient, "/occupation")) items.insert(6);
+  // Occupation: FI Base's patient-profession; employment status and source: Silta's occupation.
+  if (HasExtension(patient, "/occupation") || HasExtension(patient, "/patient-profession")) {
+    items.insert(6);
+  }
   if (HasExtension(patient, "/residence-permit")) items.insert(8);
   if (HasExtension(patient, "/service-use-level")) items.insert(14);
   if (HasExtension(patient, "/producer-choice")) items.insert(20);

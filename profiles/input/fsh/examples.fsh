@@ -24,9 +24,13 @@ Title: "Example professional"
 Usage: #example
 * identifier[Terhikki].system = "urn:oid:1.2.246.537.26"
 * identifier[Terhikki].value = "10101010101"
-* identifier[+].system = "urn:oid:1.2.246.10.3442003.10.7"
-* identifier[=].type = SiltaIdentifierType#local
-* identifier[=].value = "EMP-4411"
+// A local identifier has no slice (its system is the issuer's OID). Not identifier[+]: after a
+// named slice, [+] addresses index 0, the element the Terhikki slice already fills, and SUSHI
+// silently overwrote the Terhikki identifier with this one. The slice is element 0, so this is 1
+// (scripts/example-identifiers.js, ctest profiles_example_identifiers, checks the result).
+* identifier[1].system = "urn:oid:1.2.246.10.3442003.10.7"
+* identifier[1].type = SiltaIdentifierType#local
+* identifier[1].value = "EMP-4411"
 * name.family = "Virtanen"
 * name.given = "Liisa"
 
@@ -43,10 +47,10 @@ Usage: #example
 * extension[paymentContact].extension[bic].valueString = "NDEAFIHH"
 * extension[paymentContact].extension[holderName].valueString = "Aino Korhonen"
 * extension[paymentContact].extension[directDebit].valueBoolean = true
-* extension[occupation].extension[code].valueCoding = urn:oid:1.2.246.537.6.1121#2221 "Sairaanhoitajat"
-* extension[occupation].extension[employmentStatus].valueCoding = urn:oid:1.2.246.537.6.1122#retired "Eläkeläinen"
+* extension[patientProfession].valueCoding = urn:oid:1.2.246.537.6.74#12292 "Sosiaali- ja terveydenhuoltoalan johtajat"
+* extension[occupation].extension[employmentStatus].valueCoding = urn:oid:1.2.246.537.6.1265#11 "Palkansaaja"
 * extension[occupation].extension[source].valueCode = InformationSource#population-register
-* extension[education].valueCoding = urn:oid:1.2.246.537.6.1123#671101 "Sairaanhoitaja (AMK)"
+* extension[education].valueCoding = https://silta.example.fi/fhir/CodeSystem/education-classification-placeholder#671101 "Sairaanhoitaja (AMK)"
 * extension[producerChoice].extension[producer].valueReference = Reference(silta-example-producer)
 * extension[producerChoice].extension[service].valueCoding = urn:oid:1.2.246.537.6.1221#A01 "Kotihoito"
 * extension[producerChoice].extension[period].valuePeriod.start = "2026-01-01"

@@ -64,13 +64,12 @@ Severity: #error
 
 Extension: Occupation
 Id: occupation
-Title: "Occupation and employment status"
-Description: "The client's occupation and employment status with their source [AKUSTI 6]. FI Base's patient-profession carries only the occupation code, without a source, so Silta uses its own."
+Title: "Employment status and the source of the occupation"
+Description: "The client's employment status and where the occupation data came from [AKUSTI 6]. The occupation itself is FI Base's patient-profession extension (Patient.extension[patientProfession], Statistics Finland's occupation classification, urn:oid:1.2.246.537.6.74). That extension allows no sub-extensions, so the status and the source, which the contract also carries, live here."
 Context: Patient
 * insert SiltaDefinition
 * insert Akusti(6, national, workshop)
-* extension contains code 0..1 and employmentStatus 0..1 and source 0..1
-* extension[code].value[x] only Coding
+* extension contains employmentStatus 0..1 and source 0..1
 * extension[employmentStatus].value[x] only Coding
 * extension[source].value[x] only code
 * extension[source].valueCode from InformationSourceVS (required)
@@ -78,12 +77,14 @@ Context: Patient
 Extension: Education
 Id: education
 Title: "Education"
-Description: "One education or degree of the client [AKUSTI 2]."
+Description: "One education or degree of the client [AKUSTI 2], coded in Statistics Finland's education classification (Koulutusluokitus). No identifier for that classification could be verified in FI Base or what THL publishes, so the system is Silta's placeholder CodeSystem education-classification-placeholder until one is (mappings/README.md, 'Code systems and OIDs'). Not urn:oid:1.2.246.537.6.1264: that OID identifies the social welfare register (FI Base ValueSet fi-base-register-identifier)."
 Context: Patient
 * insert SiltaDefinition
 * insert Akusti(2, national, workshop)
 * value[x] only Coding
 * valueCoding 1..1
+* valueCoding.system 1..1
+* valueCoding.system = "https://silta.example.fi/fhir/CodeSystem/education-classification-placeholder"
 
 Extension: ResidencePermit
 Id: residence-permit

@@ -13,8 +13,10 @@ updatedAt → extension[recordUpdatedAt]; recordVersion → meta.profile (this p
 contract version 1); name, birthDate, gender → the same; homeMunicipality →
 extension[municipality] (FI Base); nonDisclosure → extension[nonDisclosure] and the FI Base
 security label TURVAKIELTO; contactDetails → telecom / address (id = contact id, source
-extension); paymentContacts, occupation, education, residencePermit, producerChoice,
-serviceUseLevel → the Silta extensions of the same names.
+extension); occupation.code → extension[patientProfession] (FI Base, Statistics Finland's
+occupation classification urn:oid:1.2.246.537.6.74), occupation.employmentStatus and
+occupation.source → extension[occupation]; paymentContacts, education, residencePermit,
+producerChoice, serviceUseLevel → the Silta extensions of the same names.
 """
 * insert SiltaDefinition
 * insert Akusti(1, national, workshop)
@@ -37,6 +39,8 @@ serviceUseLevel → the Silta extensions of the same names.
     ProducerChoice named producerChoice 0..* and
     ServiceUseLevel named serviceUseLevel 0..1
 // homeMunicipality: FI Base's municipality extension already fixes the system urn:oid:1.2.246.537.6.21.
+// occupation.code: FI Base's patientProfession slice (patient-profession) fixes urn:oid:1.2.246.537.6.74.
+* extension[patientProfession] ^short = "Occupation [AKUSTI 6] (FI Base patient-profession)"
 * identifier 1..*
 * identifier contains clientId 1..1 and temporary 0..* and local 0..*
 * identifier[PIC] ^short = "Personal identity code (HETU), check character verified"

@@ -93,6 +93,16 @@ Description: "Where a fact in a client record came from (the contract's `source`
 * #county-register "County register" "A register of the county."
 * #producer "Producer" "The service producer's system."
 
+// Not Silta's codes: a stand-in system URL for a national classification whose identifier could
+// not be verified (mappings/README.md, "Code systems and OIDs"). Replace the URL when it is.
+CodeSystem: EducationClassificationPlaceholder
+Id: education-classification-placeholder
+Title: "Education classification (Statistics Finland), placeholder system"
+Description: "Stands for Statistics Finland's education classification (Koulutusluokitus: six-digit education codes whose first digit is the level of education) until the identifier THL or HL7 Finland publish for it is verified; every use of this URL is then replaced by that one. Silta defines no codes here: they are Statistics Finland's. It is not urn:oid:1.2.246.537.6.1264, which identifies the social welfare register (FI Base ValueSet fi-base-register-identifier)."
+* ^caseSensitive = true
+* ^content = #not-present
+* ^experimental = false
+
 CodeSystem: SiltaIdentifierType
 Id: identifier-type
 Title: "Silta identifier types"
