@@ -266,6 +266,8 @@ TEST_F(RoutingPeerTest, EachServerHoldsExactlyTheItemsOfItsLevel) {
   ASSERT_EQ(Push("--dry-run", &dry), 0) << dry;
   // The dry run names, per target, the items it would receive.
   EXPECT_THAT(dry, HasSubstr("AKUSTI items: 10 (1) 15 (3) 16 (3) 25 (1) 29 (2)")) << dry;
+  // Client fees (22): two in aino-virtanen.json, one in service-payer-client.xml, all shared.
+  EXPECT_THAT(dry, HasSubstr(" 22 (3) ")) << dry;
 
   std::string out;
   ASSERT_EQ(Push("", &out), 0) << out;
