@@ -151,8 +151,10 @@ for (const item of source.items) {
 const uncarried = source.items.filter((item) => !modules.some((m) => (m.akusti || []).includes(item.number)));
 w();
 w(
-  `Items no mapping module carries yet (the client-record contract has no field for them): ` +
-    `${uncarried.map((i) => i.number).join(", ") || "none"}.`
+  uncarried.length
+    ? `Items no mapping module carries yet (the client-record contract has no field for them): ` +
+        `${uncarried.map((i) => i.number).join(", ")}.`
+    : `Every item is carried by at least one mapping module.`
 );
 w();
 w("## Mapping modules");

@@ -130,6 +130,16 @@ bool IsBic(std::string_view s) {
   return true;
 }
 
+void CheckServiceSystem(const Code& service, std::string_view what, ObjectReader& o) {
+  if (!service.system.empty() && service.system != kServiceSystems[0] &&
+      service.system != kServiceSystems[1]) {
+    o.Error("service.system", IssueType::kValue, "RECORD_WRONG_CODE_SYSTEM",
+            std::string(what) +
+                " must use the THL service classification "
+                "urn:oid:1.2.246.537.6.50 or urn:oid:1.2.246.537.6.1221");
+  }
+}
+
 bool IsCeilingKind(CoverageKind kind) {
   return kind == CoverageKind::kMedicineFeeCeiling || kind == CoverageKind::kServiceFeeCeiling;
 }
@@ -324,12 +334,7 @@ void Check(const Professional& p, ObjectReader& o) {
 
 void Check(const Customership& p, ObjectReader& o) {
   o.DefineId(RefKind::kCustomership, p.id);
-  if (!p.service.system.empty() && p.service.system != kServiceSystems[0] &&
-      p.service.system != kServiceSystems[1]) {
-    o.Error("service.system", IssueType::kValue, "RECORD_WRONG_CODE_SYSTEM",
-            "a customership's service must use the THL service classification "
-            "urn:oid:1.2.246.537.6.50 or urn:oid:1.2.246.537.6.1221");
-  }
+  CheckServiceSystem(p.service, "a customership's service", o);
   for (size_t i = 0; i < p.contact_professionals.size(); ++i) {
     o.UseRef("contactProfessionals", static_cast<int>(i), RefKind::kProfessional,
              p.contact_professionals[i]);
@@ -388,6 +393,22 @@ void Check(const Assessment& p, ObjectReader& o) {
 void Check(const Occupation& p, ObjectReader& o) {
   CheckSystem(p.code, "code", kOccupationSystem,
               "an occupation (FI Base patient-profession, Statistics Finland's classification)", o);
+}
+
+void Check(const Guidance& p, ObjectReader& o) {
+  o.DefineId(RefKind::kGuidance, p.id);
+  if (p.service) CheckServiceSystem(*p.service, "the service of guidance", o);
+}
+
+void Check(const ClientCommunication& p, ObjectReader& o) {
+  o.DefineId(RefKind::kCommunication, p.id);
+  if (p.customership) o.UseRef("customership", -1, RefKind::kCustomership, *p.customership);
+}
+
+void Check(const ClientFee& p, ObjectReader& o) {
+  o.DefineId(RefKind::kClientFee, p.id);
+  CheckServiceSystem(p.service, "the service of a client fee", o);
+  if (p.customership) o.UseRef("customership", -1, RefKind::kCustomership, *p.customership);
 }
 
 void Check(const ClientRecord& p, ObjectReader& o) {

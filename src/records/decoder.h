@@ -26,7 +26,10 @@ enum class RefKind : uint8_t {
   kPlan,
   kCoverage,
   kConsent,
-  kAssessment
+  kAssessment,
+  kGuidance,
+  kCommunication,
+  kClientFee
 };
 
 class ObjectReader;
@@ -231,6 +234,9 @@ void Check(const Plan& p, ObjectReader& o);
 void Check(const Coverage& p, ObjectReader& o);
 void Check(const Consent& p, ObjectReader& o);
 void Check(const Assessment& p, ObjectReader& o);
+void Check(const Guidance& p, ObjectReader& o);
+void Check(const ClientCommunication& p, ObjectReader& o);
+void Check(const ClientFee& p, ObjectReader& o);
 void Check(const ClientRecord& p, ObjectReader& o);
 
 // Lexical checks shared with the writer's self-test.

@@ -188,6 +188,39 @@ SILTA_RECORDS_FIELDS(ServiceUseLevel) {
   v("assessedAt", p.assessed_at, kOptional);
 }
 
+SILTA_RECORDS_FIELDS(Guidance) {
+  v("id", p.id, kRequired);
+  v("status", p.status, kRequired);
+  v("service", p.service, kOptional);
+  v("channel", p.channel, kOptional);
+  v("period", p.period, kOptional);
+  v("provider", p.provider, kOptional);
+  v("note", p.note, kOptional);
+}
+
+SILTA_RECORDS_FIELDS(ClientCommunication) {
+  v("id", p.id, kRequired);
+  v("status", p.status, kRequired);
+  v("category", p.category, kOptional);
+  v("channel", p.channel, kOptional);
+  v("sent", p.sent, kOptional);
+  v("topic", p.topic, kOptional);
+  v("sender", p.sender, kOptional);
+  v("customership", p.customership, kOptional);
+  v("note", p.note, kOptional);
+}
+
+SILTA_RECORDS_FIELDS(ClientFee) {
+  v("id", p.id, kRequired);
+  v("status", p.status, kRequired);
+  v("service", p.service, kRequired);
+  v("amount", p.amount, kOptional);
+  v("period", p.period, kOptional);
+  v("producer", p.producer, kOptional);
+  v("customership", p.customership, kOptional);
+  v("note", p.note, kOptional);
+}
+
 SILTA_RECORDS_FIELDS(ClientRecord) {
   v("recordVersion", p.record_version, kRequired);
   v("clientId", p.client_id, kRequired);
@@ -213,6 +246,9 @@ SILTA_RECORDS_FIELDS(ClientRecord) {
   v("consents", p.consents, kOptional);
   v("functionalAbility", p.functional_ability, kOptional);
   v("serviceUseLevel", p.service_use_level, kOptional);
+  v("guidance", p.guidance, kOptional);
+  v("communications", p.communications, kOptional);
+  v("clientFees", p.client_fees, kOptional);
 }
 
 #undef SILTA_RECORDS_FIELDS
@@ -226,7 +262,9 @@ concept Part = std::same_as<T, Code> || std::same_as<T, OrgRef> || std::same_as<
     std::same_as<T, RelatedPerson> || std::same_as<T, Professional> ||
     std::same_as<T, Customership> || std::same_as<T, ProducerChoice> || std::same_as<T, Plan> ||
     std::same_as<T, Coverage> || std::same_as<T, Consent> || std::same_as<T, Assessment> ||
-    std::same_as<T, ServiceUseLevel> || std::same_as<T, ClientRecord>;
+    std::same_as<T, ServiceUseLevel> || std::same_as<T, Guidance> ||
+    std::same_as<T, ClientCommunication> || std::same_as<T, ClientFee> ||
+    std::same_as<T, ClientRecord>;
 
 template <typename T>
 concept Enum = requires {

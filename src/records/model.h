@@ -116,6 +116,27 @@ SILTA_RECORDS_ENUM(ConsentDecision, "consent decision", "permit", "deny");
 enum class ConsentStatus : uint8_t { kActive, kInactive };
 SILTA_RECORDS_ENUM(ConsentStatus, "consent status", "active", "inactive");
 
+// How guidance or a message reaches the client (one code each of HL7 v3 ParticipationMode).
+enum class Channel : uint8_t { kFaceToFace, kPhone, kVideo, kOnlineMessage, kEmail, kLetter };
+SILTA_RECORDS_ENUM(Channel, "channel", "face-to-face", "phone", "video", "online-message", "e-mail",
+                   "letter");
+
+enum class GuidanceStatus : uint8_t { kPlanned, kInProgress, kCompleted, kCancelled };
+SILTA_RECORDS_ENUM(GuidanceStatus, "guidance status", "planned", "in-progress", "completed",
+                   "cancelled");
+
+enum class CommunicationStatus : uint8_t { kPlanned, kSent, kFailed };
+SILTA_RECORDS_ENUM(CommunicationStatus, "communication status", "planned", "sent", "failed");
+
+// The codes of HL7's communication-category code system.
+enum class CommunicationCategory : uint8_t { kAlert, kNotification, kReminder, kInstruction };
+SILTA_RECORDS_ENUM(CommunicationCategory, "communication category", "alert", "notification",
+                   "reminder", "instruction");
+
+enum class FeeStatus : uint8_t { kPlanned, kBillable, kBilled, kWaived, kCancelled };
+SILTA_RECORDS_ENUM(FeeStatus, "client fee status", "planned", "billable", "billed", "waived",
+                   "cancelled");
+
 #undef SILTA_RECORDS_ENUM
 
 // The contract code of an enumerator ("on-hold").
@@ -322,6 +343,43 @@ struct ServiceUseLevel {  // [14]
   bool operator==(const ServiceUseLevel&) const = default;
 };
 
+struct Guidance {  // [15]
+  std::string id;
+  GuidanceStatus status = GuidanceStatus::kPlanned;
+  std::optional<Code> service;  // THL service classification
+  std::optional<Channel> channel;
+  std::optional<Period> period;
+  std::optional<OrgRef> provider;
+  std::optional<std::string> note;
+  bool operator==(const Guidance&) const = default;
+};
+
+// A message from the county or a producer to the client; its content stays in the source system.
+struct ClientCommunication {  // [16]
+  std::string id;
+  CommunicationStatus status = CommunicationStatus::kPlanned;
+  std::optional<CommunicationCategory> category;
+  std::optional<Channel> channel;
+  std::optional<Instant> sent;
+  std::optional<std::string> topic;
+  std::optional<OrgRef> sender;
+  std::optional<std::string> customership;  // a customership id
+  std::optional<std::string> note;
+  bool operator==(const ClientCommunication&) const = default;
+};
+
+struct ClientFee {  // [22]
+  std::string id;
+  FeeStatus status = FeeStatus::kPlanned;
+  Code service;  // THL service classification
+  std::optional<Money> amount;
+  std::optional<Period> period;
+  std::optional<OrgRef> producer;           // who charges it
+  std::optional<std::string> customership;  // a customership id
+  std::optional<std::string> note;
+  bool operator==(const ClientFee&) const = default;
+};
+
 struct ClientRecord {
   std::string record_version = "1";
   std::string client_id;
@@ -347,6 +405,9 @@ struct ClientRecord {
   std::vector<Consent> consents;
   std::vector<Assessment> functional_ability;
   std::optional<ServiceUseLevel> service_use_level;
+  std::vector<Guidance> guidance;
+  std::vector<ClientCommunication> communications;
+  std::vector<ClientFee> client_fees;
   // Member-wise, arrays in order; RecordsEqual is the contract's equality.
   bool operator==(const ClientRecord&) const = default;
 };

@@ -31,6 +31,12 @@ std::string_view RefKindName(RefKind kind) {
       return "consent";
     case RefKind::kAssessment:
       return "assessment";
+    case RefKind::kGuidance:
+      return "guidance";
+    case RefKind::kCommunication:
+      return "communication";
+    case RefKind::kClientFee:
+      return "client fee";
   }
   return "?";
 }

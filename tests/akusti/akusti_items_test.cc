@@ -296,7 +296,7 @@ TEST(AkustiItemTable, MappingModulesAgreeWithTheSourceAndTheirProfiles) {
     }
     EXPECT_EQ(stated, items) << name;
   }
-  EXPECT_EQ(modules, 9);
+  EXPECT_EQ(modules, 12);
 }
 
 }  // namespace

@@ -172,10 +172,10 @@ TEST_F(GeneratedProfiles, LoadAsAPackageThatResolvesAgainstFiBaseAndCore) {
         << sd->filename << ": base " << sd->base_definition << " not found";
     (sd->type == "Extension" ? extensions : profiles)++;
   }
-  EXPECT_EQ(profiles, 21);
-  EXPECT_EQ(extensions, 24);
+  EXPECT_EQ(profiles, 24);
+  EXPECT_EQ(extensions, 25);
   EXPECT_EQ((*silta)->OfType("CodeSystem").size(), 14u);
-  EXPECT_EQ((*silta)->OfType("ValueSet").size(), 17u);
+  EXPECT_EQ((*silta)->OfType("ValueSet").size(), 21u);
   // Every profile that is not abstract has an example.
   std::set<std::string> exemplified;
   for (const auto& [name, r] : *resources_) {

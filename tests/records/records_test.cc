@@ -77,6 +77,9 @@ TEST(Examples, EveryCoverageKindAndEveryPartOccurs) {
     append(all.plans, r.plans);
     append(all.consents, r.consents);
     append(all.functional_ability, r.functional_ability);
+    append(all.guidance, r.guidance);
+    append(all.communications, r.communications);
+    append(all.client_fees, r.client_fees);
     if (r.occupation) all.occupation = r.occupation;
     if (r.residence_permit) all.residence_permit = r.residence_permit;
     if (r.service_use_level) all.service_use_level = r.service_use_level;
@@ -96,6 +99,9 @@ TEST(Examples, EveryCoverageKindAndEveryPartOccurs) {
   EXPECT_FALSE(all.plans.empty());
   EXPECT_FALSE(all.consents.empty());
   EXPECT_FALSE(all.functional_ability.empty());
+  EXPECT_FALSE(all.guidance.empty());
+  EXPECT_FALSE(all.communications.empty());
+  EXPECT_FALSE(all.client_fees.empty());
   EXPECT_TRUE(all.occupation && all.residence_permit && all.service_use_level &&
               all.non_disclosure);
 }

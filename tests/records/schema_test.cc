@@ -98,6 +98,9 @@ TEST_F(Schema, PropertiesAndRequiredMatchTheCodec) {
   ExpectInStep<Consent>(Def("consent"), "consent");
   ExpectInStep<Assessment>(Def("assessment"), "assessment");
   ExpectInStep<ServiceUseLevel>(Def("serviceUseLevel"), "serviceUseLevel");
+  ExpectInStep<Guidance>(Def("guidance"), "guidance");
+  ExpectInStep<ClientCommunication>(Def("communication"), "communication");
+  ExpectInStep<ClientFee>(Def("clientFee"), "clientFee");
 }
 
 template <typename E>
@@ -126,6 +129,13 @@ TEST_F(Schema, EnumerationsMatchTheCodec) {
             CodesOf<ResidencePermitKind>());
   EXPECT_EQ(Strings(Def("producerChoice")["properties"]["channel"]["enum"]),
             CodesOf<ChoiceChannel>());
+  EXPECT_EQ(Strings(Def("guidance")["properties"]["status"]["enum"]), CodesOf<GuidanceStatus>());
+  EXPECT_EQ(Strings(Def("channel")["enum"]), CodesOf<Channel>());
+  EXPECT_EQ(Strings(Def("communication")["properties"]["status"]["enum"]),
+            CodesOf<CommunicationStatus>());
+  EXPECT_EQ(Strings(Def("communication")["properties"]["category"]["enum"]),
+            CodesOf<CommunicationCategory>());
+  EXPECT_EQ(Strings(Def("clientFee")["properties"]["status"]["enum"]), CodesOf<FeeStatus>());
 }
 
 TEST(ContractDoc, TheXmlExampleReads) {

@@ -8,5 +8,5 @@ last="${out##*Push again}"
 for target in county shared joint national; do
   grep -q "  $target: sent 0, " <<<"$last" || { echo "FAIL: $target was sent something again" >&2; exit 1; }
 done
-grep -q "AKUSTI items: 10 (1) 25 (1) 29 (2)$" <<<"$last" || { echo "FAIL: county items" >&2; exit 1; }
+grep -q "AKUSTI items: 10 (1) 15 (3) 16 (3) 25 (1) 29 (2)$" <<<"$last" || { echo "FAIL: county items" >&2; exit 1; }
 echo "deployment example: ok"

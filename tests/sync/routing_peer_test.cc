@@ -30,7 +30,8 @@ constexpr const char* kTargets[] = {"county", "shared", "national"};
 
 // What one server holds of one client. Patient: whether it is there, and the AKUSTI items its
 // elements carry (none when it is only the identity core that the client's other resources on
-// that server refer to). Coverage: the kinds. Others: how many.
+// that server refer to). Coverage: the kinds. Others: how many; guidance (Procedure), client
+// communication (Communication) and client fees (ChargeItem) too.
 struct Holding {
   bool patient = false;
   std::set<int> patient_items;
@@ -39,6 +40,9 @@ struct Holding {
   int consents = 0;
   int observations = 0;
   int others = 0;  // Practitioner, CareTeam, EpisodeOfCare, CarePlan: joint-county only
+  int guidance = 0;
+  int communications = 0;
+  int fees = 0;
   bool operator==(const Holding&) const = default;
 };
 
@@ -48,12 +52,14 @@ void PrintTo(const Holding& h, std::ostream* os) {
   *os << "; Coverage:";
   for (const auto& k : h.coverage_kinds) *os << " " << k;
   *os << "; RelatedPerson " << h.related_persons << ", Consent " << h.consents << ", Observation "
-      << h.observations << ", joint-county resources " << h.others << "}";
+      << h.observations << ", joint-county resources " << h.others << ", Procedure " << h.guidance
+      << ", Communication " << h.communications << ", ChargeItem " << h.fees << "}";
 }
 
 // Written by hand. Levels from the data set: national 1, 2, 4, 5, 6, 8, 9, 11, 12, 20, 26, 27;
-// shared-definition 7, 13, 14, 23, 24, 28; county 10, 25 and, by the default level, 29;
-// joint-county 3, 17, 18, 19, 21 (no target here). Patient elements: contact details 1,
+// shared-definition 7, 13, 14, 22, 23, 24, 28; county 10, 25 and, by the default level, 15, 16
+// and 29; joint-county 3, 17, 18, 19, 21 (no target here). Guidance is 15, client
+// communication 16, a client fee 22. Patient elements: contact details 1,
 // education 2, payment contacts 5, occupation 6, temporary id 7, residence permit 8, service-use
 // level 14, producer choice 20; a RelatedPerson from the population register is 4, any other 3;
 // consents are 11 (biobank, data-sharing) or 12; functional ability Observations 13. A client
@@ -64,8 +70,10 @@ Table Expected() {
   Table t;
   // aino-virtanen.json: phone, email, address, 2 payment contacts, education, producer choice,
   // occupation, service-use level; related persons from the population register and
-  // self-reported; a service voucher; a biobank consent; 2 functional-ability assessments.
-  t["286/KYM-000184"]["shared"] = {true, {14}, {"service-voucher"}, 0, 0, 2, 0};
+  // self-reported; a service voucher; a biobank consent; 2 functional-ability assessments;
+  // 2 guidance, 2 client communications, 2 client fees.
+  t["286/KYM-000184"]["county"] = {true, {}, {}, 0, 0, 0, 0, 2, 2, 0};
+  t["286/KYM-000184"]["shared"] = {true, {14}, {"service-voucher"}, 0, 0, 2, 0, 0, 0, 2};
   t["286/KYM-000184"]["national"] = {true, {1, 2, 5, 6, 20}, {}, 1, 1, 0, 0};
   // minimal.json and batch.ndjson#0: only a local identifier, nothing any target governs.
   // home-care-voucher.json and batch.ndjson#1: a service voucher.
@@ -100,8 +108,12 @@ Table Expected() {
   // payment commitment.
   t["179/HV-55120"]["shared"] = {true, {}, {"payment-commitment"}, 0, 0, 0, 0};
   t["179/HV-55120"]["national"] = {true, {1, 2, 6, 8}, {}, 0, 0, 0, 0};
-  // service-payer-client.xml: an address; two service payers (item 29, default level county).
-  t["049/ESP-31170"]["county"] = {true, {}, {"service-payer", "service-payer"}, 0, 0, 0, 0};
+  // service-payer-client.xml: an address; two service payers (item 29, default level county);
+  // one guidance, one client communication, one client fee.
+  Holding esp_county = {true, {}, {"service-payer", "service-payer"}};
+  esp_county.guidance = esp_county.communications = 1;
+  t["049/ESP-31170"]["county"] = esp_county;
+  t["049/ESP-31170"]["shared"] = {true, {}, {}, 0, 0, 0, 0, 0, 0, 1};
   t["049/ESP-31170"]["national"] = {true, {1}, {}, 0, 0, 0, 0};
   // temporary-id-asylum-seeker.json: a temporary id only, an address, a residence permit; an
   // urgent-care payer; a data-sharing consent.
@@ -196,8 +208,9 @@ class RoutingPeerTest : public ::testing::Test {
     fhirclient::FhirClientOptions options;
     options.base_url = peers_[target]->base_url();
     fhirclient::FhirClient client(options, transport);
-    for (const char* type : {"Patient", "Coverage", "RelatedPerson", "Consent", "Observation",
-                             "Practitioner", "CareTeam", "EpisodeOfCare", "CarePlan"}) {
+    for (const char* type :
+         {"Patient", "Coverage", "RelatedPerson", "Consent", "Observation", "Practitioner",
+          "CareTeam", "EpisodeOfCare", "CarePlan", "Procedure", "Communication", "ChargeItem"}) {
       fhirclient::Pager pager =
           client.Search(type, {{"identifier", std::string(kPartSystem) + "|"}, {"_count", "200"}});
       while (true) {
@@ -231,6 +244,12 @@ class RoutingPeerTest : public ::testing::Test {
             ++h.consents;
           } else if (t == "Observation") {
             ++h.observations;
+          } else if (t == "Procedure") {
+            ++h.guidance;
+          } else if (t == "Communication") {
+            ++h.communications;
+          } else if (t == "ChargeItem") {
+            ++h.fees;
           } else {
             ++h.others;
           }
@@ -248,7 +267,9 @@ TEST_F(RoutingPeerTest, EachServerHoldsExactlyTheItemsOfItsLevel) {
   std::string dry;
   ASSERT_EQ(Push("--dry-run", &dry), 0) << dry;
   // The dry run names, per target, the items it would receive.
-  EXPECT_THAT(dry, HasSubstr("AKUSTI items: 10 (1) 25 (1) 29 (2)")) << dry;
+  EXPECT_THAT(dry, HasSubstr("AKUSTI items: 10 (1) 15 (3) 16 (3) 25 (1) 29 (2)")) << dry;
+  // Client fees (22): two in aino-virtanen.json, one in service-payer-client.xml, all shared.
+  EXPECT_THAT(dry, HasSubstr(" 22 (3) ")) << dry;
 
   std::string out;
   ASSERT_EQ(Push("", &out), 0) << out;

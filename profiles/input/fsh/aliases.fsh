@@ -16,3 +16,6 @@ Alias: $ICF = urn:oid:1.2.246.537.6.48
 Alias: $ConsentScope = http://terminology.hl7.org/CodeSystem/consentscope
 Alias: $CopayType = http://terminology.hl7.org/CodeSystem/coverage-copay-type
 Alias: $ObsCategory = http://terminology.hl7.org/CodeSystem/observation-category
+Alias: $FiProcedure = https://hl7.fi/fhir/finnish-base-profiles/StructureDefinition/fi-base-procedure
+Alias: $SCT = http://snomed.info/sct
+Alias: $ParticipationMode = http://terminology.hl7.org/CodeSystem/v3-ParticipationMode
