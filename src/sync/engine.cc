@@ -272,7 +272,11 @@ std::vector<SyncEngine::Planned> SyncEngine::Route(const Target& target,
     check_(sent, source_name, found);
     for (Issue& issue : found.Take()) {
       if (issue.severity >= Severity::kError) {
-        issue.message = "as projected for target " + target.name + ": " + issue.message;
+        // The OperationOutcome has no place for the profile a rule comes from, and the reviewer
+        // of the quarantine needs it to tell the target's requirement from the record's error.
+        issue.message = "as projected for target " + target.name +
+                        (issue.profile.empty() ? "" : " (profile " + issue.profile + ")") + ": " +
+                        issue.message;
       }
       issues.Report(std::move(issue));
     }
