@@ -384,7 +384,9 @@ void SyncEngine::AddCustodianProvenances(const Target& target, std::vector<Plann
         std::string(kFiBase) + (custodian->is_public ? "fi-base-information-custodian-public"
                                                      : "fi-base-information-custodian-private");
     provenance["meta"]["profile"].Append(JsonValue::String(profile));
-    std::string key = client_key + "/" + std::string(RegisterName(kind));
+    // The client in the key is hashed: the tag is visible on every target, and a target that
+    // must not receive the client's CRM id (a pseudonymous store) gets the Provenance too.
+    std::string key = Sha256Hex(client_key).substr(0, 32) + "/" + std::string(RegisterName(kind));
     provenance["meta"]["tag"].Append(Coding(CustodianKeySystem(), key));
     for (const Planned* r : resources) {
       JsonValue reference = JsonValue::Object();

@@ -98,7 +98,7 @@ class SyncEngine {
   // The tag system of the content hash in meta.tag.
   std::string ContentHashSystem() const;
   // The tag system of the key that makes a custodian Provenance one per client, register and
-  // target (Provenance has no identifier): "<county>/<client>/<register>".
+  // target (Provenance has no identifier): "<SHA-256 of county/client, 32 hex>/<register>".
   std::string CustodianKeySystem() const;
 
  private:

@@ -350,33 +350,61 @@ std::map<std::string, std::set<std::string>> ExpectedCustodians() {
 
 void RoutingPeerTest::CheckCustodians() {
   auto expected = ExpectedCustodians();
+  const std::map<std::string, std::string> registers = {
+      {"urn:oid:1.2.246.537.6.1264", "social-welfare"},
+      {"urn:oid:1.2.246.537.5.40150", "health-care"}};
   std::vector<std::string> files;
   for (const char* target : kTargets) {
-    std::set<std::string> held;  // "Type/id" of every resource made from a record
+    std::map<std::string, std::string> client_of;  // "Type/id" → "county/clientId"
     for (const auto& r : All(target,
                              {"Patient", "Coverage", "RelatedPerson", "Consent", "Observation",
                               "Practitioner", "CareTeam", "EpisodeOfCare", "CarePlan"},
                              {{"identifier", std::string(kPartSystem) + "|"}})) {
-      held.insert(TextAt(r, "resourceType") + "/" + TextAt(r, "id"));
+      std::string value;
+      for (const auto& id : r.Find("identifier")->items()) {
+        if (TextAt(id, "system") == kPartSystem) value = TextAt(id, "value");
+      }
+      client_of[TextAt(r, "resourceType") + "/" + TextAt(r, "id")] =
+          value.substr(0, value.find('/', value.find('/') + 1));
     }
     std::set<std::string> targeted;
-    std::multiset<std::string> keys;
+    std::multiset<std::string> found;  // "client/register", read from what each one says
+    std::set<std::string> keys;
     for (const auto& provenance : All(target, {"Provenance"}, {})) {
-      for (const auto& tag : provenance.Find("meta")->Find("tag")->items()) {
-        if (TextAt(tag, "system") == kCustodianKeySystem) keys.insert(TextAt(tag, "code"));
-      }
+      std::string text = provenance.ToString();
+      std::set<std::string> clients;
       for (const auto& t : provenance.Find("target")->items()) {
         std::string reference = TextAt(t, "reference");
-        EXPECT_TRUE(held.count(reference)) << target << ": Provenance targets " << reference;
+        auto it = client_of.find(reference);
+        EXPECT_TRUE(it != client_of.end()) << target << ": Provenance targets " << reference;
+        if (it == client_of.end()) continue;
         targeted.insert(reference);
+        clients.insert(it->second);
+        // Its key tag must not carry the client's CRM id, which some targets may not receive.
+        EXPECT_THAT(text, Not(HasSubstr(it->second.substr(it->second.find('/') + 1))));
+      }
+      EXPECT_EQ(clients.size(), 1u) << target << ": one client per Provenance\n" << text;
+      std::string system =
+          TextAt(*provenance.Find("entity")->items()[0].Find("what")->Find("identifier"), "system");
+      EXPECT_TRUE(registers.count(system)) << system;
+      if (!clients.empty() && registers.count(system)) {
+        found.insert(*clients.begin() + "/" + registers.at(system));
+      }
+      for (const auto& tag : provenance.Find("meta")->Find("tag")->items()) {
+        if (TextAt(tag, "system") == kCustodianKeySystem) {
+          EXPECT_TRUE(keys.insert(TextAt(tag, "code")).second) << target << ": a key twice";
+        }
       }
       fs::path file = dir_ / ("provenance-" + std::to_string(files.size()) + ".json");
-      std::ofstream(file) << provenance.ToString();
+      std::ofstream(file) << text;
       files.push_back(file.string());
     }
+    std::set<std::string> held;
+    for (const auto& [reference, client] : client_of) held.insert(reference);
     EXPECT_EQ(targeted, held) << target << ": every resource received has its custodian";
-    EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()), expected[target]) << target;
-    EXPECT_EQ(keys.size(), expected[target].size()) << target << ": a Provenance twice";
+    EXPECT_EQ(std::set<std::string>(found.begin(), found.end()), expected[target]) << target;
+    EXPECT_EQ(found.size(), expected[target].size()) << target << ": a Provenance twice";
+    EXPECT_EQ(keys.size(), found.size()) << target << ": every Provenance has its key";
   }
   // They conform to FI Base 2.0.0-rc2 (their meta.profile claims the public custodian profile).
   std::string cmd = std::string(SILTA_BINARY) + " validate";
