@@ -103,7 +103,8 @@ int RunPush(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       << ", rejected: " << summary.rejected << "\n";
   for (const auto& [name, c] : summary.targets) {
     out << "  " << name << ": " << (dry_run ? "would send " : "sent ") << c.sent << ", unchanged "
-        << c.unchanged << ", conflicts " << c.conflicts << ", errors " << c.errors << "\n";
+        << c.unchanged << ", conflicts " << c.conflicts << ", errors " << c.errors
+        << ", custodian Provenances " << c.provenances << "\n";
     // What the target governs, as routed: each AKUSTI item with the number of resources that
     // carry it (a Patient carries several).
     out << "    " << c.resources << " resource(s); AKUSTI items:";

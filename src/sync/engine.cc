@@ -111,6 +111,7 @@ struct SyncEngine::Planned {
   std::string identifier_value;
   json::Value resource;
   std::set<int> items;  // the AKUSTI items of the resource as projected for one target
+  bool custodian_provenance = false;  // made by the engine, not mapped from the record
   // Per target, filled while planning:
   std::string hash;
   std::optional<JournalEntry> known;
@@ -129,6 +130,10 @@ SyncEngine::SyncEngine(const mapping::Mapper& mapper, const RoutingPolicy& polic
 
 std::string SyncEngine::ContentHashSystem() const {
   return mapper_.options().canonical_base + "/CodeSystem/content-hash";
+}
+
+std::string SyncEngine::CustodianKeySystem() const {
+  return mapper_.options().canonical_base + "/CodeSystem/custodian-provenance";
 }
 
 void SyncEngine::Quarantine(const json::Value& record, const std::string& source_name,
@@ -202,8 +207,8 @@ Status SyncEngine::Push(const json::Value& record, const std::string& source_nam
       ++counts.resources;
       for (int item : p.items) ++counts.items[item];
     }
-    SILTA_RETURN_IF_ERROR(
-        PushToTarget(*target, clients_.at(target->name), routed, client_key, source_name, summary));
+    SILTA_RETURN_IF_ERROR(PushToTarget(*target, clients_.at(target->name), routed, client_key,
+                                       TextAt(record, "updatedAt"), source_name, summary));
   }
   return Status::Ok();
 }
@@ -265,7 +270,11 @@ std::vector<SyncEngine::Planned> SyncEngine::Route(const Target& target,
     check_(sent, source_name, found);
     for (Issue& issue : found.Take()) {
       if (issue.severity >= Severity::kError) {
-        issue.message = "as projected for target " + target.name + ": " + issue.message;
+        // The OperationOutcome has no place for the profile a rule comes from, and the reviewer
+        // of the quarantine needs it to tell the target's requirement from the record's error.
+        issue.message = "as projected for target " + target.name +
+                        (issue.profile.empty() ? "" : " (profile " + issue.profile + ")") + ": " +
+                        issue.message;
       }
       issues.Report(std::move(issue));
     }
@@ -297,9 +306,137 @@ void SyncEngine::RequireProfiles(const Target& target, json::Value& resource) {
   }
 }
 
+namespace {
+
+constexpr std::string_view kFiBase =
+    "https://hl7.fi/fhir/finnish-base-profiles/StructureDefinition/";
+// eArkisto - Rekisterinpitäjän laji: 1 public, 2 private (FI Base information custodian).
+constexpr std::string_view kCustodianKindSystem = "urn:oid:1.2.246.537.5.40172";
+// Where the keeper's id comes from: the register keeper register for a public organisation, the
+// SOTE organisation register for a private one (fi-base-information-custodian-public/-private).
+constexpr std::string_view kKeeperRegisterSystem = "urn:oid:1.2.246.537.6.40174";
+constexpr std::string_view kSoteOrganisationSystem = "urn:oid:1.2.246.537.6.202";
+
+// The register identifier systems of FI Base's fi-base-register-identifier ValueSet.
+std::string_view RegisterSystem(Register kind) {
+  return kind == Register::kHealthCare ? "urn:oid:1.2.246.537.5.40150"  // patient records
+                                       : "urn:oid:1.2.246.537.6.1264";  // social welfare
+}
+std::string_view RegisterDisplay(Register kind) {
+  return kind == Register::kHealthCare ? "Potilasrekisteri" : "Sosiaalihuollon asiakasrekisteri";
+}
+
+json::Value Coding(std::string_view system, std::string_view code, std::string_view display = {}) {
+  json::Value coding = json::Value::Object();
+  coding["system"] = json::Value::String(std::string(system));
+  coding["code"] = json::Value::String(std::string(code));
+  if (!display.empty()) coding["display"] = json::Value::String(std::string(display));
+  return coding;
+}
+
+// A urn:uuid for an entry the engine makes, stable for its key (a transaction needs a fullUrl
+// that no mapped entry has).
+std::string UuidOf(std::string_view key) {
+  std::string hex = Sha256Hex(key).substr(0, 32);
+  hex[12] = '5';
+  hex[16] = "89ab"[hex[16] % 4];
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+json::Value CodeableConcept(json::Value coding) {
+  json::Value codeable = json::Value::Object();
+  codeable["coding"].Append(std::move(coding));
+  return codeable;
+}
+
+}  // namespace
+
+// The register keeper and register of what a target receives go with every transaction, as FI
+// Base information-custodian Provenances: one per register the data belongs to, keyed by client,
+// register (and target, being on its server), targeting every resource of the record the target
+// holds in that register. Its content depends only on the record and the routing, so a repeated
+// or resumed transaction rewrites the same Provenance instead of adding one.
+void SyncEngine::AddCustodianProvenances(const Target& target, std::vector<Planned>& planned,
+                                         const std::string& client_key,
+                                         const std::string& recorded) const {
+  const std::optional<Custodian>& custodian = policy_.custodian();
+  if (!custodian) return;
+  std::map<Register, std::vector<const Planned*>> by_register;
+  std::vector<const Planned*> identity_only;  // the client's identity core: every register's
+  for (const auto& p : planned) {
+    if (p.module == nullptr) continue;
+    if (p.items.empty()) identity_only.push_back(&p);
+    for (int item : p.items) {
+      auto& list = by_register[policy_.RegisterOf(item)];
+      if (list.empty() || list.back() != &p) list.push_back(&p);
+    }
+  }
+  if (by_register.empty()) by_register[custodian->default_register];
+  std::vector<Planned> provenances;
+  for (auto& [kind, resources] : by_register) {
+    resources.insert(resources.end(), identity_only.begin(), identity_only.end());
+    json::Value provenance = json::Value::Object();
+    provenance["resourceType"] = json::Value::String("Provenance");
+    std::string profile =
+        std::string(kFiBase) + (custodian->is_public ? "fi-base-information-custodian-public"
+                                                     : "fi-base-information-custodian-private");
+    provenance["meta"]["profile"].Append(json::Value::String(profile));
+    // The client in the key is hashed: the tag is visible on every target, and a target that
+    // must not receive the client's CRM id (a pseudonymous store) gets the Provenance too.
+    std::string key = Sha256Hex(client_key).substr(0, 32) + "/" + std::string(RegisterName(kind));
+    provenance["meta"]["tag"].Append(Coding(CustodianKeySystem(), key));
+    for (const Planned* r : resources) {
+      json::Value reference = json::Value::Object();
+      reference["reference"] = json::Value::String(r->full_url);
+      provenance["target"].Append(std::move(reference));
+    }
+    provenance["recorded"] = json::Value::String(
+        ParseInstant(recorded) >= 0 ? recorded
+                                    : FormatInstant(static_cast<int64_t>(std::time(nullptr))));
+    json::Value agent = json::Value::Object();
+    agent["type"] = CodeableConcept(
+        Coding("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "CST", "custodian"));
+    agent["role"].Append(
+        CodeableConcept(Coding(kCustodianKindSystem, custodian->is_public ? "1" : "2",
+                               custodian->is_public ? "Julkinen" : "Yksityinen")));
+    json::Value& who = agent["who"];
+    who["type"] = json::Value::String("Organization");
+    who["identifier"]["type"] =
+        CodeableConcept(Coding("http://terminology.hl7.org/CodeSystem/v2-0203", "PRN"));
+    who["identifier"]["system"] = json::Value::String(
+        std::string(custodian->is_public ? kKeeperRegisterSystem : kSoteOrganisationSystem));
+    who["identifier"]["value"] = json::Value::String("urn:oid:" + custodian->oid);
+    who["display"] = json::Value::String(custodian->name);
+    provenance["agent"].Append(std::move(agent));
+    // FI Base 2.0.0-rc2 leaves open how to name the register; this follows the entity form of
+    // its 1.0.0-rc21 ballot, with the systems of its fi-base-register-identifier ValueSet.
+    json::Value entity = json::Value::Object();
+    entity["role"] = json::Value::String("source");
+    entity["what"]["identifier"]["system"] = json::Value::String(std::string(RegisterSystem(kind)));
+    if (auto code = custodian->register_codes.find(kind); code != custodian->register_codes.end()) {
+      entity["what"]["identifier"]["value"] = json::Value::String(code->second);
+    }
+    entity["what"]["display"] = json::Value::String(std::string(RegisterDisplay(kind)));
+    provenance["entity"].Append(std::move(entity));
+    RequireProfiles(target, provenance);
+
+    Planned p;
+    p.custodian_provenance = true;
+    p.type = "Provenance";
+    p.identifier_value = key;
+    p.key = "Provenance|" + CustodianKeySystem() + "|" + key;
+    p.full_url = "urn:uuid:" + UuidOf(p.key);
+    p.resource = std::move(provenance);
+    provenances.push_back(std::move(p));
+  }
+  for (auto& p : provenances) planned.push_back(std::move(p));
+}
+
 Status SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* client,
                                 std::vector<Planned>& planned, const std::string& client_key,
-                                const std::string& source_name, SyncSummary& summary) {
+                                const std::string& recorded_at, const std::string& source_name,
+                                SyncSummary& summary) {
   TargetCounts& counts = summary.targets[target.name];
   // A journal that cannot be read or written ends the run: going on would send what the journal
   // cannot record, and every later record would meet the same failure.
@@ -308,14 +445,16 @@ Status SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* cl
     summary.messages.push_back(target.name + ": " + status.message());
     return status.Annotate("sync journal unusable, run stopped");
   };
-  auto is_routed = [](const Planned& p) { return p.module != nullptr; };
+  auto is_routed = [](const Planned& p) { return p.module != nullptr || p.custodian_provenance; };
+  auto plan = [&](Planned& p) -> Status {
+    p.hash = Sha256Hex(p.resource.ToString());
+    SILTA_ASSIGN_OR_RETURN(p.known, journal_.Get(target.name, p.key));
+    p.send = !p.known || p.known->content_hash != p.hash;
+    return Status::Ok();
+  };
   for (auto& p : planned) {
     if (!is_routed(p)) continue;
-    p.hash = Sha256Hex(p.resource.ToString());
-    auto known = journal_.Get(target.name, p.key);
-    if (!known.ok()) return journal_failed(known.status());
-    p.known = *known;
-    p.send = !p.known || p.known->content_hash != p.hash;
+    if (Status planned_ok = plan(p); !planned_ok.ok()) return journal_failed(planned_ok);
     if (!p.send) ++counts.unchanged;
   }
   auto to_send = [&] {
@@ -323,10 +462,23 @@ Status SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* cl
                          [&](const Planned& p) { return is_routed(p) && p.send; });
   };
   if (to_send() == 0) return Status::Ok();
+  // Only a transaction that sends something carries the custodian: nothing changed, nothing sent.
+  const size_t first_provenance = planned.size();
+  AddCustodianProvenances(target, planned, client_key, recorded_at);
+  for (size_t i = first_provenance; i < planned.size(); ++i) {
+    if (Status planned_ok = plan(planned[i]); !planned_ok.ok()) return journal_failed(planned_ok);
+    planned[i].send = true;  // every transaction carries it, changed or not
+  }
+  const int provenances = static_cast<int>(planned.size() - first_provenance);
   if (options_.dry_run) {
-    counts.sent += static_cast<int>(to_send());
-    summary.messages.push_back(source_name + " → " + target.name + ": would send " +
-                               std::to_string(to_send()) + " resource(s) (dry run)");
+    counts.sent += static_cast<int>(to_send()) - provenances;
+    counts.provenances += provenances;
+    summary.messages.push_back(
+        source_name + " → " + target.name + ": would send " +
+        std::to_string(to_send() - provenances) + " resource(s)" +
+        (provenances > 0 ? " and " + std::to_string(provenances) + " custodian Provenance(s)"
+                         : std::string()) +
+        " (dry run)");
     return Status::Ok();
   }
 
@@ -367,6 +519,12 @@ Status SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* cl
         resource["id"] = json::Value::String(p.known->server_id);
         request["url"] = json::Value::String(p.type + "/" + p.known->server_id);
         request["ifMatch"] = json::Value::String("W/\"" + p.known->version_id + "\"");
+      } else if (p.custodian_provenance) {
+        // Provenance has no identifier: its key tag is what a repeat finds it by.
+        resource.Remove("id");
+        request["url"] =
+            json::Value::String("Provenance?_tag=" + fhirclient::UrlEncode(CustodianKeySystem()) +
+                                "%7C" + fhirclient::UrlEncode(p.identifier_value));
       } else {
         resource.Remove("id");
         request["url"] = json::Value::String(
@@ -383,12 +541,14 @@ Status SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* cl
       std::vector<JournalEntry> confirmed;
       for (size_t i = 0; i < sent.size() && i < outcome->entries.size(); ++i) {
         const auto& e = outcome->entries[i];
+        // A Provenance is journalled without the client, so that a pull does not read it back
+        // as part of the record.
         JournalEntry j{target.name,
                        sent[i]->key,
                        sent[i]->hash,
                        "",
                        "",
-                       client_key,
+                       sent[i]->custodian_provenance ? std::string() : client_key,
                        static_cast<int64_t>(std::time(nullptr))};
         if (!e.ok() || !ParseLocation(e.location, &j.server_id, &j.version_id)) {
           ++counts.errors;
@@ -408,7 +568,10 @@ Status SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* cl
       if (Status written = journal_.Put(confirmed); !written.ok()) {
         return journal_failed(written);
       }
-      counts.sent += static_cast<int>(confirmed.size());
+      for (const JournalEntry& j : confirmed) {
+        ++(j.resource_key.starts_with("Provenance|" + CustodianKeySystem()) ? counts.provenances
+                                                                            : counts.sent);
+      }
       return Status::Ok();
     }
     if (outcome.http_status() != 412) {
@@ -444,7 +607,7 @@ Status SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* cl
         j.version_id = version;
         j.updated_at = static_cast<int64_t>(std::time(nullptr));
         if (Status written = journal_.Put({j}); !written.ok()) return journal_failed(written);
-        ++counts.sent;
+        ++(p->custodian_provenance ? counts.provenances : counts.sent);
         p->known = j;
         continue;
       }

@@ -5,7 +5,8 @@
 // the identity core; sync/projection.h), withhold what a target must not get and check the
 // projection against its profiles, rejecting the record whole if any target's share fails →
 // diff against the journal (unchanged resources are not sent) → one transaction per record and
-// target → journal the confirmed versions.
+// target, with the FI Base information-custodian Provenance of the data it sends → journal the
+// confirmed versions.
 //   - New resources go as conditional updates by business identifier (PUT Type?identifier=...),
 //     so a repeat after a crash updates instead of duplicating.
 //   - Known resources go as updates of the server's id with If-Match of the journalled version:
@@ -52,6 +53,8 @@ struct TargetCounts {
   int unchanged = 0;  // resources the journal shows as already there
   int conflicts = 0;
   int errors = 0;
+  // Information-custodian Provenances created or updated (never in `resources` or `sent`).
+  int provenances = 0;
   std::map<int, int> items;  // AKUSTI item → resources routed that carry it
 };
 
@@ -93,6 +96,9 @@ class SyncEngine {
 
   // The tag system of the content hash in meta.tag.
   std::string ContentHashSystem() const;
+  // The tag system of the key that makes a custodian Provenance one per client, register and
+  // target (Provenance has no identifier): "<SHA-256 of county/client, 32 hex>/<register>".
+  std::string CustodianKeySystem() const;
 
  private:
   struct Planned;
@@ -101,9 +107,14 @@ class SyncEngine {
   std::vector<Planned> Route(const Target& target, const std::vector<Planned>& planned,
                              const std::string& source_name, IssueSink& issues) const;
   static void RequireProfiles(const Target& target, json::Value& resource);
+  // Appends to `planned` the information-custodian Provenance of each register the routed
+  // resources belong to, targeting all of them; `recorded` is the record's updatedAt.
+  void AddCustodianProvenances(const Target& target, std::vector<Planned>& planned,
+                               const std::string& client_key, const std::string& recorded) const;
   Status PushToTarget(const Target& target, fhirclient::FhirClient* client,
                       std::vector<Planned>& planned, const std::string& client_key,
-                      const std::string& source_name, SyncSummary& summary);
+                      const std::string& recorded, const std::string& source_name,
+                      SyncSummary& summary);
   void Quarantine(const json::Value& record, const std::string& source_name,
                   const std::vector<Issue>& issues, SyncSummary& summary);
 

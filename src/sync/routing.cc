@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -27,6 +29,19 @@ constexpr std::array<std::pair<Withheld, std::string_view>, 5> kWithheldNames = 
     {Withheld::kTelecom, "telecom"},
     {Withheld::kBirthDate, "birthDate"},
 }};
+
+constexpr std::array<std::pair<Register, std::string_view>, 2> kRegisterNames = {{
+    {Register::kSocialWelfare, "social-welfare"},
+    {Register::kHealthCare, "health-care"},
+}};
+
+// The items whose entry in the data set (docs/akusti-data-set.md) is about a health care service,
+// so that their data is patient register data: occupational health care [10], the payer of
+// urgent (emergency) care [25] and the medicine reimbursement ceiling [26]. Every other item is
+// customer management of the county's social and health care alike (consents [11] are "all sote
+// consents to Kanta"), kept in the custodian's default register: docs/sync.md says why that is
+// the social welfare client register unless a policy says otherwise.
+constexpr std::array<int, 3> kHealthCareItems = {10, 25, 26};
 
 constexpr auto kNational = Level::kNational;
 constexpr auto kShared = Level::kSharedDefinition;
@@ -123,6 +138,88 @@ std::optional<Withheld> ParseWithheld(std::string_view name) {
 
 std::span<const AkustiItem> AkustiItems() { return kItems; }
 
+std::string_view RegisterName(Register kind) {
+  for (const auto& [r, name] : kRegisterNames) {
+    if (r == kind) return name;
+  }
+  return "social-welfare";
+}
+
+std::optional<Register> ParseRegister(std::string_view name) {
+  for (const auto& [r, n] : kRegisterNames) {
+    if (n == name) return r;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// An OID as FHIR writes it without its urn:oid: prefix: digits separated by single dots.
+bool IsOid(std::string_view text) {
+  if (text.empty() || text.front() == '.' || text.back() == '.') return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '.' ? text[i - 1] == '.' : !std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+Custodian ParseCustodian(
+    const json::Value& json,
+    const std::function<void(const std::string&, const std::string&)>& problem) {
+  Custodian custodian;
+  if (!json.is_object()) {
+    problem("custodian", "expected an object");
+    return custodian;
+  }
+  for (const auto& [key, value] : json.members()) {
+    if (key == "oid") {
+      custodian.oid = value.text();
+      if (!IsOid(custodian.oid)) problem("custodian.oid", "an OID (digits and dots) is expected");
+    } else if (key == "name") {
+      custodian.name = value.text();
+    } else if (key == "kind") {
+      if (value.text() != "public" && value.text() != "private") {
+        problem("custodian.kind", "\"public\" (the default) or \"private\" is expected");
+      }
+      custodian.is_public = value.text() != "private";
+    } else if (key == "register") {
+      auto parsed = ParseRegister(value.text());
+      if (!parsed) problem("custodian.register", "unknown register \"" + value.text() + "\"");
+      if (parsed) custodian.default_register = *parsed;
+    } else if (key == "registers") {
+      for (const auto& [item, name] : value.members()) {
+        std::optional<int> number = ItemNumber(item);
+        auto parsed = ParseRegister(name.text());
+        if (!number) {
+          problem("custodian.registers", "no AKUSTI item \"" + item + "\" (1-29)");
+        } else if (!parsed) {
+          problem("custodian.registers." + item, "unknown register \"" + name.text() + "\"");
+        } else {
+          custodian.item_registers[*number] = *parsed;
+        }
+      }
+    } else if (key == "registerCodes") {
+      for (const auto& [name, code] : value.members()) {
+        auto parsed = ParseRegister(name);
+        if (!parsed) problem("custodian.registerCodes", "unknown register \"" + name + "\"");
+        if (code.kind() != json::Value::Kind::kString || code.text().empty()) {
+          problem("custodian.registerCodes." + name, "a code (string) is expected");
+        } else if (parsed) {
+          custodian.register_codes[*parsed] = code.text();
+        }
+      }
+    } else if (key != "comment") {
+      problem("custodian", "unknown member \"" + key + "\"");
+    }
+  }
+  if (custodian.oid.empty()) problem("custodian", "the register keeper's \"oid\" is required");
+  if (custodian.name.empty()) problem("custodian", "the register keeper's \"name\" is required");
+  return custodian;
+}
+
+}  // namespace
+
 StatusOr<RoutingPolicy> RoutingPolicy::Load(const std::filesystem::path& file) {
   SILTA_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
   SILTA_ASSIGN_OR_RETURN(json::Value json, json::Value::Parse(text, file.string()));
@@ -143,7 +240,8 @@ StatusOr<RoutingPolicy> RoutingPolicy::FromJson(const json::Value& json, std::st
   RoutingPolicy policy;
   if (!json.is_object()) return InvalidArgumentError(std::string(source) + ": expected an object");
   for (const auto& [key, value] : json.members()) {
-    if (key != "targets" && key != "levels" && key != "defaultLevel" && key != "comment") {
+    if (key != "targets" && key != "levels" && key != "defaultLevel" && key != "custodian" &&
+        key != "comment") {
       problem("$", "unknown member \"" + key + "\"");
     }
   }
@@ -164,6 +262,9 @@ StatusOr<RoutingPolicy> RoutingPolicy::FromJson(const json::Value& json, std::st
         policy.overrides_[*number] = *parsed;
       }
     }
+  }
+  if (const json::Value* custodian = json.Find("custodian")) {
+    policy.custodian_ = ParseCustodian(*custodian, problem);
   }
   const json::Value* targets = json.Find("targets");
   if (targets == nullptr || !targets->is_array() || targets->items().empty()) {
@@ -217,6 +318,10 @@ StatusOr<RoutingPolicy> RoutingPolicy::FromJson(const json::Value& json, std::st
           problem(where, "unknown member \"" + key + "\"");
         }
       }
+      if (target.profiles.count("Provenance") != 0 && !policy.custodian_) {
+        problem(where + ".profiles.Provenance",
+                "the policy names no custodian, so no Provenance is sent that could conform");
+      }
       if (target.name.empty()) problem(where, "a target needs a name");
       if (target.levels.empty()) problem(where, "a target needs at least one level");
       if (policy.FindTarget(target.name) != nullptr) {
@@ -239,6 +344,18 @@ Level RoutingPolicy::LevelOf(int item) const {
     return *kItems[item - 1].level;
   }
   return default_level_;
+}
+
+Register RoutingPolicy::RegisterOf(int item) const {
+  Register fallback = custodian_ ? custodian_->default_register : Register::kSocialWelfare;
+  if (custodian_) {
+    if (auto it = custodian_->item_registers.find(item); it != custodian_->item_registers.end()) {
+      return it->second;
+    }
+  }
+  bool health_care =
+      std::find(kHealthCareItems.begin(), kHealthCareItems.end(), item) != kHealthCareItems.end();
+  return health_care ? Register::kHealthCare : fallback;
 }
 
 const Target* RoutingPolicy::FindTarget(std::string_view name) const {

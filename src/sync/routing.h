@@ -37,6 +37,29 @@ std::span<const AkustiItem> AkustiItems();
 enum class Withheld : uint8_t { kHetu, kName, kAddress, kTelecom, kBirthDate };
 std::optional<Withheld> ParseWithheld(std::string_view name);
 
+// The two registers a county keeps as the register keeper (rekisterinpitäjä) of the social and
+// health care it organises: the social welfare client register (sosiaalihuollon asiakasrekisteri)
+// and the health care patient register (potilasrekisteri).
+enum class Register : uint8_t { kSocialWelfare, kHealthCare };
+std::string_view RegisterName(Register kind);  // "social-welfare", "health-care"
+std::optional<Register> ParseRegister(std::string_view name);
+
+// Who keeps the register the pushed data belongs to: every transaction carries a FI Base
+// information-custodian Provenance that names it (docs/sync.md).
+struct Custodian {
+  // The keeper's id: for a public organisation (a county) in the register keeper register
+  // (eArkisto - Rekisterinpitäjärekisteri, urn:oid:1.2.246.537.6.40174), for a private one in
+  // the SOTE organisation register (urn:oid:1.2.246.537.6.202). An OID, "1.2.246.10...".
+  std::string oid;
+  std::string name;
+  bool is_public = true;  // fi-base-information-custodian-public, else -private
+  // The register of the items the table in routing.cc does not place (RegisterOf).
+  Register default_register = Register::kSocialWelfare;
+  std::map<int, Register> item_registers;  // the policy's overrides, by AKUSTI item
+  // The register's code in its classification, when the deployment gives it.
+  std::map<Register, std::string> register_codes;
+};
+
 struct Target {
   std::string name;
   std::set<Level> levels;
@@ -60,11 +83,19 @@ class RoutingPolicy {
   //                 "profiles": {"Patient": ["http://.../StructureDefinition/x"]},
   //                 "adapter": "generic-r4.json"}],
   //    "levels": {"15": "county"},            // overrides of the item table
-  //    "defaultLevel": "county"}              // for items the table leaves open
+  //    "defaultLevel": "county",              // for items the table leaves open
+  //    "custodian": {"oid": "1.2.246.10...", "name": "...", "kind": "public",
+  //                  "register": "social-welfare", "registers": {"13": "health-care"},
+  //                  "registerCodes": {"health-care": "..."}}}
   static StatusOr<RoutingPolicy> Load(const std::filesystem::path& file);
   static StatusOr<RoutingPolicy> FromJson(const json::Value& json, std::string_view source);
 
   Level LevelOf(int item) const;
+  // The register keeper; nullopt when the policy names none (then no Provenance is sent).
+  const std::optional<Custodian>& custodian() const { return custodian_; }
+  // The register `item` belongs to: the policy's override, else the built-in table (the items
+  // whose data set entry names a health care service), else the custodian's default register.
+  Register RegisterOf(int item) const;
   const std::vector<Target>& targets() const { return targets_; }
   const Target* FindTarget(std::string_view name) const;
 
@@ -75,6 +106,7 @@ class RoutingPolicy {
   std::vector<Target> targets_;
   std::map<int, Level> overrides_;
   Level default_level_ = Level::kCounty;
+  std::optional<Custodian> custodian_;
 };
 
 }  // namespace silta::sync

@@ -24,9 +24,13 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr const char* kPartSystem = "https://silta.example.fi/fhir/sid/client-record-part";
 constexpr const char* kTargets[] = {"county", "shared", "national"};
+constexpr const char* kCountyOid = "1.2.246.10.32213182.19.0";
+constexpr const char* kCustodianKeySystem =
+    "https://silta.example.fi/fhir/CodeSystem/custodian-provenance";
 
 // What one server holds of one client. Patient: whether it is there, and the AKUSTI items its
 // elements carry (none when it is only the identity core that the client's other resources on
@@ -179,7 +183,9 @@ class RoutingPeerTest : public ::testing::Test {
       targets += std::string(targets.empty() ? "" : ", ") + R"({"name": ")" + name +
                  R"(", "levels": [")" + level + R"("], "adapter": ")" + name + R"(.json"})";
     }
-    std::ofstream(dir_ / "policy.json") << R"({"targets": [)" << targets << "]}";
+    std::ofstream(dir_ / "policy.json")
+        << R"({"custodian": {"oid": ")" << kCountyOid
+        << R"(", "name": "Test county"}, "targets": [)" << targets << "]}";
   }
   void TearDown() override {
     peers_.clear();
@@ -188,17 +194,52 @@ class RoutingPeerTest : public ::testing::Test {
   }
 
   // Runs `silta sync push examples/records`; the exit code, its standard output in *out.
-  int Push(const std::string& extra, std::string* out) {
+  int Push(const std::string& extra, std::string* out,
+           const std::string& records = SILTA_SOURCE_DIR "/examples/records",
+           const std::string& env = "") {
     fs::path stdout_file = dir_ / "push.out";
-    std::string cmd = std::string(SILTA_BINARY) + " sync push '" + SILTA_SOURCE_DIR +
-                      "/examples/records' --policy '" + (dir_ / "policy.json").string() +
-                      "' --journal '" + (dir_ / "journal.db").string() + "' " + extra + " > '" +
+    std::string cmd = env + std::string(SILTA_BINARY) + " sync push '" + records + "' --policy '" +
+                      (dir_ / "policy.json").string() + "' --journal '" +
+                      (dir_ / "journal.db").string() + "' " + extra + " > '" +
                       stdout_file.string() + "' 2> '" + (dir_ / "push.err").string() + "'";
     int status = std::system(cmd.c_str());
     auto printed = ReadFile(stdout_file);
     auto diagnostics = ReadFile(dir_ / "push.err");
     *out = (printed.ok() ? *printed : "") + (diagnostics.ok() ? *diagnostics : "");
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  // Runs a command; its exit code, standard output and error in *out.
+  int Run(const std::string& cmd, std::string* out) {
+    int status = std::system((cmd + " > '" + (dir_ / "run.out").string() + "' 2>&1").c_str());
+    auto printed = ReadFile(dir_ / "run.out");
+    *out = printed.ok() ? *printed : "";
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  // Every resource of `types` on a target (all pages).
+  std::vector<json::Value> All(const std::string& target, const std::vector<std::string>& types,
+                               const std::vector<std::pair<std::string, std::string>>& params) {
+    std::vector<json::Value> out;
+    fhirclient::CurlTransport transport;
+    fhirclient::FhirClientOptions options;
+    options.base_url = peers_[target]->base_url();
+    fhirclient::FhirClient client(options, transport);
+    for (const auto& type : types) {
+      auto query = params;
+      query.emplace_back("_count", "200");
+      fhirclient::Pager pager = client.Search(type, query);
+      while (true) {
+        auto page = pager.NextPage();
+        EXPECT_TRUE(page.ok()) << page.status().message();
+        if (!page.ok() || !page->has_value()) break;
+        json::Value bundle = *json::Value::Parse((*page)->body, "search");
+        if (const json::Value* entries = bundle.Find("entry")) {
+          for (const auto& entry : entries->items()) out.push_back(*entry.Find("resource"));
+        }
+      }
+    }
+    return out;
   }
 
   // Every resource made from a client record on a target, by client ("county/clientId").
@@ -259,9 +300,13 @@ class RoutingPeerTest : public ::testing::Test {
     return held;
   }
 
+  void CheckCustodians();
+
   fs::path dir_;
   std::map<std::string, std::unique_ptr<testing::FhirPeer>> peers_;
 };
+
+std::map<std::string, std::set<std::string>> ExpectedCustodians();
 
 TEST_F(RoutingPeerTest, EachServerHoldsExactlyTheItemsOfItsLevel) {
   std::string dry;
@@ -283,11 +328,191 @@ TEST_F(RoutingPeerTest, EachServerHoldsExactlyTheItemsOfItsLevel) {
     EXPECT_EQ(Held(target), want) << "target " << target;
   }
 
-  // A second push sends nothing anywhere.
+  // Every server holds the custodian Provenances of what it received, one per client and
+  // register, each referring to resources on that server, together all of them.
+  CheckCustodians();
+  for (const auto& [target, keys] : ExpectedCustodians()) {
+    EXPECT_THAT(out, ::testing::ContainsRegex("  " + target + ": sent [0-9]+, [^\n]*custodian " +
+                                              "Provenances " + std::to_string(keys.size()) + "\n"))
+        << out;
+  }
+
+  // A second push sends nothing anywhere, no Provenance either.
   std::string again;
   ASSERT_EQ(Push("", &again), 0) << again;
   for (const char* target : kTargets) {
     EXPECT_THAT(again, HasSubstr(std::string(target) + ": sent 0,")) << again;
+  }
+  EXPECT_THAT(again, Not(::testing::ContainsRegex("custodian Provenances [1-9]"))) << again;
+  CheckCustodians();
+}
+
+// Written by hand: per target, "client/register" of each custodian Provenance. The register
+// follows the items held (docs/sync.md): occupational health [10], urgent care payer [25] and
+// the medicine fee ceiling [26] are patient register data, everything else the social welfare
+// client register (the policy's default); a client's Patient goes under every register of its
+// other resources there. Guidance [15] and client communication [16] reach the county, client
+// fees [22] the shared target: Aino (286/KYM-000184) and the service-payer client
+// (049/ESP-31170) carry them.
+std::map<std::string, std::set<std::string>> ExpectedCustodians() {
+  return {
+      {"county",
+       {"564/OUL-77310/health-care", "049/ESP-31170/social-welfare", "853/VAR-T-0091/health-care",
+        "286/KYM-000184/social-welfare"}},
+      {"shared",
+       {"286/KYM-000184/social-welfare", "837/PIR-200417/social-welfare",
+        "698/ROV-40022/social-welfare", "837/PIR-102938/social-welfare",
+        "286/KOT-60081/social-welfare", "179/HV-55120/social-welfare",
+        "853/VAR-T-0091/social-welfare", "049/ESP-31170/social-welfare"}},
+      {"national",
+       {"286/KYM-000184/social-welfare", "398/LAH-20019/social-welfare",
+        "398/LAH-20019/health-care", "092/VAN-K-4410/social-welfare",
+        "698/ROV-40022/social-welfare", "837/PIR-102938/social-welfare",
+        "091/HKI-88001/social-welfare", "564/OUL-77310/social-welfare",
+        "286/KOT-60081/social-welfare", "286/KOT-60081/health-care", "179/HV-55120/social-welfare",
+        "049/ESP-31170/social-welfare", "853/VAR-T-0091/social-welfare"}},
+  };
+}
+
+void RoutingPeerTest::CheckCustodians() {
+  auto expected = ExpectedCustodians();
+  const std::map<std::string, std::string> registers = {
+      {"urn:oid:1.2.246.537.6.1264", "social-welfare"},
+      {"urn:oid:1.2.246.537.5.40150", "health-care"}};
+  std::vector<std::string> files;
+  for (const char* target : kTargets) {
+    std::map<std::string, std::string> client_of;  // "Type/id" → "county/clientId"
+    for (const auto& r :
+         All(target,
+             {"Patient", "Coverage", "RelatedPerson", "Consent", "Observation", "Practitioner",
+              "CareTeam", "EpisodeOfCare", "CarePlan", "Procedure", "Communication", "ChargeItem"},
+             {{"identifier", std::string(kPartSystem) + "|"}})) {
+      std::string value;
+      for (const auto& id : r.Find("identifier")->items()) {
+        if (TextAt(id, "system") == kPartSystem) value = TextAt(id, "value");
+      }
+      client_of[TextAt(r, "resourceType") + "/" + TextAt(r, "id")] =
+          value.substr(0, value.find('/', value.find('/') + 1));
+    }
+    std::set<std::string> targeted;
+    std::multiset<std::string> found;  // "client/register", read from what each one says
+    std::set<std::string> keys;
+    for (const auto& provenance : All(target, {"Provenance"}, {})) {
+      std::string text = provenance.ToString();
+      std::set<std::string> clients;
+      for (const auto& t : provenance.Find("target")->items()) {
+        std::string reference = TextAt(t, "reference");
+        auto it = client_of.find(reference);
+        EXPECT_TRUE(it != client_of.end()) << target << ": Provenance targets " << reference;
+        if (it == client_of.end()) continue;
+        targeted.insert(reference);
+        clients.insert(it->second);
+        // Its key tag must not carry the client's CRM id, which some targets may not receive.
+        EXPECT_THAT(text, Not(HasSubstr(it->second.substr(it->second.find('/') + 1))));
+      }
+      EXPECT_EQ(clients.size(), 1u) << target << ": one client per Provenance\n" << text;
+      std::string system =
+          TextAt(*provenance.Find("entity")->items()[0].Find("what")->Find("identifier"), "system");
+      EXPECT_TRUE(registers.count(system)) << system;
+      if (!clients.empty() && registers.count(system)) {
+        found.insert(*clients.begin() + "/" + registers.at(system));
+      }
+      for (const auto& tag : provenance.Find("meta")->Find("tag")->items()) {
+        if (TextAt(tag, "system") == kCustodianKeySystem) {
+          EXPECT_TRUE(keys.insert(TextAt(tag, "code")).second) << target << ": a key twice";
+        }
+      }
+      fs::path file = dir_ / ("provenance-" + std::to_string(files.size()) + ".json");
+      std::ofstream(file) << text;
+      files.push_back(file.string());
+    }
+    std::set<std::string> held;
+    for (const auto& [reference, client] : client_of) held.insert(reference);
+    EXPECT_EQ(targeted, held) << target << ": every resource received has its custodian";
+    EXPECT_EQ(std::set<std::string>(found.begin(), found.end()), expected[target]) << target;
+    EXPECT_EQ(found.size(), expected[target].size()) << target << ": a Provenance twice";
+    EXPECT_EQ(keys.size(), found.size()) << target << ": every Provenance has its key";
+  }
+  // They conform to FI Base 2.0.0-rc2 (their meta.profile claims the public custodian profile).
+  std::string cmd = std::string(SILTA_BINARY) + " validate";
+  for (const auto& f : files) cmd += " '" + f + "'";
+  cmd +=
+      " --ig hl7.fhir.fi.base#2.0.0-rc2 --profile "
+      "https://hl7.fi/fhir/finnish-base-profiles/StructureDefinition/"
+      "fi-base-information-custodian-public";
+  std::string out;
+  EXPECT_EQ(Run(cmd, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr(": 0 errors, ")) << out;
+  EXPECT_THAT(out, HasSubstr("; 0 files with errors")) << out;
+  EXPECT_THAT(out, Not(HasSubstr(": error: "))) << out;
+}
+
+// A target that requires a profile its projection cannot meet: here the shared-definition
+// target requires a Patient profile with telecom (contact details, item 1, which only the
+// national level governs). The record is rejected whole, with an OperationOutcome that names
+// the profile and the element, and no server receives anything of it.
+TEST_F(RoutingPeerTest, AProjectionThatCannotMeetItsTargetsProfileIsQuarantinedNotSent) {
+  constexpr const char* kProfile =
+      "https://silta.example.fi/fhir/StructureDefinition/test-patient-with-telecom";
+  fs::path profiles = dir_ / "profiles";
+  fs::copy(SILTA_SOURCE_DIR "/profiles/generated", profiles, fs::copy_options::recursive);
+  std::ofstream(profiles / "StructureDefinition-test-patient-with-telecom.json")
+      << R"({"resourceType": "StructureDefinition", "id": "test-patient-with-telecom", "url": ")"
+      << kProfile << R"(", "name": "TestPatientWithTelecom", "status": "draft",
+      "fhirVersion": "4.0.1", "kind": "resource", "abstract": false, "type": "Patient",
+      "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Patient",
+      "derivation": "constraint", "differential": {"element": [
+        {"id": "Patient", "path": "Patient"},
+        {"id": "Patient.telecom", "path": "Patient.telecom", "min": 1}]}})";
+  std::string targets;
+  for (const char* name : kTargets) {
+    std::string level = name == std::string("shared") ? "shared-definition" : name;
+    targets += std::string(targets.empty() ? "" : ", ") + R"({"name": ")" + name +
+               R"(", "levels": [")" + level + R"("], "adapter": ")" + name + R"(.json")" +
+               (name == std::string("shared")
+                    ? R"(, "profiles": {"Patient": [")" + std::string(kProfile) + R"("]}})"
+                    : "}");
+  }
+  std::ofstream(dir_ / "policy.json")
+      << R"({"custodian": {"oid": ")" << kCountyOid << R"(", "name": "Test county"}, "targets": [)"
+      << targets << "]}";
+
+  // aino-virtanen.json has a phone (national) and a service-use level (shared-definition), so
+  // its Patient goes to the shared target, without the phone.
+  fs::path record = fs::path(SILTA_SOURCE_DIR) / "examples/records/aino-virtanen.json";
+  std::string out;
+  EXPECT_EQ(Push("--quarantine '" + (dir_ / "quarantine").string() + "'", &out, record.string(),
+                 "SILTA_PROFILES='" + profiles.string() + "' "),
+            1)
+      << out;
+  EXPECT_THAT(out, HasSubstr("records: 1, rejected: 1")) << out;
+  EXPECT_THAT(out, HasSubstr("aino-virtanen: rejected with 1 error(s)")) << out;
+
+  auto outcome = ReadFile(dir_ / "quarantine" / "aino-virtanen.outcome.json");
+  ASSERT_TRUE(outcome.ok()) << outcome.status().message() << "\n" << out;
+  auto parsed = json::Value::Parse(*outcome, "outcome");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(TextAt(*parsed, "resourceType"), "OperationOutcome");
+  std::vector<std::string> errors;
+  for (const auto& issue : parsed->Find("issue")->items()) {
+    if (TextAt(issue, "severity") == "error")
+      errors.push_back(TextAt(*issue.Find("details"), "text"));
+  }
+  // The one error: the target, the profile it requires and the element the projection lacks.
+  ASSERT_EQ(errors.size(), 1u) << *outcome;
+  EXPECT_THAT(errors[0], HasSubstr("target shared")) << errors[0];
+  EXPECT_THAT(errors[0], HasSubstr(kProfile)) << errors[0];
+  EXPECT_THAT(errors[0], HasSubstr("Patient.telecom")) << errors[0];
+  EXPECT_TRUE(fs::exists(dir_ / "quarantine" / "aino-virtanen.record.json"));
+
+  // Nothing of the record reached any server: not the share that failed, nor the others.
+  for (const char* target : kTargets) {
+    EXPECT_THAT(All(target,
+                    {"Patient", "Coverage", "RelatedPerson", "Consent", "Observation",
+                     "Practitioner", "CareTeam", "EpisodeOfCare", "CarePlan", "Provenance"},
+                    {}),
+                ::testing::IsEmpty())
+        << target;
   }
 }
 
