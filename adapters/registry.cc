@@ -3,6 +3,7 @@
 #include "base/files.h"
 #include "generic-r4/adapter.h"
 #include "json/json.h"
+#include "kanta-phr/adapter.h"
 
 namespace silta::adapters {
 
@@ -10,6 +11,7 @@ const std::vector<AdapterKind>& AdapterKinds() {
   // One line per adapter: its kind and how to open it.
   static const std::vector<AdapterKind> kinds = {
       {"generic-r4", &OpenGenericR4},
+      {"kanta-phr", &OpenKantaPhr},
   };
   return kinds;
 }

@@ -28,7 +28,7 @@ free_port() {
     'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
-for target in county shared joint national; do
+for target in county shared joint national phr; do
   port="$(free_port)"
   (cd "$peer" && PORT="$port" VALIDATE=1 ATOMIC=1 exec node_modules/.bin/node fhir-peer.mjs \
      >"$work/$target.log" 2>&1) &

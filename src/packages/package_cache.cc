@@ -427,7 +427,8 @@ StatusOr<InstallResult> PackageCache::InstallFolder(const fs::path& folder,
       return FailedPreconditionError(
           folder.string() +
           " is not a FHIR package: it has no package.json, package/package.json or "
-          "ImplementationGuide resource; give a name and version to install it as");
+          "ImplementationGuide resource; give a name and version to install it as (silta packages "
+          "install FOLDER --as NAME@VERSION)");
     }
   }
   if (install_as) id = *install_as;

@@ -361,7 +361,7 @@ void SyncEngine::AddCustodianProvenances(const Target& target, std::vector<Plann
                                          const std::string& client_key,
                                          const std::string& recorded) const {
   const std::optional<Custodian>& custodian = policy_.custodian();
-  if (!custodian) return;
+  if (!custodian || !target.receives_custodian) return;
   std::map<Register, std::vector<const Planned*>> by_register;
   std::vector<const Planned*> identity_only;  // the client's identity core: every register's
   for (const auto& p : planned) {

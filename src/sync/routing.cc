@@ -312,6 +312,11 @@ StatusOr<RoutingPolicy> RoutingPolicy::FromJson(const json::Value& json, std::st
           } else if (value.text() != "withhold") {
             problem(where, "nonDisclosed must be \"withhold\" (the default) or \"receive\"");
           }
+        } else if (key == "custodianProvenance") {
+          if (value.kind() != json::Value::Kind::kBool) {
+            problem(where, "custodianProvenance must be true (the default) or false");
+          }
+          target.receives_custodian = value.text() != "false";
         } else if (key == "adapter") {
           target.adapter = value.text();
         } else if (key != "comment") {

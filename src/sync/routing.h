@@ -69,6 +69,10 @@ struct Target {
   // non-disclosure (turvakielto); only a policy that says so explicitly ("nonDisclosed":
   // "receive") gives it them.
   bool receives_non_disclosed = false;
+  // Whether its transactions carry the custodian Provenance when the policy names a custodian
+  // ("custodianProvenance": false turns it off: a citizen's own record, such as a PHR, has no
+  // county as its register keeper, and its store may take no Provenance).
+  bool receives_custodian = true;
   // Profiles the target requires, by resource type: what it receives claims them in
   // meta.profile and must conform to them.
   std::map<std::string, std::vector<std::string>, std::less<>> profiles;
@@ -80,6 +84,7 @@ class RoutingPolicy {
   // Policy file format (JSON):
   //   {"targets": [{"name": "...", "levels": ["county", ...], "items": [1, 3],
   //                 "withhold": ["hetu"], "nonDisclosed": "receive",
+  //                 "custodianProvenance": false,
   //                 "profiles": {"Patient": ["http://.../StructureDefinition/x"]},
   //                 "adapter": "generic-r4.json"}],
   //    "levels": {"15": "county"},            // overrides of the item table

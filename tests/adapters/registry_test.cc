@@ -50,10 +50,10 @@ TEST_F(RegistryTest, KindPicksTheAdapterAndDefaultsToGenericR4) {
 
 TEST_F(RegistryTest, AnUnknownKindNamesTheKindsThereAre) {
   auto connection =
-      OpenConnection(Write(R"({"kind": "kanta-phr", "baseUrl": "http://127.0.0.1:9/fhir"})"));
+      OpenConnection(Write(R"({"kind": "hl7-v2", "baseUrl": "http://127.0.0.1:9/fhir"})"));
   ASSERT_FALSE(connection.ok());
   EXPECT_THAT(connection.status().message(),
-              HasSubstr("no adapter of kind \"kanta-phr\" (this build has: generic-r4)"));
+              HasSubstr("no adapter of kind \"hl7-v2\" (this build has: generic-r4, kanta-phr)"));
 }
 
 TEST_F(RegistryTest, TheCapabilityCheckRunsWhileOpeningByDefault) {

@@ -151,6 +151,28 @@ TEST_F(CliTest, PackagesListAndBadSpecs) {
   EXPECT_THAT(installed.out, HasSubstr("hl7.fhir.r4.core#4.0.1"));
 }
 
+// A folder of conformance resources without package.json (Kanta PHR, as HL7 Finland publishes
+// it) installs only under a name its user gives; the refusal says how.
+TEST_F(CliTest, PackagesInstallAFolderWithoutManifestAs) {
+  std::string cache = "SILTA_PACKAGE_CACHE=" + (dir_ / "as-cache").string();
+  fs::create_directories(dir_ / "flat");
+  std::ofstream(dir_ / "flat" / "StructureDefinition-x.json")
+      << R"({"resourceType": "StructureDefinition", "url": "http://example.org/x", "version": "1",
+            "name": "X", "status": "draft", "kind": "logical", "abstract": false, "type": "X"})";
+  const std::string folder = (dir_ / "flat").string();
+  RunResult bare = Run("packages install " + folder, "", cache);
+  EXPECT_EQ(bare.exit_code, 2);
+  EXPECT_THAT(bare.err, HasSubstr("--as NAME@VERSION"));
+  RunResult as = Run("packages install " + folder + " --as example.flat@0.1.0", "", cache);
+  ASSERT_EQ(as.exit_code, 0) << as.err;
+  EXPECT_THAT(as.out, HasSubstr("example.flat#0.1.0 installed"));
+  EXPECT_THAT(Run("packages list", "", cache).out, HasSubstr("example.flat#0.1.0"));
+  EXPECT_EQ(Run("packages install " + folder + " --as no-version", "", cache).exit_code, 2);
+  RunResult two = Run("packages install " + folder + " " + folder + " --as a.b@1.0.0", "", cache);
+  EXPECT_EQ(two.exit_code, 2);
+  EXPECT_THAT(two.err, HasSubstr("--as names one package folder or tarball"));
+}
+
 TEST_F(CliTest, FhirpathPrintsTypedResultsOnePerLine) {
   fs::path in = Write("p.json", kPatient);
   RunResult one = Run("fhirpath --input " + in.string() + " \"name.family\"");

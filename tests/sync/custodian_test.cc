@@ -69,10 +69,11 @@ class CustodianTest : public ::testing::Test {
     for (const auto& [name, record] : testing::ExampleRecords()) records_[name] = record;
   }
 
-  void UsePolicy(const std::string& custodian) {
+  void UsePolicy(const std::string& custodian, const std::string& target_extra = "") {
     auto policy = RoutingPolicy::FromJson(
         *json::Value::Parse(R"({"targets": [{"name": "county", "levels": ["county",
-            "shared-definition", "joint-county", "national"]}])" +
+            "shared-definition", "joint-county", "national"])" +
+                                target_extra + "}]" +
                                 (custodian.empty() ? "" : ", \"custodian\": " + custodian) + "}",
                             "policy"),
         "policy");
@@ -290,6 +291,24 @@ TEST_F(CustodianTest, APolicyWithoutCustodianLoadsAndSendsNoProvenance) {
   std::vector<json::Value> sent = Transactions();
   ASSERT_THAT(sent, SizeIs(1));
   EXPECT_THAT(Provenances(sent[0]), SizeIs(0));
+}
+
+// A citizen's own record (the PHR target) has no county as its register keeper.
+TEST_F(CustodianTest, ATargetThatTakesNoCustodianProvenanceGetsNone) {
+  UsePolicy(R"({"oid": "1.2.246.10.32213182.19.0", "name": "Pirkanmaan hyvinvointialue"})",
+            R"(, "custodianProvenance": false)");
+  transport_.SetHandler([this](const HttpRequest& r) { return Accept(r, &next_id_); });
+  Push("home-care-voucher.json#0");
+  std::vector<json::Value> sent = Transactions();
+  ASSERT_THAT(sent, SizeIs(1));
+  EXPECT_THAT(Provenances(sent[0]), SizeIs(0));
+  auto wrong = RoutingPolicy::FromJson(
+      *json::Value::Parse(
+          R"({"targets": [{"name": "a", "levels": ["county"], "custodianProvenance": "no"}]})",
+          "policy"),
+      "policy");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_THAT(wrong.status().message(), HasSubstr("custodianProvenance must be true"));
 }
 
 TEST(CustodianPolicyTest, ProblemsAreReportedWithTheirPlace) {
