@@ -109,7 +109,11 @@ int RunCoverage(const std::string& dir, const std::string& format, const std::st
         err << "silta mappings coverage: " << doc << ": " << regenerated.status().message() << "\n";
         return kExitUsage;
       }
-      if (*regenerated != *page) {
+      if (page->find("<!-- BEGIN silta mappings coverage: ") == std::string::npos) {
+        // A page that lost its markers would otherwise pass forever.
+        err << "silta mappings coverage: " << doc << " has no generated coverage table\n";
+        code = kExitDataProblem;
+      } else if (*regenerated != *page) {
         err << "silta mappings coverage: " << doc
             << " is stale: its generated tables differ from the mappings (run silta mappings "
                "coverage --update-doc "
@@ -204,9 +208,12 @@ int RunMappingsCommand(const std::vector<std::string>& args, std::ostream& out, 
   app.add_option("--out", out_file, "coverage: output file (default standard output)");
   app.add_option("--update-doc", update_docs,
                  "coverage: regenerate the coverage tables between the marker comments of these "
-                 "Markdown files");
+                 "Markdown files (repeat the option for each)")
+      ->allow_extra_args(false);
   app.add_option("--check-doc", check_docs,
-                 "coverage: exit 1 when the coverage tables of these Markdown files are stale");
+                 "coverage: exit 1 when the coverage tables of these Markdown files are stale "
+                 "(repeat the option for each)")
+      ->allow_extra_args(false);
   app.add_option("--records", records_dir,
                  "test: the example records the golden files are named after (default: "
                  "examples/records beside the mappings folder)");

@@ -118,8 +118,8 @@ std::string ModulesMarkdown(const mapping::Mapper& mapper, const Coverage& cover
       "| module | record part | resource → profile | AKUSTI items (level) | contract fields |\n"
       "|---|---|---|---|---|\n";
   for (const auto& module : mapper.modules()) {
-    std::string part = module->is_root() ? "the record root" : module->source.text;
-    if (!module->only_if.empty()) part += " (only if " + module->only_if.text + ")";
+    std::string part = module->is_root() ? "the record root" : Code(module->source.text);
+    if (!module->only_if.empty()) part += " (only if " + Code(module->only_if.text) + ")";
     std::string profiles = internal::ShortenUrls("'" + module->profile + "'");
     if (module->profile_by) {
       for (const auto& [value, url] : module->profile_by->profiles) {
@@ -144,7 +144,7 @@ std::string ModulesMarkdown(const mapping::Mapper& mapper, const Coverage& cover
     }
     std::string field_text;
     for (const std::string& f : fields) field_text += (field_text.empty() ? "" : ", ") + f;
-    out += "| " + Code(module->name) + " | " + Code(part) + " | " + module->resource_type + " → " +
+    out += "| " + Code(module->name) + " | " + part + " | " + module->resource_type + " → " +
            Code(profiles) + " | " + (item_text.empty() ? "—" : item_text) + " | " +
            Escape(field_text, false) + " |\n";
   }
