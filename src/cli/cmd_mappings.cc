@@ -109,7 +109,7 @@ int RunCoverage(const std::string& dir, const std::string& format, const std::st
         err << "silta mappings coverage: " << doc << ": " << regenerated.status().message() << "\n";
         return kExitUsage;
       }
-      if (page->find("<!-- BEGIN silta mappings coverage: ") == std::string::npos) {
+      if (page->find("\n<!-- BEGIN silta mappings coverage: ") == std::string::npos) {
         // A page that lost its markers would otherwise pass forever.
         err << "silta mappings coverage: " << doc << " has no generated coverage table\n";
         code = kExitDataProblem;

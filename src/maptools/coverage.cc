@@ -233,6 +233,10 @@ StatusOr<std::string> RegenerateDocBlocks(std::string_view page, const Coverage&
   size_t at = 0;
   while (true) {
     size_t begin = page.find(kBegin, at);
+    // Only a marker that starts a line opens a block: a page may quote the marker in its text.
+    while (begin != std::string_view::npos && begin > 0 && page[begin - 1] != '\n') {
+      begin = page.find(kBegin, begin + 1);
+    }
     if (begin == std::string_view::npos) break;
     size_t line = static_cast<size_t>(std::count(page.begin(), page.begin() + begin, '\n')) + 1;
     size_t close = page.find("-->", begin);

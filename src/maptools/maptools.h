@@ -83,7 +83,8 @@ Coverage BuildCoverage(const mapping::Mapper& mapper);
 enum class CoverageFormat { kText, kMarkdown, kHtml };
 std::string RenderCoverage(const Coverage& coverage, CoverageFormat format);
 
-// The generated parts of a Markdown page: the text between
+// The generated parts of a Markdown page: the text between the markers (each at the start of a
+// line)
 //   <!-- BEGIN silta mappings coverage: KIND -->  and  <!-- END silta mappings coverage -->
 // is the table KIND ("fields": the whole coverage table; "modules": each module with its record
 // part, resource and profiles, items and levels, and the contract fields it maps) made from
