@@ -37,7 +37,12 @@ step "applying the guide's diff blocks"
 awk '/^ *```diff$/ {on = 1; next} /^ *```$/ {on = 0} on {sub(/^   /, ""); print}' "$guide" \
   > "$work/guide.diff"
 [[ -s "$work/guide.diff" ]] || fail "no \`\`\`diff block in $guide"
-(cd "$repo" && git apply --verbose "$work/guide.diff") || fail "the guide's diffs do not apply"
+# The scratch copy sits inside the build folder, often inside a git work tree, where git apply
+# would skip every path outside the current folder without a word: it gets a repository of its
+# own first.
+(cd "$repo" && git init -q && git apply --verbose "$work/guide.diff") ||
+  fail "the guide's diffs do not apply"
+grep -q passportNumber "$repo/src/records/fields.h" || fail "the guide's diffs were not applied"
 
 step "building silta in the scratch copy"
 cmake_args=(-S "$repo" -B "$repo/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
