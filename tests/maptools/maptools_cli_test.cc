@@ -39,10 +39,11 @@ class MappingsCliTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  RunResult Run(const std::string& args) {
+  // `prefix` goes before the binary (a `timeout`).
+  RunResult Run(const std::string& args, const std::string& prefix = "") {
     fs::path out = dir_ / "stdout.txt";
     fs::path err = dir_ / "stderr.txt";
-    std::string cmd = std::string(SILTA_BINARY) + " " + args + " < /dev/null > " + out.string() +
+    std::string cmd = prefix + SILTA_BINARY + " " + args + " < /dev/null > " + out.string() +
                       " 2> " + err.string();
     int status = std::system(cmd.c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(out), Slurp(err)};
@@ -81,7 +82,7 @@ class MappingsCliTest : public ::testing::Test {
 };
 
 // The typo of issue 18: a record path that is no contract field loses the field silently
-// unless the check catches it, and nothing may run such a mapping.
+// unless the check catches it, and nothing may run such a mapping: not map, sync or serve.
 TEST_F(MappingsCliTest, RecordPathTypoIsNamedWithLocationAndSuggestionAndMapRefusesToRun) {
   Edit("mappings/client/mapping.json", "\"record\": \"permitNumber\"",
        "\"record\": \"permitNumbr\"");
@@ -104,6 +105,14 @@ TEST_F(MappingsCliTest, RecordPathTypoIsNamedWithLocationAndSuggestionAndMapRefu
                        (dir_ / "examples/records/temporary-id-asylum-seeker.json").string());
   EXPECT_NE(sync.exit_code, 0);
   EXPECT_THAT(sync.err, HasSubstr("permitNumbr"));
+
+  // serve would otherwise start and answer $map-to-fhir with the broken mapping; the timeout
+  // only ends a server that wrongly started.
+  fs::path config = dir_ / "serve.json";
+  std::ofstream(config) << "{\"mappingsDir\": \"mappings\", \"port\": 0}";
+  RunResult serve = Run("serve --config " + config.string(), "timeout 60 ");
+  EXPECT_EQ(serve.exit_code, 2) << serve.err;
+  EXPECT_THAT(serve.err, HasSubstr("permitNumbr"));
 }
 
 TEST_F(MappingsCliTest, TheRepositorysMappingsPassAndAccountForEveryContractField) {
