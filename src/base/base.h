@@ -1,4 +1,4 @@
-// Facade of the base module: status, issues, files, text, numbers, attributes.
+// Facade of the base module: status, issues, files, text, numbers, attributes, suggestions.
 #pragma once
 
 #include "base/attributes.h"
@@ -7,4 +7,5 @@
 #include "base/numbers.h"
 #include "base/status.h"
 #include "base/string_map.h"
+#include "base/suggest.h"
 #include "base/text.h"

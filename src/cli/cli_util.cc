@@ -1,6 +1,7 @@
 #include "cli/cli_util.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "context/context.h"
 
@@ -35,6 +36,11 @@ void PrintErrors(const std::vector<Issue>& issues, std::ostream& err) {
   for (const Issue& issue : issues) {
     if (issue.severity >= Severity::kError) err << FormatIssue(issue) << "\n";
   }
+}
+
+std::string DefaultMappingsDir() {
+  if (const char* env = std::getenv("SILTA_MAPPINGS")) return env;
+  return SILTA_DEFAULT_MAPPINGS_DIR;
 }
 
 }  // namespace silta::cli

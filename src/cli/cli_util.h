@@ -23,6 +23,9 @@ int ParseArgs(CLI::App& app, const std::vector<std::string>& args, std::ostream&
 // installed the R4 package yet.
 StatusOr<std::shared_ptr<const model::TypeModel>> LoadCoreTypeModel();
 
+// The mapping modules' folder: $SILTA_MAPPINGS, else the one installed with silta.
+std::string DefaultMappingsDir();
+
 // Prints issues to `err` as "file:line:col: severity: message [path]".
 void PrintIssues(const std::vector<Issue>& issues, std::ostream& err);
 // Only the errors and fatal issues of `issues`.

@@ -1,4 +1,4 @@
-// silta map to-fhir | from-fhir, and silta mappings list: client records ⇄ FHIR Bundles through
+// silta map to-fhir | from-fhir: client records ⇄ FHIR Bundles through
 // the mapping modules.
 #include <algorithm>
 #include <cstdlib>
@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/record_inputs.h"
 #include "cli/resource_check.h"
+#include "cli/validation_setup.h"
 #include "formats/formats.h"
 #include "mapping/mapping.h"
 #include "records/records.h"
@@ -18,17 +19,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string DefaultMappingsDir() {
-  if (const char* env = std::getenv("SILTA_MAPPINGS")) return env;
-  return SILTA_DEFAULT_MAPPINGS_DIR;
-}
-
 StatusOr<std::shared_ptr<const mapping::Mapper>> LoadMapper(const std::string& dir,
                                                             mapping::BundleKind kind) {
-  SILTA_ASSIGN_OR_RETURN(auto model, LoadCoreTypeModel());
   mapping::MapperOptions options;
   options.bundle_kind = kind;
-  return mapping::Mapper::Load(dir, model, options);
+  return LoadMappingsToRun(dir, options);
 }
 
 // Creates the output folder (nothing to do for "-"); false, with a message, when it cannot.
@@ -211,32 +206,6 @@ int RunMapCommand(const std::vector<std::string>& args, std::ostream& out, std::
             "       silta map from-fhir BUNDLE|DIR... [--out DIR|-] [--format json|xml]\n"
             "Run 'silta map to-fhir --help' for details.\n";
   return help ? kExitOk : kExitUsage;
-}
-
-int RunMappingsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CLI::App app{
-      "List the mapping modules: what record part each maps, to which resource and\n"
-      "profile, and the AKUSTI items it carries.",
-      "silta mappings"};
-  std::string action = "list";
-  std::string mappings_dir = DefaultMappingsDir();
-  app.add_option("action", action, "list")->check(CLI::IsMember({"list"}));
-  app.add_option("--mappings", mappings_dir, "folder of mapping modules (env SILTA_MAPPINGS)")
-      ->capture_default_str();
-  if (int code = ParseArgs(app, args, out, err); code >= 0) return code;
-  auto mapper = LoadMapper(mappings_dir, mapping::BundleKind::kTransaction);
-  if (!mapper.ok()) {
-    err << "silta mappings: " << mapper.status().message() << "\n";
-    return kExitUsage;
-  }
-  for (const auto& m : (*mapper)->modules()) {
-    std::string items;
-    for (int item : m->akusti) items += (items.empty() ? "" : ",") + std::to_string(item);
-    out << m->name << "\t" << (m->is_root() ? "$" : m->source.text) << " → " << m->resource_type
-        << "\t" << m->profile << "\tAKUSTI " << (items.empty() ? "-" : items) << " ("
-        << m->governance << ")\t" << m->rules.size() << " rule(s)\n";
-  }
-  return kExitOk;
 }
 
 }  // namespace silta::cli

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/resource_check.h"
 #include "cli/sync_setup.h"
+#include "cli/validation_setup.h"
 #include "context/context.h"
 #include "mapping/mapping.h"
 #include "serve/serve.h"
@@ -53,12 +54,11 @@ StatusOr<ServeSyncParts> LoadServeSync(serve::ServeConfig& config,
   return parts;
 }
 
-StatusOr<std::shared_ptr<const mapping::Mapper>> LoadServeMapper(
-    const std::filesystem::path& dir, std::shared_ptr<const model::TypeModel> model,
-    mapping::BundleKind kind) {
+StatusOr<std::shared_ptr<const mapping::Mapper>> LoadServeMapper(const std::filesystem::path& dir,
+                                                                 mapping::BundleKind kind) {
   mapping::MapperOptions options;
   options.bundle_kind = kind;
-  return mapping::Mapper::Load(dir, std::move(model), options);
+  return LoadMappingsToRun(dir.string(), options);
 }
 
 }  // namespace
@@ -140,11 +140,15 @@ int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std
   services.validate = [v = *validator](const model::Document& document,
                                        std::span<const std::string> profiles,
                                        IssueSink& sink) { v->Validate(document, profiles, sink); };
-  auto to_fhir = LoadServeMapper(config->mappings_dir, *model, mapping::BundleKind::kTransaction);
-  auto from_fhir = LoadServeMapper(config->mappings_dir, *model, mapping::BundleKind::kCollection);
+  auto to_fhir = LoadServeMapper(config->mappings_dir, mapping::BundleKind::kTransaction);
+  auto from_fhir = LoadServeMapper(config->mappings_dir, mapping::BundleKind::kCollection);
   if (to_fhir.ok() && from_fhir.ok()) {
     services.to_fhir_mapper = *to_fhir;
     services.from_fhir_mapper = *from_fhir;
+  } else if (!to_fhir.ok() && to_fhir.status().code() == StatusCode::kFailedPrecondition) {
+    // Mappings that are there but wrong would lose or misplace data: refuse to serve them.
+    err << "silta serve: " << to_fhir.status().message() << "\n";
+    return kExitUsage;
   } else {
     // The validation and conversion endpoints are useful without mappings.
     err << "silta serve: warning: no mappings, $map-to-fhir and $map-from-fhir answer 501: "

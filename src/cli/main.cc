@@ -19,7 +19,7 @@ constexpr Command kCommands[] = {
     {"fhirpath", "evaluate FHIRPath expressions against a resource",
      silta::cli::RunFhirpathCommand},
     {"map", "map client records to FHIR Bundles and back", silta::cli::RunMapCommand},
-    {"mappings", "list the mapping modules", silta::cli::RunMappingsCommand},
+    {"mappings", "list, check, cover and test the mapping modules", silta::cli::RunMappingsCommand},
     {"packages", "list and install FHIR packages in the local package cache",
      silta::cli::RunPackagesCommand},
     {"serve", "run the adapter as an HTTP service", silta::cli::RunServeCommand},

@@ -4,19 +4,15 @@
 #include <cstdlib>
 
 #include "cli/cli_util.h"
+#include "cli/validation_setup.h"
 
 namespace silta::cli {
 
 StatusOr<SyncSetup> SetUpSync(const SyncSetupOptions& o, const std::vector<std::string>& only,
                               bool connect) {
   SyncSetup s;
-  SILTA_ASSIGN_OR_RETURN(auto model, LoadCoreTypeModel());
-  std::string mappings = o.mappings_dir;
-  if (mappings.empty()) {
-    const char* env = std::getenv("SILTA_MAPPINGS");
-    mappings = env != nullptr ? env : SILTA_DEFAULT_MAPPINGS_DIR;
-  }
-  SILTA_ASSIGN_OR_RETURN(s.mapper, mapping::Mapper::Load(mappings, model));
+  std::string mappings = o.mappings_dir.empty() ? DefaultMappingsDir() : o.mappings_dir;
+  SILTA_ASSIGN_OR_RETURN(s.mapper, LoadMappingsToRun(mappings));
   SILTA_ASSIGN_OR_RETURN(s.policy, sync::RoutingPolicy::Load(o.policy_file));
   SILTA_ASSIGN_OR_RETURN(s.journal, sync::SqliteJournal::Open(o.journal_file));
   static fhirclient::StderrLogger stderr_logger;

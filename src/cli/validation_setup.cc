@@ -45,10 +45,9 @@ StatusOr<LoadedValidator> LoadValidator(const std::vector<std::string>& igs, Iss
   return loaded;
 }
 
-StatusOr<LoadedValidator> LoadSiltaValidator() {
+StatusOr<std::shared_ptr<const packages::ConformanceContext>> LoadSiltaContext() {
   const char* env = std::getenv("SILTA_PROFILES");
   std::string folder = env != nullptr ? env : SILTA_DEFAULT_PROFILES_DIR;
-  SILTA_ASSIGN_OR_RETURN(auto model, LoadCoreTypeModel());
   SILTA_ASSIGN_OR_RETURN(auto silta, packages::Package::Load(folder));
   packages::PackageCache cache;
   std::vector<std::shared_ptr<const packages::Package>> all = {silta};
@@ -62,10 +61,28 @@ StatusOr<LoadedValidator> LoadSiltaValidator() {
     }
     all.push_back(*dependency);
   }
+  return packages::ConformanceContext::FromPackages(std::move(all));
+}
+
+StatusOr<LoadedValidator> LoadSiltaValidator() {
+  SILTA_ASSIGN_OR_RETURN(auto model, LoadCoreTypeModel());
   LoadedValidator loaded;
-  loaded.context = packages::ConformanceContext::FromPackages(std::move(all));
+  SILTA_ASSIGN_OR_RETURN(loaded.context, LoadSiltaContext());
   SILTA_ASSIGN_OR_RETURN(loaded.validator, validation::Validator::Create(loaded.context, model));
   return loaded;
+}
+
+StatusOr<maptools::Definitions> LoadMappingDefinitions() {
+  maptools::Definitions definitions;
+  SILTA_ASSIGN_OR_RETURN(definitions.model, LoadCoreTypeModel());
+  SILTA_ASSIGN_OR_RETURN(definitions.context, LoadSiltaContext());
+  return definitions;
+}
+
+StatusOr<std::shared_ptr<const mapping::Mapper>> LoadMappingsToRun(const std::string& dir,
+                                                                   mapping::MapperOptions options) {
+  SILTA_ASSIGN_OR_RETURN(maptools::Definitions definitions, LoadMappingDefinitions());
+  return maptools::LoadCheckedMapper(dir, definitions, std::move(options));
 }
 
 }  // namespace silta::cli

@@ -9,6 +9,8 @@
 
 #include "base/issues.h"
 #include "base/status.h"
+#include "mapping/mapping.h"
+#include "maptools/maptools.h"
 #include "packages/packages.h"
 #include "validation/validation.h"
 
@@ -26,5 +28,14 @@ StatusOr<LoadedValidator> LoadValidator(const std::vector<std::string>& igs, Iss
 // Silta's profiles (profiles/generated, or $SILTA_PROFILES) with what they depend on
 // (FI Base 2.0.0-rc2 and R4 core, from the package cache).
 StatusOr<LoadedValidator> LoadSiltaValidator();
+StatusOr<std::shared_ptr<const packages::ConformanceContext>> LoadSiltaContext();
+
+// What `silta mappings check` holds mapping modules to: the R4 type model and Silta's profiles.
+StatusOr<maptools::Definitions> LoadMappingDefinitions();
+
+// The mapping modules of `dir` for a command that runs them (map, sync, serve): refused, with
+// every problem, unless they pass `silta mappings check` (maptools::LoadCheckedMapper).
+StatusOr<std::shared_ptr<const mapping::Mapper>> LoadMappingsToRun(
+    const std::string& dir, mapping::MapperOptions options = {});
 
 }  // namespace silta::cli

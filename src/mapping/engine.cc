@@ -421,7 +421,8 @@ std::string TextAt(const json::Value& object, std::string_view a, std::string_vi
 
 StatusOr<std::shared_ptr<const Mapper>> Mapper::Load(const std::filesystem::path& mappings_dir,
                                                      std::shared_ptr<const model::TypeModel> model,
-                                                     MapperOptions options) {
+                                                     MapperOptions options,
+                                                     IssueSink* problems_sink) {
   std::error_code ec;
   if (!std::filesystem::is_directory(mappings_dir, ec)) {
     return NotFoundError("mappings folder " + mappings_dir.string() + " not found");
@@ -438,7 +439,7 @@ StatusOr<std::shared_ptr<const Mapper>> Mapper::Load(const std::filesystem::path
   mapper->options_ = std::move(options);
   std::string problems;
   for (const auto& folder : folders) {
-    auto module = LoadModule(folder, *model);
+    auto module = LoadModule(folder, *model, problems_sink);
     if (!module.ok()) {
       problems += (problems.empty() ? "" : "\n") + module.status().message();
       continue;

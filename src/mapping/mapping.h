@@ -44,10 +44,14 @@ json::Value RecordJson(const records::ClientRecord& record);
 class Mapper {
  public:
   // Loads every mappings/<module>/mapping.json under `mappings_dir`. Exactly one module must map
-  // the record root (source "$"): the client.
+  // the record root (source "$"): the client. With `problems`, each problem of a module file is
+  // also reported there with its location (LoadModule). This compiles the modules against the
+  // FHIR type model only; what runs the mapping loads it through maptools::LoadCheckedMapper,
+  // which also holds it to the contract and the profiles.
   static StatusOr<std::shared_ptr<const Mapper>> Load(const std::filesystem::path& mappings_dir,
                                                       std::shared_ptr<const model::TypeModel> model,
-                                                      MapperOptions options = {});
+                                                      MapperOptions options = {},
+                                                      IssueSink* problems = nullptr);
 
   const std::vector<std::shared_ptr<const Module>>& modules() const { return modules_; }
   const MapperOptions& options() const { return options_; }

@@ -4,6 +4,7 @@
 
 #include "base/files.h"
 #include "base/numbers.h"
+#include "base/suggest.h"
 #include "mapping/transforms.h"
 
 namespace silta::mapping {
@@ -39,8 +40,8 @@ const std::set<std::string, std::less<>> kRuleKeys = {"record", "fhir",   "trans
                                                       "const",  "link",   "recordType", "rules",
                                                       "when",   "akusti", "comment"};
 const std::set<std::string, std::less<>> kModuleKeys = {
-    "module", "title",    "resource",   "profile",  "profileBy", "source", "onlyIf",
-    "akusti", "akustiBy", "governance", "codeMaps", "rules",     "comment"};
+    "module", "title",    "resource",   "profile",  "profileBy", "source",   "onlyIf",
+    "akusti", "akustiBy", "governance", "codeMaps", "rules",     "unmapped", "comment"};
 
 // An AKUSTI item number as a mapping file writes it: the data set numbers its items 1 to 29;
 // room is left for it to grow.
@@ -51,23 +52,54 @@ std::optional<int> ItemNumber(const json::Value& value) {
 const std::set<std::string, std::less<>> kGovernanceLevels = {"county", "shared-definition",
                                                               "joint-county", "national"};
 
+// The names a JSON member of `type` can have ("valueString" for each choice of value[x]).
+std::vector<std::string> MemberNames(const model::TypeDef& type) {
+  std::vector<std::string> names;
+  for (const model::ElementDef& element : type.elements) {
+    for (const model::TypeDef* choice : element.types) {
+      if (choice != nullptr) names.push_back(model::TypeDef::MemberName(element, *choice));
+    }
+  }
+  return names;
+}
+
 class Compiler {
  public:
-  explicit Compiler(std::string file) : file_(std::move(file)) {}
+  Compiler(std::string file, const MappingFileIndex& index, IssueSink* sink)
+      : file_(std::move(file)), index_(index), sink_(sink) {}
 
   void Problem(const std::string& where, const std::string& what) {
-    problems_.push_back(file_ + ": " + where + ": " + what);
+    SourceLocation at = index_.Locate(where);
+    std::string prefix = file_;
+    if (at.known()) prefix += ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
+    problems_.push_back(prefix + ": " + where + ": " + what);
+    if (sink_ != nullptr) {
+      Issue issue;
+      issue.type = IssueType::kInvalid;
+      issue.message_id = "MAPPING_INVALID";
+      issue.message = where + ": " + what;
+      issue.location = at;
+      issue.source = file_;
+      sink_->Report(std::move(issue));
+    }
   }
   const std::vector<std::string>& problems() const { return problems_; }
 
   // Resolves a FHIR path from `type`, marking array members; returns the type it ends in.
   const model::TypeDef* CompileFhirPath(Path& path, const model::TypeDef* type,
                                         const std::string& where) {
+    // No type: the path this one continues (a group's, an unknown resource type) is already
+    // reported, and a message per nested rule would bury that one.
+    if (type == nullptr) return nullptr;
     for (auto& segment : path.segments) {
       model::TypeDef::MemberMatch match;
-      if (type == nullptr || !type->MatchMember(segment.name, &match)) {
-        Problem(where, "\"" + path.text + "\": " + (type ? type->name : std::string("?")) +
-                           " has no element " + segment.name);
+      if (!type->MatchMember(segment.name, &match)) {
+        std::string message =
+            "\"" + path.text + "\": " + type->name + " has no element " + segment.name;
+        if (auto near = NearestName(segment.name, MemberNames(*type))) {
+          message += " (did you mean " + *near + "?)";
+        }
+        Problem(where, message);
         return nullptr;
       }
       segment.is_array = match.element->is_array();
@@ -120,8 +152,8 @@ class Compiler {
       };
       auto record_path = ParsePath(text_of("record"));
       auto fhir_path = ParsePath(text_of("fhir"));
-      if (!record_path.ok()) Problem(at, record_path.status().message());
-      if (!fhir_path.ok()) Problem(at, fhir_path.status().message());
+      if (!record_path.ok()) Problem(at + ".record", record_path.status().message());
+      if (!fhir_path.ok()) Problem(at + ".fhir", fhir_path.status().message());
       if (!record_path.ok() || !fhir_path.ok()) continue;
       rule.record = std::move(*record_path);
       rule.fhir = std::move(*fhir_path);
@@ -130,7 +162,7 @@ class Compiler {
         Problem(at, "a rule needs a \"fhir\" path");
         continue;
       }
-      const model::TypeDef* end_type = CompileFhirPath(rule.fhir, fhir_type, at);
+      const model::TypeDef* end_type = CompileFhirPath(rule.fhir, fhir_type, at + ".fhir");
       if (end_type != nullptr) rule.fhir_primitive = end_type->primitive;
       if (const json::Value* c = r.Find("const")) rule.constant = *c;
       if (const json::Value* item = r.Find("akusti")) {
@@ -213,6 +245,8 @@ class Compiler {
 
  private:
   std::string file_;
+  const MappingFileIndex& index_;
+  IssueSink* sink_;
   std::vector<std::string> problems_;
 };
 
@@ -323,11 +357,26 @@ std::optional<int> Module::ElementItem(std::string_view member, const json::Valu
 }
 
 StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& folder,
-                                                   const model::TypeModel& model) {
+                                                   const model::TypeModel& model,
+                                                   IssueSink* problems) {
   std::filesystem::path file = folder / "mapping.json";
   SILTA_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
-  SILTA_ASSIGN_OR_RETURN(json::Value json, json::Value::Parse(text, file.string()));
-  Compiler compiler(file.string());
+  auto parsed = json::Value::Parse(text, file.string());
+  if (!parsed.ok()) {
+    if (problems != nullptr) {
+      Issue issue;
+      issue.type = IssueType::kStructure;
+      issue.message_id = "MAPPING_INVALID";
+      issue.message = parsed.status().message();
+      issue.source = file.string();
+      problems->Report(std::move(issue));
+    }
+    return parsed.status();
+  }
+  json::Value json = std::move(*parsed);
+  MappingFileIndex index;
+  index.Parse(text);
+  Compiler compiler(file.string(), index, problems);
   auto module = std::make_shared<Module>();
   module->folder = folder;
   if (!json.is_object()) return InvalidArgumentError(file.string() + ": expected a JSON object");
@@ -424,6 +473,22 @@ StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& 
       module->code_maps.emplace(name, std::move(map));
     }
   }
+  if (const json::Value* unmapped = json.Find("unmapped")) {
+    const auto& entries = unmapped->items();
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const json::Value* record = entries[i].is_object() ? entries[i].Find("record") : nullptr;
+      const json::Value* reason = entries[i].is_object() ? entries[i].Find("reason") : nullptr;
+      if (record == nullptr || record->kind() != json::Value::Kind::kString ||
+          record->text().empty() || reason == nullptr ||
+          reason->kind() != json::Value::Kind::kString || reason->text().empty()) {
+        compiler.Problem("unmapped[" + std::to_string(i) + "]",
+                         "expected {\"record\": path, \"reason\": why it is not mapped}");
+        continue;
+      }
+      module->unmapped.push_back({record->text(), reason->text()});
+    }
+    if (!unmapped->is_array()) compiler.Problem("unmapped", "\"unmapped\" must be an array");
+  }
   const model::TypeDef* resource = model.FindResource(module->resource_type);
   if (resource == nullptr && !module->resource_type.empty()) {
     compiler.Problem("resource", "unknown resource type \"" + module->resource_type + "\"");
@@ -441,6 +506,52 @@ StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& 
     return InvalidArgumentError(message);
   }
   return std::shared_ptr<const Module>(std::move(module));
+}
+
+bool MappingFileIndex::Parse(std::string_view text) {
+  auto parsed = json::Value::Parse(text, "");
+  parsed_ = parsed.ok();
+  if (parsed_) root_ = std::move(*parsed);
+  return parsed_;
+}
+
+SourceLocation MappingFileIndex::Locate(std::string_view member_path) const {
+  if (!parsed_) return {};
+  const json::Value* node = &root_;
+  std::string_view rest = member_path;
+  if (rest == "$") rest = {};
+  while (!rest.empty()) {
+    if (rest.front() == '.') {
+      rest.remove_prefix(1);
+      continue;
+    }
+    if (rest.front() == '[') {
+      size_t close = rest.find(']');
+      if (close == std::string_view::npos || !node->is_array()) break;
+      std::optional<size_t> index = ParseInteger<size_t>(rest.substr(1, close - 1));
+      if (!index || *index >= node->items().size()) break;
+      node = &node->items()[*index];
+      rest.remove_prefix(close + 1);
+      continue;
+    }
+    if (!node->is_object()) break;
+    // Member names may hold dots (a code, a URL): the longest name that the path continues
+    // after wins.
+    const json::Value* next = nullptr;
+    size_t taken = 0;
+    for (const auto& [name, value] : node->members()) {
+      if (name.size() <= taken || !rest.starts_with(name)) continue;
+      if (name.size() < rest.size() && rest[name.size()] != '.' && rest[name.size()] != '[') {
+        continue;
+      }
+      next = &value;
+      taken = name.size();
+    }
+    if (next == nullptr) break;
+    node = next;
+    rest.remove_prefix(taken);
+  }
+  return node->location();
 }
 
 }  // namespace silta::mapping

@@ -6,10 +6,13 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "base/files.h"
+#include "base/issues.h"
 #include "base/status.h"
 #include "json/json.h"
 #include "mapping/path.h"
@@ -93,6 +96,13 @@ struct Module {
   std::string governance;  // county | shared-definition | joint-county | national
   std::vector<Rule> rules;
   std::map<std::string, CodeMap> code_maps;
+  // Contract fields (record paths relative to `source`) the module deliberately leaves out, each
+  // with its reason; `silta mappings check` holds every other field to a rule of some module.
+  struct Unmapped {
+    std::string record;
+    std::string reason;
+  };
+  std::vector<Unmapped> unmapped;
   std::filesystem::path folder;
   bool is_root() const { return source.empty(); }
   // The module of the client itself: the one root module without only_if.
@@ -112,8 +122,25 @@ struct Module {
   std::optional<int> ElementItem(std::string_view member, const json::Value& element) const;
 };
 
-// Reads and compiles mappings/<module>/mapping.json. Every problem found is listed in the error.
+// Reads and compiles mappings/<module>/mapping.json. Every problem found is listed in the error,
+// each as "file:line:column: member: what"; with `problems`, each is also reported there (source
+// the file, the location of the member, message "member: what", id MAPPING_INVALID).
 StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& folder,
-                                                   const model::TypeModel& model);
+                                                   const model::TypeModel& model,
+                                                   IssueSink* problems = nullptr);
+
+// Line and column of the members of a mapping file, found by the member paths that messages use
+// ("rules[3].rules[0].record", "codeMaps.telecomUse[2][1]"). A path that goes past what the file
+// holds gives the location of the deepest part that exists.
+class MappingFileIndex {
+ public:
+  // False when `text` is not JSON; Locate then knows nothing.
+  bool Parse(std::string_view text);
+  SourceLocation Locate(std::string_view member_path) const;
+
+ private:
+  json::Value root_;  // its values know where they start
+  bool parsed_ = false;
+};
 
 }  // namespace silta::mapping

@@ -80,6 +80,32 @@ std::string WriteNdjson(std::span<const ClientRecord> records);
 std::string WriteXml(const ClientRecord& record, const WriteOptions& options = {});
 std::string Write(const ClientRecord& record, Format format, const WriteOptions& options = {});
 
+// The contract's fields as data, for tools that check paths against the contract (the mapping
+// check, the coverage table). Built from the field lists the reader and the writers walk
+// (fields.h), so it cannot list a field they do not know.
+enum class FieldType : uint8_t {
+  kString,
+  kBoolean,
+  kInteger,
+  kDate,
+  kInstant,
+  kCode,    // a contract enumeration: `codes` lists its codes
+  kObject,  // a part: `fields` lists its fields
+  kPayer,   // "client", or an organisation (`fields` are those of an organisation reference)
+};
+struct FieldInfo {
+  std::string name;
+  FieldType type = FieldType::kString;
+  bool array = false;
+  bool required = false;
+  std::vector<std::string_view> codes;
+  std::vector<FieldInfo> fields;
+  const FieldInfo* Find(std::string_view field) const;
+};
+// The fields of the record root, in contract order.
+const std::vector<FieldInfo>& ContractFields();
+std::string_view FieldTypeName(FieldType type);  // "string", "object"...
+
 // The contract's equality: field for field, every array unordered except given names and
 // address lines.
 bool RecordsEqual(const ClientRecord& a, const ClientRecord& b);

@@ -125,4 +125,18 @@ TEST(Text, Utf8AndControlCharactersAtEveryPosition) {
   EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));        // above U+10FFFF
 }
 
+// "Did you mean": Levenshtein distance (kitten → sitting is the textbook 3) and the one near
+// candidate, never a far or ambiguous one.
+TEST(Suggest, NearestNameIsTheOnlyCloseCandidate) {
+  EXPECT_EQ(EditDistance("kitten", "sitting"), 3u);
+  EXPECT_EQ(EditDistance("", "abc"), 3u);
+  std::vector<std::string> fields = {"kind", "validity", "permitNumber"};
+  EXPECT_EQ(NearestName("permitNumbr", fields), "permitNumber");
+  EXPECT_EQ(NearestName("valdity", fields), "validity");
+  EXPECT_EQ(NearestName("address", fields), std::nullopt);
+  EXPECT_EQ(NearestName("kind", fields), std::nullopt);
+  std::vector<std::string> tie = {"code", "mode"};
+  EXPECT_EQ(NearestName("xode", tie), std::nullopt);
+}
+
 }  // namespace silta
