@@ -14,7 +14,7 @@
 #include "cli/sync_setup.h"
 #include "mapping/mapping.h"
 #include "records/records.h"
-#include "sync/engine.h"
+#include "sync/sync.h"
 
 namespace silta::cli {
 namespace {

@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
         // A bug, or memory exhaustion: say so instead of aborting with a core dump.
         std::cerr << "silta " << name << ": internal error: " << e.what() << "\n";
         return silta::cli::kExitUsage;
+      } catch (...) {
+        std::cerr << "silta " << name << ": internal error (a non-standard exception)\n";
+        return silta::cli::kExitUsage;
       }
       std::cout.flush();
       return code;

@@ -11,7 +11,7 @@
 #include "base/status.h"
 #include "cli/resource_check.h"
 #include "mapping/mapping.h"
-#include "sync/engine.h"
+#include "sync/sync.h"
 
 namespace silta::cli {
 

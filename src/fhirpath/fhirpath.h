@@ -69,7 +69,8 @@ struct CompileOptions {
   bool strict = false;
 };
 
-// memberOf() asks this; implemented by the terminology module.
+// memberOf() asks this. No module supplies one yet (the validator does not set it), so
+// memberOf() on a non-empty input is an execution error until one does.
 class TerminologyProvider {
  public:
   virtual ~TerminologyProvider() = default;
@@ -77,7 +78,8 @@ class TerminologyProvider {
   virtual StatusOr<bool> MemberOf(const Value& coded, std::string_view value_set_url) const = 0;
 };
 
-// conformsTo() asks this; implemented by the validator.
+// conformsTo() asks this. No module supplies one yet, so conformsTo() answers only for the
+// core type URLs.
 class ProfileValidator {
  public:
   virtual ~ProfileValidator() = default;

@@ -8,7 +8,7 @@
 #include "batch/report.h"
 #include "formats/formats.h"
 #include "records/records.h"
-#include "serve/http_body.h"
+#include "serve_http/serve_http.h"
 
 namespace silta::serve {
 namespace {

@@ -14,7 +14,7 @@
 #include "serve/record_queue.h"
 #include "serve/serve.h"
 #include "serve/sync_worker.h"
-#include "sync/journal.h"
+#include "sync/sync.h"
 
 namespace silta::serve {
 

@@ -30,7 +30,7 @@
 #include "mapping/mapping.h"
 #include "model/element.h"
 #include "model/type_model.h"
-#include "sync/engine.h"
+#include "sync/sync.h"
 
 namespace silta::serve {
 
@@ -127,8 +127,8 @@ class Server {
 
   uint16_t port() const;
   bool tls() const;
-  // Stops accepting connections, lets the requests in flight finish (up to shutdown_grace), and
-  // closes the queue. Idempotent.
+  // Stops accepting connections and lets the requests in flight finish (up to shutdown_grace).
+  // Idempotent. The record queue is closed when the Server is destroyed.
   void Stop();
 
   class Impl;

@@ -23,9 +23,9 @@
 #include <thread>
 
 #include "serve/access_log.h"
-#include "serve/http_body.h"
 #include "serve/router.h"
 #include "serve/serve.h"
+#include "serve_http/serve_http.h"
 
 namespace silta::serve {
 namespace {

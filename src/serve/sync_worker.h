@@ -22,7 +22,7 @@
 
 #include "fhirclient/clock.h"
 #include "serve/record_queue.h"
-#include "sync/engine.h"
+#include "sync/sync.h"
 
 namespace silta::serve {
 

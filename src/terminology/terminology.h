@@ -1,6 +1,6 @@
 // Facade of the terminology module: offline code validation against the CodeSystems and
-// ValueSets of the loaded FHIR packages. Used by the profile validator (binding checks) and by
-// FHIRPath memberOf().
+// ValueSets of the loaded FHIR packages. Used by the profile validator (binding checks); FHIRPath
+// memberOf() could ask it through fhirpath::TerminologyProvider, which nothing wires up yet.
 //
 // Nothing here makes a network call. Codes from systems that have no CodeSystem in the packages
 // (SNOMED CT, LOINC, UCUM, BCP-47...) come back as kUnknownSystem so the caller can say "not

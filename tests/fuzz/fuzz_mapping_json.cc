@@ -1,5 +1,5 @@
-// libFuzzer target for mapping::JsonValue::Parse, the JSON reader of mapping files, serve
-// configurations and sync policies, and its writer. Any input must give a value or an error,
+// libFuzzer target for mapping::JsonValue::Parse, the JSON reader of mapping files, sync
+// policies and adapter configs, and its writer. Any input must give a value or an error,
 // never a crash, a leak or undefined behaviour; what it accepts must be written (compact and
 // pretty) as JSON that parses back to an equal value.
 #include <cstdint>

@@ -1,4 +1,4 @@
-// libFuzzer target for the request-body handling of `silta serve` (serve/http_body.h): the
+// libFuzzer target for the request-body handling of `silta serve` (serve_http/http_body.h): the
 // Content-Encoding decoding with its size limit, and the Content-Type, Accept, _format and
 // Accept-Encoding readers. The input is three header lines (Content-Encoding, Content-Type,
 // Accept) and then the body. Any input must be decoded or refused with the status the server
@@ -8,7 +8,7 @@
 #include <iostream>
 #include <string>
 
-#include "serve/http_body.h"
+#include "serve_http/serve_http.h"
 
 namespace {
 

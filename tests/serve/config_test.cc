@@ -6,8 +6,8 @@
 #include <map>
 
 #include "base/files.h"
-#include "serve/http_body.h"
 #include "serve/serve.h"
+#include "serve_http/serve_http.h"
 
 namespace silta::serve {
 namespace {

@@ -1,4 +1,4 @@
-#include "serve/http_body.h"
+#include "serve_http/http_body.h"
 
 #include <zlib.h>
 
