@@ -865,5 +865,18 @@ TEST(Datatypes, QuantityLimitsCompareInCommonUnits) {
   EXPECT_TRUE(other.HasIssue("QUANTITY_LIMIT_UNITS")) << other.Describe();
 }
 
+// R4 Bundle.entry.fullUrl: required except on a POST and for "results from operations" that are
+// not identified, as a searchset's outcome entry is.
+TEST(Bundles, SearchOutcomeEntriesNeedNoFullUrl) {
+  std::string outcome =
+      R"({"resourceType":"OperationOutcome","issue":[{"severity":"warning","code":"processing"}]})";
+  Outcome exempt = Check(R"({"resourceType":"Bundle","type":"searchset","entry":[{"resource":)" +
+                         outcome + R"(,"search":{"mode":"outcome"}}]})");
+  EXPECT_FALSE(exempt.HasIssue("BUNDLE_FULLURL_MISSING")) << exempt.Describe();
+  Outcome match = Check(R"({"resourceType":"Bundle","type":"searchset","entry":[{"resource":
+    {"resourceType":"Patient","id":"p"},"search":{"mode":"match"}}]})");
+  EXPECT_TRUE(match.HasError("BUNDLE_FULLURL_MISSING")) << match.Describe();
+}
+
 }  // namespace
 }  // namespace silta::validation
