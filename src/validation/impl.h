@@ -234,9 +234,6 @@ class Walker {
   bool depth_reported_ = false;
 };
 
-// The native answer of an invariant with a FastCheck (walker.cc); nullopt: evaluate it.
-std::optional<bool> FastAnswer(FastCheck check, const model::Element& e);
-
 // Fixed values must match exactly, patterns partially (match.cc).
 bool MatchesValue(const model::Element& e, const rapidjson::Value& expected, bool exact);
 std::string_view JsonText(const rapidjson::Value& v);
@@ -249,6 +246,10 @@ const model::Element* ContainingResource(const model::Element& e);
 // resource's container, else the containing resource.
 const model::Element* Container(const model::Element& e);
 std::string_view ChildValue(const model::Element& e, std::string_view name);
+// "1", "*": a cardinality bound as ElementDefinition writes it.
+inline std::string CountText(uint32_t n) {
+  return n == model::kUnbounded ? std::string("*") : std::to_string(n);
+}
 
 }  // namespace internal
 }  // namespace silta::validation

@@ -1,5 +1,7 @@
 #include "validation/plan.h"
 
+#include "validation/invariants.h"
+
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
@@ -130,47 +132,6 @@ std::shared_ptr<const fhirpath::CompiledExpression> ConstraintCache::CompilePath
   return compiled.ok() ? *compiled : nullptr;
 }
 
-namespace {
-
-FastCheck FastCheckFor(std::string_view expression) {
-  static constexpr std::pair<std::string_view, FastCheck> kKnown[] = {
-      {"contained.contained.empty()", FastCheck::kDom2},
-      {"contained.meta.versionId.empty() and contained.meta.lastUpdated.empty()", FastCheck::kDom4},
-      {"contained.meta.security.empty()", FastCheck::kDom5},
-      {"text.`div`.exists()", FastCheck::kDom6},
-      {"reference.startsWith('#').not() or (reference.substring(1).trace('url') in "
-       "%rootResource.contained.id.trace('ids'))",
-       FastCheck::kRef1},
-      {"start.hasValue().not() or end.hasValue().not() or (start <= end)", FastCheck::kPer1},
-      {"value.empty() or system.exists()", FastCheck::kCpt2},
-      {"total.empty() or (type = 'searchset') or (type = 'history')", FastCheck::kBdl1},
-      {"entry.search.empty() or (type = 'searchset')", FastCheck::kBdl2},
-      {"entry.all(request.exists() = (%resource.type = 'batch' or %resource.type = "
-       "'transaction' or %resource.type = 'history'))",
-       FastCheck::kBdl3},
-      {"entry.all(response.exists() = (%resource.type = 'batch-response' or %resource.type = "
-       "'transaction-response' or %resource.type = 'history'))",
-       FastCheck::kBdl4},
-      {"resource.exists() or request.exists() or response.exists()", FastCheck::kBdl5},
-      {"(type = 'history') or "
-       "entry.where(fullUrl.exists()).select(fullUrl&resource.meta.versionId).isDistinct()",
-       FastCheck::kBdl7},
-      {"fullUrl.contains('/_history/').not()", FastCheck::kBdl8},
-      {"type = 'document' implies (identifier.system.exists() and identifier.value.exists())",
-       FastCheck::kBdl9},
-      {"type = 'document' implies (timestamp.hasValue())", FastCheck::kBdl10},
-      {"type = 'document' implies entry.first().resource.is(Composition)", FastCheck::kBdl11},
-      {"type = 'message' implies entry.first().resource.is(MessageHeader)", FastCheck::kBdl12},
-      {"(identifier.count() + name.count()) > 0", FastCheck::kOrg1},
-  };
-  for (const auto& [text, check] : kKnown) {
-    if (expression == text) return check;
-  }
-  return FastCheck::kNone;
-}
-
-}  // namespace
-
 const Constraint* ConstraintCache::Get(std::string_view context_type, std::string_view key,
                                        std::string_view expression, Severity severity,
                                        bool best_practice, std::string_view human) {
@@ -217,7 +178,7 @@ const Constraint* ConstraintCache::Get(std::string_view context_type, std::strin
     }
     if (compiled.ok()) {
       c->compiled = *compiled;
-      c->fast = FastCheckFor(expression);
+      c->fast = FindNativeInvariant(expression);
     } else {
       c->native = NativeConstraint::kSkip;
       c->skip_reason = "does not compile: " + compiled.status().message();

@@ -22,33 +22,7 @@ namespace silta::validation::internal {
 
 enum class NativeConstraint : uint8_t { kNone, kEle1, kExt1, kDom3, kSkip };
 
-// R4 invariants met on almost every resource or datatype, recognised by their exact expression
-// text: a native check gives the expression's answer where it can without FHIRPath (ref-1 and
-// per-1 only in their common cases; the compiled expression decides the rest). bdl-5 and bdl-8
-// run on every Bundle entry, the other bdl ones on every Bundle, org-1 on every (contained)
-// Organization.
-enum class FastCheck : uint8_t {
-  kNone,
-  kDom2,
-  kDom4,
-  kDom5,
-  kDom6,
-  kRef1,
-  kPer1,
-  kCpt2,
-  kBdl1,
-  kBdl2,
-  kBdl3,
-  kBdl4,
-  kBdl5,
-  kBdl7,
-  kBdl8,
-  kBdl9,
-  kBdl10,
-  kBdl11,
-  kBdl12,
-  kOrg1
-};
+struct NativeInvariant;  // invariants.h
 
 struct Constraint {
   std::string key;
@@ -60,7 +34,7 @@ struct Constraint {
   NativeConstraint native = NativeConstraint::kNone;
   std::string skip_reason;  // why it is not evaluated (native == kSkip)
   std::shared_ptr<const fhirpath::CompiledExpression> compiled;
-  FastCheck fast = FastCheck::kNone;  // only with `compiled`
+  const NativeInvariant* fast = nullptr;  // its native answer, only with `compiled`
 };
 
 struct TypeRule {
