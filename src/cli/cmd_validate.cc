@@ -32,7 +32,9 @@ int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out, 
   size_t max_issues = 100000;
   app.add_option("inputs", inputs, "files, folders or glob patterns (quote globs)")->required();
   app.add_option("--ig", igs,
-                 "implementation guide: an installed name#version or a package folder");
+                 "definitions to load (repeatable): an installed name#version, a package folder "
+                 "or .tgz, a conformance resource file (JSON/XML, or a Bundle of them) or a "
+                 "folder of such files");
   app.add_option("--profile", profiles, "canonical URL of a profile every input must meet");
   app.add_option("--output", output,
                  "write an OperationOutcome (a Bundle of them for several inputs)");

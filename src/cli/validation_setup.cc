@@ -4,43 +4,33 @@
 #include <filesystem>
 
 #include "cli/cli_util.h"
+#include "cli/ig_sources.h"
 #include "context/context.h"
 
 namespace silta::cli {
 
 StatusOr<LoadedValidator> LoadValidator(const std::vector<std::string>& igs, IssueSink* warnings) {
   SILTA_ASSIGN_OR_RETURN(auto model, LoadCoreTypeModel());
+  IssueCollector ignored;
+  SILTA_ASSIGN_OR_RETURN(IgSources sources,
+                         ReadIgSources(igs, model, warnings != nullptr ? *warnings : ignored));
   packages::PackageCache cache;
   std::vector<packages::PackageId> roots = {
       {std::string(context::kCorePackageName), std::string(context::kCorePackageVersion)}};
-  // Package folders are read where they are (a copy in the cache would go stale as the folder
-  // changes); their dependencies come from the cache.
-  std::vector<std::shared_ptr<const packages::Package>> folders;
-  for (const std::string& ig : igs) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(ig, ec)) {
-      SILTA_ASSIGN_OR_RETURN(auto package, packages::Package::Load(ig));
-      for (const auto& [name, version] : package->manifest().dependencies) {
-        roots.push_back({name, version});
-      }
-      folders.push_back(std::move(package));
-    } else {
-      size_t separator = ig.find_first_of("#@");
-      roots.push_back({ig.substr(0, separator),
-                       separator == std::string::npos ? "latest" : ig.substr(separator + 1)});
-    }
-  }
+  roots.insert(roots.end(), sources.from_cache.begin(), sources.from_cache.end());
   // A dependency missing offline (FI Base names terminology packages) is a warning: what it
   // would define is reported where it is used.
   packages::ContextOptions options;
   options.allow_missing_dependencies = true;
   SILTA_ASSIGN_OR_RETURN(auto from_cache,
                          packages::ConformanceContext::Build(cache, roots, warnings, options));
-  std::vector<std::shared_ptr<const packages::Package>> all = folders;
+  // What the --ig options name comes first: its definitions win over the packages'.
+  std::vector<std::shared_ptr<const packages::Package>> all = sources.local;
   all.insert(all.end(), from_cache->packages().begin(), from_cache->packages().end());
   LoadedValidator loaded;
-  loaded.context =
-      folders.empty() ? from_cache : packages::ConformanceContext::FromPackages(std::move(all));
+  loaded.context = sources.local.empty()
+                       ? from_cache
+                       : packages::ConformanceContext::FromPackages(std::move(all));
   SILTA_ASSIGN_OR_RETURN(loaded.validator, validation::Validator::Create(loaded.context, model));
   return loaded;
 }

@@ -21,8 +21,9 @@ struct LoadedValidator {
   std::shared_ptr<const validation::Validator> validator;
 };
 
-// R4 core and `igs`: "name#version" of installed packages, or package folders (installed into
-// the cache once). Version substitutions go to `warnings`.
+// R4 core and `igs` (see ReadIgSources: installed packages, package folders and tarballs,
+// conformance resource files and folders of them). Version substitutions and the problems
+// found in --ig files (with file, line and column) go to `warnings`.
 StatusOr<LoadedValidator> LoadValidator(const std::vector<std::string>& igs, IssueSink* warnings);
 
 // Silta's profiles (profiles/generated, or $SILTA_PROFILES) with what they depend on

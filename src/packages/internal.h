@@ -52,6 +52,17 @@ StatusOr<std::filesystem::path> SafeRelativePath(std::string_view archive_path);
 Status ExtractTarball(const std::filesystem::path& tgz, const std::filesystem::path& destination,
                       const ExtractionLimits& limits);
 
+// package/package.json and the top-level package/*.json files of a tarball, read into memory
+// (nothing is written): what a package index would cover, for loading a package without
+// installing it.
+struct TarballContents {
+  std::string manifest;
+  std::vector<std::string> names;  // "Patient-x.json", relative to package/
+  std::vector<std::string> texts;
+};
+StatusOr<TarballContents> ReadTarballContents(const std::filesystem::path& tgz,
+                                              const ExtractionLimits& limits);
+
 // The text of package/package.json inside the tarball, without unpacking anything else.
 StatusOr<std::string> ReadManifestFromTarball(const std::filesystem::path& tgz,
                                               const ExtractionLimits& limits);

@@ -135,12 +135,33 @@ StatusOr<std::shared_ptr<const Package>> Package::FromFiles(
     names.push_back(file.filename().string());
     texts.push_back(std::move(text));
   }
-  return FromNamedTexts(std::move(id), std::move(names), std::move(texts));
+  return std::shared_ptr<const Package>(
+      FromNamedTexts(std::move(id), std::move(names), std::move(texts)));
 }
 
-std::shared_ptr<const Package> Package::FromNamedTexts(PackageId id, std::vector<std::string> names,
-                                                       std::vector<std::string> texts) {
+std::shared_ptr<const Package> Package::FromNamedResources(PackageId id,
+                                                           std::vector<std::string> names,
+                                                           std::vector<std::string> json_texts) {
+  names.resize(json_texts.size());
+  return FromNamedTexts(std::move(id), std::move(names), std::move(json_texts));
+}
+
+StatusOr<std::shared_ptr<const Package>> Package::FromTarball(const std::filesystem::path& tgz,
+                                                              ExtractionLimits limits) {
+  SILTA_ASSIGN_OR_RETURN(internal::TarballContents contents,
+                         internal::ReadTarballContents(tgz, limits));
+  SILTA_ASSIGN_OR_RETURN(PackageManifest manifest,
+                         ParseManifest(contents.manifest, tgz.string() + ":package/package.json"));
+  std::shared_ptr<Package> package =
+      FromNamedTexts(manifest.id(), std::move(contents.names), std::move(contents.texts));
+  package->manifest_ = std::move(manifest);
+  return std::shared_ptr<const Package>(std::move(package));
+}
+
+std::shared_ptr<Package> Package::FromNamedTexts(PackageId id, std::vector<std::string> names,
+                                                 std::vector<std::string> texts) {
   std::shared_ptr<Package> package(new Package());
+  package->in_memory_ = true;
   package->manifest_.name = std::move(id.name);
   package->manifest_.version = std::move(id.version);
   package->manifest_.type = "fhir.loose";

@@ -88,6 +88,13 @@ enum class IndexSource : uint8_t {
   kScan,        // every *.json file of package/ read
 };
 
+// Bounds on what one tarball may unpack to; a hostile archive fails with a clear error.
+struct ExtractionLimits {
+  uint64_t max_total_bytes = uint64_t{2} << 30;  // R4 examples unpack to ~191 MB
+  uint64_t max_entry_bytes = uint64_t{512} << 20;
+  uint32_t max_entries = 200'000;
+};
+
 // ---------------------------------------------------------------------------------------------
 // A loaded package: immutable after Load, safe to read from many threads.
 
@@ -108,13 +115,22 @@ class Package {
   // skipped. Entry filenames are "<n>.json" or, from FromFiles, the file names.
   static std::shared_ptr<const Package> FromResources(PackageId id,
                                                       std::vector<std::string> json_texts);
+  // As FromResources, with a name for each text (shown in messages as the resource's file).
+  static std::shared_ptr<const Package> FromNamedResources(PackageId id,
+                                                           std::vector<std::string> names,
+                                                           std::vector<std::string> json_texts);
+  // A package read from an npm tarball without installing it (`silta validate --ig x.tgz`):
+  // its package.json and the top-level resources of package/ are held in memory.
+  static StatusOr<std::shared_ptr<const Package>> FromTarball(const std::filesystem::path& tgz,
+                                                              ExtractionLimits limits = {});
 
   Package(const Package&) = delete;
   Package& operator=(const Package&) = delete;
 
   const PackageManifest& manifest() const { return manifest_; }
-  // True for FromFiles/FromResources packages: package_dir() is empty, resources are in memory.
-  bool in_memory() const { return !texts_.empty(); }
+  // True for FromFiles/FromResources/FromTarball packages: package_dir() is empty, resources
+  // are in memory.
+  bool in_memory() const { return in_memory_; }
   PackageId id() const { return manifest_.id(); }
   // The package/ folder: entry filenames are relative to it.
   const std::filesystem::path& package_dir() const { return package_dir_; }
@@ -137,8 +153,8 @@ class Package {
 
  private:
   Package() = default;
-  static std::shared_ptr<const Package> FromNamedTexts(PackageId id, std::vector<std::string> names,
-                                                       std::vector<std::string> texts);
+  static std::shared_ptr<Package> FromNamedTexts(PackageId id, std::vector<std::string> names,
+                                                 std::vector<std::string> texts);
   void BuildLookups();
 
   PackageManifest manifest_;
@@ -149,6 +165,7 @@ class Package {
   StringMap<uint32_t> by_type_and_id_;       // key "Type/id"
   std::vector<const ResourceEntry*> specializations_;
   std::vector<std::string> texts_;  // in-memory packages: the text of entries_[i]
+  bool in_memory_ = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -178,13 +195,6 @@ class NpmPackageSource : public PackageSource {
 
 // ---------------------------------------------------------------------------------------------
 // The local package cache: <root>/<name>#<version>/package/...
-
-// Bounds on what one tarball may unpack to; a hostile archive fails with a clear error.
-struct ExtractionLimits {
-  uint64_t max_total_bytes = uint64_t{2} << 30;  // R4 examples unpack to ~191 MB
-  uint64_t max_entry_bytes = uint64_t{512} << 20;
-  uint32_t max_entries = 200'000;
-};
 
 struct InstallResult {
   PackageId id;

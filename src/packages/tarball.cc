@@ -213,6 +213,70 @@ Status ExtractTarball(const std::filesystem::path& tgz, const std::filesystem::p
   return Status::Ok();
 }
 
+namespace {
+
+// The data of the current entry, counted against the limits as it is produced.
+StatusOr<std::string> ReadEntryText(archive* a, const std::filesystem::path& tgz,
+                                    const ExtractionLimits& limits, uint64_t& total_bytes) {
+  std::string text;
+  char buf[16384];
+  for (;;) {
+    la_ssize_t n = archive_read_data(a, buf, sizeof buf);
+    if (n < 0) return Corrupt(tgz, a);
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    total_bytes += static_cast<uint64_t>(n);
+    if (text.size() > limits.max_entry_bytes || total_bytes > limits.max_total_bytes) {
+      return Hostile(tgz, "it unpacks to more than the allowed size");
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+StatusOr<TarballContents> ReadTarballContents(const std::filesystem::path& tgz,
+                                              const ExtractionLimits& limits) {
+  SILTA_ASSIGN_OR_RETURN(ArchivePtr a, OpenTarball(tgz));
+  TarballContents contents;
+  bool has_manifest = false;
+  uint64_t total_bytes = 0;
+  uint32_t entries = 0;
+  archive_entry* entry = nullptr;
+  for (;;) {
+    int r = archive_read_next_header(a.get(), &entry);
+    if (r == ARCHIVE_EOF) break;
+    if (r < ARCHIVE_WARN) return Corrupt(tgz, a.get());
+    if (++entries > limits.max_entries) {
+      return Hostile(tgz, "it has more than " + std::to_string(limits.max_entries) + " entries");
+    }
+    const char* raw_name = archive_entry_pathname(entry);
+    if (raw_name == nullptr || archive_entry_filetype(entry) != AE_IFREG) continue;
+    StatusOr<std::filesystem::path> relative = SafeRelativePath(raw_name);
+    if (!relative.ok()) return Hostile(tgz, relative.status().message());
+    // Only package/<file>.json: examples and other folders are not indexed in a package either.
+    auto part = relative->begin();
+    if (part == relative->end() || *part != "package" || ++part == relative->end()) continue;
+    std::string name = part->string();
+    if (++part != relative->end()) continue;
+    if (name == "package.json") {
+      SILTA_ASSIGN_OR_RETURN(contents.manifest, ReadEntryText(a.get(), tgz, limits, total_bytes));
+      has_manifest = true;
+      continue;
+    }
+    if (name.front() == '.' || name.size() < 6 || name.substr(name.size() - 5) != ".json") {
+      continue;
+    }
+    SILTA_ASSIGN_OR_RETURN(std::string text, ReadEntryText(a.get(), tgz, limits, total_bytes));
+    contents.names.push_back(std::move(name));
+    contents.texts.push_back(std::move(text));
+  }
+  if (!has_manifest) {
+    return DataLossError(tgz.string() + " is not a FHIR package: it has no package/package.json");
+  }
+  return contents;
+}
+
 StatusOr<std::string> ReadManifestFromTarball(const std::filesystem::path& tgz,
                                               const ExtractionLimits& limits) {
   constexpr size_t kMaxManifestBytes = 1 << 20;

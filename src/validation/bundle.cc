@@ -95,6 +95,19 @@ const model::Element* Walker::ResolveInBundle(const model::Element& from,
   return version_matches(it->second) ? it->second : nullptr;
 }
 
+namespace {
+
+// R4 Bundle.entry.fullUrl: "fullUrl SHALL have a value except that: fullUrl can be empty on a
+// POST ...; Results from operations might involve resources that are not identified." A
+// searchset entry with search.mode "outcome" is such a result: information about the search
+// itself (an OperationOutcome), not a resource found.
+bool IsOperationOutcomeEntry(const model::Element& entry) {
+  const model::Element* search = entry.Child("search");
+  return search != nullptr && ChildValue(*search, "mode") == "outcome";
+}
+
+}  // namespace
+
 void Walker::CheckBundle(const model::Element& bundle, const BundleIndex& index) {
   std::span<const model::Element* const> entries = bundle.Children("entry");
   bool history = index.type == "history";
@@ -110,7 +123,8 @@ void Walker::CheckBundle(const model::Element& bundle, const BundleIndex& index)
           *entry);
     } else if (full_url.empty() && resource != nullptr && index.type != "transaction" &&
                index.type != "batch" && index.type != "transaction-response" &&
-               index.type != "batch-response" && index.type != "history") {
+               index.type != "batch-response" && index.type != "history" &&
+               !IsOperationOutcomeEntry(*entry)) {
       Report(Severity::kError, IssueType::kRequired, "BUNDLE_FULLURL_MISSING",
              "except in transactions and batches, each entry with a resource needs a fullUrl "
              "(the resource's identity)",

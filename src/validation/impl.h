@@ -193,7 +193,8 @@ class Walker {
   void RunConstraints(const model::Element& e, std::span<const Constraint* const> constraints,
                       std::span<const Constraint* const> already_run);
   void CheckReference(const model::Element& reference, const TypeRule* rule);
-  void CheckAttachmentSize(const model::Element& attachment);
+  // Datatype rules (datatypes.cc).
+  void CheckAttachment(const model::Element& attachment);
   void CheckQuantityLimits(const model::Element& quantity, const ElementPlan& plan);
   void CheckNarrativeLanguages(const model::Element& narrative, const ElementPlan& plan);
   void CheckProfileDifferential(const model::Element& structure_definition);

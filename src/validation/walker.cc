@@ -207,7 +207,7 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
   }
   RunConstraints(e, plan.constraints, {});
   if (e.type() == v_.reference_type()) CheckReference(e, rule);
-  if (e.type() == v_.attachment_type()) CheckAttachmentSize(e);
+  if (e.type() == v_.attachment_type()) CheckAttachment(e);
 
   const ElementPlan* table = &plan;
   if (plan.reference_target != nullptr) table = plan.reference_target;
@@ -281,62 +281,6 @@ void Walker::ValidateTypeProfiles(const model::Element& e, const TypeRule& rule)
            "the element conforms to none of the profiles allowed here: " + names, e);
   }
   ValidateElement(e, usable.front()->root());
-}
-
-// minValueQuantity / maxValueQuantity: compared when the units agree (same code, or the limit
-// names none).
-void Walker::CheckQuantityLimits(const model::Element& e, const ElementPlan& plan) {
-  std::string_view value = ChildValue(e, "value");
-  if (value.empty()) return;
-  // A value that is not a decimal is reported by the primitive check; no limit applies to it.
-  std::optional<double> parsed_amount = ParseDouble(value);
-  if (!parsed_amount) return;
-  double amount = *parsed_amount;
-  auto check = [&](const rapidjson::Value* limit, bool is_min) {
-    if (limit == nullptr || !limit->IsObject()) return;
-    auto v = limit->FindMember("value");
-    if (v == limit->MemberEnd()) return;
-    auto code = limit->FindMember("code");
-    if (code != limit->MemberEnd() && json::PrimitiveText(code->value) != ChildValue(e, "code"))
-      return;
-    std::optional<double> bound = ParseDouble(json::PrimitiveText(v->value));
-    if (!bound) return;
-    if (is_min ? amount < *bound : amount > *bound) {
-      Report(Severity::kError, IssueType::kValue, is_min ? "VALUE_BELOW_MIN" : "VALUE_ABOVE_MAX",
-             std::string("the quantity is ") + (is_min ? "less" : "more") + " than the " +
-                 (is_min ? "minimum " : "maximum ") + std::string(json::PrimitiveText(v->value)) +
-                 " the profile allows",
-             e);
-    }
-  };
-  check(plan.min_value, true);
-  check(plan.max_value, false);
-}
-
-void Walker::CheckAttachmentSize(const model::Element& e) {
-  std::string_view data = ChildValue(e, "data");
-  std::string_view size = ChildValue(e, "size");
-  if (data.empty() || size.empty()) return;
-  uint64_t chars = 0;
-  uint64_t padding = 0;
-  for (char c : data) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
-    ++chars;
-    if (c == '=') ++padding;
-  }
-  if (chars % 4 != 0) return;  // reported as bad base64
-  uint64_t decoded = chars / 4 * 3 - padding;
-  uint64_t declared = 0;
-  for (char c : size) {
-    if (c < '0' || c > '9') return;
-    declared = declared * 10 + static_cast<uint64_t>(c - '0');
-  }
-  if (declared != decoded) {
-    Report(Severity::kError, IssueType::kStructure, "ATTACHMENT_SIZE",
-           "the attachment's size is " + std::to_string(declared) + " but its data has " +
-               std::to_string(decoded) + " bytes",
-           e);
-  }
 }
 
 const TypeRule* Walker::CheckType(const model::Element& e, const ElementPlan& plan) {

@@ -796,5 +796,69 @@ TEST(Threads, ManyThreadsValidateAtOnce) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+// --- datatype rules (datatypes.cc) ---------------------------------------------------------
+
+// Attachment.size is the byte count and Attachment.hash the base64 SHA-1 of the data (R4
+// datatypes). "aGVsbG8=" is "hello", 5 bytes; its SHA-1 (computed with Python's hashlib) is
+// qvTGHdzF6KLavt4PO0gs2a6pQ00=.
+TEST(Datatypes, AttachmentSizeAndHashDescribeTheData) {
+  auto media = [](std::string_view attachment) {
+    return R"({"resourceType":"Media","status":"completed","content":)" + std::string(attachment) +
+           "}";
+  };
+  Outcome good = Check(media(R"({"contentType":"text/plain","data":"aGVs\r\nbG8=","size":5,
+    "hash":"qvTGHdzF6KLavt4PO0gs2a6pQ00="})"));
+  EXPECT_TRUE(good.Errors().empty()) << good.Describe();
+  Outcome size = Check(media(R"({"data":"aGVsbG8=","size":6})"));
+  EXPECT_TRUE(size.HasError("ATTACHMENT_SIZE")) << size.Describe();
+  Outcome hash = Check(media(R"({"data":"aGVsbG8=","hash":"2jmj7l5rSw0yVb/vlWAYkK/YBwk="})"));
+  EXPECT_TRUE(hash.HasError("ATTACHMENT_HASH")) << hash.Describe();
+}
+
+// minValueQuantity/maxValueQuantity apply in comparable units (UCUM: 1 g = 1000 mg); units that
+// cannot be brought together leave the limit unchecked, with a warning.
+TEST(Datatypes, QuantityLimitsCompareInCommonUnits) {
+  constexpr const char* kUrl = "http://example.org/fhir/Observation-dose";
+  std::string profile = MakeProfile("Observation", kUrl, [](rapidjson::Document& sd) {
+    rapidjson::Value limit(rapidjson::kObjectType);
+    auto& a = sd.GetAllocator();
+    limit.AddMember("value", 2, a);
+    limit.AddMember("system", "http://unitsofmeasure.org", a);
+    limit.AddMember("code", "g", a);
+    Element(sd, "Observation.value[x]").AddMember("maxValueQuantity", limit, a);
+  });
+  auto v = ValidatorWith({profile});
+  auto dose = [](std::string_view value, std::string_view code) {
+    return R"({"resourceType":"Observation","status":"final","code":{"text":"dose"},
+      "valueQuantity":{"value":)" +
+           std::string(value) + R"(,"system":"http://unitsofmeasure.org","code":")" +
+           std::string(code) + R"("}})";
+  };
+  Outcome within = ValidateText(*v, dose("1500", "mg"), {kUrl});
+  EXPECT_FALSE(within.HasIssue("VALUE_ABOVE_MAX")) << within.Describe();
+  Outcome at = ValidateText(*v, dose("2000", "mg"), {kUrl});
+  EXPECT_FALSE(at.HasIssue("VALUE_ABOVE_MAX")) << at.Describe();
+  Outcome above = ValidateText(*v, dose("2.5", "g"), {kUrl});
+  EXPECT_TRUE(above.HasError("VALUE_ABOVE_MAX")) << above.Describe();
+  Outcome above_mg = ValidateText(*v, dose("2001", "mg"), {kUrl});
+  EXPECT_TRUE(above_mg.HasError("VALUE_ABOVE_MAX")) << above_mg.Describe();
+  Outcome other = ValidateText(*v, dose("5", "mL"), {kUrl});
+  EXPECT_FALSE(other.HasError("VALUE_ABOVE_MAX")) << other.Describe();
+  EXPECT_TRUE(other.HasIssue("QUANTITY_LIMIT_UNITS")) << other.Describe();
+}
+
+// R4 Bundle.entry.fullUrl: required except on a POST and for "results from operations" that are
+// not identified, as a searchset's outcome entry is.
+TEST(Bundles, SearchOutcomeEntriesNeedNoFullUrl) {
+  std::string outcome =
+      R"({"resourceType":"OperationOutcome","issue":[{"severity":"warning","code":"processing"}]})";
+  Outcome exempt = Check(R"({"resourceType":"Bundle","type":"searchset","entry":[{"resource":)" +
+                         outcome + R"(,"search":{"mode":"outcome"}}]})");
+  EXPECT_FALSE(exempt.HasIssue("BUNDLE_FULLURL_MISSING")) << exempt.Describe();
+  Outcome match = Check(R"({"resourceType":"Bundle","type":"searchset","entry":[{"resource":
+    {"resourceType":"Patient","id":"p"},"search":{"mode":"match"}}]})");
+  EXPECT_TRUE(match.HasError("BUNDLE_FULLURL_MISSING")) << match.Describe();
+}
+
 }  // namespace
 }  // namespace silta::validation
