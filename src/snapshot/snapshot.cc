@@ -38,7 +38,7 @@ StatusOr<std::string> GenerateSnapshot(std::string_view structure_definition_jso
                                        const DefinitionLookup& lookup, IssueSink* issues) {
   rapidjson::Document doc;
   doc.Parse<internal::kDefinitionParseFlags>(structure_definition_json.data(),
-                                    structure_definition_json.size());
+                                             structure_definition_json.size());
   if (doc.HasParseError()) return DataLossError("StructureDefinition is not valid JSON");
   internal::Generator generator(lookup, issues);
   SILTA_RETURN_IF_ERROR(generator.Generate(doc));
