@@ -19,4 +19,9 @@ bool IsValidUtf8(std::string_view s, size_t* bad_offset = nullptr);
 // (what FHIR strings and XML 1.0 cannot carry), or npos.
 size_t FindControlCharacter(std::string_view s);
 
+// The last segment of a dotted element path ("Patient.name.given" → "given"; the path itself
+// when it has no dot), and the path before it ("Patient.name"; empty when it has no dot).
+std::string_view LastPathSegment(std::string_view path);
+std::string_view ParentPath(std::string_view path);
+
 }  // namespace silta

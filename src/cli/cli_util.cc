@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "base/files.h"
 #include "context/context.h"
 
 namespace silta::cli {
@@ -41,6 +42,19 @@ void PrintErrors(const std::vector<Issue>& issues, std::ostream& err) {
 std::string DefaultMappingsDir() {
   if (const char* env = std::getenv("SILTA_MAPPINGS")) return env;
   return SILTA_DEFAULT_MAPPINGS_DIR;
+}
+
+int Fail(std::ostream& err, std::string_view command, std::string_view message, int exit_code) {
+  err << "silta " << command << ": " << message << "\n";
+  return exit_code;
+}
+
+int Fail(std::ostream& err, std::string_view command, const Status& status, int exit_code) {
+  return Fail(err, command, status.message(), exit_code);
+}
+
+StatusOr<std::string> ReadInput(const std::string& path) {
+  return path == "-" ? ReadStdin() : ReadFile(path);
 }
 
 }  // namespace silta::cli

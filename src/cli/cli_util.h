@@ -6,6 +6,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/issues.h"
@@ -25,6 +26,14 @@ StatusOr<std::shared_ptr<const model::TypeModel>> LoadCoreTypeModel();
 
 // The mapping modules' folder: $SILTA_MAPPINGS, else the one installed with silta.
 std::string DefaultMappingsDir();
+
+// The text of an input file, or of standard input for "-".
+StatusOr<std::string> ReadInput(const std::string& path);
+
+// Prints "silta <command>: <message>" to `err` and gives `exit_code` back, for
+// `return Fail(err, "map", status);`: the one way a command stops on what it could not do.
+int Fail(std::ostream& err, std::string_view command, std::string_view message, int exit_code = 2);
+int Fail(std::ostream& err, std::string_view command, const Status& status, int exit_code = 2);
 
 // Prints issues to `err` as "file:line:col: severity: message [path]".
 void PrintIssues(const std::vector<Issue>& issues, std::ostream& err);

@@ -20,11 +20,8 @@ struct ConvertJob {
 int ConvertOne(const ConvertJob& job, const std::shared_ptr<const model::TypeModel>& model,
                const formats::ParseOptions& parse_options, bool pretty, std::ostream& out,
                std::ostream& err) {
-  StatusOr<std::string> text = job.input == "-" ? ReadStdin() : ReadFile(job.input);
-  if (!text.ok()) {
-    err << "silta convert: " << text.status().message() << "\n";
-    return kExitUsage;
-  }
+  StatusOr<std::string> text = ReadInput(job.input);
+  if (!text.ok()) return Fail(err, "convert", text.status());
   std::optional<formats::Format> from = formats::SniffFormat(*text);
   if (!from) {
     err << (job.input == "-" ? "<stdin>" : job.input)
@@ -50,8 +47,7 @@ int ConvertOne(const ConvertJob& job, const std::shared_ptr<const model::TypeMod
   }
   Status written = WriteFileAtomically(job.output, result);
   if (!written.ok()) {
-    err << "silta convert: " << written.message() << "\n";
-    return kExitUsage;
+    return Fail(err, "convert", written);
   }
   return kExitOk;
 }
@@ -84,8 +80,7 @@ int RunConvertCommand(const std::vector<std::string>& args, std::ostream& out, s
   std::optional<formats::Format> to = formats::FormatFromName(to_name);
   if (!out_dir.empty()) {
     if (!to) {
-      err << "silta convert: --out-dir needs --to json|xml\n";
-      return kExitUsage;
+      return Fail(err, "convert", "--out-dir needs --to json|xml");
     }
     std::error_code ec;
     std::filesystem::create_directories(out_dir, ec);
@@ -95,8 +90,7 @@ int RunConvertCommand(const std::vector<std::string>& args, std::ostream& out, s
     }
     for (const std::string& in : paths) {
       if (in == "-") {
-        err << "silta convert: '-' cannot be used with --out-dir\n";
-        return kExitUsage;
+        return Fail(err, "convert", "'-' cannot be used with --out-dir");
       }
       std::filesystem::path target =
           std::filesystem::path(out_dir) / std::filesystem::path(in).stem();
@@ -105,22 +99,17 @@ int RunConvertCommand(const std::vector<std::string>& args, std::ostream& out, s
     }
   } else {
     if (paths.size() != 2) {
-      err << "silta convert: expected IN and OUT (or --out-dir DIR with inputs)\n";
-      return kExitUsage;
+      return Fail(err, "convert", "expected IN and OUT (or --out-dir DIR with inputs)");
     }
     if (!to && paths[1] != "-") to = formats::FormatFromPath(paths[1]);
     if (!to) {
-      err << "silta convert: cannot tell the output format; give --to json|xml\n";
-      return kExitUsage;
+      return Fail(err, "convert", "cannot tell the output format; give --to json|xml");
     }
     jobs.push_back({paths[0], paths[1], *to});
   }
 
   StatusOr<std::shared_ptr<const model::TypeModel>> model = LoadCoreTypeModel();
-  if (!model.ok()) {
-    err << "silta convert: " << model.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!model.ok()) return Fail(err, "convert", model.status());
   formats::ParseOptions options;
   options.allow_unknown_elements = allow_unknown;
   int worst = kExitOk;

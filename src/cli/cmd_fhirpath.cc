@@ -166,8 +166,7 @@ int RunFhirpathCommand(const std::vector<std::string>& args, std::ostream& out, 
   int parsed = ParseArgs(app, args, out, err);
   if (parsed >= 0) return parsed;
   if (expression.empty() == expressions_file.empty()) {
-    err << "silta fhirpath: give either an expression or --expressions LIST.txt\n";
-    return kExitUsage;
+    return Fail(err, "fhirpath", "give either an expression or --expressions LIST.txt");
   }
 
   fhirpath::EvaluationContext context;
@@ -176,24 +175,17 @@ int RunFhirpathCommand(const std::vector<std::string>& args, std::ostream& out, 
     if (!t.empty() && t[0] == '@') t.remove_prefix(1);
     std::optional<fhirpath::DateTime> now = fhirpath::ParseDateTime(t);
     if (!now) {
-      err << "silta fhirpath: --now must be a date/time such as 2024-01-31T12:00:00Z\n";
-      return kExitUsage;
+      return Fail(err, "fhirpath", "--now must be a date/time such as 2024-01-31T12:00:00Z");
     }
     context.now = *now;
   }
 
   auto model = LoadCoreTypeModel();
-  if (!model.ok()) {
-    err << "silta fhirpath: " << model.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!model.ok()) return Fail(err, "fhirpath", model.status());
   std::unique_ptr<model::Document> doc;
   if (!input.empty()) {
     StatusOr<std::string> text = ReadFile(input);
-    if (!text.ok()) {
-      err << "silta fhirpath: " << text.status().message() << "\n";
-      return kExitUsage;
-    }
+    if (!text.ok()) return Fail(err, "fhirpath", text.status());
     std::optional<formats::Format> format = formats::FormatFromPath(input);
     if (!format) format = formats::SniffFormat(*text);
     if (!format) {
@@ -219,10 +211,7 @@ int RunFhirpathCommand(const std::vector<std::string>& args, std::ostream& out, 
 
   if (!expressions_file.empty()) {
     StatusOr<std::vector<std::string>> list = ReadExpressionList(expressions_file);
-    if (!list.ok()) {
-      err << "silta fhirpath: " << list.status().message() << "\n";
-      return kExitUsage;
-    }
+    if (!list.ok()) return Fail(err, "fhirpath", list.status());
     for (const std::string& line : *list) {
       out << JsonLine(EvaluateOne(line, options, root, context)) << "\n";
     }

@@ -19,6 +19,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// --out and --mappings, the same for both directions.
+void AddOutputAndMappingsOptions(CLI::App& app, std::string& out_dir, std::string& mappings_dir) {
+  app.add_option("--out", out_dir, "output folder, or '-' for standard output")
+      ->capture_default_str();
+  app.add_option("--mappings", mappings_dir, "folder of mapping modules (env SILTA_MAPPINGS)")
+      ->capture_default_str();
+}
+
 StatusOr<std::shared_ptr<const mapping::Mapper>> LoadMapper(const std::string& dir,
                                                             mapping::BundleKind kind) {
   mapping::MapperOptions options;
@@ -58,42 +66,27 @@ int RunToFhir(const std::vector<std::string>& args, std::ostream& out, std::ostr
   std::string mappings_dir = DefaultMappingsDir();
   bool compact = false;
   app.add_option("records", inputs, "record files or folders ('-' for standard input)")->required();
-  app.add_option("--out", out_dir, "output folder, or '-' for standard output")
-      ->capture_default_str();
   app.add_option("--bundle", bundle_kind, "Bundle type")
       ->check(CLI::IsMember({"transaction", "collection"}))
       ->capture_default_str();
-  app.add_option("--mappings", mappings_dir, "folder of mapping modules (env SILTA_MAPPINGS)")
-      ->capture_default_str();
+  AddOutputAndMappingsOptions(app, out_dir, mappings_dir);
   app.add_flag("--compact", compact, "no indentation");
   if (int code = ParseArgs(app, args, out, err); code >= 0) return code;
 
   auto mapper =
       LoadMapper(mappings_dir, bundle_kind == "transaction" ? mapping::BundleKind::kTransaction
                                                             : mapping::BundleKind::kCollection);
-  if (!mapper.ok()) {
-    err << "silta map: " << mapper.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!mapper.ok()) return Fail(err, "map", mapper.status());
   auto checker = ResourceChecker::Create();
-  if (!checker.ok()) {
-    err << "silta map: " << checker.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!checker.ok()) return Fail(err, "map", checker.status());
   auto paths = ExpandInputs(inputs, {".json", ".xml", ".ndjson", ".jsonl"});
-  if (!paths.ok()) {
-    err << "silta map: " << paths.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!paths.ok()) return Fail(err, "map", paths.status());
   if (!CreateOutputDir(out_dir, err)) return kExitUsage;
   int mapped = 0;
   int rejected = 0;
   for (const fs::path& path : *paths) {
-    auto text = path == "-" ? ReadStdin() : ReadFile(path);
-    if (!text.ok()) {
-      err << "silta map: " << text.status().message() << "\n";
-      return kExitUsage;
-    }
+    auto text = ReadInput(path);
+    if (!text.ok()) return Fail(err, "map", text.status());
     IssueCollector read_issues;
     for (auto& input : ReadRecords(path, *text, read_issues)) {
       IssueCollector issues;
@@ -110,8 +103,7 @@ int RunToFhir(const std::vector<std::string>& args, std::ostream& out, std::ostr
       }
       Status written = Emit(out_dir, input.name + ".bundle.json", bundle->ToString(!compact), out);
       if (!written.ok()) {
-        err << "silta map: " << written.message() << "\n";
-        return kExitUsage;
+        return Fail(err, "map", written);
       }
       ++mapped;
     }
@@ -131,34 +123,22 @@ int RunFromFhir(const std::vector<std::string>& args, std::ostream& out, std::os
   std::string format_name = "json";
   std::string mappings_dir = DefaultMappingsDir();
   app.add_option("bundles", inputs, "Bundle files or folders ('-' for standard input)")->required();
-  app.add_option("--out", out_dir, "output folder, or '-' for standard output")
-      ->capture_default_str();
   app.add_option("--format", format_name, "record format")
       ->check(CLI::IsMember({"json", "xml"}))
       ->capture_default_str();
-  app.add_option("--mappings", mappings_dir, "folder of mapping modules (env SILTA_MAPPINGS)")
-      ->capture_default_str();
+  AddOutputAndMappingsOptions(app, out_dir, mappings_dir);
   if (int code = ParseArgs(app, args, out, err); code >= 0) return code;
   auto mapper = LoadMapper(mappings_dir, mapping::BundleKind::kCollection);
-  if (!mapper.ok()) {
-    err << "silta map: " << mapper.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!mapper.ok()) return Fail(err, "map", mapper.status());
   auto paths = ExpandInputs(inputs, {".json"});
-  if (!paths.ok()) {
-    err << "silta map: " << paths.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!paths.ok()) return Fail(err, "map", paths.status());
   if (!CreateOutputDir(out_dir, err)) return kExitUsage;
   records::Format format = format_name == "xml" ? records::Format::kXml : records::Format::kJson;
   int mapped = 0;
   int rejected = 0;
   for (const fs::path& path : *paths) {
-    auto text = path == "-" ? ReadStdin() : ReadFile(path);
-    if (!text.ok()) {
-      err << "silta map: " << text.status().message() << "\n";
-      return kExitUsage;
-    }
+    auto text = ReadInput(path);
+    if (!text.ok()) return Fail(err, "map", text.status());
     IssueCollector issues;
     std::optional<records::ClientRecord> record;
     auto bundle = json::Value::Parse(*text, path.string());
@@ -181,8 +161,7 @@ int RunFromFhir(const std::vector<std::string>& args, std::ostream& out, std::os
     name += format == records::Format::kXml ? ".xml" : ".json";
     Status written = Emit(out_dir, name, records::Write(*record, format), out);
     if (!written.ok()) {
-      err << "silta map: " << written.message() << "\n";
-      return kExitUsage;
+      return Fail(err, "map", written);
     }
     ++mapped;
   }

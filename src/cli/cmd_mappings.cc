@@ -21,17 +21,16 @@ std::string DefaultRecordsDir(const std::string& mappings_dir) {
       .string();
 }
 
+// The modules of `dir` as they are, without the checks of `silta mappings check`: list and
+// coverage describe a folder that may not pass them yet.
+StatusOr<std::shared_ptr<const mapping::Mapper>> LoadModules(const std::string& dir) {
+  SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const model::TypeModel> model, LoadCoreTypeModel());
+  return mapping::Mapper::Load(dir, model);
+}
+
 int List(const std::string& dir, std::ostream& out, std::ostream& err) {
-  auto model = LoadCoreTypeModel();
-  if (!model.ok()) {
-    err << "silta mappings: " << model.status().message() << "\n";
-    return kExitUsage;
-  }
-  auto mapper = mapping::Mapper::Load(dir, *model);
-  if (!mapper.ok()) {
-    err << "silta mappings: " << mapper.status().message() << "\n";
-    return kExitUsage;
-  }
+  auto mapper = LoadModules(dir);
+  if (!mapper.ok()) return Fail(err, "mappings", mapper.status());
   for (const auto& m : (*mapper)->modules()) {
     std::string items;
     for (int item : m->akusti) items += (items.empty() ? "" : ",") + std::to_string(item);
@@ -56,10 +55,7 @@ StatusOr<std::shared_ptr<const mapping::Mapper>> Check(const std::string& dir, s
 int RunCheck(const std::string& dir, std::ostream& err) {
   size_t problems = 0;
   auto mapper = Check(dir, err, &problems);
-  if (!mapper.ok()) {
-    err << "silta mappings: " << mapper.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!mapper.ok()) return Fail(err, "mappings", mapper.status());
   if (*mapper == nullptr || problems > 0) {
     err << "silta mappings check: " << dir << ": " << problems << " problem(s)\n";
     return kExitDataProblem;
@@ -72,16 +68,8 @@ int RunCheck(const std::string& dir, std::ostream& err) {
 int RunCoverage(const std::string& dir, const std::string& format, const std::string& out_file,
                 const std::vector<std::string>& update_docs,
                 const std::vector<std::string>& check_docs, std::ostream& out, std::ostream& err) {
-  auto model = LoadCoreTypeModel();
-  if (!model.ok()) {
-    err << "silta mappings: " << model.status().message() << "\n";
-    return kExitUsage;
-  }
-  auto mapper = mapping::Mapper::Load(dir, *model);
-  if (!mapper.ok()) {
-    err << "silta mappings: " << mapper.status().message() << "\n";
-    return kExitUsage;
-  }
+  auto mapper = LoadModules(dir);
+  if (!mapper.ok()) return Fail(err, "mappings", mapper.status());
   maptools::Coverage coverage = maptools::BuildCoverage(**mapper);
   int code = coverage.unaccounted.empty() ? kExitOk : kExitDataProblem;
   for (const std::string& field : coverage.unaccounted) {
@@ -130,8 +118,7 @@ int RunCoverage(const std::string& dir, const std::string& format, const std::st
   if (out_file.empty() || out_file == "-") {
     out << text;
   } else if (Status written = WriteFileAtomically(out_file, text); !written.ok()) {
-    err << "silta mappings coverage: " << written.message() << "\n";
-    return kExitUsage;
+    return Fail(err, "mappings coverage", written);
   }
   return code;
 }
@@ -140,20 +127,14 @@ int RunTest(const std::string& dir, const std::string& records_dir, bool update,
             std::ostream& err) {
   size_t problems = 0;
   auto mapper = Check(dir, err, &problems);
-  if (!mapper.ok()) {
-    err << "silta mappings: " << mapper.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!mapper.ok()) return Fail(err, "mappings", mapper.status());
   if (*mapper == nullptr || problems > 0) {
     err << "silta mappings test: " << dir << " does not pass 'silta mappings check' (" << problems
         << " problem(s))\n";
     return kExitDataProblem;
   }
   auto checker = ResourceChecker::Create();
-  if (!checker.ok()) {
-    err << "silta mappings: " << checker.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!checker.ok()) return Fail(err, "mappings", checker.status());
   std::shared_ptr<const ResourceChecker> shared = std::move(*checker);
   maptools::TestOptions options;
   options.records_dir = records_dir.empty() ? DefaultRecordsDir(dir) : records_dir;
@@ -164,10 +145,7 @@ int RunTest(const std::string& dir, const std::string& records_dir, bool update,
         shared->CheckBundle(bundle, source, sink);
       },
       out);
-  if (!report.ok()) {
-    err << "silta mappings test: " << report.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!report.ok()) return Fail(err, "mappings test", report.status());
   if (report->cases == 0) {
     err << "silta mappings test: no cases (records in " << options.records_dir
         << ", or testdata/<name>.record.json in a module)\n";

@@ -23,10 +23,7 @@ bool SplitPackageSpec(std::string_view spec, packages::PackageId* id) {
 
 int List(packages::PackageCache& cache, std::ostream& out, std::ostream& err) {
   auto installed = cache.List();
-  if (!installed.ok()) {
-    err << "silta packages: " << installed.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!installed.ok()) return Fail(err, "packages", installed.status());
   if (installed->empty()) {
     err << "no packages in " << cache.root().string() << "\n";
     return kExitOk;
@@ -50,8 +47,7 @@ int Install(packages::PackageCache& cache, const std::vector<std::string>& specs
     }
     if (specs.size() != 1 || !(std::filesystem::is_directory(specs[0], ec) ||
                                specs[0].ends_with(".tgz") || specs[0].ends_with(".tar.gz"))) {
-      err << "silta packages install: --as names one package folder or tarball\n";
-      return kExitUsage;
+      return Fail(err, "packages install", "--as names one package folder or tarball");
     }
     install_as = as;
   }

@@ -78,36 +78,24 @@ int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std
 
   serve::Environment env = serve::ProcessEnvironment();
   auto config = serve::LoadConfig(config_file, env);
-  if (!config.ok()) {
-    err << "silta serve: " << config.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!config.ok()) return Fail(err, "serve", config.status());
   if (port >= 0) config->port = static_cast<uint16_t>(port);
   if (config->mappings_dir.empty()) {
     const char* dir = std::getenv("SILTA_MAPPINGS");
     config->mappings_dir = dir != nullptr ? dir : SILTA_DEFAULT_MAPPINGS_DIR;
   }
   auto tokens = serve::LoadTokens(*config, env);
-  if (!tokens.ok()) {
-    err << "silta serve: " << tokens.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!tokens.ok()) return Fail(err, "serve", tokens.status());
   if (tokens->size() == 0) {
     err << "silta serve: warning: no bearer tokens configured; only /healthz and the open "
            "routes answer\n";
   }
   auto model = LoadCoreTypeModel();
-  if (!model.ok()) {
-    err << "silta serve: " << model.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!model.ok()) return Fail(err, "serve", model.status());
   serve::Services services;
   services.model = *model;
   auto core = context::CorePackage();
-  if (!core.ok()) {
-    err << "silta serve: " << core.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!core.ok()) return Fail(err, "serve", core.status());
   std::shared_ptr<const packages::ConformanceContext> conformance =
       packages::ConformanceContext::FromPackages({*core});
   if (!config->packages.empty()) {
@@ -126,17 +114,11 @@ int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std
     for (const Issue& warning : warnings.issues()) {
       err << "silta serve: warning: " << warning.message << "\n";
     }
-    if (!built.ok()) {
-      err << "silta serve: " << built.status().message() << "\n";
-      return kExitUsage;
-    }
+    if (!built.ok()) return Fail(err, "serve", built.status());
     conformance = *built;
   }
   auto validator = validation::Validator::Create(conformance, *model);
-  if (!validator.ok()) {
-    err << "silta serve: " << validator.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!validator.ok()) return Fail(err, "serve", validator.status());
   services.validate = [v = *validator](const model::Document& document,
                                        std::span<const std::string> profiles,
                                        IssueSink& sink) { v->Validate(document, profiles, sink); };
@@ -147,8 +129,7 @@ int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std
     services.from_fhir_mapper = *from_fhir;
   } else if (!to_fhir.ok() && to_fhir.status().code() == StatusCode::kFailedPrecondition) {
     // Mappings that are there but wrong would lose or misplace data: refuse to serve them.
-    err << "silta serve: " << to_fhir.status().message() << "\n";
-    return kExitUsage;
+    return Fail(err, "serve", to_fhir.status());
   } else {
     // The validation and conversion endpoints are useful without mappings.
     err << "silta serve: warning: no mappings, $map-to-fhir and $map-from-fhir answer 501: "
@@ -156,10 +137,7 @@ int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std
     config->mappings_dir.clear();
   }
   auto checker = ResourceChecker::Create();
-  if (!checker.ok()) {
-    err << "silta serve: " << checker.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!checker.ok()) return Fail(err, "serve", checker.status());
   std::shared_ptr<const ResourceChecker> shared_checker = std::move(*checker);
   services.check_bundle = [shared_checker](const json::Value& bundle, IssueSink& sink) {
     shared_checker->CheckBundle(bundle, "request", sink);
@@ -183,18 +161,14 @@ int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   auto server = serve::Server::Start(*config, std::move(services), std::move(*tokens));
-  if (!server.ok()) {
-    err << "silta serve: " << server.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!server.ok()) return Fail(err, "serve", server.status());
   out << "silta serve: listening on " << ((*server)->tls() ? "https" : "http") << "://"
       << config->host << ":" << (*server)->port() << std::endl;
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   err << "silta serve: stopping (signal " << signal_number << "), finishing requests in flight\n";
   (*server)->Stop();
-  err << "silta serve: stopped\n";
-  return kExitOk;
+  return Fail(err, "serve", "stopped", kExitOk);
 }
 
 }  // namespace silta::cli

@@ -49,20 +49,11 @@ int RunPush(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (int code = ParseArgs(app, args, out, err); code >= 0) return code;
 
   auto setup = SetUpSync(common, {}, !dry_run);
-  if (!setup.ok()) {
-    err << "silta sync: " << setup.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!setup.ok()) return Fail(err, "sync", setup.status());
   auto checker = ResourceChecker::Create();
-  if (!checker.ok()) {
-    err << "silta sync: " << checker.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!checker.ok()) return Fail(err, "sync", checker.status());
   auto paths = ExpandInputs(inputs, {".json", ".xml", ".ndjson", ".jsonl"});
-  if (!paths.ok()) {
-    err << "silta sync: " << paths.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!paths.ok()) return Fail(err, "sync", paths.status());
   sync::SyncOptions options;
   options.dry_run = dry_run;
   options.quarantine_dir = quarantine;
@@ -79,10 +70,7 @@ int RunPush(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   for (const fs::path& path : *paths) {
     if (!stopped.ok()) break;
     auto text = ReadFile(path);
-    if (!text.ok()) {
-      err << "silta sync: " << text.status().message() << "\n";
-      return kExitUsage;
-    }
+    if (!text.ok()) return Fail(err, "sync", text.status());
     IssueCollector issues;
     for (auto& input : ReadRecords(path, *text, issues)) {
       if (!input.record) {
@@ -144,10 +132,7 @@ int RunPull(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       ->capture_default_str();
   if (int code = ParseArgs(app, args, out, err); code >= 0) return code;
   auto setup = SetUpSync(common, {target}, true);
-  if (!setup.ok()) {
-    err << "silta sync: " << setup.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!setup.ok()) return Fail(err, "sync", setup.status());
   if (setup->clients.empty()) {
     err << "silta sync: the policy has no target \"" << target << "\"\n";
     return kExitUsage;
@@ -171,10 +156,7 @@ int RunPull(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     }
     return WriteFileAtomically(fs::path(out_dir) / name, records::Write(*record, format));
   });
-  if (!summary.ok()) {
-    err << "silta sync: " << summary.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!summary.ok()) return Fail(err, "sync", summary.status());
   for (const auto& m : summary->messages) err << "silta sync: " << m << "\n";
   out << "changes seen: " << summary->changes_seen << ", already known: " << summary->already_known
       << ", records written: " << summary->records_written << ", errors: " << summary->errors

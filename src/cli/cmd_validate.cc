@@ -51,27 +51,17 @@ int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out, 
   if (int code = ParseArgs(app, args, out, err); code >= 0) return code;
 
   auto files = batch::DiscoverInputs(inputs);
-  if (!files.ok()) {
-    err << "silta validate: " << files.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!files.ok()) return Fail(err, "validate", files.status());
   auto model = LoadCoreTypeModel();
-  if (!model.ok()) {
-    err << "silta validate: " << model.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!model.ok()) return Fail(err, "validate", model.status());
   IssueCollector context_warnings;
   auto loaded = LoadValidator(igs, &context_warnings);
   PrintIssues(context_warnings.issues(), err);
-  if (!loaded.ok()) {
-    err << "silta validate: " << loaded.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!loaded.ok()) return Fail(err, "validate", loaded.status());
   const validation::Validator& validator = *loaded->validator;
   for (const std::string& profile : profiles) {
     if (Status s = validator.CheckProfile(profile); !s.ok()) {
-      err << "silta validate: " << s.message() << "\n";
-      return kExitUsage;
+      return Fail(err, "validate", s);
     }
   }
   // One immutable validator serves every worker thread.

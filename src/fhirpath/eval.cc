@@ -100,11 +100,15 @@ bool Call::ArgOn(size_t i, const ValueList& focus_list, ValueList& result) {
   return ok;
 }
 
-bool Call::IntegerArg(size_t i, std::optional<int64_t>* v) {
+bool Call::SingletonArg(size_t i, std::optional<Value>* v) {
   ValueList list;
   if (!Arg(i, list)) return false;
+  return Singleton(*node.args[i], st, list, v, "argument");
+}
+
+bool Call::IntegerArg(size_t i, std::optional<int64_t>* v) {
   std::optional<Value> s;
-  if (!Singleton(*node.args[i], st, list, &s, "argument")) return false;
+  if (!SingletonArg(i, &s)) return false;
   if (!s) {
     *v = std::nullopt;
     return true;
@@ -117,10 +121,8 @@ bool Call::IntegerArg(size_t i, std::optional<int64_t>* v) {
 }
 
 bool Call::DecimalArg(size_t i, std::optional<Decimal>* v) {
-  ValueList list;
-  if (!Arg(i, list)) return false;
   std::optional<Value> s;
-  if (!Singleton(*node.args[i], st, list, &s, "argument")) return false;
+  if (!SingletonArg(i, &s)) return false;
   if (!s) {
     *v = std::nullopt;
     return true;
@@ -136,10 +138,8 @@ bool Call::DecimalArg(size_t i, std::optional<Decimal>* v) {
 }
 
 bool Call::StringArg(size_t i, std::optional<std::string_view>* v) {
-  ValueList list;
-  if (!Arg(i, list)) return false;
   std::optional<Value> s;
-  if (!Singleton(*node.args[i], st, list, &s, "argument")) return false;
+  if (!SingletonArg(i, &s)) return false;
   if (!s) {
     *v = std::nullopt;
     return true;

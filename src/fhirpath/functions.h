@@ -34,6 +34,8 @@ class Call {
   bool Fail(std::string_view message) { return st.Fail(node, message); }
 
   // Argument i as a single value of a System type; nullopt if empty. Fails on other types.
+  // Argument i as at most one value (more is an error); nullopt when it is empty.
+  bool SingletonArg(size_t i, std::optional<Value>* v);
   bool IntegerArg(size_t i, std::optional<int64_t>* v);
   bool StringArg(size_t i, std::optional<std::string_view>* v);
   bool DecimalArg(size_t i, std::optional<Decimal>* v);  // Integer accepted

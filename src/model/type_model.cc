@@ -1,7 +1,5 @@
 #include "model/type_model.h"
 
-#include "json/json.h"
-
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
@@ -13,6 +11,8 @@
 #include <optional>
 
 #include "base/numbers.h"
+#include "base/text.h"
+#include "json/json.h"
 
 namespace silta::model {
 
@@ -59,16 +59,6 @@ std::string_view FhirTypeForSystemType(std::string_view code) {
   if (t == "DateTime") return "dateTime";
   if (t == "Time") return "time";
   return "string";
-}
-
-std::string_view LastSegment(std::string_view path) {
-  size_t dot = path.rfind('.');
-  return dot == std::string_view::npos ? path : path.substr(dot + 1);
-}
-
-std::string_view ParentPath(std::string_view path) {
-  size_t dot = path.rfind('.');
-  return dot == std::string_view::npos ? std::string_view() : path.substr(0, dot);
 }
 
 }  // namespace
@@ -210,7 +200,7 @@ class TypeModelBuilder {
     auto abs = sd.FindMember("abstract");
     root->def.is_abstract = abs != sd.MemberEnd() && abs->value.IsBool() && abs->value.GetBool();
     std::string_view base_url = json::StringMember(sd, "baseDefinition");
-    root->base_name = std::string(LastSegment(base_url.substr(base_url.rfind('/') + 1)));
+    root->base_name = std::string(LastPathSegment(base_url.substr(base_url.rfind('/') + 1)));
     if (base_url.empty()) root->base_name.clear();
 
     // Index of pending types by element path, for this definition only.
@@ -230,7 +220,7 @@ class TypeModelBuilder {
                                     std::string(path) + " appears before its parent");
       }
       PendingType* parent = parent_it->second;
-      std::string_view segment = LastSegment(path);
+      std::string_view segment = LastPathSegment(path);
       // Primitive types describe their own lexical value as "x.value"; it is not an element.
       if (root_ptr->def.kind == TypeKind::kPrimitive && parent == root_ptr && segment == "value") {
         continue;
@@ -350,7 +340,7 @@ class TypeModelBuilder {
       }
       PendingElement pe;
       pe.def.path = e[0].GetString();
-      std::string_view segment = LastSegment(pe.def.path);
+      std::string_view segment = LastPathSegment(pe.def.path);
       uint32_t flags = e[3].GetUint();
       pe.def.is_choice = (flags & kFlagChoice) != 0;
       pe.def.name = std::string(pe.def.is_choice ? segment.substr(0, segment.size() - 3) : segment);

@@ -49,6 +49,19 @@ Status Hostile(const std::filesystem::path& tgz, std::string_view what) {
   return DataLossError("refusing to install " + tgz.string() + ": " + std::string(what));
 }
 
+// Moves to the next entry of the archive: false at its end. The entries are counted against the
+// limits as they come, so a tarball of a million empty files is refused early.
+StatusOr<bool> NextEntry(archive* a, const std::filesystem::path& tgz,
+                         const ExtractionLimits& limits, uint32_t& entries, archive_entry** entry) {
+  int r = archive_read_next_header(a, entry);
+  if (r == ARCHIVE_EOF) return false;
+  if (r < ARCHIVE_WARN) return Corrupt(tgz, a);
+  if (++entries > limits.max_entries) {
+    return Hostile(tgz, "it has more than " + std::to_string(limits.max_entries) + " entries");
+  }
+  return true;
+}
+
 // Does a symbolic link at `link` (relative to the destination) with `target` stay inside?
 bool LinkStaysInside(const std::filesystem::path& link, std::string_view target) {
   if (target.empty() || target.front() == '/') return false;
@@ -156,12 +169,8 @@ Status ExtractTarball(const std::filesystem::path& tgz, const std::filesystem::p
   uint32_t entries = 0;
   archive_entry* entry = nullptr;
   for (;;) {
-    int r = archive_read_next_header(a.get(), &entry);
-    if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) return Corrupt(tgz, a.get());
-    if (++entries > limits.max_entries) {
-      return Hostile(tgz, "it has more than " + std::to_string(limits.max_entries) + " entries");
-    }
+    SILTA_ASSIGN_OR_RETURN(bool more, NextEntry(a.get(), tgz, limits, entries, &entry));
+    if (!more) break;
     const char* raw_name = archive_entry_pathname(entry);
     if (raw_name == nullptr) return Corrupt(tgz, a.get());
     StatusOr<std::filesystem::path> relative = SafeRelativePath(raw_name);
@@ -244,12 +253,8 @@ StatusOr<TarballContents> ReadTarballContents(const std::filesystem::path& tgz,
   uint32_t entries = 0;
   archive_entry* entry = nullptr;
   for (;;) {
-    int r = archive_read_next_header(a.get(), &entry);
-    if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) return Corrupt(tgz, a.get());
-    if (++entries > limits.max_entries) {
-      return Hostile(tgz, "it has more than " + std::to_string(limits.max_entries) + " entries");
-    }
+    SILTA_ASSIGN_OR_RETURN(bool more, NextEntry(a.get(), tgz, limits, entries, &entry));
+    if (!more) break;
     const char* raw_name = archive_entry_pathname(entry);
     if (raw_name == nullptr || archive_entry_filetype(entry) != AE_IFREG) continue;
     StatusOr<std::filesystem::path> relative = SafeRelativePath(raw_name);
@@ -284,28 +289,16 @@ StatusOr<std::string> ReadManifestFromTarball(const std::filesystem::path& tgz,
   archive_entry* entry = nullptr;
   uint32_t entries = 0;
   for (;;) {
-    int r = archive_read_next_header(a.get(), &entry);
-    if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) return Corrupt(tgz, a.get());
-    if (++entries > limits.max_entries) {
-      return Hostile(tgz, "it has more than " + std::to_string(limits.max_entries) + " entries");
-    }
+    SILTA_ASSIGN_OR_RETURN(bool more, NextEntry(a.get(), tgz, limits, entries, &entry));
+    if (!more) break;
     const char* raw_name = archive_entry_pathname(entry);
     if (raw_name == nullptr || archive_entry_filetype(entry) != AE_IFREG) continue;
     StatusOr<std::filesystem::path> relative = SafeRelativePath(raw_name);
     if (!relative.ok() || *relative != std::filesystem::path("package/package.json")) continue;
-    std::string text;
-    char buf[16384];
-    for (;;) {
-      la_ssize_t n = archive_read_data(a.get(), buf, sizeof buf);
-      if (n < 0) return Corrupt(tgz, a.get());
-      if (n == 0) break;
-      text.append(buf, static_cast<size_t>(n));
-      if (text.size() > kMaxManifestBytes) {
-        return Hostile(tgz, "package/package.json is larger than 1 MB");
-      }
-    }
-    return text;
+    ExtractionLimits manifest_limits = limits;
+    manifest_limits.max_entry_bytes = std::min<uint64_t>(limits.max_entry_bytes, kMaxManifestBytes);
+    uint64_t total_bytes = 0;
+    return ReadEntryText(a.get(), tgz, manifest_limits, total_bytes);
   }
   return DataLossError(tgz.string() + " is not a FHIR package: it has no package/package.json");
 }

@@ -7,6 +7,7 @@
 
 #include "batch/report.h"
 #include "formats/formats.h"
+#include "json/json.h"
 #include "records/records.h"
 #include "serve_http/serve_http.h"
 
@@ -46,32 +47,6 @@ std::optional<std::string> TypeValidatePath(std::string_view path) {
     if (!std::isalpha(static_cast<unsigned char>(c))) return std::nullopt;
   }
   return std::string(type);
-}
-
-std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
-          out += buffer;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
 }
 
 std::string_view RecordMediaType(records::Format format) {
@@ -390,42 +365,49 @@ Response Router::HtmlReport(int status, std::vector<Issue> issues,
   return {status, "text/html; charset=utf-8", batch::RenderHtmlReport(report), {}};
 }
 
-Response Router::MapToFhir(const Request& request) const {
-  if (!services_.to_fhir_mapper) {
+std::optional<Response> Router::RefuseMapping(const Request& request, bool has_mapper,
+                                              formats::Format* in, formats::Format* out) const {
+  if (!has_mapper) {
     return Outcome(501,
                    {MakeIssue(Severity::kError, IssueType::kNotSupported, "SERVE_NO_MAPPINGS",
                               "The service has no mapping modules configured")},
                    request.accept);
   }
-  auto in = RequestFormat(request);
-  if (!in) return UnsupportedMediaType(request);
-  auto out = ResponseFormat(request.QueryValue("_format"), request.accept, formats::Format::kJson);
-  if (!out) return UnsupportedMediaType(request);
+  auto request_format = RequestFormat(request);
+  auto response_format =
+      ResponseFormat(request.QueryValue("_format"), request.accept, formats::Format::kJson);
+  if (!request_format || !response_format) return UnsupportedMediaType(request);
+  *in = *request_format;
+  *out = *response_format;
+  return std::nullopt;
+}
+
+Response Router::MapToFhir(const Request& request) const {
+  formats::Format in_format, out_format;
+  if (auto refused =
+          RefuseMapping(request, services_.to_fhir_mapper != nullptr, &in_format, &out_format)) {
+    return *refused;
+  }
   IssueCollector issues;
   records::ReadOptions options;
   options.source_name = "request";
-  auto record = records::Read(request.body, RecordFormat(*in), issues, options);
+  auto record = records::Read(request.body, RecordFormat(in_format), issues, options);
   if (!record) return Outcome(400, issues.Take(), request.accept);
   auto bundle = services_.to_fhir_mapper->ToFhir(*record, issues);
   if (bundle && services_.check_bundle) services_.check_bundle(*bundle, issues);
   if (!bundle || issues.HasErrors()) return Outcome(422, issues.Take(), request.accept);
-  return FhirResource(200, bundle->ToString(false), *out);
+  return FhirResource(200, bundle->ToString(false), out_format);
 }
 
 Response Router::MapFromFhir(const Request& request) const {
-  if (!services_.from_fhir_mapper) {
-    return Outcome(501,
-                   {MakeIssue(Severity::kError, IssueType::kNotSupported, "SERVE_NO_MAPPINGS",
-                              "The service has no mapping modules configured")},
-                   request.accept);
+  formats::Format in_format, out_format;
+  if (auto refused =
+          RefuseMapping(request, services_.from_fhir_mapper != nullptr, &in_format, &out_format)) {
+    return *refused;
   }
-  auto in = RequestFormat(request);
-  if (!in) return UnsupportedMediaType(request);
-  auto out = ResponseFormat(request.QueryValue("_format"), request.accept, formats::Format::kJson);
-  if (!out) return UnsupportedMediaType(request);
   IssueCollector issues;
   std::string json_text = request.body;
-  if (*in == formats::Format::kXml) {
+  if (in_format == formats::Format::kXml) {
     formats::ParseOptions options;
     options.source_name = "request";
     auto document = formats::ParseXml(request.body, services_.model, issues, options);
@@ -448,7 +430,7 @@ Response Router::MapFromFhir(const Request& request) const {
     record = records::ReadJson(json->ToString(), issues, options);
   }
   if (!record) return Outcome(422, issues.Take(), request.accept);
-  records::Format format = RecordFormat(*out);
+  records::Format format = RecordFormat(out_format);
   return {200, std::string(RecordMediaType(format)), records::Write(*record, format), {}};
 }
 
@@ -485,8 +467,9 @@ Response Router::SyncStatus() {
   }
   std::string body =
       "{\"queueDepth\":" + (depth.ok() ? std::to_string(*depth) : "null") +
-      ",\"conflicts\":" + conflicts +
-      ",\"journal\":" + (journal_ ? JsonString(config_.journal_file.filename().string()) : "null") +
+      ",\"conflicts\":" + conflicts + ",\"journal\":" +
+      (journal_ ? json::Value::String(config_.journal_file.filename().string()).ToString()
+                : "null") +
       ",\"worker\":" + (sync_worker_ != nullptr ? SyncStatsJson(sync_worker_->stats()) : "null") +
       "}\n";
   return {200, "application/json", body, {}};

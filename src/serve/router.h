@@ -91,6 +91,10 @@ class Router {
   Response Validate(const Request& request, const std::string& path_type);
   Response HtmlReport(int status, std::vector<Issue> issues,
                       const std::vector<std::string>& profiles) const;
+  // The 501 or 415 answer to a mapping request that cannot be served; nullopt with the request's
+  // and the response's formats when it can.
+  std::optional<Response> RefuseMapping(const Request& request, bool has_mapper,
+                                        formats::Format* in, formats::Format* out) const;
   Response MapToFhir(const Request& request) const;
   Response MapFromFhir(const Request& request) const;
   Response EnqueueRecord(const Request& request);

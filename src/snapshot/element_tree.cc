@@ -2,23 +2,15 @@
 
 #include <utility>
 
+#include "base/text.h"
+
 namespace silta::snapshot::internal {
 namespace {
-
-std::string_view LastSegment(std::string_view path) {
-  size_t dot = path.rfind('.');
-  return dot == std::string_view::npos ? path : path.substr(dot + 1);
-}
-
-std::string_view ParentPath(std::string_view path) {
-  size_t dot = path.rfind('.');
-  return dot == std::string_view::npos ? std::string_view() : path.substr(0, dot);
-}
 
 std::unique_ptr<Node> NodeFor(const Json& element, Allocator& alloc) {
   auto node = std::make_unique<Node>();
   std::string_view path = json::StringMember(element, "path");
-  node->name = std::string(LastSegment(path));
+  node->name = std::string(LastPathSegment(path));
   node->slice_name = std::string(json::StringMember(element, "sliceName"));
   node->original = &element;
   node->element.CopyFrom(element, alloc);

@@ -75,6 +75,9 @@ class Validator::Impl {
 
  private:
   StatusOr<const internal::CompiledProfile*> CompileLocked(std::string_view canonical) const;
+  // The profile (or why it cannot be compiled) when compiling was tried before; nullopt if not.
+  std::optional<StatusOr<const internal::CompiledProfile*>> Compiled(
+      std::string_view canonical) const;
   std::string TypeOfProfile(std::string_view canonical) const;
   bool ValueSetMeantExtensible(std::string_view value_set) const;
   // CheckCode without the per-thread memo: the cache all threads share.

@@ -104,30 +104,26 @@ std::string Validator::Impl::TypeOfProfile(std::string_view canonical) const {
   return {};
 }
 
+std::optional<StatusOr<const internal::CompiledProfile*>> Validator::Impl::Compiled(
+    std::string_view canonical) const {
+  std::shared_lock lock(profiles_mu_);
+  auto it = profiles_.find(canonical);
+  if (it == profiles_.end()) return std::nullopt;
+  if (it->second.profile) return it->second.profile.get();
+  return it->second.status;
+}
+
 StatusOr<const internal::CompiledProfile*> Validator::Impl::Profile(
     std::string_view canonical) const {
-  {
-    std::shared_lock lock(profiles_mu_);
-    auto it = profiles_.find(canonical);
-    if (it != profiles_.end()) {
-      if (it->second.profile) return it->second.profile.get();
-      return it->second.status;
-    }
-  }
+  if (auto compiled = Compiled(canonical)) return *compiled;
   std::lock_guard compile_lock(compile_mu_);
   return CompileLocked(canonical);
 }
 
 StatusOr<const internal::CompiledProfile*> Validator::Impl::CompileLocked(
     std::string_view canonical) const {
-  {
-    std::shared_lock lock(profiles_mu_);
-    auto it = profiles_.find(canonical);
-    if (it != profiles_.end()) {
-      if (it->second.profile) return it->second.profile.get();
-      return it->second.status;
-    }
-  }
+  // Another thread may have compiled it while this one waited for the compile lock.
+  if (auto compiled = Compiled(canonical)) return *compiled;
   ProfileEntry entry;
   auto compile = [&]() -> StatusOr<std::unique_ptr<internal::CompiledProfile>> {
     packages::ResourceRef ref = context_->FindByUrl(canonical);
