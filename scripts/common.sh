@@ -11,6 +11,7 @@ SILTA_DEBIAN_PACKAGES=(
   g++ clang-14 libclang-rt-14-dev clang-format
   rapidjson-dev libpugixml-dev libarchive-dev libpcre2-dev libcli11-dev
   libcurl4-openssl-dev libpoco-dev libsqlite3-dev libssl-dev zlib1g-dev openssl
+  libpq-dev postgresql
   libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev
   nodejs npm
   wrk chromium

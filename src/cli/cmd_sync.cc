@@ -27,7 +27,10 @@ void AddCommonOptions(CLI::App& app, CommonOptions& o) {
   app.add_option("--policy", o.policy_file,
                  "routing policy: targets, their levels and adapter configs")
       ->required();
-  app.add_option("--journal", o.journal_file, "the sync journal (SQLite)")->capture_default_str();
+  app.add_option("--journal", o.journal_file,
+                 "the sync journal: a SQLite file or a postgresql:// URI (password from PGPASSFILE "
+                 "or PGPASSWORD)")
+      ->capture_default_str();
   app.add_option("--mappings", o.mappings_dir, "folder of mapping modules (env SILTA_MAPPINGS)");
   app.add_flag("--verbose", o.verbose, "log HTTP requests (query values masked) to stderr");
 }

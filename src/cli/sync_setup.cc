@@ -14,7 +14,7 @@ StatusOr<SyncSetup> SetUpSync(const SyncSetupOptions& o, const std::vector<std::
   std::string mappings = o.mappings_dir.empty() ? DefaultMappingsDir() : o.mappings_dir;
   SILTA_ASSIGN_OR_RETURN(s.mapper, LoadMappingsToRun(mappings));
   SILTA_ASSIGN_OR_RETURN(s.policy, sync::RoutingPolicy::Load(o.policy_file));
-  SILTA_ASSIGN_OR_RETURN(s.journal, sync::SqliteJournal::Open(o.journal_file));
+  SILTA_ASSIGN_OR_RETURN(s.journal, sync::OpenJournal(o.journal_file));
   static fhirclient::StderrLogger stderr_logger;
   fhirclient::Logger& logger = o.verbose ? static_cast<fhirclient::Logger&>(stderr_logger)
                                          : fhirclient::NullLogger::Instance();

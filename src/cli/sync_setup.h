@@ -17,7 +17,7 @@ namespace silta::cli {
 
 struct SyncSetupOptions {
   std::string policy_file;
-  std::string journal_file = "silta-journal.db";
+  std::string journal_file = "silta-journal.db";  // or a postgresql:// URI
   std::string mappings_dir;  // empty: $SILTA_MAPPINGS, else the installed mappings
   bool verbose = false;      // log HTTP requests (query values masked) to stderr
   // Leave the targets' capability check (checkCapabilities) to SyncSetup::CheckCapabilities
@@ -28,7 +28,7 @@ struct SyncSetupOptions {
 struct SyncSetup {
   std::shared_ptr<const mapping::Mapper> mapper;
   sync::RoutingPolicy policy;
-  std::unique_ptr<sync::SqliteJournal> journal;
+  std::unique_ptr<sync::JournalStore> journal;
   std::map<std::string, std::unique_ptr<adapters::Connection>> connections;
   std::map<std::string, fhirclient::FhirClient*> clients;
   // With defer_capability_check: the targets whose check has not passed yet.

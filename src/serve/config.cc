@@ -9,6 +9,7 @@
 #include "base/numbers.h"
 #include "json/json.h"
 #include "serve/serve.h"
+#include "store/store.h"
 
 namespace silta::serve {
 namespace {
@@ -87,7 +88,10 @@ Status ReadConfigFile(const fs::path& file, ServeConfig& config) {
     } else if (key == "tokensFile" || key == "queueFile" || key == "journalFile" ||
                key == "mappingsDir" || key == "syncPolicy" || key == "quarantineDir") {
       if (!is_string) return error(key, v, "a path");
-      fs::path path = Resolve(base_dir, v.text());
+      // A PostgreSQL URI is no path: kept as written.
+      fs::path path = (key == "queueFile" || key == "journalFile") && store::IsPostgresUri(v.text())
+                          ? fs::path(v.text())
+                          : Resolve(base_dir, v.text());
       if (key == "tokensFile") config.tokens_file = path.string();
       if (key == "queueFile") config.queue_file = path;
       if (key == "journalFile") config.journal_file = path;

@@ -10,6 +10,7 @@
 #include "json/json.h"
 #include "records/records.h"
 #include "serve_http/serve_http.h"
+#include "store/store.h"
 
 namespace silta::serve {
 namespace {
@@ -67,7 +68,7 @@ std::string Request::QueryValue(std::string_view name) const {
 }
 
 Router::Router(const ServeConfig& config, Services services, TokenStore tokens,
-               std::unique_ptr<RecordQueue> queue, std::unique_ptr<sync::SqliteJournal> journal)
+               std::unique_ptr<RecordQueue> queue, std::unique_ptr<sync::JournalStore> journal)
     : config_(config),
       services_(std::move(services)),
       tokens_(std::move(tokens)),
@@ -442,7 +443,9 @@ Response Router::EnqueueRecord(const Request& request) {
   options.source_name = "request";
   auto record = records::Read(request.body, RecordFormat(*in), issues, options);
   if (!record || issues.HasErrors()) return Outcome(400, issues.Take(), request.accept);
-  auto id = queue_->Enqueue(*in == formats::Format::kXml ? "xml" : "json", request.body);
+  // The unit of ordering: one client's records are pushed in the order queued.
+  auto id = queue_->Enqueue(*in == formats::Format::kXml ? "xml" : "json", request.body,
+                            record->county.code + "/" + record->client_id);
   if (!id.ok()) {
     return Outcome(503,
                    {MakeIssue(Severity::kError, IssueType::kException, "SERVE_QUEUE_UNAVAILABLE",
@@ -468,7 +471,10 @@ Response Router::SyncStatus() {
   std::string body =
       "{\"queueDepth\":" + (depth.ok() ? std::to_string(*depth) : "null") +
       ",\"conflicts\":" + conflicts + ",\"journal\":" +
-      (journal_ ? json::Value::String(config_.journal_file.filename().string()).ToString()
+      (journal_ ? json::Value::String(store::IsPostgresUri(config_.journal_file.string())
+                                          ? std::string("postgresql")
+                                          : config_.journal_file.filename().string())
+                      .ToString()
                 : "null") +
       ",\"worker\":" + (sync_worker_ != nullptr ? SyncStatsJson(sync_worker_->stats()) : "null") +
       "}\n";

@@ -62,7 +62,7 @@ struct RouteMatch {
 class Router {
  public:
   Router(const ServeConfig& config, Services services, TokenStore tokens,
-         std::unique_ptr<RecordQueue> queue, std::unique_ptr<sync::SqliteJournal> journal);
+         std::unique_ptr<RecordQueue> queue, std::unique_ptr<sync::JournalStore> journal);
 
   // The route of a request, or the response refusing it (404, 405, 401, 403). Runs before the
   // body is read so that unauthorised clients cannot make the service read large bodies.
@@ -109,7 +109,7 @@ class Router {
   Services services_;
   TokenStore tokens_;
   std::unique_ptr<RecordQueue> queue_;
-  std::unique_ptr<sync::SqliteJournal> journal_;
+  std::unique_ptr<sync::JournalStore> journal_;
   Metrics metrics_;
   SyncWorker* sync_worker_ = nullptr;
 };

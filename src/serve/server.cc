@@ -298,9 +298,9 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeConfig& config, Servi
   impl->config = config;
   SILTA_ASSIGN_OR_RETURN(impl->access_log, AccessLog::Open(config.access_log));
   SILTA_ASSIGN_OR_RETURN(auto queue, RecordQueue::Open(config.queue_file));
-  std::unique_ptr<sync::SqliteJournal> journal;
+  std::unique_ptr<sync::JournalStore> journal;
   if (!config.journal_file.empty()) {
-    SILTA_ASSIGN_OR_RETURN(journal, sync::SqliteJournal::Open(config.journal_file));
+    SILTA_ASSIGN_OR_RETURN(journal, sync::OpenJournal(config.journal_file));
   }
   std::shared_ptr<sync::SyncEngine> engine = std::move(services.sync_engine);
   std::function<Status()> preflight = std::move(services.sync_preflight);

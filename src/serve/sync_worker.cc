@@ -1,6 +1,9 @@
 #include "serve/sync_worker.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <random>
 #include <sstream>
 
 #include "base/files.h"
@@ -11,8 +14,14 @@
 namespace silta::serve {
 namespace {
 
-// Records read per queue look-up; the worker still stops between any two of them.
-constexpr size_t kBatch = 16;
+std::string NewHolderId() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  std::random_device random;
+  std::ostringstream id;
+  id << host << ":" << getpid() << ":" << std::hex << random() << random();
+  return id.str();
+}
 // How often an idle worker looks at the queue without being woken (records queued by another
 // process sharing the queue file, or before a restart, are picked up too).
 constexpr std::chrono::milliseconds kIdlePoll{5000};
@@ -24,7 +33,8 @@ SyncWorker::SyncWorker(RecordQueue& queue, std::shared_ptr<sync::SyncEngine> eng
     : queue_(queue),
       engine_(std::move(engine)),
       options_(std::move(options)),
-      log_(std::move(log)) {
+      log_(std::move(log)),
+      holder_(NewHolderId()) {
   stats_.ready = !options_.preflight;
   if (!stats_.ready) stats_.not_ready = "the sync targets' capability check has not run yet";
 }
@@ -35,6 +45,7 @@ void SyncWorker::Start() {
   std::lock_guard lock(mu_);
   if (thread_.joinable() || stopping_) return;
   thread_ = std::thread([this] { Run(); });
+  heartbeat_thread_ = std::thread([this] { Heartbeats(); });
 }
 
 void SyncWorker::Wake() {
@@ -52,6 +63,35 @@ void SyncWorker::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  // Only now: the record being pushed keeps its lease until its outcome is settled.
+  {
+    std::lock_guard lock(mu_);
+    heartbeat_stopping_ = true;
+  }
+  cv_.notify_all();
+  if (heartbeat_thread_.joinable() && heartbeat_thread_.get_id() != std::this_thread::get_id()) {
+    heartbeat_thread_.join();
+  }
+}
+
+void SyncWorker::Heartbeats() {
+  const auto every = std::max(options_.lease / 3, std::chrono::milliseconds(1));
+  std::unique_lock lock(mu_);
+  while (true) {
+    cv_.wait_for(lock, every, [&] { return heartbeat_stopping_; });
+    if (heartbeat_stopping_) return;
+    const int64_t id = held_;
+    if (id == 0) continue;
+    lock.unlock();
+    auto kept = queue_.Heartbeat(id, holder_, options_.lease);
+    if (!kept.ok()) {
+      log_("sync: renewing the lease of queued-" + std::to_string(id) +
+           " failed: " + kept.status().message());
+    } else if (!*kept) {
+      log_("sync: queued-" + std::to_string(id) + ": the lease expired and another worker took it");
+    }
+    lock.lock();
+  }
 }
 
 SyncWorkerStats SyncWorker::stats() const {
@@ -121,35 +161,57 @@ void SyncWorker::Run() {
       std::lock_guard lock(mu_);
       if (stopping_) return;
     }
-    auto batch = queue_.Peek(kBatch);
-    if (!batch.ok()) {
-      log_("sync: " + batch.status().message());
-      if (!failed("reading the queue failed", batch.status().message())) return;
+    auto claimed = queue_.Claim(holder_, options_.lease);
+    if (!claimed.ok()) {
+      log_("sync: " + claimed.status().message());
+      if (!failed("reading the queue failed", claimed.status().message())) return;
       continue;
     }
-    if (batch->empty()) {
+    if (!claimed->has_value()) {
       if (!Wait(kIdlePoll, /*wake=*/true)) return;
       continue;
     }
-    for (const QueuedRecord& record : *batch) {
+    const QueuedRecord& record = **claimed;
+    {
+      std::lock_guard lock(mu_);
+      held_ = record.id;
+    }
+    Outcome outcome = PushOne(record);
+    {
+      std::lock_guard lock(mu_);
+      held_ = 0;
+    }
+    if (outcome == Outcome::kRetry) {
+      // Given back rather than held through the back-off: another instance may try it at once,
+      // and this worker claims it first again (it is still the oldest) when the delay is over.
+      if (Status released = queue_.Release(record.id, holder_); !released.ok()) {
+        log_("sync: " + released.message());  // the lease runs out instead
+      }
+      std::string error;
       {
         std::lock_guard lock(mu_);
-        if (stopping_) return;
+        error = stats_.last_error;
       }
-      if (PushOne(record) == Outcome::kRetry) {
-        std::string error;
-        {
-          std::lock_guard lock(mu_);
-          error = stats_.last_error;
-        }
-        if (!failed("queued-" + std::to_string(record.id) + " not synced", error)) return;
-        break;  // the same record first, again
-      }
-      backoff = std::chrono::milliseconds(0);
-      std::lock_guard lock(mu_);
-      stats_.retrying = false;
+      if (!failed("queued-" + std::to_string(record.id) + " not synced", error)) return;
+      continue;
     }
+    backoff = std::chrono::milliseconds(0);
+    std::lock_guard lock(mu_);
+    stats_.retrying = false;
   }
+}
+
+bool SyncWorker::Settle(const QueuedRecord& record, std::string* error) {
+  auto removed = queue_.Complete(record.id, holder_);
+  if (!removed.ok()) {
+    *error = removed.status().message();
+    return false;
+  }
+  if (!*removed) {
+    log_("sync: queued-" + std::to_string(record.id) +
+         ": the lease expired and another worker took it; it pushes the record again");
+  }
+  return true;
 }
 
 SyncWorker::Outcome SyncWorker::PushOne(const QueuedRecord& record) {
@@ -169,8 +231,8 @@ SyncWorker::Outcome SyncWorker::PushOne(const QueuedRecord& record) {
   if (!parsed || issues.HasErrors()) {
     // It passed the contract check when it was queued; a newer contract may refuse it.
     Quarantine(record, issues.Take());
-    Status removed = queue_.Remove(record.id);
-    if (!removed.ok()) return fail(removed.message());
+    std::string error;
+    if (!Settle(record, &error)) return fail(error);
     std::lock_guard lock(mu_);
     ++stats_.records_rejected;
     return Outcome::kDone;
@@ -184,9 +246,9 @@ SyncWorker::Outcome SyncWorker::PushOne(const QueuedRecord& record) {
     return fail(summary.messages.empty() ? name + ": push failed" : summary.messages.back(),
                 !summary.messages.empty());
   }
-  Status removed = queue_.Remove(record.id);
+  std::string error;
   // Pushed again later, the record is found unchanged in the journal: nothing is sent twice.
-  if (!removed.ok()) return fail(removed.message());
+  if (!Settle(record, &error)) return fail(error);
   std::lock_guard lock(mu_);
   if (summary.rejected > 0) {
     ++stats_.records_rejected;

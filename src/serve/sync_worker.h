@@ -1,9 +1,12 @@
 // The consumer of the record queue: pushes the client records that POST /client-records queued
 // to the sync targets with the SyncEngine (the code path of `silta sync push`: map, validate,
-// route, journal), oldest first, one at a time. A record leaves the queue only once its outcome
-// is journalled (sent, unchanged, conflict) or it is quarantined; when a push fails (server or
-// network down, journal busy) the record stays and is retried with a growing delay, and the
-// records behind it wait, so that an older state of a client never overwrites a newer one.
+// route, journal), oldest claimable first, one at a time. Each record is claimed with a lease
+// that a heartbeat renews while the push runs (RecordQueue: one client's records in order, by
+// one holder; other workers and instances take other clients' records). A record leaves the
+// queue only once its outcome is journalled (sent, unchanged, conflict) or it is quarantined;
+// when a push fails (server or network down, journal busy) the lease is given back and the
+// worker waits with a growing delay before it claims again (the same record, being the oldest),
+// so that an older state of a client never overwrites a newer one.
 // Before its first push the worker runs the targets' capability check (their /metadata), and
 // repeats it with the same growing delay until it passes: a target that is down when the service
 // starts delays the sync, not the service, and /readyz says why it is not ready meanwhile.
@@ -37,6 +40,9 @@ struct SyncWorkerOptions {
   // Measures out the delays between attempts; null: real time. With a fake clock the delays
   // pass at once (tests read them from the clock), and the worker still stops promptly.
   fhirclient::Clock* clock = nullptr;
+  // A claimed record's lease, renewed every third of it while the push runs. A dead worker's
+  // records are claimable by another instance once it expires.
+  std::chrono::milliseconds lease{30000};
 };
 
 struct SyncWorkerStats {
@@ -74,6 +80,11 @@ class SyncWorker {
   // Runs the preflight until it passes (with back-off); false when stopping first.
   bool AwaitTargets();
   Outcome PushOne(const QueuedRecord& record);
+  // Removes a settled record; false when the lease had been taken over (the new holder pushes
+  // it again, which the journal makes harmless).
+  bool Settle(const QueuedRecord& record, std::string* error);
+  // The heartbeat thread: renews the lease of the record being pushed.
+  void Heartbeats();
   void Quarantine(const QueuedRecord& record, const std::vector<Issue>& issues);
   // Waits up to `delay`; returns false when stopping. `wake` lets Wake() end the wait early.
   bool Wait(std::chrono::milliseconds delay, bool wake);
@@ -87,7 +98,11 @@ class SyncWorker {
   bool stopping_ = false;
   bool woken_ = false;
   SyncWorkerStats stats_;
+  const std::string holder_;  // this worker in the queue's leases: host, process, random
+  int64_t held_ = 0;          // the record claimed now; 0: none
+  bool heartbeat_stopping_ = false;
   std::thread thread_;
+  std::thread heartbeat_thread_;
 };
 
 // The worker's counters in the Prometheus text format.

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "store/store.h"
+
 namespace silta::sync {
 
 // ---------------------------------------------------------------------------------------------
@@ -9,7 +11,8 @@ namespace silta::sync {
 
 namespace {
 
-constexpr const char* kSchema = R"sql(
+// Migration 1 is the layout from before schema versions; IF NOT EXISTS adopts such a file.
+constexpr const char* kSqliteMigrations[] = {R"sql(
 CREATE TABLE IF NOT EXISTS entries (
   target TEXT NOT NULL,
   resource_key TEXT NOT NULL,
@@ -33,7 +36,7 @@ CREATE TABLE IF NOT EXISTS watermarks (
   target TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
-)sql";
+)sql"};
 
 // A prepared statement that finalizes itself.
 class Statement {
@@ -117,7 +120,8 @@ StatusOr<std::unique_ptr<SqliteJournal>> SqliteJournal::Open(const std::filesyst
   }
   sqlite3_busy_timeout(db->handle, 5000);
   SILTA_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
-  SILTA_RETURN_IF_ERROR(db->Exec(kSchema));
+  SILTA_RETURN_IF_ERROR(
+      store::MigrateSqlite(db->handle, "journal", kSqliteMigrations, "sync journal"));
   return std::unique_ptr<SqliteJournal>(new SqliteJournal(std::move(db)));
 }
 
@@ -283,6 +287,22 @@ Status MemoryJournal::SetWatermark(const std::string& target, const std::string&
   std::lock_guard lock(mu_);
   watermarks_[target] = value;
   return Status::Ok();
+}
+
+StatusOr<int64_t> MemoryJournal::ConflictCount() {
+  std::lock_guard lock(mu_);
+  return static_cast<int64_t>(conflicts_.size());
+}
+
+// ---------------------------------------------------------------------------------------------
+
+StatusOr<std::unique_ptr<JournalStore>> OpenJournal(const std::string& location) {
+  if (store::IsPostgresUri(location)) {
+    SILTA_ASSIGN_OR_RETURN(auto journal, PgJournal::Open(location));
+    return std::unique_ptr<JournalStore>(std::move(journal));
+  }
+  SILTA_ASSIGN_OR_RETURN(auto journal, SqliteJournal::Open(location));
+  return std::unique_ptr<JournalStore>(std::move(journal));
 }
 
 }  // namespace silta::sync

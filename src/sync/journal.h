@@ -52,9 +52,16 @@ class JournalStore {
   // Pull watermarks: the server time up to which changes have been read.
   virtual StatusOr<std::optional<std::string>> Watermark(const std::string& target) = 0;
   virtual Status SetWatermark(const std::string& target, const std::string& value) = 0;
+  // Conflicts recorded for every target, for status pages.
+  virtual StatusOr<int64_t> ConflictCount() = 0;
 };
 
+// Opens the journal at `location`: a `postgresql://` URI (PgJournal) or a SQLite file
+// (SqliteJournal). Either migrates its schema first.
+StatusOr<std::unique_ptr<JournalStore>> OpenJournal(const std::string& location);
+
 // SQLite in WAL mode with full synchronous commits: a commit that returned survives a crash.
+// Schema component "journal" in the file's schema_version table.
 class SqliteJournal : public JournalStore {
  public:
   static StatusOr<std::unique_ptr<SqliteJournal>> Open(const std::filesystem::path& file);
@@ -72,12 +79,40 @@ class SqliteJournal : public JournalStore {
   StatusOr<std::optional<std::string>> Watermark(const std::string& target) override;
   Status SetWatermark(const std::string& target, const std::string& value) override;
 
-  // Conflicts recorded for every target, for status pages.
-  StatusOr<int64_t> ConflictCount();
+  StatusOr<int64_t> ConflictCount() override;
 
  private:
   struct Db;
   explicit SqliteJournal(std::unique_ptr<Db> db);
+  std::unique_ptr<Db> db_;
+  std::mutex mu_;
+};
+
+// PostgreSQL, for several instances sharing one journal: every Put is one transaction, and an
+// entry is upserted, so two instances confirming the same resource leave the later version.
+// Tables journal_entries, journal_conflicts, journal_watermarks (schema component "journal").
+class PgJournal : public JournalStore {
+ public:
+  // `uri` must not carry a password (store::CheckPostgresUri).
+  static StatusOr<std::unique_ptr<PgJournal>> Open(const std::string& uri);
+  ~PgJournal() override;
+  PgJournal(const PgJournal&) = delete;
+  PgJournal& operator=(const PgJournal&) = delete;
+
+  StatusOr<std::optional<JournalEntry>> Get(const std::string& target,
+                                            const std::string& resource_key) override;
+  StatusOr<std::vector<JournalEntry>> ForClient(const std::string& target,
+                                                const std::string& client_key) override;
+  Status Put(const std::vector<JournalEntry>& entries) override;
+  Status AddConflict(const Conflict& conflict) override;
+  StatusOr<std::vector<Conflict>> Conflicts(const std::string& target) override;
+  StatusOr<std::optional<std::string>> Watermark(const std::string& target) override;
+  Status SetWatermark(const std::string& target, const std::string& value) override;
+  StatusOr<int64_t> ConflictCount() override;
+
+ private:
+  struct Db;
+  explicit PgJournal(std::unique_ptr<Db> db);
   std::unique_ptr<Db> db_;
   std::mutex mu_;
 };
@@ -94,6 +129,7 @@ class MemoryJournal : public JournalStore {
   StatusOr<std::vector<Conflict>> Conflicts(const std::string& target) override;
   StatusOr<std::optional<std::string>> Watermark(const std::string& target) override;
   Status SetWatermark(const std::string& target, const std::string& value) override;
+  StatusOr<int64_t> ConflictCount() override;
 
  private:
   std::mutex mu_;

@@ -940,7 +940,10 @@ TEST_F(ServeTest, QueuedRecordsSurviveShutdown) {
   ASSERT_EQ(items->size(), 4u);
   EXPECT_EQ((*items)[0].format, "json");
   EXPECT_EQ((*items)[0].body, record);
-  ASSERT_TRUE((*queue)->Remove((*items)[0].id).ok());
+  auto claimed = (*queue)->Claim("test", std::chrono::seconds(30));
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  EXPECT_EQ((**claimed).id, (*items)[0].id);
+  ASSERT_TRUE(*(*queue)->Complete((**claimed).id, "test"));
   queue->reset();
 
   auto restarted = Server::Start(config, TestServices(), TestTokens());

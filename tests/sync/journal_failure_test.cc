@@ -68,6 +68,7 @@ class FailingJournal : public JournalStore {
     SILTA_RETURN_IF_ERROR(Write());
     return inner_.SetWatermark(target, value);
   }
+  StatusOr<int64_t> ConflictCount() override { return inner_.ConflictCount(); }
   int writes() const { return writes_; }
 
  private:
