@@ -46,40 +46,10 @@ CREATE INDEX record_queue_by_client ON record_queue (client_key, id);
 
 constexpr const char* kColumns = "id, format, body, received_at, client_key, attempts";
 
-// A prepared statement that finalizes itself.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  bool ok() const { return stmt_ != nullptr; }
-  sqlite3_stmt* get() const { return stmt_; }
-  Statement& Bind(int index, const std::string& text) {
-    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Statement& Bind(int index, int64_t value) {
-    sqlite3_bind_int64(stmt_, index, value);
-    return *this;
-  }
+using Statement = store::SqliteStatement;
 
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
-std::string ColumnBytes(sqlite3_stmt* stmt, int column) {
-  const void* data = sqlite3_column_blob(stmt, column);
-  int size = sqlite3_column_bytes(stmt, column);
-  return data == nullptr ? std::string()
-                         : std::string(static_cast<const char*>(data), static_cast<size_t>(size));
-}
-
-QueuedRecord RecordFromRow(sqlite3_stmt* s) {
-  return {sqlite3_column_int64(s, 0), ColumnBytes(s, 1), ColumnBytes(s, 2),
-          sqlite3_column_int64(s, 3), ColumnBytes(s, 4), sqlite3_column_int64(s, 5)};
+QueuedRecord RecordFromRow(const Statement& s) {
+  return {s.Int(0), s.Text(1), s.Text(2), s.Int(3), s.Text(4), s.Int(5)};
 }
 
 class SqliteRecordQueue : public RecordQueue {
@@ -173,7 +143,7 @@ class SqliteRecordQueue : public RecordQueue {
     s.Bind(1, static_cast<int64_t>(max));
     std::vector<QueuedRecord> out;
     int rc;
-    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) out.push_back(RecordFromRow(s.get()));
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) out.push_back(RecordFromRow(s));
     if (rc != SQLITE_DONE) return Error("read");
     return out;
   }
@@ -215,7 +185,7 @@ class SqliteRecordQueue : public RecordQueue {
     int rc = sqlite3_step(s.get());
     if (rc == SQLITE_DONE) return std::optional<QueuedRecord>();
     if (rc != SQLITE_ROW) return Error("claim");
-    QueuedRecord record = RecordFromRow(s.get());
+    QueuedRecord record = RecordFromRow(s);
     Statement u(db_,
                 "UPDATE record_queue SET holder = ?, lease_until = ?, attempts = attempts + 1 "
                 "WHERE id = ?");

@@ -5,3 +5,4 @@
 
 #include "store/pg.h"
 #include "store/schema.h"
+#include "store/sqlite.h"
