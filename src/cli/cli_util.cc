@@ -25,10 +25,6 @@ int ParseArgs(CLI::App& app, const std::vector<std::string>& args, std::ostream&
   return -1;
 }
 
-StatusOr<std::shared_ptr<const model::TypeModel>> LoadCoreTypeModel() {
-  return context::CoreTypeModel();
-}
-
 void PrintIssues(const std::vector<Issue>& issues, std::ostream& err) {
   for (const Issue& issue : issues) err << FormatIssue(issue) << "\n";
 }
@@ -37,11 +33,6 @@ void PrintErrors(const std::vector<Issue>& issues, std::ostream& err) {
   for (const Issue& issue : issues) {
     if (issue.severity >= Severity::kError) err << FormatIssue(issue) << "\n";
   }
-}
-
-std::string DefaultMappingsDir() {
-  if (const char* env = std::getenv("SILTA_MAPPINGS")) return env;
-  return SILTA_DEFAULT_MAPPINGS_DIR;
 }
 
 int Fail(std::ostream& err, std::string_view command, std::string_view message, int exit_code) {

@@ -20,13 +20,6 @@ namespace silta::cli {
 int ParseArgs(CLI::App& app, const std::vector<std::string>& args, std::ostream& out,
               std::ostream& err);
 
-// The R4 core type model from the FHIR package cache, with a clear message when setup has not
-// installed the R4 package yet.
-StatusOr<std::shared_ptr<const model::TypeModel>> LoadCoreTypeModel();
-
-// The mapping modules' folder: $SILTA_MAPPINGS, else the one installed with silta.
-std::string DefaultMappingsDir();
-
 // The text of an input file, or of standard input for "-".
 StatusOr<std::string> ReadInput(const std::string& path);
 

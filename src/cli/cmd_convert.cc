@@ -4,6 +4,7 @@
 #include "base/files.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "context/context.h"
 #include "formats/formats.h"
 
 namespace silta::cli {
@@ -108,7 +109,7 @@ int RunConvertCommand(const std::vector<std::string>& args, std::ostream& out, s
     jobs.push_back({paths[0], paths[1], *to});
   }
 
-  StatusOr<std::shared_ptr<const model::TypeModel>> model = LoadCoreTypeModel();
+  StatusOr<std::shared_ptr<const model::TypeModel>> model = context::CoreTypeModel();
   if (!model.ok()) return Fail(err, "convert", model.status());
   formats::ParseOptions options;
   options.allow_unknown_elements = allow_unknown;

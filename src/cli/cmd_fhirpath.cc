@@ -12,6 +12,7 @@
 #include "base/text.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "context/context.h"
 #include "fhirpath/fhirpath.h"
 #include "formats/formats.h"
 
@@ -180,7 +181,7 @@ int RunFhirpathCommand(const std::vector<std::string>& args, std::ostream& out, 
     context.now = *now;
   }
 
-  auto model = LoadCoreTypeModel();
+  auto model = context::CoreTypeModel();
   if (!model.ok()) return Fail(err, "fhirpath", model.status());
   std::unique_ptr<model::Document> doc;
   if (!input.empty()) {

@@ -8,8 +8,9 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/record_inputs.h"
-#include "cli/resource_check.h"
-#include "cli/validation_setup.h"
+#include "context/context.h"
+#include "context/definitions.h"
+#include "context/resource_check.h"
 #include "formats/formats.h"
 #include "mapping/mapping.h"
 #include "records/records.h"
@@ -31,7 +32,7 @@ StatusOr<std::shared_ptr<const mapping::Mapper>> LoadMapper(const std::string& d
                                                             mapping::BundleKind kind) {
   mapping::MapperOptions options;
   options.bundle_kind = kind;
-  return LoadMappingsToRun(dir, options);
+  return context::LoadMappingsToRun(dir, options);
 }
 
 // Creates the output folder (nothing to do for "-"); false, with a message, when it cannot.
@@ -63,7 +64,7 @@ int RunToFhir(const std::vector<std::string>& args, std::ostream& out, std::ostr
   std::vector<std::string> inputs;
   std::string out_dir = "out/fhir";
   std::string bundle_kind = "transaction";
-  std::string mappings_dir = DefaultMappingsDir();
+  std::string mappings_dir = context::DefaultMappingsDir();
   bool compact = false;
   app.add_option("records", inputs, "record files or folders ('-' for standard input)")->required();
   app.add_option("--bundle", bundle_kind, "Bundle type")
@@ -77,7 +78,7 @@ int RunToFhir(const std::vector<std::string>& args, std::ostream& out, std::ostr
       LoadMapper(mappings_dir, bundle_kind == "transaction" ? mapping::BundleKind::kTransaction
                                                             : mapping::BundleKind::kCollection);
   if (!mapper.ok()) return Fail(err, "map", mapper.status());
-  auto checker = ResourceChecker::Create();
+  auto checker = context::ResourceChecker::Create();
   if (!checker.ok()) return Fail(err, "map", checker.status());
   auto paths = ExpandInputs(inputs, {".json", ".xml", ".ndjson", ".jsonl"});
   if (!paths.ok()) return Fail(err, "map", paths.status());
@@ -121,7 +122,7 @@ int RunFromFhir(const std::vector<std::string>& args, std::ostream& out, std::os
   std::vector<std::string> inputs;
   std::string out_dir = "out/records";
   std::string format_name = "json";
-  std::string mappings_dir = DefaultMappingsDir();
+  std::string mappings_dir = context::DefaultMappingsDir();
   app.add_option("bundles", inputs, "Bundle files or folders ('-' for standard input)")->required();
   app.add_option("--format", format_name, "record format")
       ->check(CLI::IsMember({"json", "xml"}))

@@ -6,8 +6,9 @@
 #include "base/files.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "cli/resource_check.h"
-#include "cli/validation_setup.h"
+#include "context/context.h"
+#include "context/definitions.h"
+#include "context/resource_check.h"
 #include "maptools/maptools.h"
 
 namespace silta::cli {
@@ -24,7 +25,7 @@ std::string DefaultRecordsDir(const std::string& mappings_dir) {
 // The modules of `dir` as they are, without the checks of `silta mappings check`: list and
 // coverage describe a folder that may not pass them yet.
 StatusOr<std::shared_ptr<const mapping::Mapper>> LoadModules(const std::string& dir) {
-  SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const model::TypeModel> model, LoadCoreTypeModel());
+  SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const model::TypeModel> model, context::CoreTypeModel());
   return mapping::Mapper::Load(dir, model);
 }
 
@@ -44,7 +45,7 @@ int List(const std::string& dir, std::ostream& out, std::ostream& err) {
 // Runs the check; the mapper when it loaded, with `*problems` the number of errors.
 StatusOr<std::shared_ptr<const mapping::Mapper>> Check(const std::string& dir, std::ostream& err,
                                                        size_t* problems) {
-  SILTA_ASSIGN_OR_RETURN(maptools::Definitions definitions, LoadMappingDefinitions());
+  SILTA_ASSIGN_OR_RETURN(maptools::Definitions definitions, context::LoadMappingDefinitions());
   IssueCollector issues;
   SILTA_ASSIGN_OR_RETURN(auto mapper, maptools::CheckMappings(dir, definitions, issues));
   PrintIssues(issues.issues(), err);
@@ -133,9 +134,9 @@ int RunTest(const std::string& dir, const std::string& records_dir, bool update,
         << " problem(s))\n";
     return kExitDataProblem;
   }
-  auto checker = ResourceChecker::Create();
+  auto checker = context::ResourceChecker::Create();
   if (!checker.ok()) return Fail(err, "mappings", checker.status());
-  std::shared_ptr<const ResourceChecker> shared = std::move(*checker);
+  std::shared_ptr<const context::ResourceChecker> shared = std::move(*checker);
   maptools::TestOptions options;
   options.records_dir = records_dir.empty() ? DefaultRecordsDir(dir) : records_dir;
   options.update = update;
@@ -197,7 +198,7 @@ int RunMappingsCommand(const std::vector<std::string>& args, std::ostream& out, 
                  "examples/records beside the mappings folder)");
   app.add_flag("--update", update, "test: rewrite the golden files instead of comparing");
   if (int code = ParseArgs(app, args, out, err); code >= 0) return code;
-  if (dir.empty()) dir = mappings_option.empty() ? DefaultMappingsDir() : mappings_option;
+  if (dir.empty()) dir = mappings_option.empty() ? context::DefaultMappingsDir() : mappings_option;
   if (action == "check") return RunCheck(dir, err);
   if (action == "coverage") {
     return RunCoverage(dir, format, out_file, update_docs, check_docs, out, err);

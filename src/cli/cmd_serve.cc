@@ -8,10 +8,10 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "cli/resource_check.h"
-#include "cli/sync_setup.h"
-#include "cli/validation_setup.h"
 #include "context/context.h"
+#include "context/definitions.h"
+#include "context/resource_check.h"
+#include "context/targets.h"
 #include "mapping/mapping.h"
 #include "serve/serve.h"
 #include "validation/validation.h"
@@ -21,7 +21,7 @@ namespace {
 
 // What the queue consumer pushes with: the setup of `silta sync push`, kept alive by the engine.
 struct ServeSync {
-  SyncSetup setup;
+  context::SyncSetup setup;
   std::unique_ptr<sync::SyncEngine> engine;
 };
 
@@ -32,22 +32,23 @@ struct ServeSyncParts {
 };
 
 StatusOr<ServeSyncParts> LoadServeSync(serve::ServeConfig& config,
-                                       std::shared_ptr<const ResourceChecker> checker) {
-  if (config.journal_file.empty()) config.journal_file = SyncSetupOptions().journal_file;
-  SyncSetupOptions options;
+                                       std::shared_ptr<const context::ResourceChecker> checker) {
+  if (config.journal_file.empty()) config.journal_file = context::SyncSetupOptions().journal_file;
+  context::SyncSetupOptions options;
   options.policy_file = config.sync_policy.string();
   options.journal_file = config.journal_file.string();
   options.mappings_dir = config.mappings_dir.string();
   // A target that is down at start delays the sync, not the service (see SyncWorker).
   options.defer_capability_check = true;
-  SILTA_ASSIGN_OR_RETURN(SyncSetup setup, SetUpSync(options, {}, /*connect=*/true));
+  SILTA_ASSIGN_OR_RETURN(context::SyncSetup setup,
+                         context::SetUpSync(options, {}, /*connect=*/true));
   auto sync = std::make_shared<ServeSync>();
   sync->setup = std::move(setup);
   sync::SyncOptions sync_options;
   sync_options.quarantine_dir = config.quarantine_dir;
   sync->engine = std::make_unique<sync::SyncEngine>(
       *sync->setup.mapper, sync->setup.policy, sync->setup.clients, *sync->setup.journal,
-      PushResourceCheck(std::move(checker)), sync_options);
+      context::PushResourceCheck(std::move(checker)), sync_options);
   ServeSyncParts parts;
   parts.engine = std::shared_ptr<sync::SyncEngine>(sync, sync->engine.get());
   parts.preflight = [sync] { return sync->setup.CheckCapabilities(); };
@@ -58,7 +59,7 @@ StatusOr<std::shared_ptr<const mapping::Mapper>> LoadServeMapper(const std::file
                                                                  mapping::BundleKind kind) {
   mapping::MapperOptions options;
   options.bundle_kind = kind;
-  return LoadMappingsToRun(dir.string(), options);
+  return context::LoadMappingsToRun(dir.string(), options);
 }
 
 }  // namespace
@@ -80,17 +81,14 @@ int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std
   auto config = serve::LoadConfig(config_file, env);
   if (!config.ok()) return Fail(err, "serve", config.status());
   if (port >= 0) config->port = static_cast<uint16_t>(port);
-  if (config->mappings_dir.empty()) {
-    const char* dir = std::getenv("SILTA_MAPPINGS");
-    config->mappings_dir = dir != nullptr ? dir : SILTA_DEFAULT_MAPPINGS_DIR;
-  }
+  if (config->mappings_dir.empty()) config->mappings_dir = context::DefaultMappingsDir();
   auto tokens = serve::LoadTokens(*config, env);
   if (!tokens.ok()) return Fail(err, "serve", tokens.status());
   if (tokens->size() == 0) {
     err << "silta serve: warning: no bearer tokens configured; only /healthz and the open "
            "routes answer\n";
   }
-  auto model = LoadCoreTypeModel();
+  auto model = context::CoreTypeModel();
   if (!model.ok()) return Fail(err, "serve", model.status());
   serve::Services services;
   services.model = *model;
@@ -136,9 +134,9 @@ int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std
         << (to_fhir.ok() ? from_fhir.status() : to_fhir.status()).message() << "\n";
     config->mappings_dir.clear();
   }
-  auto checker = ResourceChecker::Create();
+  auto checker = context::ResourceChecker::Create();
   if (!checker.ok()) return Fail(err, "serve", checker.status());
-  std::shared_ptr<const ResourceChecker> shared_checker = std::move(*checker);
+  std::shared_ptr<const context::ResourceChecker> shared_checker = std::move(*checker);
   services.check_bundle = [shared_checker](const json::Value& bundle, IssueSink& sink) {
     shared_checker->CheckBundle(bundle, "request", sink);
   };

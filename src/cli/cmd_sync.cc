@@ -10,8 +10,9 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/record_inputs.h"
-#include "cli/resource_check.h"
-#include "cli/sync_setup.h"
+#include "context/context.h"
+#include "context/resource_check.h"
+#include "context/targets.h"
 #include "mapping/mapping.h"
 #include "records/records.h"
 #include "sync/sync.h"
@@ -21,7 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using CommonOptions = SyncSetupOptions;
+using CommonOptions = context::SyncSetupOptions;
 
 void AddCommonOptions(CLI::App& app, CommonOptions& o) {
   app.add_option("--policy", o.policy_file,
@@ -51,9 +52,9 @@ int RunPush(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   app.add_flag("--dry-run", dry_run, "show what would be sent; send and journal nothing");
   if (int code = ParseArgs(app, args, out, err); code >= 0) return code;
 
-  auto setup = SetUpSync(common, {}, !dry_run);
+  auto setup = context::SetUpSync(common, {}, !dry_run);
   if (!setup.ok()) return Fail(err, "sync", setup.status());
-  auto checker = ResourceChecker::Create();
+  auto checker = context::ResourceChecker::Create();
   if (!checker.ok()) return Fail(err, "sync", checker.status());
   auto paths = ExpandInputs(inputs, {".json", ".xml", ".ndjson", ".jsonl"});
   if (!paths.ok()) return Fail(err, "sync", paths.status());
@@ -66,7 +67,7 @@ int RunPush(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     for (const auto& t : setup->policy.targets()) clients[t.name] = nullptr;
   }
   sync::SyncEngine engine(*setup->mapper, setup->policy, clients, *setup->journal,
-                          PushResourceCheck(std::move(*checker)), options);
+                          context::PushResourceCheck(std::move(*checker)), options);
   sync::SyncSummary summary;
   bool tty = isatty(fileno(stderr)) && std::getenv("CI") == nullptr;
   Status stopped;
@@ -134,7 +135,7 @@ int RunPull(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       ->check(CLI::IsMember({"json", "xml"}))
       ->capture_default_str();
   if (int code = ParseArgs(app, args, out, err); code >= 0) return code;
-  auto setup = SetUpSync(common, {target}, true);
+  auto setup = context::SetUpSync(common, {target}, true);
   if (!setup.ok()) return Fail(err, "sync", setup.status());
   if (setup->clients.empty()) {
     err << "silta sync: the policy has no target \"" << target << "\"\n";

@@ -5,7 +5,8 @@
 #include "batch/batch.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "cli/validation_setup.h"
+#include "context/context.h"
+#include "context/definitions.h"
 
 namespace silta::cli {
 
@@ -52,10 +53,10 @@ int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out, 
 
   auto files = batch::DiscoverInputs(inputs);
   if (!files.ok()) return Fail(err, "validate", files.status());
-  auto model = LoadCoreTypeModel();
+  auto model = context::CoreTypeModel();
   if (!model.ok()) return Fail(err, "validate", model.status());
   IssueCollector context_warnings;
-  auto loaded = LoadValidator(igs, &context_warnings);
+  auto loaded = context::LoadValidator(igs, &context_warnings);
   PrintIssues(context_warnings.issues(), err);
   if (!loaded.ok()) return Fail(err, "validate", loaded.status());
   const validation::Validator& validator = *loaded->validator;

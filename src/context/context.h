@@ -1,5 +1,9 @@
-// Facade of the context module: the FHIR definitions a run works with (the R4 core type model
-// today; profiles and terminology join later), loaded from the FHIR package cache.
+// Facade of the context module: what a run of Silta works with, in one home for the CLI, the
+// service, the benchmarks and library users: the R4 core package and type model (here), the
+// validators over R4 core, implementation guides or Silta's own profiles and the mapping modules
+// a run may use (definitions.h, ig_sources.h), the check every mapped resource passes
+// (resource_check.h), and the journal and target connections a routing policy names
+// (targets.h).
 #pragma once
 
 #include <filesystem>
@@ -30,3 +34,9 @@ StatusOr<std::shared_ptr<const model::TypeModel>> LoadTypeModel(const packages::
 StatusOr<std::shared_ptr<const model::TypeModel>> CoreTypeModel();
 
 }  // namespace silta::context
+
+// The parts of the facade (they use the declarations above).
+#include "context/definitions.h"     // IWYU pragma: export
+#include "context/ig_sources.h"      // IWYU pragma: export
+#include "context/resource_check.h"  // IWYU pragma: export
+#include "context/targets.h"         // IWYU pragma: export

@@ -1,22 +1,26 @@
-#include "cli/validation_setup.h"
+#include "context/definitions.h"
 
 #include <cstdlib>
 #include <filesystem>
 
-#include "cli/cli_util.h"
-#include "cli/ig_sources.h"
 #include "context/context.h"
+#include "context/ig_sources.h"
 
-namespace silta::cli {
+namespace silta::context {
+
+std::string DefaultMappingsDir() {
+  if (const char* env = std::getenv("SILTA_MAPPINGS")) return env;
+  return SILTA_DEFAULT_MAPPINGS_DIR;
+}
 
 StatusOr<LoadedValidator> LoadValidator(const std::vector<std::string>& igs, IssueSink* warnings) {
-  SILTA_ASSIGN_OR_RETURN(auto model, LoadCoreTypeModel());
+  SILTA_ASSIGN_OR_RETURN(auto model, CoreTypeModel());
   IssueCollector ignored;
   SILTA_ASSIGN_OR_RETURN(IgSources sources,
                          ReadIgSources(igs, model, warnings != nullptr ? *warnings : ignored));
   packages::PackageCache cache;
   std::vector<packages::PackageId> roots = {
-      {std::string(context::kCorePackageName), std::string(context::kCorePackageVersion)}};
+      {std::string(kCorePackageName), std::string(kCorePackageVersion)}};
   roots.insert(roots.end(), sources.from_cache.begin(), sources.from_cache.end());
   // A dependency missing offline (FI Base names terminology packages) is a warning: what it
   // would define is reported where it is used.
@@ -55,7 +59,7 @@ StatusOr<std::shared_ptr<const packages::ConformanceContext>> LoadSiltaContext()
 }
 
 StatusOr<LoadedValidator> LoadSiltaValidator() {
-  SILTA_ASSIGN_OR_RETURN(auto model, LoadCoreTypeModel());
+  SILTA_ASSIGN_OR_RETURN(auto model, CoreTypeModel());
   LoadedValidator loaded;
   SILTA_ASSIGN_OR_RETURN(loaded.context, LoadSiltaContext());
   SILTA_ASSIGN_OR_RETURN(loaded.validator, validation::Validator::Create(loaded.context, model));
@@ -64,7 +68,7 @@ StatusOr<LoadedValidator> LoadSiltaValidator() {
 
 StatusOr<maptools::Definitions> LoadMappingDefinitions() {
   maptools::Definitions definitions;
-  SILTA_ASSIGN_OR_RETURN(definitions.model, LoadCoreTypeModel());
+  SILTA_ASSIGN_OR_RETURN(definitions.model, CoreTypeModel());
   SILTA_ASSIGN_OR_RETURN(definitions.context, LoadSiltaContext());
   return definitions;
 }
@@ -75,4 +79,4 @@ StatusOr<std::shared_ptr<const mapping::Mapper>> LoadMappingsToRun(const std::st
   return maptools::LoadCheckedMapper(dir, definitions, std::move(options));
 }
 
-}  // namespace silta::cli
+}  // namespace silta::context

@@ -1,10 +1,10 @@
-#include "cli/resource_check.h"
+#include "context/resource_check.h"
 
-#include "cli/cli_util.h"
-#include "cli/validation_setup.h"
+#include "context/context.h"
+#include "context/definitions.h"
 #include "formats/formats.h"
 
-namespace silta::cli {
+namespace silta::context {
 namespace {
 
 // Rewrites the issues of a produced resource: no line/column (the text was never a file anyone
@@ -34,7 +34,7 @@ class PrefixingSink : public IssueSink {
 }  // namespace
 
 StatusOr<std::unique_ptr<ResourceChecker>> ResourceChecker::Create() {
-  SILTA_ASSIGN_OR_RETURN(auto model, LoadCoreTypeModel());
+  SILTA_ASSIGN_OR_RETURN(auto model, CoreTypeModel());
   SILTA_ASSIGN_OR_RETURN(LoadedValidator loaded, LoadSiltaValidator());
   return std::unique_ptr<ResourceChecker>(
       new ResourceChecker(std::move(model), std::move(loaded.validator)));
@@ -63,4 +63,4 @@ void ResourceChecker::CheckBundle(const json::Value& bundle, const std::string& 
   if (document != nullptr) validator_->Validate(*document, {}, located);
 }
 
-}  // namespace silta::cli
+}  // namespace silta::context

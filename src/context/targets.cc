@@ -1,12 +1,12 @@
-#include "cli/sync_setup.h"
+#include "context/targets.h"
 
 #include <algorithm>
 #include <cstdlib>
 
-#include "cli/cli_util.h"
-#include "cli/validation_setup.h"
+#include "context/context.h"
+#include "context/definitions.h"
 
-namespace silta::cli {
+namespace silta::context {
 
 StatusOr<SyncSetup> SetUpSync(const SyncSetupOptions& o, const std::vector<std::string>& only,
                               bool connect) {
@@ -60,4 +60,4 @@ sync::ResourceCheck PushResourceCheck(std::shared_ptr<const ResourceChecker> che
   };
 }
 
-}  // namespace silta::cli
+}  // namespace silta::context

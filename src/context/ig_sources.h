@@ -12,7 +12,7 @@
 #include "model/type_model.h"
 #include "packages/packages.h"
 
-namespace silta::cli {
+namespace silta::context {
 
 struct IgSources {
   // Packages to load from the cache, with their dependencies: the installed ones named, and the
@@ -29,4 +29,4 @@ struct IgSources {
 StatusOr<IgSources> ReadIgSources(const std::vector<std::string>& igs,
                                   std::shared_ptr<const model::TypeModel> model, IssueSink& issues);
 
-}  // namespace silta::cli
+}  // namespace silta::context

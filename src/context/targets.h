@@ -9,11 +9,11 @@
 
 #include "adapters.h"
 #include "base/status.h"
-#include "cli/resource_check.h"
+#include "context/resource_check.h"
 #include "mapping/mapping.h"
 #include "sync/sync.h"
 
-namespace silta::cli {
+namespace silta::context {
 
 struct SyncSetupOptions {
   std::string policy_file;
@@ -46,4 +46,4 @@ StatusOr<SyncSetup> SetUpSync(const SyncSetupOptions& options, const std::vector
 // The check every resource passes before it is sent: its Silta profile, zero errors.
 sync::ResourceCheck PushResourceCheck(std::shared_ptr<const ResourceChecker> checker);
 
-}  // namespace silta::cli
+}  // namespace silta::context

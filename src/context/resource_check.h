@@ -12,7 +12,7 @@
 #include "model/type_model.h"
 #include "validation/validation.h"
 
-namespace silta::cli {
+namespace silta::context {
 
 class ResourceChecker {
  public:
@@ -32,4 +32,4 @@ class ResourceChecker {
   std::shared_ptr<const validation::Validator> validator_;
 };
 
-}  // namespace silta::cli
+}  // namespace silta::context

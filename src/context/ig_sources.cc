@@ -1,4 +1,4 @@
-#include "cli/ig_sources.h"
+#include "context/ig_sources.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/writer.h>
@@ -7,9 +7,10 @@
 #include <filesystem>
 
 #include "base/files.h"
+#include "context/context.h"
 #include "formats/formats.h"
 
-namespace silta::cli {
+namespace silta::context {
 
 namespace {
 
@@ -198,4 +199,4 @@ StatusOr<IgSources> ReadIgSources(const std::vector<std::string>& igs,
   return sources;
 }
 
-}  // namespace silta::cli
+}  // namespace silta::context

@@ -14,7 +14,10 @@
 #include "packages/packages.h"
 #include "validation/validation.h"
 
-namespace silta::cli {
+namespace silta::context {
+
+// The mapping modules' folder: $SILTA_MAPPINGS, else the one installed with silta.
+std::string DefaultMappingsDir();
 
 struct LoadedValidator {
   std::shared_ptr<const packages::ConformanceContext> context;
@@ -39,4 +42,4 @@ StatusOr<maptools::Definitions> LoadMappingDefinitions();
 StatusOr<std::shared_ptr<const mapping::Mapper>> LoadMappingsToRun(
     const std::string& dir, mapping::MapperOptions options = {});
 
-}  // namespace silta::cli
+}  // namespace silta::context
