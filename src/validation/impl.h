@@ -182,6 +182,8 @@ class Walker {
                               std::span<const std::string> explicit_profiles);
   void CheckExtensionDefinition(const model::Element& extension, const model::Element& parent,
                                 bool is_modifier);
+  void CheckSubExtensionUrl(const model::Element& extension, const model::Element& parent,
+                            std::string_view url);
   const TypeRule* CheckType(const model::Element& e, const ElementPlan& plan);
   void CheckPrimitiveValue(const model::Element& e, const ElementPlan& plan);
   void CheckFixedPattern(const model::Element& e, const ElementPlan& plan);
@@ -200,6 +202,7 @@ class Walker {
   void CheckProfileDifferential(const model::Element& structure_definition);
   bool ContainedResourcesReferenced(const model::Element& resource);
   void ValidateTypeProfiles(const model::Element& e, const TypeRule& rule);
+  void ValidateResourceTypeProfiles(const model::Element& resource, const TypeRule& rule);
   DiscriminatorValue EvaluateDiscriminator(const model::Element& e, const Discriminator& d);
   bool SliceMatches(const Slicing& slicing, const ElementPlan& slice,
                     std::span<const DiscriminatorValue> shown,

@@ -174,19 +174,30 @@ bool Walker::SliceMatches(const Slicing& slicing, const ElementPlan& slice,
         break;
       }
       case Discriminator::Kind::kProfile: {
+        // R4 profiling.html#discriminator, "profile": the slices are told apart by the
+        // conformance of the nominated element to the profile(s) of its type ("validation by the
+        // possible profiles is required"): with several types or profiles, any one will do, but
+        // only a profile of the element's own type can be met.
         const ElementPlan* node = expected.node != nullptr ? expected.node : &slice;
-        std::string_view url;
+        bool constrained = false;
+        bool any = false;
         for (const TypeRule& t : node->types) {
-          if (!t.profiles.empty()) url = t.profiles.front();
-          if (!t.target_profiles.empty() && url.empty()) url = t.target_profiles.front();
+          // "if the path specifies .resolve() then the profile is the target profile".
+          const std::vector<std::string>& urls =
+              d.path.find("resolve()") != std::string::npos ? t.target_profiles : t.profiles;
+          for (const std::string& url : urls) {
+            constrained = true;
+            auto profile = Profile(url);
+            if (!profile.ok() || (*profile)->model_type == nullptr) continue;
+            const CompiledProfile& p = **profile;
+            any = std::any_of(found.begin(), found.end(), [&](const model::Element* f) {
+              return f->type()->IsA(p.model_type) && ConformsTo(*f, p.root());
+            });
+            if (any) break;
+          }
+          if (any) break;
         }
-        if (url.empty()) break;
-        auto profile = Profile(url);
-        if (!profile.ok()) return false;
-        bool any = std::any_of(found.begin(), found.end(), [&](const model::Element* f) {
-          return ConformsTo(*f, (*profile)->root());
-        });
-        if (!any) return false;
+        if (constrained && !any) return false;
         break;
       }
       case Discriminator::Kind::kExists: {

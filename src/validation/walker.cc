@@ -239,10 +239,65 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
 
   // Profiles on a datatype (a profiled HumanName, Quantity...). Extensions are resolved by URL
   // where they are met instead.
-  if (rule != nullptr && !rule->profiles.empty() && e.type()->name != "Extension" &&
-      !e.is_resource()) {
-    ValidateTypeProfiles(e, *rule);
+  if (rule != nullptr && !rule->profiles.empty() && e.type()->name != "Extension") {
+    if (e.is_resource()) {
+      ValidateResourceTypeProfiles(e, *rule);
+    } else {
+      ValidateTypeProfiles(e, *rule);
+    }
   }
+}
+
+// A resource where the type names profiles (Bundle.entry.resource, Parameters.parameter.resource
+// in a profile): R4 ElementDefinition.type.profile, "the element SHALL conform to at least one
+// specified profile"; only the profiles of the resource's own type can be met.
+void Walker::ValidateResourceTypeProfiles(const model::Element& resource, const TypeRule& rule) {
+  std::vector<const CompiledProfile*> usable;
+  bool known = false;
+  for (const std::string& url : rule.profiles) {
+    auto profile = Profile(url);
+    if (!profile.ok()) {
+      Report(Severity::kWarning, IssueType::kNotFound, "PROFILE_TYPE_UNKNOWN",
+             "the profile " + url +
+                 " required for this resource could not be used: " + profile.status().message(),
+             resource);
+      continue;
+    }
+    known = true;
+    const CompiledProfile& p = **profile;
+    if (p.model_type == nullptr || !resource.type()->IsA(p.model_type)) continue;
+    if (&p.root() == v_.TypeRoot(resource.type())) return;  // the base: already checked
+    usable.push_back(&p);
+  }
+  std::string names;
+  for (const std::string& url : rule.profiles) names += (names.empty() ? "" : ", ") + url;
+  if (usable.empty()) {
+    if (known) {
+      Report(
+          Severity::kError, IssueType::kStructure, "TYPE_PROFILE_NO_MATCH",
+          "a " + resource.type()->name + " cannot conform to the profiles required here: " + names,
+          resource);
+    }
+    return;
+  }
+  const CompiledProfile* chosen = usable.front();
+  if (usable.size() > 1) {
+    auto conforming = std::find_if(usable.begin(), usable.end(), [&](const CompiledProfile* p) {
+      return ConformsTo(resource, p->root());
+    });
+    if (conforming == usable.end()) {
+      Report(Severity::kError, IssueType::kStructure, "TYPE_PROFILE_NO_MATCH",
+             "the resource conforms to none of the profiles allowed here: " + names, resource);
+    } else {
+      chosen = *conforming;
+    }
+  }
+  // As for a declared profile: a second pass over the resource, its own extras not again.
+  skip_resource_extras_ = &resource;
+  std::string_view outer_profile = current_profile_;
+  current_profile_ = chosen->url;
+  ValidateElement(resource, chosen->root());
+  current_profile_ = outer_profile;
 }
 
 // A Bundle's entries are checked with an index of the Bundle at hand (references between
