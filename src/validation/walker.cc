@@ -210,7 +210,10 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
   if (e.type() == v_.attachment_type()) CheckAttachment(e);
 
   const ElementPlan* table = &plan;
-  if (plan.reference_target != nullptr) table = plan.reference_target;
+  // A contentReference element ("#Parameters.parameter" for part) takes the rules of the element
+  // it names, unless the profile constrained its children here (a slice of part with its own
+  // name, value and resource).
+  if (plan.reference_target != nullptr && !plan.has_children()) table = plan.reference_target;
   if (!table->has_children() || table->child_type != e.type()) {
     const ElementPlan* type_root = v_.TypeRoot(e.type());
     if (type_root != nullptr && type_root != table) {

@@ -1,0 +1,241 @@
+// Rule families where agreement with the reference validator has to come from the R4 text:
+// extension contexts, slicing of Parameters and Bundles by name and by profile, resources held to
+// the profiles of their type. Every expectation here is read from the R4 4.0.1 specification
+// (the sentence is quoted beside it), not from the reference cases.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "fixture.h"
+#include "support/r4.h"
+
+namespace silta::validation {
+namespace {
+
+using testing::Outcome;
+using testing::ValidateText;
+
+std::shared_ptr<const Validator> ValidatorWith(std::vector<std::string> resources) {
+  auto v =
+      Validator::Create(testing::R4Context(std::move(resources)), silta::testing::R4Model(), {});
+  EXPECT_TRUE(v.ok()) << v.status().ToString();
+  return v.ok() ? *v : nullptr;
+}
+
+// A simple string-valued extension definition with the given context and context invariants
+// (JSON arrays written out).
+std::string StringExtension(std::string_view url, std::string_view context,
+                            std::string_view invariants = "[]",
+                            std::string_view version = "1.0.0") {
+  return R"({"resourceType":"StructureDefinition","url":")" + std::string(url) +
+         R"(","version":")" + std::string(version) +
+         R"(","name":"X","status":"active","fhirVersion":"4.0.1","kind":"complex-type",
+    "abstract":false,"context":)" +
+         std::string(context) + R"(,"contextInvariant":)" + std::string(invariants) +
+         R"(,"type":"Extension","baseDefinition":"http://hl7.org/fhir/StructureDefinition/Extension",
+    "derivation":"constraint","differential":{"element":[{"id":"Extension","path":"Extension"},
+    {"id":"Extension.extension","path":"Extension.extension","max":"0"},
+    {"id":"Extension.url","path":"Extension.url","fixedUri":")" +
+         std::string(url) + R"("},
+    {"id":"Extension.value[x]","path":"Extension.value[x]","type":[{"code":"string"}]}]}})";
+}
+
+std::string PatientWith(std::string_view extension_url, std::string_view gender = "female") {
+  return R"({"resourceType":"Patient","id":"p","text":{"status":"generated",
+    "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">p</div>"},"extension":[{"url":")" +
+         std::string(extension_url) + R"(","valueString":"x"}],"gender":")" + std::string(gender) +
+         R"("})";
+}
+
+// --- extension contexts (R4 extensibility, StructureDefinition.context/contextInvariant) ------
+
+// extension-context-type "element": "The full path for the element is [url]#[elementid]. If there
+// is no #, the Element id is one defined in the base specification", ids "with slicing
+// identifiers" included.
+TEST(ExtensionContext, ElementIdWithProfileUrlAndSliceName) {
+  const char* url = "http://acme.test/StructureDefinition/ext-id";
+  auto v = ValidatorWith({StringExtension(
+      url,
+      R"([{"type":"element","expression":"http://acme.test/StructureDefinition/pat#Patient.identifier:mrn"}])")});
+  std::string on_identifier = R"({"resourceType":"Patient","identifier":[{"extension":[{"url":")" +
+                              std::string(url) +
+                              R"(","valueString":"x"}],"system":"urn:oid:1.2.3","value":"1"}]})";
+  EXPECT_FALSE(ValidateText(*v, on_identifier).HasError("EXTENSION_CONTEXT"))
+      << ValidateText(*v, on_identifier).Describe();
+  std::string on_patient = PatientWith(url);
+  EXPECT_TRUE(ValidateText(*v, on_patient).HasError("EXTENSION_CONTEXT"));
+}
+
+// StructureDefinition.contextInvariant: "All the rules must be true ... the FHIRPath focus is
+// the element that holds the extension, and %extension refers to the extension itself."
+TEST(ExtensionContext, ContextInvariantsRunOnTheHolderWithExtensionVariable) {
+  const char* url = "http://acme.test/StructureDefinition/ext-inv";
+  auto v = ValidatorWith({StringExtension(url, R"([{"type":"element","expression":"Patient"}])",
+                                          R"(["gender = 'female'", "%extension.value = 'x'"])")});
+  Outcome female = ValidateText(*v, PatientWith(url, "female"));
+  EXPECT_TRUE(female.Errors().empty()) << female.Describe();
+  Outcome male = ValidateText(*v, PatientWith(url, "male"));
+  EXPECT_TRUE(male.HasError("EXTENSION_CONTEXT_INVARIANT")) << male.Describe();
+  EXPECT_EQ(male.Errors().size(), 1u) << male.Describe();
+}
+
+// A canonical may carry its version after "|" (R4 references.html#canonical): an extension
+// naming "url|version" is that version of the extension, and meets its fixed Extension.url.
+TEST(ExtensionContext, VersionedExtensionUrl) {
+  const char* url = "http://acme.test/StructureDefinition/ext-v";
+  auto v = ValidatorWith({StringExtension(url, R"([{"type":"element","expression":"Patient"}])")});
+  Outcome o = ValidateText(*v, PatientWith(std::string(url) + "|1.0.0"));
+  EXPECT_TRUE(o.Errors().empty()) << o.Describe();
+}
+
+// extension-context-type "extension": "the expression is just a uri that identifies the
+// extension": a part with an absolute url inside that extension.
+TEST(ExtensionContext, ExtensionContextByUrl) {
+  const char* outer = "http://acme.test/StructureDefinition/outer";
+  const char* inner = "http://acme.test/StructureDefinition/inner";
+  std::string outer_def = R"({"resourceType":"StructureDefinition","url":")" + std::string(outer) +
+                          R"(","name":"O","status":"active","fhirVersion":"4.0.1",
+    "kind":"complex-type","abstract":false,"context":[{"type":"element","expression":"Patient"}],
+    "type":"Extension","baseDefinition":"http://hl7.org/fhir/StructureDefinition/Extension",
+    "derivation":"constraint","differential":{"element":[{"id":"Extension","path":"Extension"},
+    {"id":"Extension.url","path":"Extension.url","fixedUri":")" +
+                          std::string(outer) + R"("},
+    {"id":"Extension.value[x]","path":"Extension.value[x]","max":"0"}]}})";
+  auto v =
+      ValidatorWith({outer_def, StringExtension(inner, R"([{"type":"extension","expression":")" +
+                                                           std::string(outer) + R"(|1.0.0"}])")});
+  std::string nested = R"({"resourceType":"Patient","extension":[{"url":")" + std::string(outer) +
+                       R"(","extension":[{"url":")" + std::string(inner) +
+                       R"(","valueString":"x"}]}]})";
+  Outcome o = ValidateText(*v, nested);
+  EXPECT_FALSE(o.HasError("EXTENSION_CONTEXT")) << o.Describe();
+  Outcome bare = ValidateText(*v, PatientWith(inner));
+  EXPECT_TRUE(bare.HasError("EXTENSION_CONTEXT")) << bare.Describe();
+}
+
+// Extension.url: "The definition SHALL be a URI for the Structure Definition defining the
+// extension"; only the parts of a complex extension have relative urls, which mean what the
+// complex extension's definition says (R4 patient-nationality has the parts code and period).
+TEST(ExtensionContext, RelativeUrls) {
+  auto v = ValidatorWith({});
+  Outcome top = ValidateText(*v, PatientWith("nationality"));
+  EXPECT_TRUE(top.HasError("EXTENSION_URL_NOT_ABSOLUTE")) << top.Describe();
+  const char* parts = R"({"resourceType":"Patient","extension":[{
+    "url":"http://hl7.org/fhir/StructureDefinition/patient-nationality","extension":[
+    {"url":"code","valueCodeableConcept":{"text":"FI"}},%s]}]})";
+  std::string good(parts);
+  good.replace(good.find("%s"), 2, R"({"url":"period","valuePeriod":{"start":"2000"}})");
+  Outcome known = ValidateText(*v, good);
+  EXPECT_TRUE(known.Errors().empty()) << known.Describe();
+  std::string bad(parts);
+  bad.replace(bad.find("%s"), 2, R"({"url":"country","valueString":"FI"})");
+  Outcome unknown = ValidateText(*v, bad);
+  EXPECT_TRUE(unknown.HasError("EXTENSION_SUBEXTENSION_UNKNOWN")) << unknown.Describe();
+}
+
+// --- Parameters and slicing ------------------------------------------------------------------
+
+// A Parameters profile sliced by name (closed), one slice with parts sliced by name, another
+// whose resource must be a Patient meeting a profile (ElementDefinition.type.profile: "the
+// element SHALL conform to at least one specified profile").
+const char* kPatientActive = R"({"resourceType":"StructureDefinition",
+  "url":"http://acme.test/StructureDefinition/active-patient","name":"AP","status":"active",
+  "fhirVersion":"4.0.1","kind":"resource","abstract":false,"type":"Patient",
+  "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient","derivation":"constraint",
+  "differential":{"element":[{"id":"Patient","path":"Patient"},
+  {"id":"Patient.active","path":"Patient.active","min":1}]}})";
+
+const char* kParametersProfile = R"({"resourceType":"StructureDefinition",
+  "url":"http://acme.test/StructureDefinition/params","name":"P","status":"active",
+  "fhirVersion":"4.0.1","kind":"resource","abstract":false,"type":"Parameters",
+  "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Parameters","derivation":"constraint",
+  "differential":{"element":[{"id":"Parameters","path":"Parameters"},
+  {"id":"Parameters.parameter","path":"Parameters.parameter",
+   "slicing":{"discriminator":[{"type":"value","path":"name"}],"rules":"closed"}},
+  {"id":"Parameters.parameter:one","path":"Parameters.parameter","sliceName":"one","min":1,"max":"1"},
+  {"id":"Parameters.parameter:one.name","path":"Parameters.parameter.name","fixedString":"one"},
+  {"id":"Parameters.parameter:one.value[x]","path":"Parameters.parameter.value[x]","min":1,
+   "type":[{"code":"string"}]},
+  {"id":"Parameters.parameter:two","path":"Parameters.parameter","sliceName":"two","min":1,"max":"1"},
+  {"id":"Parameters.parameter:two.name","path":"Parameters.parameter.name","fixedString":"two"},
+  {"id":"Parameters.parameter:two.part","path":"Parameters.parameter.part","min":2,
+   "slicing":{"discriminator":[{"type":"value","path":"name"}],"rules":"closed"}},
+  {"id":"Parameters.parameter:two.part:a","path":"Parameters.parameter.part","sliceName":"a","min":1,"max":"1"},
+  {"id":"Parameters.parameter:two.part:a.name","path":"Parameters.parameter.part.name","fixedString":"a"},
+  {"id":"Parameters.parameter:two.part:a.value[x]","path":"Parameters.parameter.part.value[x]",
+   "min":1,"type":[{"code":"code"}]},
+  {"id":"Parameters.parameter:two.part:b","path":"Parameters.parameter.part","sliceName":"b","min":1,"max":"1"},
+  {"id":"Parameters.parameter:two.part:b.name","path":"Parameters.parameter.part.name","fixedString":"b"},
+  {"id":"Parameters.parameter:two.part:b.resource","path":"Parameters.parameter.part.resource",
+   "min":1,"type":[{"code":"Patient","profile":["http://acme.test/StructureDefinition/active-patient"]}]}
+  ]}})";
+
+std::string ParametersWith(std::string_view part_b) {
+  return R"({"resourceType":"Parameters","parameter":[{"name":"one","valueString":"x"},
+    {"name":"two","part":[{"name":"a","valueCode":"c"},)" +
+         std::string(part_b) + "]}]}";
+}
+
+TEST(ParametersSlicing, NamedSlicesWithPartsAndProfiledResources) {
+  auto v = ValidatorWith({kPatientActive, kParametersProfile});
+  std::vector<std::string> profile = {"http://acme.test/StructureDefinition/params"};
+  Outcome good = ValidateText(
+      *v, ParametersWith(R"({"name":"b","resource":{"resourceType":"Patient","active":true}})"),
+      profile);
+  EXPECT_TRUE(good.Errors().empty()) << good.Describe();
+  // The part's resource misses what its profile requires: found on the resource.
+  Outcome inactive = ValidateText(
+      *v, ParametersWith(R"({"name":"b","resource":{"resourceType":"Patient"}})"), profile);
+  ASSERT_EQ(inactive.Errors().size(), 1u) << inactive.Describe();
+  EXPECT_EQ(inactive.Errors()[0]->message_id, "CARDINALITY_MIN");
+  EXPECT_EQ(inactive.Errors()[0]->expression, "Parameters.parameter[1].part[1].resource");
+  // A part named nothing the closed slicing knows, and the required part b then missing.
+  Outcome unknown = ValidateText(*v, ParametersWith(R"({"name":"c","valueString":"y"})"), profile);
+  EXPECT_TRUE(unknown.HasError("SLICING_CLOSED")) << unknown.Describe();
+  EXPECT_TRUE(unknown.HasError("SLICE_CARDINALITY_MIN")) << unknown.Describe();
+  EXPECT_EQ(unknown.Errors().size(), 2u) << unknown.Describe();
+}
+
+// R4 profiling.html, discriminator type "profile": "validation by the possible profiles is
+// required to differentiate the slices"; a slice allowing two types with a profile each takes an
+// entry meeting either, and an entry can only meet a profile of its own type.
+TEST(ParametersSlicing, ProfileDiscriminatorOverSeveralTypes) {
+  auto profile_of = [](std::string_view type, std::string_view url) {
+    return R"({"resourceType":"StructureDefinition","url":")" + std::string(url) +
+           R"(","name":"T","status":"active","fhirVersion":"4.0.1","kind":"resource",
+      "abstract":false,"type":")" +
+           std::string(type) + R"(","baseDefinition":"http://hl7.org/fhir/StructureDefinition/)" +
+           std::string(type) + R"(","derivation":"constraint","differential":{"element":[
+      {"id":")" +
+           std::string(type) + R"(","path":")" + std::string(type) + R"("}]}})";
+  };
+  std::string bundle_profile = R"({"resourceType":"StructureDefinition",
+    "url":"http://acme.test/StructureDefinition/b","name":"B","status":"active",
+    "fhirVersion":"4.0.1","kind":"resource","abstract":false,"type":"Bundle",
+    "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Bundle","derivation":"constraint",
+    "differential":{"element":[{"id":"Bundle","path":"Bundle"},
+    {"id":"Bundle.entry","path":"Bundle.entry",
+     "slicing":{"discriminator":[{"type":"profile","path":"resource"}],"rules":"open"}},
+    {"id":"Bundle.entry:pat","path":"Bundle.entry","sliceName":"pat","min":1,"max":"1"},
+    {"id":"Bundle.entry:pat.resource","path":"Bundle.entry.resource",
+     "type":[{"code":"Patient","profile":["http://acme.test/StructureDefinition/pat"]}]},
+    {"id":"Bundle.entry:who","path":"Bundle.entry","sliceName":"who","min":1,"max":"2"},
+    {"id":"Bundle.entry:who.resource","path":"Bundle.entry.resource",
+     "type":[{"code":"Practitioner","profile":["http://acme.test/StructureDefinition/pr"]},
+             {"code":"PractitionerRole","profile":["http://acme.test/StructureDefinition/prr"]}]}
+    ]}})";
+  auto v = ValidatorWith(
+      {profile_of("Patient", "http://acme.test/StructureDefinition/pat"),
+       profile_of("Practitioner", "http://acme.test/StructureDefinition/pr"),
+       profile_of("PractitionerRole", "http://acme.test/StructureDefinition/prr"), bundle_profile});
+  const char* bundle = R"({"resourceType":"Bundle","type":"collection","entry":[
+    {"fullUrl":"urn:uuid:0c3a4b36-5a43-4b6e-9a39-6d4a0b1c2d01","resource":{"resourceType":"Patient"}},
+    {"fullUrl":"urn:uuid:0c3a4b36-5a43-4b6e-9a39-6d4a0b1c2d02","resource":{"resourceType":"Practitioner"}},
+    {"fullUrl":"urn:uuid:0c3a4b36-5a43-4b6e-9a39-6d4a0b1c2d03","resource":{"resourceType":"PractitionerRole"}}]})";
+  Outcome o = ValidateText(*v, bundle, {"http://acme.test/StructureDefinition/b"});
+  EXPECT_TRUE(o.Errors().empty()) << o.Describe();
+}
+
+}  // namespace
+}  // namespace silta::validation
