@@ -184,7 +184,9 @@ class Walker {
                                 bool is_modifier);
   void CheckSubExtensionUrl(const model::Element& extension, const model::Element& parent,
                             std::string_view url);
-  const TypeRule* CheckType(const model::Element& e, const ElementPlan& plan);
+  // The type rule the element meets; null when none applies, with `*wrong_type` set when the
+  // element's type is not allowed at all.
+  const TypeRule* CheckType(const model::Element& e, const ElementPlan& plan, bool* wrong_type);
   void CheckPrimitiveValue(const model::Element& e, const ElementPlan& plan);
   void CheckFixedPattern(const model::Element& e, const ElementPlan& plan);
   void CheckBinding(const model::Element& e, const ElementPlan& plan);

@@ -190,7 +190,8 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
     std::string_view value;
     ~RestoreProfile() { slot = value; }
   } restore_profile{current_profile_, outer_profile};
-  const TypeRule* rule = plan.types.empty() ? nullptr : CheckType(e, plan);
+  bool wrong_type = false;
+  const TypeRule* rule = plan.types.empty() ? nullptr : CheckType(e, plan, &wrong_type);
   if (e.is_primitive()) {
     CheckPrimitiveValue(e, plan);
   } else if ((plan.min_value != nullptr || plan.max_value != nullptr) &&
@@ -199,7 +200,9 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
   }
   if (plan.fixed != nullptr || plan.pattern != nullptr) CheckFixedPattern(e, plan);
   if (!plan.narrative_language_control.empty()) CheckNarrativeLanguages(e, plan);
-  if (opt_.check_bindings &&
+  // A value of a type the element does not allow is reported as such; the element's binding
+  // is for the types it allows (bb's Quantity units do not judge a string).
+  if (opt_.check_bindings && !wrong_type &&
       ((!plan.value_set.empty() && (plan.binding_strength == BindingStrength::kRequired ||
                                     plan.binding_strength == BindingStrength::kExtensible)) ||
        !plan.additional_bindings.empty())) {
@@ -341,7 +344,8 @@ void Walker::ValidateTypeProfiles(const model::Element& e, const TypeRule& rule)
   ValidateElement(e, usable.front()->root());
 }
 
-const TypeRule* Walker::CheckType(const model::Element& e, const ElementPlan& plan) {
+const TypeRule* Walker::CheckType(const model::Element& e, const ElementPlan& plan,
+                                  bool* wrong_type) {
   bool any_known = false;
   for (const TypeRule& rule : plan.types) {
     if (rule.type == nullptr) continue;
@@ -356,12 +360,9 @@ const TypeRule* Walker::CheckType(const model::Element& e, const ElementPlan& pl
     if (!allowed.empty()) allowed += ", ";
     allowed += rule.code;
   }
-  // Like the reference validator, a wrong choice type is reported on the element holding it.
-  const model::Element& at =
-      e.definition() != nullptr && e.definition()->is_choice && e.parent() != nullptr ? *e.parent()
-                                                                                      : e;
+  *wrong_type = true;
   Report(Severity::kError, IssueType::kStructure, "TYPE_NOT_ALLOWED",
-         "type " + e.type()->name + " is not allowed here; allowed: " + allowed, at);
+         "type " + e.type()->name + " is not allowed here; allowed: " + allowed, e);
   return nullptr;
 }
 

@@ -237,5 +237,27 @@ TEST(ParametersSlicing, ProfileDiscriminatorOverSeveralTypes) {
   EXPECT_TRUE(o.Errors().empty()) << o.Describe();
 }
 
+// --- types ------------------------------------------------------------------------------------
+
+// ElementDefinition.type: "The data type or resource that the value of this element is permitted
+// to be". A value of another type breaks that rule once, where it is; the element's binding is for
+// the permitted types and does not judge it.
+TEST(Types, WrongChoiceTypeIsOneErrorOnTheValue) {
+  std::string profile = R"({"resourceType":"StructureDefinition",
+    "url":"http://acme.test/StructureDefinition/obs-q","name":"OQ","status":"active",
+    "fhirVersion":"4.0.1","kind":"resource","abstract":false,"type":"Observation",
+    "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Observation","derivation":"constraint",
+    "differential":{"element":[{"id":"Observation","path":"Observation"},
+    {"id":"Observation.value[x]","path":"Observation.value[x]","type":[{"code":"Quantity"}],
+     "binding":{"strength":"required","valueSet":"http://hl7.org/fhir/ValueSet/ucum-bodyweight"}}]}})";
+  auto v = ValidatorWith({profile});
+  Outcome o = ValidateText(*v, R"({"resourceType":"Observation","status":"final",
+    "code":{"text":"x"},"valueString":"test"})",
+                           {"http://acme.test/StructureDefinition/obs-q"});
+  ASSERT_EQ(o.Errors().size(), 1u) << o.Describe();
+  EXPECT_EQ(o.Errors()[0]->message_id, "TYPE_NOT_ALLOWED");
+  EXPECT_EQ(o.Errors()[0]->expression, "Observation.value.ofType(string)");
+}
+
 }  // namespace
 }  // namespace silta::validation
