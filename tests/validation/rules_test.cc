@@ -237,6 +237,41 @@ TEST(ParametersSlicing, ProfileDiscriminatorOverSeveralTypes) {
   EXPECT_TRUE(o.Errors().empty()) << o.Describe();
 }
 
+// --- narrative ---------------------------------------------------------------------------------
+
+std::string BasicWithNarrative(std::string_view inner) {
+  return R"({"resourceType":"Basic","code":{"text":"x"},"text":{"status":"generated",
+    "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">)" +
+         std::string(inner) + R"(</div>"}})";
+}
+
+// txt-1: "only the basic html formatting elements and attributes described in chapters 7-11
+// (except section 4 of chapter 9) and 15 of the HTML 4.0 standard, <a> elements (either name or
+// href), images and internally contained style attributes".
+TEST(Narrative, Html4ChaptersSevenToElevenAndFifteen) {
+  auto v = ValidatorWith({});
+  for (
+      const char* allowed : {
+          R"(<table summary=\"s\" frame=\"box\" rules=\"all\"><tr><td nowrap=\"nowrap\">x</td></tr></table>)",
+          R"(<ol start=\"3\" type=\"a\"><li value=\"4\">x</li></ol>)",
+          R"(<p><bdo dir=\"rtl\">x</bdo> <kbd>k</kbd> <strike>s</strike><br clear=\"all\"/></p>)",
+          R"(<q cite=\"http://acme.test/\">x</q><hr noshade=\"noshade\" size=\"2\"/>)",
+          R"(<a href=\"http://acme.test/\" hreflang=\"fi\" rel=\"help\">x</a>)",
+          R"(<img src=\"#pic\" alt=\"x\" usemap=\"#m\"/><map name=\"m\"><area shape=\"rect\" coords=\"0,0,1,1\" href=\"#a\" alt=\"a\"/></map>)",
+      }) {
+    Outcome o = ValidateText(*v, BasicWithNarrative(allowed));
+    EXPECT_TRUE(o.Errors().empty()) << allowed << "\n" << o.Describe();
+  }
+  // 9.4 (ins, del) is excepted; font (15.2.2) is presentational markup beyond the font-style
+  // elements; forms and scripts are named as forbidden.
+  for (const char* forbidden :
+       {R"(<ins>x</ins>)", R"(<p>a<font>x</font></p>)", R"(<form>x</form>)",
+        R"(<p onclick=\"x()\">x</p>)", R"(<a href=\"javascript:x()\">x</a>)"}) {
+    Outcome o = ValidateText(*v, BasicWithNarrative(forbidden));
+    EXPECT_FALSE(o.Errors().empty()) << forbidden;
+  }
+}
+
 // --- types ------------------------------------------------------------------------------------
 
 // ElementDefinition.type: "The data type or resource that the value of this element is permitted
