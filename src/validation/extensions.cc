@@ -55,9 +55,12 @@ std::string InstancePath(const model::Element& e) {
 bool ElementContextAllows(std::string_view expression, const model::Element& parent) {
   size_t hash = expression.find('#');
   if (hash != std::string_view::npos) expression = expression.substr(hash + 1);
-  std::string want = PathOfId(expression);
+  // Most contexts name no slice: no copy is made for them.
+  std::string unsliced;
+  if (expression.find(':') != std::string_view::npos) unsliced = PathOfId(expression);
+  std::string_view want = unsliced.empty() ? expression : std::string_view(unsliced);
   const model::TypeDef* parent_type = parent.type();
-  std::string parent_path;
+  std::string_view parent_path;
   if (parent.definition() != nullptr) parent_path = parent.definition()->path;
   // A type name: every element of that type (or of a type derived from it).
   if (want == "Element" || want == "Base" || parent_type->IsA(want) || want == parent_path) {
@@ -67,19 +70,18 @@ bool ElementContextAllows(std::string_view expression, const model::Element& par
   // (structuredefinition-fhir-type for ElementDefinition.type.code sits on
   // ElementDefinition.type); the reference validator accepts that, and so do we.
   if (!parent_path.empty() && want.size() > parent_path.size() &&
-      want.compare(0, parent_path.size(), parent_path) == 0 && want[parent_path.size()] == '.') {
+      want.substr(0, parent_path.size()) == parent_path && want[parent_path.size()] == '.') {
     return true;
   }
   // "Patient.name" on a HumanName inside a Patient, "Patient.contact.name" and the like: the
   // element's path in its resource, the resource type matched by inheritance.
   size_t dot = want.find('.');
-  if (dot == std::string::npos || parent.definition() == nullptr) return false;
+  if (dot == std::string_view::npos || parent.definition() == nullptr) return false;
   const model::Element* resource = ContainingResource(parent);
   if (resource == nullptr || !resource->type()->IsA(want.substr(0, dot))) return false;
   std::string actual = InstancePath(parent);
   return actual.size() > resource->type()->name.size() &&
-         std::string_view(actual).substr(resource->type()->name.size() + 1) ==
-             std::string_view(want).substr(dot + 1);
+         std::string_view(actual).substr(resource->type()->name.size() + 1) == want.substr(dot + 1);
 }
 
 // A FHIRPath context written as a plain element path ("Patient.name", "CodeableConcept") means
