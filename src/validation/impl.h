@@ -202,6 +202,8 @@ class Walker {
   void CheckQuantityLimits(const model::Element& quantity, const ElementPlan& plan);
   void CheckNarrativeLanguages(const model::Element& narrative, const ElementPlan& plan);
   void CheckProfileDifferential(const model::Element& structure_definition);
+  void CheckFixedValuesKept(const model::Element& structure_definition,
+                            std::span<const model::Element* const> differential);
   bool ContainedResourcesReferenced(const model::Element& resource);
   void ValidateTypeProfiles(const model::Element& e, const TypeRule& rule);
   void ValidateResourceTypeProfiles(const model::Element& resource, const TypeRule& rule);

@@ -134,6 +134,30 @@ TEST(ExtensionContext, RelativeUrls) {
   EXPECT_TRUE(unknown.HasError("EXTENSION_SUBEXTENSION_UNKNOWN")) << unknown.Describe();
 }
 
+// R4 profiling.html: profiles "cannot break the rules established in the base"; what a base fixes
+// stays fixed, so an extension constrained from another cannot fix Extension.url to its own url.
+TEST(ExtensionContext, ConstraintCannotChangeTheFixedUrlOfItsBase) {
+  const char* base_url = "http://acme.test/StructureDefinition/ext-base";
+  auto derived = [&](std::string_view url, std::string_view fixed) {
+    return R"({"resourceType":"StructureDefinition","url":")" + std::string(url) +
+           R"(","name":"D","status":"active","fhirVersion":"4.0.1","kind":"complex-type",
+      "abstract":false,"context":[{"type":"element","expression":"Patient"}],"type":"Extension",
+      "baseDefinition":")" +
+           std::string(base_url) + R"(","derivation":"constraint","differential":{"element":[
+      {"id":"Extension","path":"Extension"},
+      {"id":"Extension.url","path":"Extension.url","fixedUri":")" +
+           std::string(fixed) + R"("}]}})";
+  };
+  auto v =
+      ValidatorWith({StringExtension(base_url, R"([{"type":"element","expression":"Patient"}])")});
+  Outcome renamed = ValidateText(*v, derived("http://acme.test/StructureDefinition/d",
+                                             "http://acme.test/StructureDefinition/d"));
+  ASSERT_TRUE(renamed.HasError("PROFILE_FIXED_VALUE_CHANGED")) << renamed.Describe();
+  EXPECT_EQ(renamed.Errors().size(), 1u) << renamed.Describe();
+  Outcome kept = ValidateText(*v, derived("http://acme.test/StructureDefinition/d", base_url));
+  EXPECT_FALSE(kept.HasError("PROFILE_FIXED_VALUE_CHANGED")) << kept.Describe();
+}
+
 // --- Parameters and slicing ------------------------------------------------------------------
 
 // A Parameters profile sliced by name (closed), one slice with parts sliced by name, another
