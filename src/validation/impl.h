@@ -47,6 +47,7 @@ class Validator::Impl {
 
   const ValidatorOptions& options() const { return options_; }
   const model::TypeModel& model() const { return *model_; }
+  const std::shared_ptr<const model::TypeModel>& shared_model() const { return model_; }
   const packages::ConformanceContext& context() const { return *context_; }
   // Types with checks of their own, met on every element: compared by address, not by name.
   const model::TypeDef* reference_type() const { return reference_type_; }
@@ -202,6 +203,7 @@ class Walker {
   void CheckQuantityLimits(const model::Element& quantity, const ElementPlan& plan);
   void CheckNarrativeLanguages(const model::Element& narrative, const ElementPlan& plan);
   void CheckProfileDifferential(const model::Element& structure_definition);
+  void CheckDiscriminatorPaths(const model::Element& structure_definition);  // definitions.cc
   void CheckFixedValuesKept(const model::Element& structure_definition,
                             std::span<const model::Element* const> differential);
   bool ContainedResourcesReferenced(const model::Element& resource);

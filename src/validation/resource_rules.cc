@@ -186,6 +186,9 @@ void Walker::ValidateResourceExtras(const model::Element& resource,
     }
   }
   for (const std::string& canonical : explicit_profiles) validate_against(canonical, false);
+  if (resource.type()->name == "StructureDefinition" && resource.Child("differential") != nullptr) {
+    CheckDiscriminatorPaths(resource);
+  }
   if (resource.type()->name == "StructureDefinition" && resource.Child("differential") != nullptr &&
       resource.Child("snapshot") == nullptr) {
     CheckProfileDifferential(resource);

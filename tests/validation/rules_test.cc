@@ -158,6 +158,33 @@ TEST(ExtensionContext, ConstraintCannotChangeTheFixedUrlOfItsBase) {
   EXPECT_FALSE(kept.HasError("PROFILE_FIXED_VALUE_CHANGED")) << kept.Describe();
 }
 
+// R4 profiling.html: a discriminator's path is "evaluated relative to the element being sliced";
+// one that names nothing there (Extension has no 'type') tells no slices apart.
+TEST(ProfileDefinitions, DiscriminatorPathMustNameSomethingInTheSlicedType) {
+  auto profile = [](std::string_view discriminator_path) {
+    return R"({"resourceType":"StructureDefinition","url":"http://acme.test/StructureDefinition/ae",
+      "name":"AE","status":"active","fhirVersion":"4.0.1","kind":"resource","abstract":false,
+      "type":"AuditEvent","baseDefinition":"http://hl7.org/fhir/StructureDefinition/AuditEvent",
+      "derivation":"constraint","differential":{"element":[{"id":"AuditEvent","path":"AuditEvent"},
+      {"id":"AuditEvent.agent","path":"AuditEvent.agent","slicing":{"discriminator":[
+        {"type":"pattern","path":"type"}],"rules":"open"}},
+      {"id":"AuditEvent.agent.extension","path":"AuditEvent.agent.extension","slicing":{
+        "discriminator":[{"type":"value","path":")" +
+           std::string(discriminator_path) + R"("}],"rules":"open"}}]}})";
+  };
+  auto v = ValidatorWith({});
+  Outcome good = ValidateText(*v, profile("url"));
+  EXPECT_FALSE(good.HasError("PROFILE_DISCRIMINATOR_PATH")) << good.Describe();
+  Outcome bad = ValidateText(*v, profile("type"));
+  ASSERT_TRUE(bad.HasError("PROFILE_DISCRIMINATOR_PATH")) << bad.Describe();
+  for (const Issue* e : bad.Errors()) {
+    if (e->message_id == "PROFILE_DISCRIMINATOR_PATH") {
+      EXPECT_EQ(e->expression,
+                "StructureDefinition.differential.element[2].slicing.discriminator[0]");
+    }
+  }
+}
+
 // --- Parameters and slicing ------------------------------------------------------------------
 
 // A Parameters profile sliced by name (closed), one slice with parts sliced by name, another
