@@ -203,7 +203,9 @@ class Walker {
   void CheckQuantityLimits(const model::Element& quantity, const ElementPlan& plan);
   void CheckNarrativeLanguages(const model::Element& narrative, const ElementPlan& plan);
   void CheckProfileDifferential(const model::Element& structure_definition);
-  void CheckDiscriminatorPaths(const model::Element& structure_definition);  // definitions.cc
+  // definitions.cc
+  void CheckDiscriminatorPaths(const model::Element& structure_definition);
+  void CheckBindingsBindable(const model::Element& structure_definition);
   void CheckFixedValuesKept(const model::Element& structure_definition,
                             std::span<const model::Element* const> differential);
   bool ContainedResourcesReferenced(const model::Element& resource);

@@ -189,6 +189,7 @@ void Walker::ValidateResourceExtras(const model::Element& resource,
   if (resource.type()->name == "StructureDefinition" && resource.Child("differential") != nullptr) {
     CheckDiscriminatorPaths(resource);
   }
+  if (resource.type()->name == "StructureDefinition") CheckBindingsBindable(resource);
   if (resource.type()->name == "StructureDefinition" && resource.Child("differential") != nullptr &&
       resource.Child("snapshot") == nullptr) {
     CheckProfileDifferential(resource);

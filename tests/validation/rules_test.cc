@@ -185,6 +185,32 @@ TEST(ProfileDefinitions, DiscriminatorPathMustNameSomethingInTheSlicedType) {
   }
 }
 
+// R4 eld-11: "Binding can only be present for coded elements, string, and uri"; the element's
+// types are its own or, when it names none, those of the base element.
+TEST(ProfileDefinitions, BindingsOnlyOnCodedStringAndUriElements) {
+  auto profile = [](std::string_view element) {
+    return R"({"resourceType":"StructureDefinition","url":"http://acme.test/StructureDefinition/p",
+      "name":"P","status":"active","fhirVersion":"4.0.1","kind":"resource","abstract":false,
+      "type":"Patient","baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient",
+      "derivation":"constraint","differential":{"element":[{"id":"Patient","path":"Patient"},)" +
+           std::string(element) + "]}}";
+  };
+  const char* binding =
+      R"("binding":{"strength":"required","valueSet":"http://hl7.org/fhir/ValueSet/languages"})";
+  auto v = ValidatorWith({});
+  Outcome on_date =
+      ValidateText(*v, profile(R"({"id":"Patient.birthDate","path":"Patient.birthDate",)" +
+                               std::string(binding) + "}"));
+  EXPECT_TRUE(on_date.HasError("PROFILE_BINDING_NOT_BINDABLE")) << on_date.Describe();
+  Outcome on_code = ValidateText(*v, profile(R"({"id":"Patient.gender","path":"Patient.gender",)" +
+                                             std::string(binding) + "}"));
+  EXPECT_FALSE(on_code.HasError("PROFILE_BINDING_NOT_BINDABLE")) << on_code.Describe();
+  Outcome on_choice =
+      ValidateText(*v, profile(R"({"id":"Patient.deceased[x]","path":"Patient.deceased[x]",)" +
+                               std::string(binding) + "}"));
+  EXPECT_TRUE(on_choice.HasError("PROFILE_BINDING_NOT_BINDABLE")) << on_choice.Describe();
+}
+
 // --- Parameters and slicing ------------------------------------------------------------------
 
 // A Parameters profile sliced by name (closed), one slice with parts sliced by name, another
