@@ -310,17 +310,19 @@ bool AllowedElement(std::string_view name) {
 
 // The attributes those chapters give their elements: the common ones (7.5, 8.1, 8.2, 14.2.2,
 // 17.11), quotations (9.2.2), lists (10), tables (11), alignment and rules (15), links (12: frame
-// targets are chapter 16, left out) and images with their maps (13).
+// targets are chapter 16, left out) and images with their maps (13). This includes every
+// attribute txt-1's XPath in the R4 Narrative definition lists (cellhalign, cellvalign too).
 bool AllowedAttribute(std::string_view name) {
-  static constexpr std::array<std::string_view, 56> kAllowed = {
-      "title",     "style",       "class",       "id",      "lang",    "xml:lang", "dir",
-      "accesskey", "tabindex",    "href",        "name",    "xmlns",   "src",      "alt",
-      "width",     "height",      "border",      "span",    "colspan", "rowspan",  "align",
-      "valign",    "cellpadding", "cellspacing", "char",    "charoff", "abbr",     "axis",
-      "headers",   "scope",       "xml:space",   "summary", "frame",   "rules",    "nowrap",
-      "bgcolor",   "cite",        "type",        "start",   "value",   "compact",  "hreflang",
-      "rel",       "rev",         "charset",     "shape",   "coords",  "nohref",   "longdesc",
-      "usemap",    "ismap",       "hspace",      "vspace",  "clear",   "noshade",  "size"};
+  static constexpr std::array<std::string_view, 58> kAllowed = {
+      "title",      "style",       "class",       "id",      "lang",    "xml:lang", "dir",
+      "accesskey",  "tabindex",    "href",        "name",    "xmlns",   "src",      "alt",
+      "width",      "height",      "border",      "span",    "colspan", "rowspan",  "align",
+      "valign",     "cellpadding", "cellspacing", "char",    "charoff", "abbr",     "axis",
+      "headers",    "scope",       "xml:space",   "summary", "frame",   "rules",    "nowrap",
+      "bgcolor",    "cite",        "type",        "start",   "value",   "compact",  "hreflang",
+      "rel",        "rev",         "charset",     "shape",   "coords",  "nohref",   "longdesc",
+      "usemap",     "ismap",       "hspace",      "vspace",  "clear",   "noshade",  "size",
+      "cellhalign", "cellvalign"};
   return std::find(kAllowed.begin(), kAllowed.end(), name) != kAllowed.end() ||
          name.rfind("xmlns:", 0) == 0;
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/files.h"
 #include "fixture.h"
 #include "support/r4.h"
 
@@ -346,6 +347,46 @@ TEST(Narrative, Html4ChaptersSevenToElevenAndFifteen) {
         R"(<p onclick=\"x()\">x</p>)", R"(<a href=\"javascript:x()\">x</a>)"}) {
     Outcome o = ValidateText(*v, BasicWithNarrative(forbidden));
     EXPECT_FALSE(o.Errors().empty()) << forbidden;
+  }
+}
+
+// txt-1's XPath in the R4 Narrative definition lists the element and attribute names it allows:
+// every one of them is accepted.
+TEST(Narrative, EveryNameTxt1XPathListsIsAllowed) {
+  auto text = ReadFile(silta::testing::R4PackageDir() / "StructureDefinition-Narrative.json");
+  ASSERT_TRUE(text.ok());
+  size_t at = text->find("\"key\" : \"txt-1\"");
+  if (at == std::string::npos) at = text->find("\"key\":\"txt-1\"");
+  ASSERT_NE(at, std::string::npos);
+  size_t xpath = text->find("not(descendant-or-self", at);
+  size_t end = text->find('"', xpath);
+  std::string_view rule = std::string_view(*text).substr(xpath, end - xpath);
+  size_t attributes = rule.find("/@*");
+  ASSERT_NE(attributes, std::string_view::npos);
+  auto names = [](std::string_view list) {
+    std::vector<std::string> out;
+    for (size_t q = list.find('\''); q != std::string_view::npos; q = list.find('\'', q + 1)) {
+      size_t close = list.find('\'', q + 1);
+      out.emplace_back(list.substr(q + 1, close - q - 1));
+      q = close;
+    }
+    return out;
+  };
+  std::vector<std::string> elements = names(rule.substr(0, attributes));
+  std::vector<std::string> attribute_names = names(rule.substr(attributes));
+  ASSERT_GT(elements.size(), 40u);
+  ASSERT_GT(attribute_names.size(), 40u);
+  auto v = ValidatorWith({});
+  for (const std::string& element : elements) {
+    std::string markup = "<" + element + ">x</" + element + ">";
+    if (element == "br" || element == "hr" || element == "col") markup = "x<" + element + "/>";
+    if (element == "img") markup = R"(<img src=\"#a\" alt=\"x\"/>)";
+    Outcome o = ValidateText(*v, BasicWithNarrative(markup));
+    EXPECT_TRUE(o.Errors().empty()) << element << "\n" << o.Describe();
+  }
+  for (const std::string& attribute : attribute_names) {
+    Outcome o = ValidateText(*v, BasicWithNarrative("<p " + attribute + R"(=\"1\">x</p>)"));
+    EXPECT_TRUE(o.Errors().empty()) << attribute << "\n" << o.Describe();
   }
 }
 
