@@ -198,6 +198,8 @@ class Walker {
   void RunConstraints(const model::Element& e, std::span<const Constraint* const> constraints,
                       std::span<const Constraint* const> already_run);
   void CheckReference(const model::Element& reference, const TypeRule* rule);
+  void CheckTargetProfiles(const model::Element& reference, const model::Element& target,
+                           const TypeRule& rule);
   // Datatype rules (datatypes.cc).
   void CheckAttachment(const model::Element& attachment);
   void CheckQuantityLimits(const model::Element& quantity, const ElementPlan& plan);
@@ -244,6 +246,15 @@ class Walker {
   std::vector<std::pair<std::string, const CompiledProfile*>> known_profiles_;
   uint32_t depth_ = 0;
   bool depth_reported_ = false;
+  // A walk inside ConformsTo: it does not start walks of its own for reference targets, which
+  // could lead round a cycle of references.
+  bool nested_ = false;
+  struct TargetConformance {
+    const model::Element* target;
+    const CompiledProfile* profile;
+    bool conforms;
+  };
+  std::vector<TargetConformance> target_conformance_;
 };
 
 // Fixed values must match exactly, patterns partially (match.cc).

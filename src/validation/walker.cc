@@ -157,6 +157,7 @@ bool Walker::ConformsTo(const model::Element& element, const ElementPlan& plan) 
   Walker sub(v_, nested);
   sub.bundles_ = bundles_;
   sub.depth_ = depth_;
+  sub.nested_ = true;
   sub.ValidateElement(element, plan);
   return std::none_of(nested.begin(), nested.end(),
                       [](const Issue& i) { return i.severity >= Severity::kError; });

@@ -315,6 +315,31 @@ TEST(ParametersSlicing, ProfileDiscriminatorOverSeveralTypes) {
   EXPECT_TRUE(o.Errors().empty()) << o.Describe();
 }
 
+// ElementDefinition.type.targetProfile: "If any profiles are specified, then the content must
+// conform to at least one of them" - judged where the target is at hand (here: contained).
+TEST(References, ResolvableTargetMustConformToATargetProfile) {
+  std::string observation = R"({"resourceType":"StructureDefinition",
+    "url":"http://acme.test/StructureDefinition/obs","name":"O","status":"active",
+    "fhirVersion":"4.0.1","kind":"resource","abstract":false,"type":"Observation",
+    "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Observation","derivation":"constraint",
+    "differential":{"element":[{"id":"Observation","path":"Observation"},
+    {"id":"Observation.subject","path":"Observation.subject","type":[{"code":"Reference",
+     "targetProfile":["http://acme.test/StructureDefinition/active-patient"]}]}]}})";
+  auto v = ValidatorWith({kPatientActive, observation});
+  auto with_patient = [](std::string_view patient) {
+    return R"({"resourceType":"Observation","contained":[)" + std::string(patient) +
+           R"(],"status":"final","code":{"text":"x"},"subject":{"reference":"#p"}})";
+  };
+  std::vector<std::string> profile = {"http://acme.test/StructureDefinition/obs"};
+  Outcome inactive =
+      ValidateText(*v, with_patient(R"({"resourceType":"Patient","id":"p"})"), profile);
+  ASSERT_TRUE(inactive.HasError("REFERENCE_TARGET_PROFILE")) << inactive.Describe();
+  EXPECT_EQ(inactive.Errors().size(), 1u) << inactive.Describe();
+  Outcome active = ValidateText(
+      *v, with_patient(R"({"resourceType":"Patient","id":"p","active":true})"), profile);
+  EXPECT_TRUE(active.Errors().empty()) << active.Describe();
+}
+
 // --- narrative ---------------------------------------------------------------------------------
 
 std::string BasicWithNarrative(std::string_view inner) {
