@@ -259,6 +259,8 @@ class Walker {
 
 // Fixed values must match exactly, patterns partially (match.cc).
 bool MatchesValue(const model::Element& e, const rapidjson::Value& expected, bool exact);
+// An Extension.url "url|version" where `fixed` is "url" (values.cc).
+bool IsVersionedExtensionUrl(const model::Element& e, const rapidjson::Value& fixed);
 // A FHIRPath location like the reference validator's: "Observation.value.ofType(Quantity)",
 // "Bundle.entry[1].resource.section[0]".
 std::string LocationOf(const model::Element& e);

@@ -143,8 +143,10 @@ bool Walker::SliceMatches(const Slicing& slicing, const ElementPlan& slice,
       case Discriminator::Kind::kValue:
       case Discriminator::Kind::kPattern: {
         if (!expected.profile_url.empty()) {
+          // An extension may name its definition with "|version" (R4 references.html#canonical).
+          auto unversioned = [](std::string_view url) { return url.substr(0, url.find('|')); };
           bool any = std::any_of(found.begin(), found.end(), [&](const model::Element* f) {
-            return f->has_value() && f->value() == expected.profile_url;
+            return f->has_value() && unversioned(f->value()) == unversioned(expected.profile_url);
           });
           if (!any) return false;
           break;
@@ -157,7 +159,8 @@ bool Walker::SliceMatches(const Slicing& slicing, const ElementPlan& slice,
         bool exact = d.kind == Discriminator::Kind::kValue && expected.node != nullptr &&
                      expected.node->fixed == expected.value;
         bool any = std::any_of(found.begin(), found.end(), [&](const model::Element* f) {
-          return MatchesValue(*f, *expected.value, exact);
+          return MatchesValue(*f, *expected.value, exact) ||
+                 IsVersionedExtensionUrl(*f, *expected.value);
         });
         if (!any) return false;
         break;

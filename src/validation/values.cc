@@ -157,8 +157,6 @@ void Walker::CheckPrimitiveValue(const model::Element& e, const ElementPlan& pla
   }
 }
 
-namespace {
-
 // An extension may name the version of its definition: "url|version" is the canonical "url"
 // (R4 references.html#canonical, "the version ... appended with a |"), so the definition's
 // fixed Extension.url is met by it.
@@ -172,8 +170,6 @@ bool IsVersionedExtensionUrl(const model::Element& e, const rapidjson::Value& fi
   return value.size() > url.size() + 1 && value.substr(0, url.size()) == url &&
          value[url.size()] == '|';
 }
-
-}  // namespace
 
 void Walker::CheckFixedPattern(const model::Element& e, const ElementPlan& plan) {
   if (plan.fixed != nullptr && !MatchesValue(e, *plan.fixed, true) &&

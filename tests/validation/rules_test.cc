@@ -88,6 +88,22 @@ TEST(ExtensionContext, VersionedExtensionUrl) {
   auto v = ValidatorWith({StringExtension(url, R"([{"type":"element","expression":"Patient"}])")});
   Outcome o = ValidateText(*v, PatientWith(std::string(url) + "|1.0.0"));
   EXPECT_TRUE(o.Errors().empty()) << o.Describe();
+  // A profile's required slice for the extension (known by its type profile) takes it too.
+  std::string profile = R"({"resourceType":"StructureDefinition",
+    "url":"http://acme.test/StructureDefinition/pv","name":"PV","status":"active",
+    "fhirVersion":"4.0.1","kind":"resource","abstract":false,"type":"Patient",
+    "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient","derivation":"constraint",
+    "differential":{"element":[{"id":"Patient","path":"Patient"},
+    {"id":"Patient.extension","path":"Patient.extension","slicing":{"discriminator":[
+     {"type":"value","path":"url"}],"rules":"closed"}},
+    {"id":"Patient.extension:v","path":"Patient.extension","sliceName":"v","min":1,"max":"1",
+     "type":[{"code":"Extension","profile":[")" +
+                        std::string(url) + R"("]}]}]}})";
+  auto with_profile = ValidatorWith(
+      {StringExtension(url, R"([{"type":"element","expression":"Patient"}])"), profile});
+  Outcome sliced = ValidateText(*with_profile, PatientWith(std::string(url) + "|1.0.0"),
+                                {"http://acme.test/StructureDefinition/pv"});
+  EXPECT_TRUE(sliced.Errors().empty()) << sliced.Describe();
 }
 
 // extension-context-type "extension": "the expression is just a uri that identifies the
