@@ -196,6 +196,56 @@ bool IsIdText(std::string_view s) {
 
 }  // namespace
 
+// ElementDefinition.type.targetProfile: "If any profiles are specified, then the content must
+// conform to at least one of them". Judged where the target is at hand (contained, or in the
+// Bundle); a target of another type is REFERENCE_TARGET_TYPE's business, and the definition of
+// the target's own type asks nothing more of it than its base pass did.
+void Walker::CheckTargetProfiles(const model::Element& reference, const model::Element& target,
+                                 const TypeRule& rule) {
+  if (rule.target_profiles.empty() || nested_) return;
+  constexpr std::string_view kCore = "http://hl7.org/fhir/StructureDefinition/";
+  std::vector<const CompiledProfile*> candidates;
+  for (const std::string& url : rule.target_profiles) {
+    std::string_view canonical = url;
+    canonical = canonical.substr(0, canonical.find('|'));
+    if (canonical.rfind(kCore, 0) == 0 && target.type()->IsA(canonical.substr(kCore.size()))) {
+      return;  // the target's own type (or a base of it)
+    }
+    auto profile = Profile(url);
+    if (!profile.ok() || (*profile)->model_type == nullptr) continue;  // cannot be judged
+    if (!target.type()->IsA((*profile)->model_type)) continue;
+    if (&(*profile)->root() == v_.TypeRoot(target.type())) return;
+    candidates.push_back(*profile);
+  }
+  if (candidates.empty()) return;
+  // A target that declares one of them is validated against it where it is, and its findings
+  // are reported there.
+  if (const model::Element* meta = target.Child("meta")) {
+    for (const model::Element* declared : meta->Children("profile")) {
+      if (!declared->has_value()) continue;
+      for (const CompiledProfile* p : candidates) {
+        if (declared->value() == p->url) return;
+      }
+    }
+  }
+  for (const CompiledProfile* p : candidates) {
+    // Many references may lead to one target: each (target, profile) is judged once a walk.
+    auto known = std::find_if(
+        target_conformance_.begin(), target_conformance_.end(),
+        [&](const TargetConformance& c) { return c.target == &target && c.profile == p; });
+    bool conforms =
+        known != target_conformance_.end() ? known->conforms : ConformsTo(target, p->root());
+    if (known == target_conformance_.end()) target_conformance_.push_back({&target, p, conforms});
+    if (conforms) return;
+  }
+  std::string names;
+  for (const CompiledProfile* p : candidates) names += (names.empty() ? "" : ", ") + p->url;
+  Report(Severity::kError, IssueType::kStructure, "REFERENCE_TARGET_PROFILE",
+         "the " + target.type()->name + " this refers to conforms to none of the profiles " +
+             "allowed here: " + names,
+         reference);
+}
+
 const model::Element* Container(const model::Element& e) {
   const model::Element* r = ContainingResource(e);
   while (r != nullptr && r->parent() != nullptr && r->definition() != nullptr &&
@@ -270,6 +320,7 @@ void Walker::CheckReference(const model::Element& e, const TypeRule* rule) {
            e);
   }
   if (target_type.empty() && !declared.empty()) target_type = declared;
+  if (target != nullptr && rule != nullptr) CheckTargetProfiles(e, *target, *rule);
   if (rule == nullptr || rule->target_types.empty() || target_type.empty()) return;
   const model::TypeDef* actual = model.FindResource(target_type);
   if (actual == nullptr) return;

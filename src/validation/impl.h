@@ -47,6 +47,7 @@ class Validator::Impl {
 
   const ValidatorOptions& options() const { return options_; }
   const model::TypeModel& model() const { return *model_; }
+  const std::shared_ptr<const model::TypeModel>& shared_model() const { return model_; }
   const packages::ConformanceContext& context() const { return *context_; }
   // Types with checks of their own, met on every element: compared by address, not by name.
   const model::TypeDef* reference_type() const { return reference_type_; }
@@ -185,7 +186,11 @@ class Walker {
                               std::span<const std::string> explicit_profiles);
   void CheckExtensionDefinition(const model::Element& extension, const model::Element& parent,
                                 bool is_modifier);
-  const TypeRule* CheckType(const model::Element& e, const ElementPlan& plan);
+  void CheckSubExtensionUrl(const model::Element& extension, const model::Element& parent,
+                            std::string_view url);
+  // The type rule the element meets; null when none applies, with `*wrong_type` set when the
+  // element's type is not allowed at all.
+  const TypeRule* CheckType(const model::Element& e, const ElementPlan& plan, bool* wrong_type);
   void CheckPrimitiveValue(const model::Element& e, const ElementPlan& plan);
   void CheckFixedPattern(const model::Element& e, const ElementPlan& plan);
   void CheckBinding(const model::Element& e, const ElementPlan& plan);
@@ -196,13 +201,21 @@ class Walker {
   void RunConstraints(const model::Element& e, std::span<const Constraint* const> constraints,
                       std::span<const Constraint* const> already_run);
   void CheckReference(const model::Element& reference, const TypeRule* rule);
+  void CheckTargetProfiles(const model::Element& reference, const model::Element& target,
+                           const TypeRule& rule);
   // Datatype rules (datatypes.cc).
   void CheckAttachment(const model::Element& attachment);
   void CheckQuantityLimits(const model::Element& quantity, const ElementPlan& plan);
   void CheckNarrativeLanguages(const model::Element& narrative, const ElementPlan& plan);
   void CheckProfileDifferential(const model::Element& structure_definition);
+  // definitions.cc
+  void CheckDiscriminatorPaths(const model::Element& structure_definition);
+  void CheckBindingsBindable(const model::Element& structure_definition);
+  void CheckFixedValuesKept(const model::Element& structure_definition,
+                            std::span<const model::Element* const> differential);
   bool ContainedResourcesReferenced(const model::Element& resource);
   void ValidateTypeProfiles(const model::Element& e, const TypeRule& rule);
+  void ValidateResourceTypeProfiles(const model::Element& resource, const TypeRule& rule);
   DiscriminatorValue EvaluateDiscriminator(const model::Element& e, const Discriminator& d);
   bool SliceMatches(const Slicing& slicing, const ElementPlan& slice,
                     std::span<const DiscriminatorValue> shown,
@@ -236,10 +249,21 @@ class Walker {
   std::vector<std::pair<std::string, const CompiledProfile*>> known_profiles_;
   uint32_t depth_ = 0;
   bool depth_reported_ = false;
+  // A walk inside ConformsTo: it does not start walks of its own for reference targets, which
+  // could lead round a cycle of references.
+  bool nested_ = false;
+  struct TargetConformance {
+    const model::Element* target;
+    const CompiledProfile* profile;
+    bool conforms;
+  };
+  std::vector<TargetConformance> target_conformance_;
 };
 
 // Fixed values must match exactly, patterns partially (match.cc).
 bool MatchesValue(const model::Element& e, const rapidjson::Value& expected, bool exact);
+// An Extension.url "url|version" where `fixed` is "url" (values.cc).
+bool IsVersionedExtensionUrl(const model::Element& e, const rapidjson::Value& fixed);
 // A FHIRPath location like the reference validator's: "Observation.value.ofType(Quantity)",
 // "Bundle.entry[1].resource.section[0]".
 std::string LocationOf(const model::Element& e);

@@ -282,6 +282,12 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
       context.compiled = constraints.CompilePath("", context.expression);
     profile->contexts.push_back(std::move(context));
   }
+  for (const rapidjson::Value& inv : json::ArrayMember(doc, "contextInvariant").GetArray()) {
+    if (!inv.IsString()) continue;
+    std::string expression(inv.GetString(), inv.GetStringLength());
+    auto compiled = constraints.CompilePath("", expression);
+    profile->context_invariants.push_back({std::move(expression), std::move(compiled)});
+  }
   auto& alloc = profile->values.GetAllocator();
   profile->values.SetArray();
   // Values are appended to an array that is reserved up front so pointers stay stable.

@@ -146,6 +146,13 @@ struct CompiledProfile {
     std::shared_ptr<const fhirpath::CompiledExpression> compiled;  // type fhirpath only
   };
   std::vector<ExtensionContext> contexts;
+  // StructureDefinition.contextInvariant: FHIRPath rules on the element holding the extension
+  // (%extension is the extension); null `compiled` when the expression does not compile.
+  struct ContextInvariant {
+    std::string expression;
+    std::shared_ptr<const fhirpath::CompiledExpression> compiled;
+  };
+  std::vector<ContextInvariant> context_invariants;
 
   const ElementPlan& root() const { return *elements[0]; }
 };

@@ -290,24 +290,39 @@ PrimitiveProblem CheckPrimitive(model::Primitive type, std::string_view value) {
 
 namespace {
 
+// R4 Narrative.div (txt-1): "only the basic html formatting elements and attributes described in
+// chapters 7-11 (except section 4 of chapter 9) and 15 of the HTML 4.0 standard, <a> elements
+// (either name or href), images and internally contained style attributes". Chapter 7: div, span,
+// headings, address; 8: bdo; 9: phrase elements, sub/sup, p, br, quotations, pre (9.4, ins/del,
+// excepted); 10: lists; 11: tables; 15: font-style elements (tt i b big small strike s u) and hr.
+// Images bring img and client-side image maps (map, area).
 bool AllowedElement(std::string_view name) {
-  static constexpr std::array<std::string_view, 51> kAllowed = {
-      "a",      "abbr", "acronym", "address",  "b",     "big", "blockquote", "br",    "caption",
-      "cite",   "code", "col",     "colgroup", "dd",    "dfn", "div",        "dl",    "dt",
-      "em",     "h1",   "h2",      "h3",       "h4",    "h5",  "h6",         "hr",    "i",
-      "img",    "li",   "ol",      "p",        "pre",   "q",   "samp",       "small", "span",
-      "strong", "sub",  "sup",     "table",    "tbody", "td",  "tfoot",      "th",    "thead",
-      "tr",     "tt",   "ul",      "var",      "s",     "u"};
+  static constexpr std::array<std::string_view, 56> kAllowed = {
+      "a",          "abbr",   "acronym", "address", "area", "b",     "bdo",      "big",
+      "blockquote", "br",     "caption", "cite",    "code", "col",   "colgroup", "dd",
+      "dfn",        "div",    "dl",      "dt",      "em",   "h1",    "h2",       "h3",
+      "h4",         "h5",     "h6",      "hr",      "i",    "img",   "kbd",      "li",
+      "map",        "ol",     "p",       "pre",     "q",    "s",     "samp",     "small",
+      "span",       "strike", "strong",  "sub",     "sup",  "table", "tbody",    "td",
+      "tfoot",      "th",     "thead",   "tr",      "tt",   "u",     "ul",       "var"};
   return std::find(kAllowed.begin(), kAllowed.end(), name) != kAllowed.end();
 }
 
+// The attributes those chapters give their elements: the common ones (7.5, 8.1, 8.2, 14.2.2,
+// 17.11), quotations (9.2.2), lists (10), tables (11), alignment and rules (15), links (12: frame
+// targets are chapter 16, left out) and images with their maps (13). This includes every
+// attribute txt-1's XPath in the R4 Narrative definition lists (cellhalign, cellvalign too).
 bool AllowedAttribute(std::string_view name) {
-  static constexpr std::array<std::string_view, 31> kAllowed = {
-      "title",     "style",       "class",       "id",   "lang",    "xml:lang", "dir",
-      "accesskey", "tabindex",    "href",        "name", "xmlns",   "src",      "alt",
-      "width",     "height",      "border",      "span", "colspan", "rowspan",  "align",
-      "valign",    "cellpadding", "cellspacing", "char", "charoff", "abbr",     "axis",
-      "headers",   "scope",       "xml:space"};
+  static constexpr std::array<std::string_view, 58> kAllowed = {
+      "title",      "style",       "class",       "id",      "lang",    "xml:lang", "dir",
+      "accesskey",  "tabindex",    "href",        "name",    "xmlns",   "src",      "alt",
+      "width",      "height",      "border",      "span",    "colspan", "rowspan",  "align",
+      "valign",     "cellpadding", "cellspacing", "char",    "charoff", "abbr",     "axis",
+      "headers",    "scope",       "xml:space",   "summary", "frame",   "rules",    "nowrap",
+      "bgcolor",    "cite",        "type",        "start",   "value",   "compact",  "hreflang",
+      "rel",        "rev",         "charset",     "shape",   "coords",  "nohref",   "longdesc",
+      "usemap",     "ismap",       "hspace",      "vspace",  "clear",   "noshade",  "size",
+      "cellhalign", "cellvalign"};
   return std::find(kAllowed.begin(), kAllowed.end(), name) != kAllowed.end() ||
          name.rfind("xmlns:", 0) == 0;
 }

@@ -117,6 +117,39 @@ void Walker::CheckProfileDifferential(const model::Element& sd) {
     Report(Severity::kError, IssueType::kStructure, "PROFILE_DIFFERENTIAL_INVALID",
            "the snapshot cannot be generated from the differential: " + status.message(), sd);
   }
+  CheckFixedValuesKept(sd, elements);
+}
+
+// R4 profiling.html: a constraint "cannot break the rules established in the base" - an element
+// the base fixes to a value cannot be fixed to another one (an extension derived by constraint
+// from another keeps the base's Extension.url, so it cannot name itself). Like the snapshot it
+// concerns, the finding is located by the element's path in the profile.
+void Walker::CheckFixedValuesKept(const model::Element& sd,
+                                  std::span<const model::Element* const> elements) {
+  if (ChildValue(sd, "derivation") != "constraint") return;
+  std::string_view base_url = ChildValue(sd, "baseDefinition");
+  if (base_url.empty()) return;
+  auto base = Profile(base_url);
+  if (!base.ok()) return;  // an unknown base is reported by the snapshot generator
+  for (const model::Element* e : elements) {
+    const model::Element* fixed = e->Child("fixed");
+    std::string_view path = ChildValue(*e, "path");
+    std::string_view id = ChildValue(*e, "id");
+    if (fixed == nullptr || path.empty() || id.find(':') != std::string_view::npos) continue;
+    auto in_base = (*base)->by_path.find(path);
+    if (in_base == (*base)->by_path.end() || in_base->second->fixed == nullptr) continue;
+    const rapidjson::Value& base_value = *in_base->second->fixed;
+    if (MatchesValue(*fixed, base_value, true)) continue;
+    std::string shown(json::PrimitiveText(base_value));
+    size_t before = issues_.size();
+    Report(Severity::kError, IssueType::kInvalid, "PROFILE_FIXED_VALUE_CHANGED",
+           "the differential fixes " + std::string(path) + " to another value than its base " +
+               std::string(base_url) + " fixes it to" +
+               (shown.empty() ? "" : " ('" + shown + "')") +
+               "; a constraint cannot change a fixed value",
+           *fixed);
+    if (issues_.size() > before) issues_.back().expression = std::string(path);
+  }
 }
 
 void Walker::ValidateResourceExtras(const model::Element& resource,
@@ -153,6 +186,10 @@ void Walker::ValidateResourceExtras(const model::Element& resource,
     }
   }
   for (const std::string& canonical : explicit_profiles) validate_against(canonical, false);
+  if (resource.type()->name == "StructureDefinition" && resource.Child("differential") != nullptr) {
+    CheckDiscriminatorPaths(resource);
+  }
+  if (resource.type()->name == "StructureDefinition") CheckBindingsBindable(resource);
   if (resource.type()->name == "StructureDefinition" && resource.Child("differential") != nullptr &&
       resource.Child("snapshot") == nullptr) {
     CheckProfileDifferential(resource);

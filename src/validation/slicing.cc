@@ -143,8 +143,10 @@ bool Walker::SliceMatches(const Slicing& slicing, const ElementPlan& slice,
       case Discriminator::Kind::kValue:
       case Discriminator::Kind::kPattern: {
         if (!expected.profile_url.empty()) {
+          // An extension may name its definition with "|version" (R4 references.html#canonical).
+          auto unversioned = [](std::string_view url) { return url.substr(0, url.find('|')); };
           bool any = std::any_of(found.begin(), found.end(), [&](const model::Element* f) {
-            return f->has_value() && f->value() == expected.profile_url;
+            return f->has_value() && unversioned(f->value()) == unversioned(expected.profile_url);
           });
           if (!any) return false;
           break;
@@ -157,7 +159,8 @@ bool Walker::SliceMatches(const Slicing& slicing, const ElementPlan& slice,
         bool exact = d.kind == Discriminator::Kind::kValue && expected.node != nullptr &&
                      expected.node->fixed == expected.value;
         bool any = std::any_of(found.begin(), found.end(), [&](const model::Element* f) {
-          return MatchesValue(*f, *expected.value, exact);
+          return MatchesValue(*f, *expected.value, exact) ||
+                 IsVersionedExtensionUrl(*f, *expected.value);
         });
         if (!any) return false;
         break;
@@ -174,19 +177,30 @@ bool Walker::SliceMatches(const Slicing& slicing, const ElementPlan& slice,
         break;
       }
       case Discriminator::Kind::kProfile: {
+        // R4 profiling.html#discriminator, "profile": the slices are told apart by the
+        // conformance of the nominated element to the profile(s) of its type ("validation by the
+        // possible profiles is required"): with several types or profiles, any one will do, but
+        // only a profile of the element's own type can be met.
         const ElementPlan* node = expected.node != nullptr ? expected.node : &slice;
-        std::string_view url;
+        bool constrained = false;
+        bool any = false;
         for (const TypeRule& t : node->types) {
-          if (!t.profiles.empty()) url = t.profiles.front();
-          if (!t.target_profiles.empty() && url.empty()) url = t.target_profiles.front();
+          // "if the path specifies .resolve() then the profile is the target profile".
+          const std::vector<std::string>& urls =
+              d.path.find("resolve()") != std::string::npos ? t.target_profiles : t.profiles;
+          for (const std::string& url : urls) {
+            constrained = true;
+            auto profile = Profile(url);
+            if (!profile.ok() || (*profile)->model_type == nullptr) continue;
+            const CompiledProfile& p = **profile;
+            any = std::any_of(found.begin(), found.end(), [&](const model::Element* f) {
+              return f->type()->IsA(p.model_type) && ConformsTo(*f, p.root());
+            });
+            if (any) break;
+          }
+          if (any) break;
         }
-        if (url.empty()) break;
-        auto profile = Profile(url);
-        if (!profile.ok()) return false;
-        bool any = std::any_of(found.begin(), found.end(), [&](const model::Element* f) {
-          return ConformsTo(*f, (*profile)->root());
-        });
-        if (!any) return false;
+        if (constrained && !any) return false;
         break;
       }
       case Discriminator::Kind::kExists: {

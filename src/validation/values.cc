@@ -157,8 +157,23 @@ void Walker::CheckPrimitiveValue(const model::Element& e, const ElementPlan& pla
   }
 }
 
+// An extension may name the version of its definition: "url|version" is the canonical "url"
+// (R4 references.html#canonical, "the version ... appended with a |"), so the definition's
+// fixed Extension.url is met by it.
+bool IsVersionedExtensionUrl(const model::Element& e, const rapidjson::Value& fixed) {
+  if (!fixed.IsString() || !e.has_value() || e.name() != "url" || e.parent() == nullptr ||
+      e.parent()->type()->name != "Extension") {
+    return false;
+  }
+  std::string_view value = e.value();
+  std::string_view url(fixed.GetString(), fixed.GetStringLength());
+  return value.size() > url.size() + 1 && value.substr(0, url.size()) == url &&
+         value[url.size()] == '|';
+}
+
 void Walker::CheckFixedPattern(const model::Element& e, const ElementPlan& plan) {
-  if (plan.fixed != nullptr && !MatchesValue(e, *plan.fixed, true)) {
+  if (plan.fixed != nullptr && !MatchesValue(e, *plan.fixed, true) &&
+      !IsVersionedExtensionUrl(e, *plan.fixed)) {
     std::string shown(json::PrimitiveText(*plan.fixed));
     Report(Severity::kError, IssueType::kValue, "FIXED_VALUE_MISMATCH",
            shown.empty()

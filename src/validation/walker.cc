@@ -157,6 +157,7 @@ bool Walker::ConformsTo(const model::Element& element, const ElementPlan& plan) 
   Walker sub(v_, nested);
   sub.bundles_ = bundles_;
   sub.depth_ = depth_;
+  sub.nested_ = true;
   sub.ValidateElement(element, plan);
   return std::none_of(nested.begin(), nested.end(),
                       [](const Issue& i) { return i.severity >= Severity::kError; });
@@ -190,7 +191,8 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
     std::string_view value;
     ~RestoreProfile() { slot = value; }
   } restore_profile{current_profile_, outer_profile};
-  const TypeRule* rule = plan.types.empty() ? nullptr : CheckType(e, plan);
+  bool wrong_type = false;
+  const TypeRule* rule = plan.types.empty() ? nullptr : CheckType(e, plan, &wrong_type);
   if (e.is_primitive()) {
     CheckPrimitiveValue(e, plan);
   } else if ((plan.min_value != nullptr || plan.max_value != nullptr) &&
@@ -199,7 +201,9 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
   }
   if (plan.fixed != nullptr || plan.pattern != nullptr) CheckFixedPattern(e, plan);
   if (!plan.narrative_language_control.empty()) CheckNarrativeLanguages(e, plan);
-  if (opt_.check_bindings &&
+  // A value of a type the element does not allow is reported as such; the element's binding
+  // is for the types it allows (bb's Quantity units do not judge a string).
+  if (opt_.check_bindings && !wrong_type &&
       ((!plan.value_set.empty() && (plan.binding_strength == BindingStrength::kRequired ||
                                     plan.binding_strength == BindingStrength::kExtensible)) ||
        !plan.additional_bindings.empty())) {
@@ -210,7 +214,10 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
   if (e.type() == v_.attachment_type()) CheckAttachment(e);
 
   const ElementPlan* table = &plan;
-  if (plan.reference_target != nullptr) table = plan.reference_target;
+  // A contentReference element ("#Parameters.parameter" for part) takes the rules of the element
+  // it names, unless the profile constrained its children here (a slice of part with its own
+  // name, value and resource).
+  if (plan.reference_target != nullptr && !plan.has_children()) table = plan.reference_target;
   if (!table->has_children() || table->child_type != e.type()) {
     const ElementPlan* type_root = v_.TypeRoot(e.type());
     if (type_root != nullptr && type_root != table) {
@@ -239,10 +246,65 @@ void Walker::ValidateElement(const model::Element& e, const ElementPlan& plan) {
 
   // Profiles on a datatype (a profiled HumanName, Quantity...). Extensions are resolved by URL
   // where they are met instead.
-  if (rule != nullptr && !rule->profiles.empty() && e.type()->name != "Extension" &&
-      !e.is_resource()) {
-    ValidateTypeProfiles(e, *rule);
+  if (rule != nullptr && !rule->profiles.empty() && e.type()->name != "Extension") {
+    if (e.is_resource()) {
+      ValidateResourceTypeProfiles(e, *rule);
+    } else {
+      ValidateTypeProfiles(e, *rule);
+    }
   }
+}
+
+// A resource where the type names profiles (Bundle.entry.resource, Parameters.parameter.resource
+// in a profile): R4 ElementDefinition.type.profile, "the element SHALL conform to at least one
+// specified profile"; only the profiles of the resource's own type can be met.
+void Walker::ValidateResourceTypeProfiles(const model::Element& resource, const TypeRule& rule) {
+  std::vector<const CompiledProfile*> usable;
+  bool known = false;
+  for (const std::string& url : rule.profiles) {
+    auto profile = Profile(url);
+    if (!profile.ok()) {
+      Report(Severity::kWarning, IssueType::kNotFound, "PROFILE_TYPE_UNKNOWN",
+             "the profile " + url +
+                 " required for this resource could not be used: " + profile.status().message(),
+             resource);
+      continue;
+    }
+    known = true;
+    const CompiledProfile& p = **profile;
+    if (p.model_type == nullptr || !resource.type()->IsA(p.model_type)) continue;
+    if (&p.root() == v_.TypeRoot(resource.type())) return;  // the base: already checked
+    usable.push_back(&p);
+  }
+  std::string names;
+  for (const std::string& url : rule.profiles) names += (names.empty() ? "" : ", ") + url;
+  if (usable.empty()) {
+    if (known) {
+      Report(
+          Severity::kError, IssueType::kStructure, "TYPE_PROFILE_NO_MATCH",
+          "a " + resource.type()->name + " cannot conform to the profiles required here: " + names,
+          resource);
+    }
+    return;
+  }
+  const CompiledProfile* chosen = usable.front();
+  if (usable.size() > 1) {
+    auto conforming = std::find_if(usable.begin(), usable.end(), [&](const CompiledProfile* p) {
+      return ConformsTo(resource, p->root());
+    });
+    if (conforming == usable.end()) {
+      Report(Severity::kError, IssueType::kStructure, "TYPE_PROFILE_NO_MATCH",
+             "the resource conforms to none of the profiles allowed here: " + names, resource);
+    } else {
+      chosen = *conforming;
+    }
+  }
+  // As for a declared profile: a second pass over the resource, its own extras not again.
+  skip_resource_extras_ = &resource;
+  std::string_view outer_profile = current_profile_;
+  current_profile_ = chosen->url;
+  ValidateElement(resource, chosen->root());
+  current_profile_ = outer_profile;
 }
 
 // A Bundle's entries are checked with an index of the Bundle at hand (references between
@@ -283,7 +345,8 @@ void Walker::ValidateTypeProfiles(const model::Element& e, const TypeRule& rule)
   ValidateElement(e, usable.front()->root());
 }
 
-const TypeRule* Walker::CheckType(const model::Element& e, const ElementPlan& plan) {
+const TypeRule* Walker::CheckType(const model::Element& e, const ElementPlan& plan,
+                                  bool* wrong_type) {
   bool any_known = false;
   for (const TypeRule& rule : plan.types) {
     if (rule.type == nullptr) continue;
@@ -298,12 +361,9 @@ const TypeRule* Walker::CheckType(const model::Element& e, const ElementPlan& pl
     if (!allowed.empty()) allowed += ", ";
     allowed += rule.code;
   }
-  // Like the reference validator, a wrong choice type is reported on the element holding it.
-  const model::Element& at =
-      e.definition() != nullptr && e.definition()->is_choice && e.parent() != nullptr ? *e.parent()
-                                                                                      : e;
+  *wrong_type = true;
   Report(Severity::kError, IssueType::kStructure, "TYPE_NOT_ALLOWED",
-         "type " + e.type()->name + " is not allowed here; allowed: " + allowed, at);
+         "type " + e.type()->name + " is not allowed here; allowed: " + allowed, e);
   return nullptr;
 }
 

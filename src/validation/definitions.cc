@@ -1,0 +1,125 @@
+// Rules on conformance resources themselves: what a StructureDefinition's differential says must
+// make sense for the types it constrains (R4 profiling.html).
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "fhirpath/fhirpath.h"
+#include "validation/impl.h"
+
+namespace silta::validation::internal {
+
+namespace {
+
+// The type of the element at `path` ("AuditEvent.agent.extension" → Extension), or null when
+// the path names no element or an element of several types that the differential element does
+// not narrow to one.
+const model::TypeDef* TypeAtPath(const model::TypeModel& model, std::string_view path,
+                                 const model::Element* element_definition) {
+  // A differential element that narrows its types to one names the type itself.
+  if (element_definition != nullptr) {
+    std::span<const model::Element* const> types = element_definition->Children("type");
+    if (types.size() == 1) {
+      std::string_view code = ChildValue(*types[0], "code");
+      if (const model::TypeDef* t = model.Find(code)) return t;
+    }
+  }
+  size_t dot = path.find('.');
+  const model::TypeDef* type = model.Find(path.substr(0, dot));
+  while (type != nullptr && dot != std::string_view::npos) {
+    size_t next = path.find('.', dot + 1);
+    std::string_view name =
+        path.substr(dot + 1, next == std::string_view::npos ? next : next - dot - 1);
+    if (name.size() > 3 && name.substr(name.size() - 3) == "[x]") name.remove_suffix(3);
+    const model::ElementDef* element = type->FindElement(name);
+    if (element == nullptr || element->types.size() != 1) return nullptr;
+    type = element->types[0];
+    dot = next;
+  }
+  return type;
+}
+
+// The kinds of element a binding can constrain (R4 eld-11's text; its FHIRPath, a select() of
+// booleans followed by exists(), holds for any typed element and so cannot be run as written).
+bool Bindable(std::string_view type) {
+  return type == "code" || type == "Coding" || type == "CodeableConcept" || type == "Quantity" ||
+         type == "string" || type == "uri";
+}
+
+}  // namespace
+
+// R4 ElementDefinition eld-11: "Binding can only be present for coded elements, string, and uri".
+// The types are the element's own, or those of the element in the base type when it names none.
+void Walker::CheckBindingsBindable(const model::Element& sd) {
+  for (std::string_view view : {"differential", "snapshot"}) {
+    const model::Element* elements = sd.Child(view);
+    if (elements == nullptr) continue;
+    for (const model::Element* element : elements->Children("element")) {
+      if (element->Child("binding") == nullptr) continue;
+      std::vector<std::string_view> types;
+      for (const model::Element* type : element->Children("type")) {
+        types.push_back(ChildValue(*type, "code"));
+      }
+      if (types.empty()) {
+        std::string_view path = ChildValue(*element, "path");
+        size_t dot = path.find('.');
+        if (dot == std::string_view::npos) continue;
+        // The element of the base type: its one type, or every choice of a [x] element.
+        std::string parent(path.substr(0, path.rfind('.')));
+        const model::TypeDef* owner = TypeAtPath(v_.model(), parent, nullptr);
+        std::string_view name = path.substr(path.rfind('.') + 1);
+        if (name.size() > 3 && name.substr(name.size() - 3) == "[x]") name.remove_suffix(3);
+        const model::ElementDef* def = owner != nullptr ? owner->FindElement(name) : nullptr;
+        if (def == nullptr) continue;
+        for (const model::TypeDef* t : def->types) types.push_back(t->name);
+      }
+      if (types.empty() || std::any_of(types.begin(), types.end(), Bindable)) continue;
+      std::string listed;
+      for (std::string_view t : types) listed += (listed.empty() ? "" : ", ") + std::string(t);
+      Report(Severity::kError, IssueType::kInvalid, "PROFILE_BINDING_NOT_BINDABLE",
+             "this element has a binding, but bindings are only for coded elements, string and "
+             "uri (eld-11), and its types are " +
+                 listed,
+             *element);
+    }
+  }
+}
+
+// R4 profiling.html, discriminators: the path "is a FHIRPath expression ... evaluated relative to
+// the element being sliced" and names what tells the slices apart; a path that names nothing in
+// the sliced element's type cannot tell anything apart. Paths through resolve() leave the
+// element's type and are not judged here.
+void Walker::CheckDiscriminatorPaths(const model::Element& sd) {
+  const model::Element* differential = sd.Child("differential");
+  if (differential == nullptr) return;
+  for (const model::Element* element : differential->Children("element")) {
+    const model::Element* slicing = element->Child("slicing");
+    if (slicing == nullptr) continue;
+    std::string_view path = ChildValue(*element, "path");
+    const model::TypeDef* type = nullptr;
+    bool looked_up = false;
+    for (const model::Element* discriminator : slicing->Children("discriminator")) {
+      std::string_view expression = ChildValue(*discriminator, "path");
+      if (expression.empty() || expression == "$this" ||
+          expression.find("resolve()") != std::string_view::npos) {
+        continue;
+      }
+      if (!looked_up) {
+        type = TypeAtPath(v_.model(), path, element);
+        looked_up = true;
+      }
+      if (type == nullptr) break;
+      fhirpath::CompileOptions options{
+          .model = v_.shared_model(), .context_type = type->name, .strict = true};
+      auto compiled = fhirpath::CompiledExpression::Compile(expression, options);
+      if (compiled.ok()) continue;
+      Report(Severity::kError, IssueType::kInvalid, "PROFILE_DISCRIMINATOR_PATH",
+             "the discriminator path '" + std::string(expression.substr(0, 120)) +
+                 "' names nothing in " + type->name + ", the type of the sliced element " +
+                 std::string(path),
+             *discriminator);
+    }
+  }
+}
+
+}  // namespace silta::validation::internal

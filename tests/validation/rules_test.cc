@@ -1,0 +1,457 @@
+// Rule families where agreement with the reference validator has to come from the R4 text:
+// extension contexts, slicing of Parameters and Bundles by name and by profile, resources held to
+// the profiles of their type. Every expectation here is read from the R4 4.0.1 specification
+// (the sentence is quoted beside it), not from the reference cases.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "base/files.h"
+#include "fixture.h"
+#include "support/r4.h"
+
+namespace silta::validation {
+namespace {
+
+using testing::Outcome;
+using testing::ValidateText;
+
+std::shared_ptr<const Validator> ValidatorWith(std::vector<std::string> resources) {
+  auto v =
+      Validator::Create(testing::R4Context(std::move(resources)), silta::testing::R4Model(), {});
+  EXPECT_TRUE(v.ok()) << v.status().ToString();
+  return v.ok() ? *v : nullptr;
+}
+
+// A simple string-valued extension definition with the given context and context invariants
+// (JSON arrays written out).
+std::string StringExtension(std::string_view url, std::string_view context,
+                            std::string_view invariants = "[]",
+                            std::string_view version = "1.0.0") {
+  return R"({"resourceType":"StructureDefinition","url":")" + std::string(url) +
+         R"(","version":")" + std::string(version) +
+         R"(","name":"X","status":"active","fhirVersion":"4.0.1","kind":"complex-type",
+    "abstract":false,"context":)" +
+         std::string(context) + R"(,"contextInvariant":)" + std::string(invariants) +
+         R"(,"type":"Extension","baseDefinition":"http://hl7.org/fhir/StructureDefinition/Extension",
+    "derivation":"constraint","differential":{"element":[{"id":"Extension","path":"Extension"},
+    {"id":"Extension.extension","path":"Extension.extension","max":"0"},
+    {"id":"Extension.url","path":"Extension.url","fixedUri":")" +
+         std::string(url) + R"("},
+    {"id":"Extension.value[x]","path":"Extension.value[x]","type":[{"code":"string"}]}]}})";
+}
+
+std::string PatientWith(std::string_view extension_url, std::string_view gender = "female") {
+  return R"({"resourceType":"Patient","id":"p","text":{"status":"generated",
+    "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">p</div>"},"extension":[{"url":")" +
+         std::string(extension_url) + R"(","valueString":"x"}],"gender":")" + std::string(gender) +
+         R"("})";
+}
+
+// --- extension contexts (R4 extensibility, StructureDefinition.context/contextInvariant) ------
+
+// extension-context-type "element": "The full path for the element is [url]#[elementid]. If there
+// is no #, the Element id is one defined in the base specification", ids "with slicing
+// identifiers" included.
+TEST(ExtensionContext, ElementIdWithProfileUrlAndSliceName) {
+  const char* url = "http://acme.test/StructureDefinition/ext-id";
+  auto v = ValidatorWith({StringExtension(
+      url,
+      R"([{"type":"element","expression":"http://acme.test/StructureDefinition/pat#Patient.identifier:mrn"}])")});
+  std::string on_identifier = R"({"resourceType":"Patient","identifier":[{"extension":[{"url":")" +
+                              std::string(url) +
+                              R"(","valueString":"x"}],"system":"urn:oid:1.2.3","value":"1"}]})";
+  EXPECT_FALSE(ValidateText(*v, on_identifier).HasError("EXTENSION_CONTEXT"))
+      << ValidateText(*v, on_identifier).Describe();
+  std::string on_patient = PatientWith(url);
+  EXPECT_TRUE(ValidateText(*v, on_patient).HasError("EXTENSION_CONTEXT"));
+}
+
+// StructureDefinition.contextInvariant: "All the rules must be true ... the FHIRPath focus is
+// the element that holds the extension, and %extension refers to the extension itself."
+TEST(ExtensionContext, ContextInvariantsRunOnTheHolderWithExtensionVariable) {
+  const char* url = "http://acme.test/StructureDefinition/ext-inv";
+  auto v = ValidatorWith({StringExtension(url, R"([{"type":"element","expression":"Patient"}])",
+                                          R"(["gender = 'female'", "%extension.value = 'x'"])")});
+  Outcome female = ValidateText(*v, PatientWith(url, "female"));
+  EXPECT_TRUE(female.Errors().empty()) << female.Describe();
+  Outcome male = ValidateText(*v, PatientWith(url, "male"));
+  EXPECT_TRUE(male.HasError("EXTENSION_CONTEXT_INVARIANT")) << male.Describe();
+  EXPECT_EQ(male.Errors().size(), 1u) << male.Describe();
+}
+
+// A canonical may carry its version after "|" (R4 references.html#canonical): an extension
+// naming "url|version" is that version of the extension, and meets its fixed Extension.url.
+TEST(ExtensionContext, VersionedExtensionUrl) {
+  const char* url = "http://acme.test/StructureDefinition/ext-v";
+  auto v = ValidatorWith({StringExtension(url, R"([{"type":"element","expression":"Patient"}])")});
+  Outcome o = ValidateText(*v, PatientWith(std::string(url) + "|1.0.0"));
+  EXPECT_TRUE(o.Errors().empty()) << o.Describe();
+  // A profile's required slice for the extension (known by its type profile) takes it too.
+  std::string profile = R"({"resourceType":"StructureDefinition",
+    "url":"http://acme.test/StructureDefinition/pv","name":"PV","status":"active",
+    "fhirVersion":"4.0.1","kind":"resource","abstract":false,"type":"Patient",
+    "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient","derivation":"constraint",
+    "differential":{"element":[{"id":"Patient","path":"Patient"},
+    {"id":"Patient.extension","path":"Patient.extension","slicing":{"discriminator":[
+     {"type":"value","path":"url"}],"rules":"closed"}},
+    {"id":"Patient.extension:v","path":"Patient.extension","sliceName":"v","min":1,"max":"1",
+     "type":[{"code":"Extension","profile":[")" +
+                        std::string(url) + R"("]}]}]}})";
+  auto with_profile = ValidatorWith(
+      {StringExtension(url, R"([{"type":"element","expression":"Patient"}])"), profile});
+  Outcome sliced = ValidateText(*with_profile, PatientWith(std::string(url) + "|1.0.0"),
+                                {"http://acme.test/StructureDefinition/pv"});
+  EXPECT_TRUE(sliced.Errors().empty()) << sliced.Describe();
+}
+
+// extension-context-type "extension": "the expression is just a uri that identifies the
+// extension": a part with an absolute url inside that extension.
+TEST(ExtensionContext, ExtensionContextByUrl) {
+  const char* outer = "http://acme.test/StructureDefinition/outer";
+  const char* inner = "http://acme.test/StructureDefinition/inner";
+  std::string outer_def = R"({"resourceType":"StructureDefinition","url":")" + std::string(outer) +
+                          R"(","name":"O","status":"active","fhirVersion":"4.0.1",
+    "kind":"complex-type","abstract":false,"context":[{"type":"element","expression":"Patient"}],
+    "type":"Extension","baseDefinition":"http://hl7.org/fhir/StructureDefinition/Extension",
+    "derivation":"constraint","differential":{"element":[{"id":"Extension","path":"Extension"},
+    {"id":"Extension.url","path":"Extension.url","fixedUri":")" +
+                          std::string(outer) + R"("},
+    {"id":"Extension.value[x]","path":"Extension.value[x]","max":"0"}]}})";
+  auto v =
+      ValidatorWith({outer_def, StringExtension(inner, R"([{"type":"extension","expression":")" +
+                                                           std::string(outer) + R"(|1.0.0"}])")});
+  std::string nested = R"({"resourceType":"Patient","extension":[{"url":")" + std::string(outer) +
+                       R"(","extension":[{"url":")" + std::string(inner) +
+                       R"(","valueString":"x"}]}]})";
+  Outcome o = ValidateText(*v, nested);
+  EXPECT_FALSE(o.HasError("EXTENSION_CONTEXT")) << o.Describe();
+  Outcome bare = ValidateText(*v, PatientWith(inner));
+  EXPECT_TRUE(bare.HasError("EXTENSION_CONTEXT")) << bare.Describe();
+}
+
+// Extension.url: "The definition SHALL be a URI for the Structure Definition defining the
+// extension"; only the parts of a complex extension have relative urls, which mean what the
+// complex extension's definition says (R4 patient-nationality has the parts code and period).
+TEST(ExtensionContext, RelativeUrls) {
+  auto v = ValidatorWith({});
+  Outcome top = ValidateText(*v, PatientWith("nationality"));
+  EXPECT_TRUE(top.HasError("EXTENSION_URL_NOT_ABSOLUTE")) << top.Describe();
+  const char* parts = R"({"resourceType":"Patient","extension":[{
+    "url":"http://hl7.org/fhir/StructureDefinition/patient-nationality","extension":[
+    {"url":"code","valueCodeableConcept":{"text":"FI"}},%s]}]})";
+  std::string good(parts);
+  good.replace(good.find("%s"), 2, R"({"url":"period","valuePeriod":{"start":"2000"}})");
+  Outcome known = ValidateText(*v, good);
+  EXPECT_TRUE(known.Errors().empty()) << known.Describe();
+  std::string bad(parts);
+  bad.replace(bad.find("%s"), 2, R"({"url":"country","valueString":"FI"})");
+  Outcome unknown = ValidateText(*v, bad);
+  EXPECT_TRUE(unknown.HasError("EXTENSION_SUBEXTENSION_UNKNOWN")) << unknown.Describe();
+}
+
+// R4 profiling.html: profiles "cannot break the rules established in the base"; what a base fixes
+// stays fixed, so an extension constrained from another cannot fix Extension.url to its own url.
+TEST(ExtensionContext, ConstraintCannotChangeTheFixedUrlOfItsBase) {
+  const char* base_url = "http://acme.test/StructureDefinition/ext-base";
+  auto derived = [&](std::string_view url, std::string_view fixed) {
+    return R"({"resourceType":"StructureDefinition","url":")" + std::string(url) +
+           R"(","name":"D","status":"active","fhirVersion":"4.0.1","kind":"complex-type",
+      "abstract":false,"context":[{"type":"element","expression":"Patient"}],"type":"Extension",
+      "baseDefinition":")" +
+           std::string(base_url) + R"(","derivation":"constraint","differential":{"element":[
+      {"id":"Extension","path":"Extension"},
+      {"id":"Extension.url","path":"Extension.url","fixedUri":")" +
+           std::string(fixed) + R"("}]}})";
+  };
+  auto v =
+      ValidatorWith({StringExtension(base_url, R"([{"type":"element","expression":"Patient"}])")});
+  Outcome renamed = ValidateText(*v, derived("http://acme.test/StructureDefinition/d",
+                                             "http://acme.test/StructureDefinition/d"));
+  ASSERT_TRUE(renamed.HasError("PROFILE_FIXED_VALUE_CHANGED")) << renamed.Describe();
+  EXPECT_EQ(renamed.Errors().size(), 1u) << renamed.Describe();
+  Outcome kept = ValidateText(*v, derived("http://acme.test/StructureDefinition/d", base_url));
+  EXPECT_FALSE(kept.HasError("PROFILE_FIXED_VALUE_CHANGED")) << kept.Describe();
+}
+
+// R4 profiling.html: a discriminator's path is "evaluated relative to the element being sliced";
+// one that names nothing there (Extension has no 'type') tells no slices apart.
+TEST(ProfileDefinitions, DiscriminatorPathMustNameSomethingInTheSlicedType) {
+  auto profile = [](std::string_view discriminator_path) {
+    return R"({"resourceType":"StructureDefinition","url":"http://acme.test/StructureDefinition/ae",
+      "name":"AE","status":"active","fhirVersion":"4.0.1","kind":"resource","abstract":false,
+      "type":"AuditEvent","baseDefinition":"http://hl7.org/fhir/StructureDefinition/AuditEvent",
+      "derivation":"constraint","differential":{"element":[{"id":"AuditEvent","path":"AuditEvent"},
+      {"id":"AuditEvent.agent","path":"AuditEvent.agent","slicing":{"discriminator":[
+        {"type":"pattern","path":"type"}],"rules":"open"}},
+      {"id":"AuditEvent.agent.extension","path":"AuditEvent.agent.extension","slicing":{
+        "discriminator":[{"type":"value","path":")" +
+           std::string(discriminator_path) + R"("}],"rules":"open"}}]}})";
+  };
+  auto v = ValidatorWith({});
+  Outcome good = ValidateText(*v, profile("url"));
+  EXPECT_FALSE(good.HasError("PROFILE_DISCRIMINATOR_PATH")) << good.Describe();
+  Outcome bad = ValidateText(*v, profile("type"));
+  ASSERT_TRUE(bad.HasError("PROFILE_DISCRIMINATOR_PATH")) << bad.Describe();
+  for (const Issue* e : bad.Errors()) {
+    if (e->message_id == "PROFILE_DISCRIMINATOR_PATH") {
+      EXPECT_EQ(e->expression,
+                "StructureDefinition.differential.element[2].slicing.discriminator[0]");
+    }
+  }
+}
+
+// R4 eld-11: "Binding can only be present for coded elements, string, and uri"; the element's
+// types are its own or, when it names none, those of the base element.
+TEST(ProfileDefinitions, BindingsOnlyOnCodedStringAndUriElements) {
+  auto profile = [](std::string_view element) {
+    return R"({"resourceType":"StructureDefinition","url":"http://acme.test/StructureDefinition/p",
+      "name":"P","status":"active","fhirVersion":"4.0.1","kind":"resource","abstract":false,
+      "type":"Patient","baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient",
+      "derivation":"constraint","differential":{"element":[{"id":"Patient","path":"Patient"},)" +
+           std::string(element) + "]}}";
+  };
+  const char* binding =
+      R"("binding":{"strength":"required","valueSet":"http://hl7.org/fhir/ValueSet/languages"})";
+  auto v = ValidatorWith({});
+  Outcome on_date =
+      ValidateText(*v, profile(R"({"id":"Patient.birthDate","path":"Patient.birthDate",)" +
+                               std::string(binding) + "}"));
+  EXPECT_TRUE(on_date.HasError("PROFILE_BINDING_NOT_BINDABLE")) << on_date.Describe();
+  Outcome on_code = ValidateText(*v, profile(R"({"id":"Patient.gender","path":"Patient.gender",)" +
+                                             std::string(binding) + "}"));
+  EXPECT_FALSE(on_code.HasError("PROFILE_BINDING_NOT_BINDABLE")) << on_code.Describe();
+  Outcome on_choice =
+      ValidateText(*v, profile(R"({"id":"Patient.deceased[x]","path":"Patient.deceased[x]",)" +
+                               std::string(binding) + "}"));
+  EXPECT_TRUE(on_choice.HasError("PROFILE_BINDING_NOT_BINDABLE")) << on_choice.Describe();
+}
+
+// --- Parameters and slicing ------------------------------------------------------------------
+
+// A Parameters profile sliced by name (closed), one slice with parts sliced by name, another
+// whose resource must be a Patient meeting a profile (ElementDefinition.type.profile: "the
+// element SHALL conform to at least one specified profile").
+const char* kPatientActive = R"({"resourceType":"StructureDefinition",
+  "url":"http://acme.test/StructureDefinition/active-patient","name":"AP","status":"active",
+  "fhirVersion":"4.0.1","kind":"resource","abstract":false,"type":"Patient",
+  "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient","derivation":"constraint",
+  "differential":{"element":[{"id":"Patient","path":"Patient"},
+  {"id":"Patient.active","path":"Patient.active","min":1}]}})";
+
+const char* kParametersProfile = R"({"resourceType":"StructureDefinition",
+  "url":"http://acme.test/StructureDefinition/params","name":"P","status":"active",
+  "fhirVersion":"4.0.1","kind":"resource","abstract":false,"type":"Parameters",
+  "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Parameters","derivation":"constraint",
+  "differential":{"element":[{"id":"Parameters","path":"Parameters"},
+  {"id":"Parameters.parameter","path":"Parameters.parameter",
+   "slicing":{"discriminator":[{"type":"value","path":"name"}],"rules":"closed"}},
+  {"id":"Parameters.parameter:one","path":"Parameters.parameter","sliceName":"one","min":1,"max":"1"},
+  {"id":"Parameters.parameter:one.name","path":"Parameters.parameter.name","fixedString":"one"},
+  {"id":"Parameters.parameter:one.value[x]","path":"Parameters.parameter.value[x]","min":1,
+   "type":[{"code":"string"}]},
+  {"id":"Parameters.parameter:two","path":"Parameters.parameter","sliceName":"two","min":1,"max":"1"},
+  {"id":"Parameters.parameter:two.name","path":"Parameters.parameter.name","fixedString":"two"},
+  {"id":"Parameters.parameter:two.part","path":"Parameters.parameter.part","min":2,
+   "slicing":{"discriminator":[{"type":"value","path":"name"}],"rules":"closed"}},
+  {"id":"Parameters.parameter:two.part:a","path":"Parameters.parameter.part","sliceName":"a","min":1,"max":"1"},
+  {"id":"Parameters.parameter:two.part:a.name","path":"Parameters.parameter.part.name","fixedString":"a"},
+  {"id":"Parameters.parameter:two.part:a.value[x]","path":"Parameters.parameter.part.value[x]",
+   "min":1,"type":[{"code":"code"}]},
+  {"id":"Parameters.parameter:two.part:b","path":"Parameters.parameter.part","sliceName":"b","min":1,"max":"1"},
+  {"id":"Parameters.parameter:two.part:b.name","path":"Parameters.parameter.part.name","fixedString":"b"},
+  {"id":"Parameters.parameter:two.part:b.resource","path":"Parameters.parameter.part.resource",
+   "min":1,"type":[{"code":"Patient","profile":["http://acme.test/StructureDefinition/active-patient"]}]}
+  ]}})";
+
+std::string ParametersWith(std::string_view part_b) {
+  return R"({"resourceType":"Parameters","parameter":[{"name":"one","valueString":"x"},
+    {"name":"two","part":[{"name":"a","valueCode":"c"},)" +
+         std::string(part_b) + "]}]}";
+}
+
+TEST(ParametersSlicing, NamedSlicesWithPartsAndProfiledResources) {
+  auto v = ValidatorWith({kPatientActive, kParametersProfile});
+  std::vector<std::string> profile = {"http://acme.test/StructureDefinition/params"};
+  Outcome good = ValidateText(
+      *v, ParametersWith(R"({"name":"b","resource":{"resourceType":"Patient","active":true}})"),
+      profile);
+  EXPECT_TRUE(good.Errors().empty()) << good.Describe();
+  // The part's resource misses what its profile requires: found on the resource.
+  Outcome inactive = ValidateText(
+      *v, ParametersWith(R"({"name":"b","resource":{"resourceType":"Patient"}})"), profile);
+  ASSERT_EQ(inactive.Errors().size(), 1u) << inactive.Describe();
+  EXPECT_EQ(inactive.Errors()[0]->message_id, "CARDINALITY_MIN");
+  EXPECT_EQ(inactive.Errors()[0]->expression, "Parameters.parameter[1].part[1].resource");
+  // A part named nothing the closed slicing knows, and the required part b then missing.
+  Outcome unknown = ValidateText(*v, ParametersWith(R"({"name":"c","valueString":"y"})"), profile);
+  EXPECT_TRUE(unknown.HasError("SLICING_CLOSED")) << unknown.Describe();
+  EXPECT_TRUE(unknown.HasError("SLICE_CARDINALITY_MIN")) << unknown.Describe();
+  EXPECT_EQ(unknown.Errors().size(), 2u) << unknown.Describe();
+}
+
+// R4 profiling.html, discriminator type "profile": "validation by the possible profiles is
+// required to differentiate the slices"; a slice allowing two types with a profile each takes an
+// entry meeting either, and an entry can only meet a profile of its own type.
+TEST(ParametersSlicing, ProfileDiscriminatorOverSeveralTypes) {
+  auto profile_of = [](std::string_view type, std::string_view url) {
+    return R"({"resourceType":"StructureDefinition","url":")" + std::string(url) +
+           R"(","name":"T","status":"active","fhirVersion":"4.0.1","kind":"resource",
+      "abstract":false,"type":")" +
+           std::string(type) + R"(","baseDefinition":"http://hl7.org/fhir/StructureDefinition/)" +
+           std::string(type) + R"(","derivation":"constraint","differential":{"element":[
+      {"id":")" +
+           std::string(type) + R"(","path":")" + std::string(type) + R"("}]}})";
+  };
+  std::string bundle_profile = R"({"resourceType":"StructureDefinition",
+    "url":"http://acme.test/StructureDefinition/b","name":"B","status":"active",
+    "fhirVersion":"4.0.1","kind":"resource","abstract":false,"type":"Bundle",
+    "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Bundle","derivation":"constraint",
+    "differential":{"element":[{"id":"Bundle","path":"Bundle"},
+    {"id":"Bundle.entry","path":"Bundle.entry",
+     "slicing":{"discriminator":[{"type":"profile","path":"resource"}],"rules":"open"}},
+    {"id":"Bundle.entry:pat","path":"Bundle.entry","sliceName":"pat","min":1,"max":"1"},
+    {"id":"Bundle.entry:pat.resource","path":"Bundle.entry.resource",
+     "type":[{"code":"Patient","profile":["http://acme.test/StructureDefinition/pat"]}]},
+    {"id":"Bundle.entry:who","path":"Bundle.entry","sliceName":"who","min":1,"max":"2"},
+    {"id":"Bundle.entry:who.resource","path":"Bundle.entry.resource",
+     "type":[{"code":"Practitioner","profile":["http://acme.test/StructureDefinition/pr"]},
+             {"code":"PractitionerRole","profile":["http://acme.test/StructureDefinition/prr"]}]}
+    ]}})";
+  auto v = ValidatorWith(
+      {profile_of("Patient", "http://acme.test/StructureDefinition/pat"),
+       profile_of("Practitioner", "http://acme.test/StructureDefinition/pr"),
+       profile_of("PractitionerRole", "http://acme.test/StructureDefinition/prr"), bundle_profile});
+  const char* bundle = R"({"resourceType":"Bundle","type":"collection","entry":[
+    {"fullUrl":"urn:uuid:0c3a4b36-5a43-4b6e-9a39-6d4a0b1c2d01","resource":{"resourceType":"Patient"}},
+    {"fullUrl":"urn:uuid:0c3a4b36-5a43-4b6e-9a39-6d4a0b1c2d02","resource":{"resourceType":"Practitioner"}},
+    {"fullUrl":"urn:uuid:0c3a4b36-5a43-4b6e-9a39-6d4a0b1c2d03","resource":{"resourceType":"PractitionerRole"}}]})";
+  Outcome o = ValidateText(*v, bundle, {"http://acme.test/StructureDefinition/b"});
+  EXPECT_TRUE(o.Errors().empty()) << o.Describe();
+}
+
+// ElementDefinition.type.targetProfile: "If any profiles are specified, then the content must
+// conform to at least one of them" - judged where the target is at hand (here: contained).
+TEST(References, ResolvableTargetMustConformToATargetProfile) {
+  std::string observation = R"({"resourceType":"StructureDefinition",
+    "url":"http://acme.test/StructureDefinition/obs","name":"O","status":"active",
+    "fhirVersion":"4.0.1","kind":"resource","abstract":false,"type":"Observation",
+    "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Observation","derivation":"constraint",
+    "differential":{"element":[{"id":"Observation","path":"Observation"},
+    {"id":"Observation.subject","path":"Observation.subject","type":[{"code":"Reference",
+     "targetProfile":["http://acme.test/StructureDefinition/active-patient"]}]}]}})";
+  auto v = ValidatorWith({kPatientActive, observation});
+  auto with_patient = [](std::string_view patient) {
+    return R"({"resourceType":"Observation","contained":[)" + std::string(patient) +
+           R"(],"status":"final","code":{"text":"x"},"subject":{"reference":"#p"}})";
+  };
+  std::vector<std::string> profile = {"http://acme.test/StructureDefinition/obs"};
+  Outcome inactive =
+      ValidateText(*v, with_patient(R"({"resourceType":"Patient","id":"p"})"), profile);
+  ASSERT_TRUE(inactive.HasError("REFERENCE_TARGET_PROFILE")) << inactive.Describe();
+  EXPECT_EQ(inactive.Errors().size(), 1u) << inactive.Describe();
+  Outcome active = ValidateText(
+      *v, with_patient(R"({"resourceType":"Patient","id":"p","active":true})"), profile);
+  EXPECT_TRUE(active.Errors().empty()) << active.Describe();
+}
+
+// --- narrative ---------------------------------------------------------------------------------
+
+std::string BasicWithNarrative(std::string_view inner) {
+  return R"({"resourceType":"Basic","code":{"text":"x"},"text":{"status":"generated",
+    "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">)" +
+         std::string(inner) + R"(</div>"}})";
+}
+
+// txt-1: "only the basic html formatting elements and attributes described in chapters 7-11
+// (except section 4 of chapter 9) and 15 of the HTML 4.0 standard, <a> elements (either name or
+// href), images and internally contained style attributes".
+TEST(Narrative, Html4ChaptersSevenToElevenAndFifteen) {
+  auto v = ValidatorWith({});
+  for (
+      const char* allowed : {
+          R"(<table summary=\"s\" frame=\"box\" rules=\"all\"><tr><td nowrap=\"nowrap\">x</td></tr></table>)",
+          R"(<ol start=\"3\" type=\"a\"><li value=\"4\">x</li></ol>)",
+          R"(<p><bdo dir=\"rtl\">x</bdo> <kbd>k</kbd> <strike>s</strike><br clear=\"all\"/></p>)",
+          R"(<q cite=\"http://acme.test/\">x</q><hr noshade=\"noshade\" size=\"2\"/>)",
+          R"(<a href=\"http://acme.test/\" hreflang=\"fi\" rel=\"help\">x</a>)",
+          R"(<img src=\"#pic\" alt=\"x\" usemap=\"#m\"/><map name=\"m\"><area shape=\"rect\" coords=\"0,0,1,1\" href=\"#a\" alt=\"a\"/></map>)",
+      }) {
+    Outcome o = ValidateText(*v, BasicWithNarrative(allowed));
+    EXPECT_TRUE(o.Errors().empty()) << allowed << "\n" << o.Describe();
+  }
+  // 9.4 (ins, del) is excepted; font (15.2.2) is presentational markup beyond the font-style
+  // elements; forms and scripts are named as forbidden.
+  for (const char* forbidden :
+       {R"(<ins>x</ins>)", R"(<p>a<font>x</font></p>)", R"(<form>x</form>)",
+        R"(<p onclick=\"x()\">x</p>)", R"(<a href=\"javascript:x()\">x</a>)"}) {
+    Outcome o = ValidateText(*v, BasicWithNarrative(forbidden));
+    EXPECT_FALSE(o.Errors().empty()) << forbidden;
+  }
+}
+
+// txt-1's XPath in the R4 Narrative definition lists the element and attribute names it allows:
+// every one of them is accepted.
+TEST(Narrative, EveryNameTxt1XPathListsIsAllowed) {
+  auto text = ReadFile(silta::testing::R4PackageDir() / "StructureDefinition-Narrative.json");
+  ASSERT_TRUE(text.ok());
+  size_t at = text->find("\"key\" : \"txt-1\"");
+  if (at == std::string::npos) at = text->find("\"key\":\"txt-1\"");
+  ASSERT_NE(at, std::string::npos);
+  size_t xpath = text->find("not(descendant-or-self", at);
+  size_t end = text->find('"', xpath);
+  std::string_view rule = std::string_view(*text).substr(xpath, end - xpath);
+  size_t attributes = rule.find("/@*");
+  ASSERT_NE(attributes, std::string_view::npos);
+  auto names = [](std::string_view list) {
+    std::vector<std::string> out;
+    for (size_t q = list.find('\''); q != std::string_view::npos; q = list.find('\'', q + 1)) {
+      size_t close = list.find('\'', q + 1);
+      out.emplace_back(list.substr(q + 1, close - q - 1));
+      q = close;
+    }
+    return out;
+  };
+  std::vector<std::string> elements = names(rule.substr(0, attributes));
+  std::vector<std::string> attribute_names = names(rule.substr(attributes));
+  ASSERT_GT(elements.size(), 40u);
+  ASSERT_GT(attribute_names.size(), 40u);
+  auto v = ValidatorWith({});
+  for (const std::string& element : elements) {
+    std::string markup = "<" + element + ">x</" + element + ">";
+    if (element == "br" || element == "hr" || element == "col") markup = "x<" + element + "/>";
+    if (element == "img") markup = R"(<img src=\"#a\" alt=\"x\"/>)";
+    Outcome o = ValidateText(*v, BasicWithNarrative(markup));
+    EXPECT_TRUE(o.Errors().empty()) << element << "\n" << o.Describe();
+  }
+  for (const std::string& attribute : attribute_names) {
+    Outcome o = ValidateText(*v, BasicWithNarrative("<p " + attribute + R"(=\"1\">x</p>)"));
+    EXPECT_TRUE(o.Errors().empty()) << attribute << "\n" << o.Describe();
+  }
+}
+
+// --- types ------------------------------------------------------------------------------------
+
+// ElementDefinition.type: "The data type or resource that the value of this element is permitted
+// to be". A value of another type breaks that rule once, where it is; the element's binding is for
+// the permitted types and does not judge it.
+TEST(Types, WrongChoiceTypeIsOneErrorOnTheValue) {
+  std::string profile = R"({"resourceType":"StructureDefinition",
+    "url":"http://acme.test/StructureDefinition/obs-q","name":"OQ","status":"active",
+    "fhirVersion":"4.0.1","kind":"resource","abstract":false,"type":"Observation",
+    "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Observation","derivation":"constraint",
+    "differential":{"element":[{"id":"Observation","path":"Observation"},
+    {"id":"Observation.value[x]","path":"Observation.value[x]","type":[{"code":"Quantity"}],
+     "binding":{"strength":"required","valueSet":"http://hl7.org/fhir/ValueSet/ucum-bodyweight"}}]}})";
+  auto v = ValidatorWith({profile});
+  Outcome o = ValidateText(*v, R"({"resourceType":"Observation","status":"final",
+    "code":{"text":"x"},"valueString":"test"})",
+                           {"http://acme.test/StructureDefinition/obs-q"});
+  ASSERT_EQ(o.Errors().size(), 1u) << o.Describe();
+  EXPECT_EQ(o.Errors()[0]->message_id, "TYPE_NOT_ALLOWED");
+  EXPECT_EQ(o.Errors()[0]->expression, "Observation.value.ofType(string)");
+}
+
+}  // namespace
+}  // namespace silta::validation
