@@ -53,7 +53,8 @@ void CollectLocalReferences(const json::Value& node, std::set<std::string, std::
 
 bool Governs(const RoutingPolicy& policy, const Target& target, int item) {
   return target.levels.contains(policy.LevelOf(item)) &&
-         (target.only_items.empty() || target.only_items.contains(item));
+         (target.only_items.empty() || target.only_items.contains(item)) &&
+         !target.withheld_items.contains(item);
 }
 
 Projection Project(const mapping::Module& module, const json::Value& resource,

@@ -13,8 +13,6 @@
 namespace silta::sync {
 namespace {
 
-constexpr std::string_view kHetuSystem = "urn:oid:1.2.246.21";
-
 constexpr std::array<std::pair<Level, std::string_view>, 4> kLevelNames = {{
     {Level::kCounty, "county"},
     {Level::kSharedDefinition, "shared-definition"},
@@ -23,7 +21,6 @@ constexpr std::array<std::pair<Level, std::string_view>, 4> kLevelNames = {{
 }};
 
 constexpr std::array<std::pair<Withheld, std::string_view>, 5> kWithheldNames = {{
-    {Withheld::kHetu, "hetu"},
     {Withheld::kName, "name"},
     {Withheld::kAddress, "address"},
     {Withheld::kTelecom, "telecom"},
@@ -84,28 +81,36 @@ constexpr std::array<AkustiItem, 29> kItems = {{
 }};
 
 // Removes the members named `name` in every object of the tree, and HETU identifiers.
-void Strip(json::Value& node, std::string_view name, bool hetu) {
+void Strip(json::Value& node, std::string_view name) {
   if (node.is_array()) {
-    for (auto& item : node.items()) Strip(item, name, hetu);
+    for (auto& item : node.items()) Strip(item, name);
     return;
   }
   if (!node.is_object()) return;
-  if (!name.empty()) node.Remove(name);
-  if (hetu) {
-    if (json::Value* ids = node.Find("identifier")) {
-      auto is_hetu = [](const json::Value& id) {
-        const json::Value* system = id.is_object() ? id.Find("system") : nullptr;
-        return system != nullptr && system->text() == kHetuSystem;
-      };
-      if (ids->is_array()) {
-        std::erase_if(ids->items(), is_hetu);
-        if (ids->items().empty()) node.Remove("identifier");
-      } else if (is_hetu(*ids)) {
-        node.Remove("identifier");
-      }
+  node.Remove(name);
+  for (auto& [key, value] : node.members()) Strip(value, name);
+}
+
+// Removes every identifier whose system is in `systems`, at any depth.
+void StripIdentifiers(json::Value& node, const std::set<std::string, std::less<>>& systems) {
+  if (node.is_array()) {
+    for (auto& item : node.items()) StripIdentifiers(item, systems);
+    return;
+  }
+  if (!node.is_object()) return;
+  if (json::Value* ids = node.Find("identifier")) {
+    auto withheld = [&](const json::Value& id) {
+      const json::Value* system = id.is_object() ? id.Find("system") : nullptr;
+      return system != nullptr && systems.contains(system->text());
+    };
+    if (ids->is_array()) {
+      std::erase_if(ids->items(), withheld);
+      if (ids->items().empty()) node.Remove("identifier");
+    } else if (withheld(*ids)) {
+      node.Remove("identifier");
     }
   }
-  for (auto& [key, value] : node.members()) Strip(value, name, hetu);
+  for (auto& [key, value] : node.members()) StripIdentifiers(value, systems);
 }
 
 // An AKUSTI item number as a policy writes it ("10"): 1-29, nothing else.
@@ -291,9 +296,39 @@ StatusOr<RoutingPolicy> RoutingPolicy::FromJson(const json::Value& json, std::st
           }
         } else if (key == "withhold") {
           for (const auto& w : value.items()) {
-            auto parsed = ParseWithheld(w.text());
-            if (!parsed) problem(where, "cannot withhold \"" + w.text() + "\"");
-            if (parsed) target.withheld.insert(*parsed);
+            std::string_view entry = w.text();
+            if (entry == "hetu") {
+              target.withheld_systems.insert(std::string(kHetuSystem));
+            } else if (entry == "national-identifiers") {
+              target.withheld_systems.insert(std::string(kHetuSystem));
+              target.withheld_systems.insert(std::string(kTerhikkiSystem));
+            } else if (entry.starts_with("system:")) {
+              std::string_view system = entry.substr(7);
+              if (system.empty()) {
+                problem(where + ".withhold", "\"system:\" needs an identifier system URI");
+              } else if (system.ends_with("/sid/client-record-part")) {
+                // The engine finds what it sent by this identifier: without it, every push
+                // would create the resources again.
+                problem(where + ".withhold",
+                        "the client-record part identifier cannot be withheld");
+              } else {
+                target.withheld_systems.insert(std::string(system));
+              }
+            } else if (entry.starts_with("item:")) {
+              std::optional<int> number = ItemNumber(entry.substr(5));
+              if (!number) {
+                problem(where + ".withhold",
+                        "no AKUSTI item \"" + std::string(entry.substr(5)) + "\" (1-29)");
+              } else {
+                target.withheld_items.insert(*number);
+              }
+            } else if (auto parsed = ParseWithheld(entry)) {
+              target.withheld.insert(*parsed);
+            } else {
+              problem(where, "cannot withhold \"" + w.text() +
+                                 "\" (name, address, telecom, birthDate, hetu, "
+                                 "national-identifiers, system:<uri> or item:<n>)");
+            }
           }
         } else if (key == "profiles") {
           if (!value.is_object()) problem(where, "profiles must be {\"Type\": [profile URL]}");
@@ -371,22 +406,20 @@ const Target* RoutingPolicy::FindTarget(std::string_view name) const {
 }
 
 void RoutingPolicy::Withhold(const Target& target, json::Value& resource) {
+  if (!target.withheld_systems.empty()) StripIdentifiers(resource, target.withheld_systems);
   for (Withheld w : target.withheld) {
     switch (w) {
-      case Withheld::kHetu:
-        Strip(resource, {}, true);
-        break;
       case Withheld::kName:
-        Strip(resource, "name", false);
+        Strip(resource, "name");
         break;
       case Withheld::kAddress:
-        Strip(resource, "address", false);
+        Strip(resource, "address");
         break;
       case Withheld::kTelecom:
-        Strip(resource, "telecom", false);
+        Strip(resource, "telecom");
         break;
       case Withheld::kBirthDate:
-        Strip(resource, "birthDate", false);
+        Strip(resource, "birthDate");
         break;
     }
   }

@@ -34,8 +34,14 @@ struct AkustiItem {
 std::span<const AkustiItem> AkustiItems();
 
 // What a target may be denied, element by element, wherever it occurs in a resource.
-enum class Withheld : uint8_t { kHetu, kName, kAddress, kTelecom, kBirthDate };
+// Elements a target may be denied by name (identifiers are withheld by system, items by number).
+enum class Withheld : uint8_t { kName, kAddress, kTelecom, kBirthDate };
 std::optional<Withheld> ParseWithheld(std::string_view name);
+
+// The national identifier systems the mappings write ("national-identifiers" in a policy's
+// withhold): the personal identity code (HETU) and Valvira's professional register (Terhikki).
+inline constexpr std::string_view kHetuSystem = "urn:oid:1.2.246.21";
+inline constexpr std::string_view kTerhikkiSystem = "urn:oid:1.2.246.537.26";
 
 // The two registers a county keeps as the register keeper (rekisterinpitäjä) of the social and
 // health care it organises: the social welfare client register (sosiaalihuollon asiakasrekisteri)
@@ -65,6 +71,11 @@ struct Target {
   std::set<Level> levels;
   std::set<int> only_items;  // empty: every item of its levels
   std::set<Withheld> withheld;
+  // Identifier systems the target must not receive: every identifier of such a system goes,
+  // wherever it is in a resource (references' identifiers too).
+  std::set<std::string, std::less<>> withheld_systems;
+  // AKUSTI items the target must not receive although its levels govern them.
+  std::set<int> withheld_items;
   // Whether the target may receive the address, telecom and home municipality of a client under
   // non-disclosure (turvakielto); only a policy that says so explicitly ("nonDisclosed":
   // "receive") gives it them.
@@ -83,7 +94,9 @@ class RoutingPolicy {
  public:
   // Policy file format (JSON):
   //   {"targets": [{"name": "...", "levels": ["county", ...], "items": [1, 3],
-  //                 "withhold": ["hetu"], "nonDisclosed": "receive",
+  //                 "withhold": ["hetu", "national-identifiers", "system:<uri>", "item:6",
+  //                              "name", "address", "telecom", "birthDate"],
+  //                 "nonDisclosed": "receive",
   //                 "custodianProvenance": false,
   //                 "profiles": {"Patient": ["http://.../StructureDefinition/x"]},
   //                 "adapter": "generic-r4.json"}],

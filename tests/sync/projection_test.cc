@@ -30,7 +30,9 @@ class ProjectionTest : public ::testing::Test {
         {"name": "county", "levels": ["county"]},
         {"name": "shared", "levels": ["shared-definition"]},
         {"name": "national", "levels": ["national"]},
-        {"name": "register", "levels": ["national"], "nonDisclosed": "receive"}]})",
+        {"name": "register", "levels": ["national"], "nonDisclosed": "receive"},
+        {"name": "national-minimal", "levels": ["national"],
+         "withhold": ["item:6", "national-identifiers"]}]})",
                                                               "policy"),
                                           "policy");
     ASSERT_TRUE(policy.ok()) << policy.status().message();
@@ -153,6 +155,25 @@ TEST_F(ProjectionTest, AnElementNoRuleAccountsForIsNeverSent) {
   ASSERT_TRUE(national.resource.has_value());
   EXPECT_EQ(national.resource->Find("maritalStatus"), nullptr);
   EXPECT_THAT(national.unaccounted, ElementsAre("Patient.maritalStatus"));
+}
+
+// A target may be denied an item its level governs, and every national identifier. Expected by
+// hand: national governs Aino's items 1, 2, 5, 6 and 20 (the test above); without item 6 her
+// occupation (FI Base patient-profession) is not sent, and the HETU leaves with it while the
+// client-record part identifier, by which the engine finds what it sent, stays.
+TEST_F(ProjectionTest, AWithheldItemAndTheNationalIdentifiersAreNotSent) {
+  json::Value patient = Mapped("aino-virtanen.json", "Patient");
+  Projection minimal = For(patient, "national-minimal");
+  ASSERT_TRUE(minimal.resource.has_value());
+  EXPECT_THAT(minimal.items, ElementsAre(1, 2, 5, 20));
+  RoutingPolicy::Withhold(*policy_.FindTarget("national-minimal"), *minimal.resource);
+  std::string text = minimal.resource->ToString();
+  EXPECT_THAT(text, Not(HasSubstr("patient-profession")));
+  EXPECT_THAT(text, Not(HasSubstr("urn:oid:1.2.246.21\"")));
+  EXPECT_THAT(text, HasSubstr(kPartSystem));
+  std::string full = For(patient, "national").resource->ToString();
+  EXPECT_THAT(full, HasSubstr("patient-profession"));
+  EXPECT_THAT(full, HasSubstr("urn:oid:1.2.246.21\""));
 }
 
 }  // namespace

@@ -65,6 +65,38 @@ TEST(RoutingTest, WithholdsHetuEverywhere) {
   EXPECT_THAT(text, HasSubstr(R"({"system":"x","value":"1"})"));
 }
 
+TEST(RoutingTest, WithholdsIdentifiersBySystem) {
+  auto policy = RoutingPolicy::FromJson(Json(R"({"targets":[{"name":"t","levels":["county"],
+      "withhold":["national-identifiers","system:https://example.fi/sid/local"]}]})"),
+                                        "t");
+  ASSERT_TRUE(policy.ok()) << policy.status().message();
+  json::Value practitioner = Json(R"({"resourceType":"Practitioner","identifier":[
+    {"system":"urn:oid:1.2.246.537.26","value":"10101010"},
+    {"system":"urn:oid:1.2.246.21","value":"010190-999W"},
+    {"system":"https://example.fi/sid/local","value":"L1"},
+    {"system":"https://example.fi/sid/other","value":"O1"}]})");
+  RoutingPolicy::Withhold(policy->targets()[0], practitioner);
+  EXPECT_EQ(practitioner.ToString(), R"({"resourceType":"Practitioner","identifier":[)"
+                                     R"({"system":"https://example.fi/sid/other","value":"O1"}]})");
+}
+
+TEST(RoutingTest, AWithheldItemIsNotGovernedAndBadEntriesAreNamed) {
+  auto policy = RoutingPolicy::FromJson(
+      Json(R"({"targets":[{"name":"c","levels":["county"],"withhold":["item:25"]}]})"), "t");
+  ASSERT_TRUE(policy.ok()) << policy.status().message();
+  EXPECT_FALSE(Governs(*policy, policy->targets()[0], 25));  // county level, withheld
+  EXPECT_TRUE(Governs(*policy, policy->targets()[0], 10));   // county level
+  auto bad = RoutingPolicy::FromJson(Json(R"({"targets":[{"name":"c","levels":["county"],
+      "withhold":["item:31","system:",
+                  "system:https://silta.example.fi/fhir/sid/client-record-part"]}]})"),
+                                     "t");
+  ASSERT_FALSE(bad.ok());
+  const std::string& m = bad.status().message();
+  EXPECT_THAT(m, HasSubstr("no AKUSTI item \"31\""));
+  EXPECT_THAT(m, HasSubstr("needs an identifier system URI"));
+  EXPECT_THAT(m, HasSubstr("part identifier cannot be withheld"));
+}
+
 TEST(RoutingTest, ListsEveryProblemOfAPolicy) {
   auto policy = RoutingPolicy::FromJson(Json(R"({
     "targets": [{"name": "a", "levels": ["regional"], "withhold": ["shoe size"], "x": 1},
