@@ -9,6 +9,7 @@
 #include "base/files.h"
 #include "context/context.h"
 #include "formats/formats.h"
+#include "json/json.h"
 
 namespace silta::context {
 
@@ -114,14 +115,14 @@ void ReadResourceFile(const fs::path& path, const std::shared_ptr<const model::T
   }
   rapidjson::Document bundle;
   bundle.Parse(json.data(), json.size());
-  auto entries = bundle.FindMember("entry");
-  if (bundle.HasParseError() || entries == bundle.MemberEnd() || !entries->value.IsArray()) return;
+  if (bundle.HasParseError()) return;
+  const rapidjson::Value& root = bundle;
   rapidjson::SizeType n = 0;
-  for (const auto& entry : entries->value.GetArray()) {
-    auto resource = entry.IsObject() ? entry.FindMember("resource") : entry.MemberEnd();
-    if (entry.IsObject() && resource != entry.MemberEnd() && resource->value.IsObject()) {
+  for (const auto& entry : json::ArrayMember(root, "entry").GetArray()) {
+    const rapidjson::Value* resource = json::Member(entry, "resource");
+    if (resource != nullptr && resource->IsObject()) {
       out.names.push_back(file + "#entry[" + std::to_string(n) + "]");
-      out.texts.push_back(ToJson(resource->value));
+      out.texts.push_back(ToJson(*resource));
     }
     ++n;
   }
