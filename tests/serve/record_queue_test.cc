@@ -69,9 +69,8 @@ class RecordQueueTest : public ::testing::TestWithParam<Backend> {
 
 TEST_P(RecordQueueTest, KeepsTheRecordAsReceived) {
   // A record's bytes go back out as they came: XML in another encoding, even a NUL.
-  const std::string body =
-      std::string("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>\xe4", 50) +
-      std::string(1, '\0') + "</a>";
+  const std::string body = std::string("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>\xe4") +
+                           std::string(1, '\0') + "</a>";
   auto id = queue_->Enqueue("xml", body, "09/A1");
   ASSERT_TRUE(id.ok()) << id.status().message();
   auto peeked = queue_->Peek(10);
