@@ -1,6 +1,7 @@
 // Facade of the terminology module: code validation against the CodeSystems and ValueSets of
-// the loaded FHIR packages, and optionally a FHIR terminology server for what they lack. Used by the profile validator (binding checks); FHIRPath
-// memberOf() could ask it through fhirpath::TerminologyProvider, which nothing wires up yet.
+// the loaded FHIR packages, and optionally a FHIR terminology server for what they lack. Used by
+// the profile validator (binding checks); FHIRPath memberOf() could ask it through
+// fhirpath::TerminologyProvider, which nothing wires up yet.
 //
 // The packages answer first. Codes from systems that have no CodeSystem in the packages
 // (SNOMED CT, LOINC, UCUM, BCP-47...) come back as kUnknownSystem so the caller can say "not
@@ -141,6 +142,10 @@ struct RemoteCodeAnswer {
   bool result = false;    // $validate-code's `result`
   std::string message;    // the server's `message`, when it gave one
   std::string display;    // the server's `display`
+  // `result` false with a `cause` saying the server could not judge (not-found, unknown,
+  // not-supported, too-costly, exception, processing: its code system or value set is unknown to
+  // it, or it failed): the code is unchecked, not invalid.
+  bool undecided = false;
   std::string failure;
   bool from_cache = false;
 };

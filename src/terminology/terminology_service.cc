@@ -242,6 +242,12 @@ StatusOr<ValidationResult> TerminologyService::ValidateCode(std::string_view val
   result.system = std::string(system);
   result.code = std::string(code);
   result.expected_display = answer.display;
+  if (answer.undecided) {
+    result.validity = Validity::kCannotTell;
+    result.message = "the terminology server " + remote->name() + " could not judge it" +
+                     (answer.message.empty() ? "" : ": " + answer.message);
+    return result;
+  }
   if (answer.result) {
     result.validity = Validity::kValid;
     return result;

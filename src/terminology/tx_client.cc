@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -125,6 +126,14 @@ bool ReadValidateCodeAnswer(const rapidjson::Value& body, RemoteCodeAnswer& answ
   if (const rapidjson::Value* d = ParameterValue(body, "display", "valueString");
       d != nullptr && d->IsString()) {
     answer.display = d->GetString();
+  }
+  // `cause` (an OperationOutcome issue type, as terminology servers send beside result=false)
+  // tells "not in the value set" from "the server does not know the system either".
+  if (const rapidjson::Value* c = ParameterValue(body, "cause", "valueCode");
+      !answer.result && c != nullptr && c->IsString()) {
+    std::string_view cause = c->GetString();
+    answer.undecided = cause == "not-found" || cause == "unknown" || cause == "not-supported" ||
+                       cause == "too-costly" || cause == "exception" || cause == "processing";
   }
   return true;
 }

@@ -202,6 +202,18 @@ TEST_F(TxClientTest, HttpErrorsAreWarningsAndAreNotCached) {
   EXPECT_EQ(next->request_count(), 1u);
 }
 
+TEST_F(TxClientTest, AFalseResultWhoseCauseIsAnUnknownSystemIsNotInvalid) {
+  auto transport = std::make_shared<fhirclient::FakeTransport>();
+  transport->Enqueue(Answer(
+      200, R"({"resourceType":"Parameters","parameter":[{"name":"result","valueBoolean":false},)"
+           R"({"name":"message","valueString":"Unknown code system"},)"
+           R"({"name":"cause","valueCode":"not-found"}]})"));
+  auto result = Service(transport)->ValidateCode(kRemoteVs, kRemoteSystem, "x1");
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->validity, Validity::kCannotTell);
+  EXPECT_THAT(result->message, HasSubstr("could not judge it: Unknown code system"));
+}
+
 TEST_F(TxClientTest, AnAnswerThatIsNoParametersIsAFailure) {
   auto transport = std::make_shared<fhirclient::FakeTransport>();
   transport->Enqueue(Answer(200, R"({"resourceType":"Patient"})"));
