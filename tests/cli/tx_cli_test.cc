@@ -120,16 +120,22 @@ class TxCliTest : public ::testing::Test {
     return lines;
   }
 
-  // Runs silta with HOME and XDG_CACHE_HOME inside the test's folder, so a default cache would
-  // land there and never in the user's.
+  // Runs silta with HOME inside the test's folder, so a default tx cache would land there and
+  // never in the user's; the FHIR package cache stays where it was.
   RunResult Validate(const std::string& extra) {
     fs::path out = dir_ / "stdout.txt";
     fs::path err = dir_ / "stderr.txt";
-    std::string cmd =
-        "HOME=" + (dir_ / "home").string() + " XDG_CACHE_HOME= SILTA_TX_CACHE= " + SILTA_BINARY +
-        " validate " + (kData / "obs-valid.json").string() + " " +
-        (kData / "obs-invalid.json").string() + " --ig " + (kData / "ig").string() + " --profile " +
-        kProfile + " --text " + extra + " > " + out.string() + " 2> " + err.string();
+    const char* packages = std::getenv("SILTA_PACKAGE_CACHE");
+    const char* home = std::getenv("HOME");
+    std::string package_cache = packages != nullptr ? std::string(packages)
+                                : home != nullptr   ? std::string(home) + "/.fhir/packages"
+                                                    : std::string();
+    std::string cmd = "SILTA_PACKAGE_CACHE=" + package_cache + " HOME=" + (dir_ / "home").string() +
+                      " XDG_CACHE_HOME= SILTA_TX_CACHE= " + SILTA_BINARY + " validate " +
+                      (kData / "obs-valid.json").string() + " " +
+                      (kData / "obs-invalid.json").string() + " --ig " + (kData / "ig").string() +
+                      " --profile " + kProfile + " --text " + extra + " > " + out.string() +
+                      " 2> " + err.string();
     int status = std::system(cmd.c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(out), Slurp(err)};
   }
