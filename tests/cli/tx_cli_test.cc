@@ -21,6 +21,7 @@
 
 #include "base/files.h"
 #include "fhirclient/fhirclient.h"
+#include "terminology/terminology.h"
 
 extern char** environ;
 
@@ -237,6 +238,35 @@ TEST_F(TxCliTest, AServerThatDoesNotAnswerTimesOutWithAWarning) {
   // One time-out per run, not one per code.
   EXPECT_LT(seconds, 30);
   EXPECT_TRUE(!fs::exists(cache) || fs::is_empty(cache)) << "a time-out is not an answer";
+}
+
+// No command expands value sets yet, so $expand is checked against the same server through the
+// client the commands use.
+TEST_F(TxCliTest, ExpandsOnTheServerAndAgainFromTheCacheWhenItIsStopped) {
+  StartServer();
+  terminology::TxClientOptions options;
+  options.base_url = base_url();
+  options.cache_dir = dir_ / "tx-cache";
+  terminology::RemoteExpandQuery query;
+  query.valueset = "http://example.org/fhir/silta-tx/ValueSet/tx-lab-tests";
+  auto client = terminology::MakeTxClient(options);
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  terminology::RemoteExpansion live = (*client)->Expand(query);
+  ASSERT_TRUE(live.answered) << live.failure;
+  EXPECT_FALSE(live.from_cache);
+  std::vector<std::string> codes;
+  for (const auto& c : live.codes) codes.push_back(c.system + "#" + c.code + " " + c.display);
+  EXPECT_THAT(codes, ::testing::UnorderedElementsAre(
+                         "http://example.org/fhir/silta-tx/CodeSystem/tx-lab#b-hb Hemoglobin",
+                         "http://example.org/fhir/silta-tx/CodeSystem/tx-lab#p-crp "
+                         "C-reactive protein"));
+  StopServer();
+  auto rerun = terminology::MakeTxClient(options);
+  ASSERT_TRUE(rerun.ok());
+  terminology::RemoteExpansion cached = (*rerun)->Expand(query);
+  ASSERT_TRUE(cached.answered) << cached.failure;
+  EXPECT_TRUE(cached.from_cache);
+  EXPECT_EQ(cached.codes.size(), live.codes.size());
 }
 
 TEST_F(TxCliTest, RefusesABadServerUrl) {
