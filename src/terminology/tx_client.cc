@@ -190,14 +190,17 @@ class TxClient final : public RemoteTerminology {
       options_.base_url.pop_back();
     }
     if (options_.cache_dir.empty()) options_.cache_dir = DefaultTxCacheDir();
+    // Messages and reports show the server without credentials a URL may carry.
+    name_ = fhirclient::MaskUrl(options_.base_url);
   }
 
-  const std::string& name() const override { return options_.base_url; }
+  const std::string& name() const override { return name_; }
 
   RemoteCodeAnswer ValidateCode(const RemoteCodeQuery& query) const override {
-    std::string key = "ValueSet/$validate-code\n" + options_.base_url + "\n" + query.valueset +
-                      "\n" + (query.valueset_json.empty() ? "" : Sha256Hex(query.valueset_json)) +
-                      "\n" + query.system + "\n" + query.version + "\n" + query.code + "\n" +
+    // The question as stored in its cache file: the server is named without credentials.
+    std::string key = "ValueSet/$validate-code\n" + name_ + "\n" + query.valueset + "\n" +
+                      (query.valueset_json.empty() ? "" : Sha256Hex(query.valueset_json)) + "\n" +
+                      query.system + "\n" + query.version + "\n" + query.code + "\n" +
                       query.display;
     RemoteCodeAnswer answer;
     auto interpret = [&](const rapidjson::Value& body) {
@@ -218,7 +221,7 @@ class TxClient final : public RemoteTerminology {
 
   RemoteExpansion Expand(const RemoteExpandQuery& query) const override {
     std::string count = query.count == SIZE_MAX ? "" : std::to_string(query.count);
-    std::string key = "ValueSet/$expand\n" + options_.base_url + "\n" + query.valueset + "\n" +
+    std::string key = "ValueSet/$expand\n" + name_ + "\n" + query.valueset + "\n" +
                       (query.valueset_json.empty() ? "" : Sha256Hex(query.valueset_json)) + "\n" +
                       count;
     RemoteExpansion expansion;
@@ -351,6 +354,7 @@ class TxClient final : public RemoteTerminology {
   }
 
   TxClientOptions options_;
+  std::string name_;
   std::shared_ptr<fhirclient::HttpTransport> transport_;
   mutable std::mutex mu_;
   mutable std::unordered_map<std::string, std::string> memory_;

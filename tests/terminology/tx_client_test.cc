@@ -19,6 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr std::string_view kLocalSystem = "http://example.org/cs/local";
 constexpr std::string_view kRemoteSystem = "http://example.org/cs/remote-only";
@@ -309,6 +310,15 @@ TEST_F(TxClientTest, ConcurrentQuestionsShareOneClient) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_LE(transport->request_count(), 200u);
+}
+
+TEST(TxClientOptionsTest, CredentialsInTheUrlNeverReachAMessage) {
+  TxClientOptions options;
+  options.base_url = "https://user:secret@tx.example.fi/r4";
+  auto client = MakeTxClient(options, std::make_shared<fhirclient::FakeTransport>());
+  ASSERT_TRUE(client.ok());
+  EXPECT_THAT((*client)->name(), Not(HasSubstr("secret")));
+  EXPECT_THAT((*client)->name(), HasSubstr("tx.example.fi/r4"));
 }
 
 TEST(TxClientOptionsTest, RefusesWhatIsNoHttpUrl) {
