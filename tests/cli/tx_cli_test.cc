@@ -240,6 +240,101 @@ TEST_F(TxCliTest, AServerThatDoesNotAnswerTimesOutWithAWarning) {
   EXPECT_TRUE(!fs::exists(cache) || fs::is_empty(cache)) << "a time-out is not an answer";
 }
 
+// `silta serve` with `txServer` in its config: $validate asks the server, and after a restart
+// with the server stopped answers the same from the cache.
+TEST_F(TxCliTest, ServeAsksTheServerOfItsConfigAndAfterARestartItsCache) {
+  StartServer();
+  // A package cache of its own: the real one's packages linked, the test profile installed.
+  fs::path packages = dir_ / "packages";
+  fs::create_directories(packages);
+  const char* env_cache = std::getenv("SILTA_PACKAGE_CACHE");
+  const char* home = std::getenv("HOME");
+  fs::path real = env_cache != nullptr && *env_cache != '\0'
+                      ? fs::path(env_cache)
+                      : fs::path(home != nullptr ? home : ".") / ".fhir" / "packages";
+  for (const auto& entry : fs::directory_iterator(real)) {
+    if (entry.is_directory()) {
+      fs::create_directory_symlink(entry.path(), packages / entry.path().filename());
+    }
+  }
+  std::string install = "SILTA_PACKAGE_CACHE=" + packages.string() + " " + SILTA_BINARY +
+                        " packages install " + (kData / "ig").string() +
+                        " --as silta.tx.test@0.1.0 > /dev/null 2>&1";
+  ASSERT_EQ(std::system(install.c_str()), 0);
+  int serve_port = FreePort();
+  fs::path config = dir_ / "serve.json";
+  std::ofstream(config) << R"({"port": )" << serve_port << R"(, "accessLog": "off",
+    "openRoutes": ["/$validate"], "packages": ["silta.tx.test#0.1.0"],
+    "txServer": ")" << base_url()
+                        << R"(", "txCache": "tx-cache", "txTimeoutMs": 5000})";
+  std::string serve_url = "http://127.0.0.1:" + std::to_string(serve_port);
+
+  std::string binary = SILTA_BINARY;
+  std::string config_arg = config.string();
+  std::vector<std::string> env_strings = {"SILTA_PACKAGE_CACHE=" + packages.string()};
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (!std::string_view(*e).starts_with("SILTA_PACKAGE_CACHE=")) env_strings.emplace_back(*e);
+  }
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  fhirclient::CurlTransport transport;
+  auto start_serve = [&]() -> pid_t {
+    std::vector<std::string> args = {binary, "serve", "--config", config_arg};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    pid_t pid = 0;
+    int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) return 0;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto result = transport.Send({"GET", serve_url + "/healthz", {}, {}});
+      if (result.ok() && result.response.status == 200) return pid;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, nullptr, 0);
+    return 0;
+  };
+  auto stop_serve = [](pid_t pid) {
+    kill(pid, SIGTERM);
+    waitpid(pid, nullptr, 0);
+  };
+  auto validate = [&](std::string_view file) {
+    fhirclient::HttpRequest request{"POST",
+                                    serve_url + "/$validate?profile=" + kProfile,
+                                    {{"Content-Type", "application/fhir+json"}},
+                                    Slurp(kData / file)};
+    auto result = transport.Send(request);
+    EXPECT_TRUE(result.ok()) << result.error_message;
+    EXPECT_EQ(result.response.status, 200) << result.response.body;
+    return result.response.body;
+  };
+
+  pid_t serve = start_serve();
+  ASSERT_NE(serve, 0) << "silta serve did not start";
+  std::string invalid = validate("obs-invalid.json");
+  std::string valid = validate("obs-valid.json");
+  stop_serve(serve);
+  EXPECT_THAT(invalid, HasSubstr("x-none"));
+  EXPECT_THAT(invalid, HasSubstr("required binding"));
+  EXPECT_THAT(valid, Not(HasSubstr("tx-lab-tests")));
+  EXPECT_EQ(Operations().size(), 2u);
+
+  StopServer();
+  serve = start_serve();
+  ASSERT_NE(serve, 0) << "silta serve did not start again";
+  EXPECT_EQ(validate("obs-invalid.json"), invalid);
+  EXPECT_EQ(validate("obs-valid.json"), valid);
+  stop_serve(serve);
+}
+
 // No command expands value sets yet, so $expand is checked against the same server through the
 // client the commands use.
 TEST_F(TxCliTest, ExpandsOnTheServerAndAgainFromTheCacheWhenItIsStopped) {
