@@ -13,7 +13,7 @@ SILTA_DEBIAN_PACKAGES=(
   libcurl4-openssl-dev libpoco-dev libsqlite3-dev libssl-dev zlib1g-dev openssl
   libpq-dev postgresql
   libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev
-  nodejs npm
+  nodejs npm python3
   wrk chromium
 )
 

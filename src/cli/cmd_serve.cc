@@ -14,6 +14,7 @@
 #include "context/targets.h"
 #include "mapping/mapping.h"
 #include "serve/serve.h"
+#include "terminology/terminology.h"
 #include "validation/validation.h"
 
 namespace silta::cli {
@@ -115,7 +116,17 @@ int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std
     if (!built.ok()) return Fail(err, "serve", built.status());
     conformance = *built;
   }
-  auto validator = validation::Validator::Create(conformance, *model);
+  validation::ValidatorOptions validator_options;
+  if (!config->tx_server.empty()) {
+    terminology::TxClientOptions tx;
+    tx.base_url = config->tx_server;
+    tx.cache_dir = config->tx_cache_dir;
+    tx.timeout = config->tx_timeout;
+    auto client = terminology::MakeTxClient(std::move(tx));
+    if (!client.ok()) return Fail(err, "serve", client.status());
+    validator_options.terminology_server = std::move(*client);
+  }
+  auto validator = validation::Validator::Create(conformance, *model, std::move(validator_options));
   if (!validator.ok()) return Fail(err, "serve", validator.status());
   services.validate = [v = *validator](const model::Document& document,
                                        std::span<const std::string> profiles,

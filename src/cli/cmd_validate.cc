@@ -2,18 +2,22 @@
 // parallel, with OperationOutcome, text and HTML reports.
 #include <unistd.h>
 
+#include <chrono>
+
 #include "batch/batch.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "context/context.h"
 #include "context/definitions.h"
+#include "terminology/terminology.h"
 
 namespace silta::cli {
 
 int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CLI::App app{
       "Validate FHIR R4 resources (JSON, XML, NDJSON, Bundles) against the R4 definitions,\n"
-      "their meta.profile and the --profile given, fully offline.\n\n"
+      "their meta.profile and the --profile given, offline unless --tx names a terminology\n"
+      "server for the codes the packages cannot check.\n\n"
       "  silta validate export/**/*.ndjson --html report.html\n"
       "  silta validate patient.json --ig hl7.fhir.fi.base#2.0.0-rc2 \\\n"
       "      --profile "
@@ -27,6 +31,9 @@ int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out, 
   std::string html;
   bool text = false;
   bool allow_unknown = false;
+  std::string tx;
+  std::string tx_cache;
+  double tx_timeout = 10;
   unsigned threads = 0;
   uint64_t max_file_mb = 128;
   uint64_t max_line_mb = 64;
@@ -49,14 +56,36 @@ int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out, 
       ->capture_default_str();
   app.add_flag("--allow-unknown-elements", allow_unknown,
                "report elements FHIR does not define as warnings instead of errors");
+  app.add_option("--tx", tx,
+                 "FHIR R4 terminology server base URL, asked ($validate-code, $expand) only about "
+                 "codes the packages cannot check (SNOMED CT, LOINC, THL...); off by default");
+  app.add_option("--tx-cache", tx_cache,
+                 "folder of the server's cached answers (default $SILTA_TX_CACHE, else "
+                 "~/.cache/silta/tx); a rerun asks the server nothing it answered before");
+  app.add_option("--tx-timeout", tx_timeout, "seconds to wait for the terminology server")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 3600.0));
   if (int code = ParseArgs(app, args, out, err); code >= 0) return code;
 
   auto files = batch::DiscoverInputs(inputs);
   if (!files.ok()) return Fail(err, "validate", files.status());
   auto model = context::CoreTypeModel();
   if (!model.ok()) return Fail(err, "validate", model.status());
+  validation::ValidatorOptions validator_options;
+  if (!tx.empty()) {
+    terminology::TxClientOptions tx_options;
+    tx_options.base_url = tx;
+    tx_options.cache_dir = tx_cache;
+    tx_options.timeout = std::chrono::milliseconds(static_cast<int64_t>(tx_timeout * 1000));
+    auto client = terminology::MakeTxClient(std::move(tx_options));
+    if (!client.ok()) return Fail(err, "validate", client.status());
+    validator_options.terminology_server = std::move(*client);
+  } else if (!tx_cache.empty()) {
+    err << "silta validate: --tx-cache needs --tx\n";
+    return kExitUsage;
+  }
   IssueCollector context_warnings;
-  auto loaded = context::LoadValidator(igs, &context_warnings);
+  auto loaded = context::LoadValidator(igs, &context_warnings, std::move(validator_options));
   PrintIssues(context_warnings.issues(), err);
   if (!loaded.ok()) return Fail(err, "validate", loaded.status());
   const validation::Validator& validator = *loaded->validator;

@@ -13,7 +13,8 @@ std::string DefaultMappingsDir() {
   return SILTA_DEFAULT_MAPPINGS_DIR;
 }
 
-StatusOr<LoadedValidator> LoadValidator(const std::vector<std::string>& igs, IssueSink* warnings) {
+StatusOr<LoadedValidator> LoadValidator(const std::vector<std::string>& igs, IssueSink* warnings,
+                                        validation::ValidatorOptions options) {
   SILTA_ASSIGN_OR_RETURN(auto model, CoreTypeModel());
   IssueCollector ignored;
   SILTA_ASSIGN_OR_RETURN(IgSources sources,
@@ -24,10 +25,10 @@ StatusOr<LoadedValidator> LoadValidator(const std::vector<std::string>& igs, Iss
   roots.insert(roots.end(), sources.from_cache.begin(), sources.from_cache.end());
   // A dependency missing offline (FI Base names terminology packages) is a warning: what it
   // would define is reported where it is used.
-  packages::ContextOptions options;
-  options.allow_missing_dependencies = true;
-  SILTA_ASSIGN_OR_RETURN(auto from_cache,
-                         packages::ConformanceContext::Build(cache, roots, warnings, options));
+  packages::ContextOptions context_options;
+  context_options.allow_missing_dependencies = true;
+  SILTA_ASSIGN_OR_RETURN(auto from_cache, packages::ConformanceContext::Build(
+                                              cache, roots, warnings, context_options));
   // What the --ig options name comes first: its definitions win over the packages'.
   std::vector<std::shared_ptr<const packages::Package>> all = sources.local;
   all.insert(all.end(), from_cache->packages().begin(), from_cache->packages().end());
@@ -35,7 +36,8 @@ StatusOr<LoadedValidator> LoadValidator(const std::vector<std::string>& igs, Iss
   loaded.context = sources.local.empty()
                        ? from_cache
                        : packages::ConformanceContext::FromPackages(std::move(all));
-  SILTA_ASSIGN_OR_RETURN(loaded.validator, validation::Validator::Create(loaded.context, model));
+  SILTA_ASSIGN_OR_RETURN(loaded.validator,
+                         validation::Validator::Create(loaded.context, model, std::move(options)));
   return loaded;
 }
 

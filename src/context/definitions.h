@@ -26,8 +26,10 @@ struct LoadedValidator {
 
 // R4 core and `igs` (see ReadIgSources: installed packages, package folders and tarballs,
 // conformance resource files and folders of them). Version substitutions and the problems
-// found in --ig files (with file, line and column) go to `warnings`.
-StatusOr<LoadedValidator> LoadValidator(const std::vector<std::string>& igs, IssueSink* warnings);
+// found in --ig files (with file, line and column) go to `warnings`. `options` carries the
+// terminology server of `--tx`, if any.
+StatusOr<LoadedValidator> LoadValidator(const std::vector<std::string>& igs, IssueSink* warnings,
+                                        validation::ValidatorOptions options = {});
 
 // Silta's profiles (profiles/generated, or $SILTA_PROFILES) with what they depend on
 // (FI Base 2.0.0-rc2 and R4 core, from the package cache).

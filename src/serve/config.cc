@@ -81,6 +81,18 @@ Status ReadConfigFile(const fs::path& file, ServeConfig& config) {
       if (!ms) return error(key, v, "a positive number");
       (key == "requestTimeoutMs" ? config.request_timeout : config.sync_retry) =
           std::chrono::milliseconds(*ms);
+    } else if (key == "txServer") {
+      if (!is_string || !(v.text().starts_with("http://") || v.text().starts_with("https://"))) {
+        return error(key, v, "the base URL of a FHIR terminology server (http:// or https://)");
+      }
+      config.tx_server = v.text();
+    } else if (key == "txCache") {
+      if (!is_string || v.text().empty()) return error(key, v, "a folder path");
+      config.tx_cache_dir = Resolve(base_dir, v.text());
+    } else if (key == "txTimeoutMs") {
+      auto ms = number(v, 1, 3'600'000);
+      if (!ms) return error(key, v, "a number of milliseconds from 1 to 3600000");
+      config.tx_timeout = std::chrono::milliseconds(*ms);
     } else if (key == "shutdownGraceMs") {
       auto ms = number(v, 0, std::numeric_limits<uint32_t>::max());
       if (!ms) return error(key, v, "a number");
@@ -163,6 +175,12 @@ Status ApplyEnvironment(const Environment& env, ServeConfig& config) {
   if (auto v = env("SILTA_SERVE_MAPPINGS")) config.mappings_dir = *v;
   if (auto v = env("SILTA_SERVE_ACCESS_LOG")) config.access_log = *v;
   if (auto v = env("SILTA_SERVE_SYNC_POLICY")) config.sync_policy = *v;
+  if (auto v = env("SILTA_SERVE_TX_SERVER")) {
+    if (!v->empty() && !v->starts_with("http://") && !v->starts_with("https://")) {
+      return InvalidArgumentError("SILTA_SERVE_TX_SERVER: expected an http:// or https:// URL");
+    }
+    config.tx_server = *v;
+  }
   if (auto v = env("SILTA_SERVE_PACKAGES")) {
     config.packages.clear();
     std::istringstream list(*v);

@@ -60,6 +60,12 @@ struct ServeConfig {
   // FHIR packages ("name#version", in the package cache) whose profiles $validate knows, on
   // top of R4 core; their dependencies are loaded too.
   std::vector<std::string> packages;
+  // A FHIR R4 terminology server $validate asks about codes the packages cannot check (as
+  // `silta validate --tx`); empty: offline. Its answers are kept in `tx_cache_dir` (empty:
+  // terminology::DefaultTxCacheDir()).
+  std::string tx_server;
+  std::filesystem::path tx_cache_dir;
+  std::chrono::milliseconds tx_timeout{10000};
   // Routes that need no token (besides /healthz, which never does), e.g. "/" and "/metadata".
   std::set<std::string> open_routes;
   // One line per request without query strings or bodies: "stderr", "off", or a file.

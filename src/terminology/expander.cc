@@ -94,6 +94,13 @@ packages::ResourceRef TerminologyService::Impl::FindValueSet(std::string_view ca
   return ref;
 }
 
+std::string TerminologyService::Impl::ValueSetJson(std::string_view canonical) const {
+  packages::ResourceRef ref = FindValueSet(canonical);
+  if (!ref) return {};
+  auto json = context_.ReadResource(ref);
+  return json.ok() ? std::move(*json) : std::string();
+}
+
 StatusOr<std::shared_ptr<const Expansion>> TerminologyService::Impl::GetExpansion(
     std::string_view canonical) const {
   Stack stack;

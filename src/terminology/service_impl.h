@@ -47,6 +47,11 @@ class TerminologyService::Impl {
   StatusOr<std::shared_ptr<const internal::Expansion>> GetExpansion(
       std::string_view canonical) const;
 
+  // The ValueSet's JSON as the packages hold it; empty when they do not.
+  std::string ValueSetJson(std::string_view canonical) const;
+
+  const RemoteTerminology* remote() const { return options_.remote.get(); }
+
  private:
   using Stack = std::vector<std::string>;
 

@@ -1,17 +1,21 @@
-// Facade of the terminology module: offline code validation against the CodeSystems and
-// ValueSets of the loaded FHIR packages. Used by the profile validator (binding checks); FHIRPath
-// memberOf() could ask it through fhirpath::TerminologyProvider, which nothing wires up yet.
+// Facade of the terminology module: code validation against the CodeSystems and ValueSets of
+// the loaded FHIR packages, and optionally a FHIR terminology server for what they lack. Used by
+// the profile validator (binding checks); FHIRPath memberOf() could ask it through
+// fhirpath::TerminologyProvider, which nothing wires up yet.
 //
-// Nothing here makes a network call. Codes from systems that have no CodeSystem in the packages
+// The packages answer first. Codes from systems that have no CodeSystem in the packages
 // (SNOMED CT, LOINC, UCUM, BCP-47...) come back as kUnknownSystem so the caller can say "not
-// checked" instead of guessing.
+// checked" instead of guessing, unless a RemoteTerminology (a FHIR terminology server, see
+// tx_client.h) was given: then only those questions the packages cannot answer go to it.
 //
 // Status is the "could not run" channel (a ValueSet or CodeSystem whose JSON cannot be parsed);
 // every answer about the data itself is a result value.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +24,10 @@
 
 #include "base/status.h"
 #include "packages/packages.h"
+
+namespace silta::fhirclient {
+class HttpTransport;
+}
 
 namespace silta::terminology {
 
@@ -116,11 +124,64 @@ struct ExpansionInfo {
   std::vector<std::string> notes;  // data oddities met on the way (code not in its system...)
 };
 
+// A question for a terminology server: ValueSet/$validate-code of one code.
+struct RemoteCodeQuery {
+  std::string valueset;  // canonical, "url" or "url|version"
+  // The ValueSet's JSON when the packages hold it: sent inline, since a server cannot be
+  // expected to know a local profile's value sets. Empty: the server is asked by `valueset`.
+  std::string valueset_json;
+  std::string system;  // empty for a bare code
+  std::string version;
+  std::string code;
+  std::string display;  // empty: no display check
+};
+
+// What a terminology server said, or why it said nothing.
+struct RemoteCodeAnswer {
+  bool answered = false;  // false: `failure` says why (time-out, HTTP status, unreachable)
+  bool result = false;    // $validate-code's `result`
+  std::string message;    // the server's `message`, when it gave one
+  std::string display;    // the server's `display`
+  // `result` false with a `cause` saying the server could not judge (not-found, unknown,
+  // not-supported, too-costly, exception, processing: its code system or value set is unknown to
+  // it, or it failed): the code is unchecked, not invalid.
+  bool undecided = false;
+  std::string failure;
+  bool from_cache = false;
+};
+
+struct RemoteExpansion {
+  bool answered = false;
+  std::string failure;
+  std::vector<ExpandedCode> codes;
+  bool from_cache = false;
+};
+
+struct RemoteExpandQuery {
+  std::string valueset;
+  std::string valueset_json;  // as in RemoteCodeQuery
+  size_t count = SIZE_MAX;    // at most this many codes; SIZE_MAX: no `count` parameter
+};
+
+// A terminology server behind the service: consulted only for questions the packages cannot
+// answer (see TerminologyService). Implementations must be safe to call from many threads.
+class RemoteTerminology {
+ public:
+  virtual ~RemoteTerminology() = default;
+  virtual RemoteCodeAnswer ValidateCode(const RemoteCodeQuery& query) const = 0;
+  virtual RemoteExpansion Expand(const RemoteExpandQuery& query) const = 0;
+  // Names the server in messages (its base URL).
+  virtual const std::string& name() const = 0;
+};
+
 // At namespace scope: a nested struct with member initializers cannot be a default argument of
 // its enclosing class's constructor.
 struct TerminologyOptions {
   // Bigger expansions give kTooCostly instead of growing memory without bound.
   size_t max_expansion_size = 100'000;
+  // Asked when the packages' answer is kUnknownSystem, kUnknownValueSet, kCannotTell or
+  // kTooCostly; never for a code whose system the packages hold completely. Null: offline.
+  std::shared_ptr<const RemoteTerminology> remote;
 };
 
 class TerminologyService {
@@ -162,7 +223,9 @@ class TerminologyService {
 
   // What an expansion amounts to; for tools, tests and diagnostics.
   StatusOr<ExpansionInfo> DescribeExpansion(std::string_view valueset) const;
-  // The codes of an expansion, at most `limit`. Open systems contribute only the codes known.
+  // The codes of an expansion, at most `limit`. Open systems contribute only the codes known,
+  // unless a remote server is set: then an expansion the packages cannot complete is the
+  // server's $expand (the local codes when the server cannot be asked).
   StatusOr<std::vector<ExpandedCode>> ListCodes(std::string_view valueset,
                                                 size_t limit = SIZE_MAX) const;
 
@@ -170,8 +233,35 @@ class TerminologyService {
 
  private:
   class Impl;
+  StatusOr<ValidationResult> ValidateCodeOffline(std::string_view valueset, std::string_view system,
+                                                 std::string_view code,
+                                                 std::string_view display) const;
   std::shared_ptr<const packages::ConformanceContext> context_;
   std::unique_ptr<Impl> impl_;
 };
+
+// --- A FHIR R4 terminology server (`silta validate --tx URL`, `txServer` of `silta serve`) ---
+
+struct TxClientOptions {
+  std::string base_url;  // http(s)://host/path, the server's FHIR base
+  // Where answers are kept, so that a rerun asks nothing; empty: DefaultTxCacheDir().
+  std::filesystem::path cache_dir;
+  std::chrono::milliseconds timeout{10'000};  // per request, connecting included
+  std::string ca_file;                        // PEM bundle for https; empty: the system store
+};
+
+// $SILTA_TX_CACHE, else $XDG_CACHE_HOME/silta/tx, else $HOME/.cache/silta/tx.
+std::filesystem::path DefaultTxCacheDir();
+
+// A RemoteTerminology over HTTP (libcurl, TLS verified). Answers ($validate-code results and
+// $expand expansions) are kept on disk, one file per question, written atomically; a question
+// asked before is answered from there without a network call. Failures (time-outs, HTTP errors,
+// an unreachable server) are not kept: the next run asks again. After a failure to connect or a
+// time-out the server is not asked again by this client, so a dead server costs one time-out per
+// run, not one per code. InvalidArgument for a base URL that is not http(s).
+StatusOr<std::shared_ptr<const RemoteTerminology>> MakeTxClient(TxClientOptions options);
+// The same over another transport (tests: fhirclient::FakeTransport).
+StatusOr<std::shared_ptr<const RemoteTerminology>> MakeTxClient(
+    TxClientOptions options, std::shared_ptr<fhirclient::HttpTransport> transport);
 
 }  // namespace silta::terminology

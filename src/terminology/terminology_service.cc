@@ -202,10 +202,70 @@ ValidationResult CheckPart(const SystemCodes& part, std::string_view code, std::
 
 }  // namespace
 
+namespace {
+
+// The answers a terminology server may improve on: those the packages could not give. A code of
+// a system the packages hold completely is valid or invalid here and never leaves the process.
+bool NeedsRemote(Validity v) {
+  return v == Validity::kUnknownSystem || v == Validity::kUnknownValueSet ||
+         v == Validity::kCannotTell || v == Validity::kTooCostly;
+}
+
+}  // namespace
+
 StatusOr<ValidationResult> TerminologyService::ValidateCode(std::string_view valueset,
                                                             std::string_view system,
                                                             std::string_view code,
                                                             std::string_view display) const {
+  SILTA_ASSIGN_OR_RETURN(ValidationResult local,
+                         ValidateCodeOffline(valueset, system, code, display));
+  const RemoteTerminology* remote = impl_->remote();
+  if (remote == nullptr || !NeedsRemote(local.validity)) return local;
+  RemoteCodeQuery query;
+  query.valueset = std::string(valueset);
+  query.valueset_json = impl_->ValueSetJson(valueset);
+  query.system = std::string(system);
+  query.code = std::string(code);
+  query.display = std::string(display);
+  RemoteCodeAnswer answer = remote->ValidateCode(query);
+  if (!answer.answered) {
+    // Not a fact about the code: a warning that it could not be checked, with why.
+    std::string offline = local.validity == Validity::kUnknownSystem
+                              ? "its code system is not available offline"
+                              : local.message;
+    local.validity = Validity::kCannotTell;
+    local.message = "the terminology server " + remote->name() + " " + answer.failure +
+                    (offline.empty() ? "" : "; offline: " + offline);
+    return local;
+  }
+  ValidationResult result;
+  result.system = std::string(system);
+  result.code = std::string(code);
+  result.expected_display = answer.display;
+  if (answer.undecided) {
+    result.validity = Validity::kCannotTell;
+    result.message = "the terminology server " + remote->name() + " could not judge it" +
+                     (answer.message.empty() ? "" : ": " + answer.message);
+    return result;
+  }
+  if (answer.result) {
+    result.validity = Validity::kValid;
+    return result;
+  }
+  result.validity = Validity::kInvalid;
+  result.message =
+      (answer.message.empty()
+           ? "code " + Quote(code) + (system.empty() ? "" : " of " + std::string(system)) +
+                 " is not in value set " + std::string(valueset)
+           : answer.message) +
+      " (terminology server " + remote->name() + ")";
+  return result;
+}
+
+StatusOr<ValidationResult> TerminologyService::ValidateCodeOffline(std::string_view valueset,
+                                                                   std::string_view system,
+                                                                   std::string_view code,
+                                                                   std::string_view display) const {
   SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const Expansion> expansion, impl_->GetExpansion(valueset));
   ValidationResult result;
   result.system = std::string(system);
@@ -391,6 +451,19 @@ StatusOr<std::vector<ExpandedCode>> TerminologyService::ListCodes(std::string_vi
                                                                   size_t limit) const {
   SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const Expansion> expansion, impl_->GetExpansion(valueset));
   std::vector<ExpandedCode> codes;
+  const RemoteTerminology* remote = impl_->remote();
+  if (remote != nullptr && (!expansion || expansion->outcome != ExpansionOutcome::kComplete)) {
+    RemoteExpandQuery query;
+    query.valueset = std::string(valueset);
+    query.valueset_json = impl_->ValueSetJson(valueset);
+    query.count = limit;
+    RemoteExpansion remote_expansion = remote->Expand(query);
+    if (remote_expansion.answered) {
+      codes = std::move(remote_expansion.codes);
+      if (codes.size() > limit) codes.resize(limit);
+      return codes;
+    }
+  }
   if (!expansion) return codes;
   for (const SystemCodes& part : expansion->systems) {
     for (const auto& [key, entry] : part.codes) {

@@ -22,6 +22,7 @@
 #include "model/element.h"
 #include "model/type_model.h"
 #include "packages/packages.h"
+#include "terminology/terminology.h"
 
 namespace silta::validation {
 
@@ -40,6 +41,9 @@ struct ValidatorOptions {
   uint32_t max_depth = 128;
   // More issues than this for one document are cut off with a final "too many issues" note.
   uint32_t max_issues = 1000;
+  // Asked about codes the packages cannot check (terminology::MakeTxClient: `--tx`); null: the
+  // validator stays offline. The validator sees only the answers, never the transport.
+  std::shared_ptr<const terminology::RemoteTerminology> terminology_server;
 };
 
 // Generates the snapshot of a StructureDefinition that has only a differential. `lookup` finds

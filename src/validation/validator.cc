@@ -54,7 +54,12 @@ Validator::Impl::Impl(std::shared_ptr<const packages::ConformanceContext> contex
       bundle_type_(model_->FindResource("Bundle")),
       options_(options),
       snapshot_generator_(std::move(snapshot_generator)),
-      terminology_(context_),
+      terminology_(context_,
+                   [this] {
+                     terminology::TerminologyOptions terms;
+                     terms.remote = options_.terminology_server;
+                     return terms;
+                   }()),
       constraints_(model_) {
   const auto& types = model_->types();
   type_roots_ = std::make_unique<std::atomic<const internal::ElementPlan*>[]>(types.size());

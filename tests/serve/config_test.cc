@@ -104,6 +104,30 @@ TEST_F(ConfigTest, SyncKeys) {
   EXPECT_FALSE(LoadConfig(Write("zero.json", R"({"syncRetryMs":0})"), FakeEnv({})).ok());
 }
 
+TEST_F(ConfigTest, TerminologyServer) {
+  auto defaults = LoadConfig({}, FakeEnv({}));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults->tx_server.empty()) << "off unless asked";
+  auto config = LoadConfig(Write("tx.json", R"({"txServer":"https://tx.example.fi/r4",
+    "txCache":"tx-cache","txTimeoutMs":2500})"),
+                           FakeEnv({}));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->tx_server, "https://tx.example.fi/r4");
+  EXPECT_EQ(config->tx_cache_dir, dir_ / "tx-cache");
+  EXPECT_EQ(config->tx_timeout, std::chrono::milliseconds(2500));
+  auto from_env = LoadConfig({}, FakeEnv({{"SILTA_SERVE_TX_SERVER", "http://127.0.0.1:1/fhir"}}));
+  ASSERT_TRUE(from_env.ok());
+  EXPECT_EQ(from_env->tx_server, "http://127.0.0.1:1/fhir");
+  EXPECT_FALSE(LoadConfig({}, FakeEnv({{"SILTA_SERVE_TX_SERVER", "tx.example.fi"}})).ok());
+  // Where the value is wrong, as file:line:column.
+  auto bad =
+      LoadConfig(Write("tx-bad.json", "{\n  \"txServer\": \"tx.example.fi\"\n}"), FakeEnv({}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("tx-bad.json:2:15"));
+  EXPECT_THAT(bad.status().message(), HasSubstr("http:// or https://"));
+  EXPECT_FALSE(LoadConfig(Write("tx-zero.json", R"({"txTimeoutMs":0})"), FakeEnv({})).ok());
+}
+
 TEST_F(ConfigTest, RejectsBadValues) {
   EXPECT_FALSE(LoadConfig(Write("a.json", R"({"port":70000})"), FakeEnv({})).ok());
   EXPECT_FALSE(LoadConfig(Write("b.json", R"({"prot":80})"), FakeEnv({})).ok());
