@@ -1,6 +1,7 @@
 #include "serve/queue_admin.h"
 
 #include <algorithm>
+#include <ctime>
 #include <regex>
 #include <sstream>
 
