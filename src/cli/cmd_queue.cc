@@ -32,19 +32,27 @@ int RunQueueCommand(const std::vector<std::string>& args, std::ostream& out, std
       "silta queue"};
   app.require_subcommand(1);
   app.fallthrough();  // --config and --queue after the subcommand too
-  std::string config_file, queue_location, reason;
+  std::string config_file, queue_location, quarantine_dir, reason, quarantined_name;
   bool as_json = false;
   int64_t id = 0;
   app.add_option("--config", config_file, "the serve configuration file")->expected(1);
   app.add_option("--queue", queue_location,
                  "the queue: a SQLite file or a postgresql:// URI (the password from PGPASSFILE "
                  "or PGPASSWORD); overrides --config");
+  app.add_option("--quarantine", quarantine_dir,
+                 "the quarantine folder (quarantineDir); overrides --config");
   CLI::App* list = app.add_subcommand("list", "records that failed, are parked or quarantined");
   list->add_flag("--json", as_json, "JSON instead of text");
   CLI::App* show = app.add_subcommand("show", "one queued record's state and OperationOutcome");
   show->add_option("id", id, "the record's id (queued-<id>)")->required();
-  CLI::App* requeue = app.add_subcommand("requeue", "make a parked record claimable again");
-  requeue->add_option("id", id, "the record's id")->required();
+  CLI::App* requeue = app.add_subcommand(
+      "requeue", "make a parked record claimable again, or queue a quarantined one again");
+  CLI::Option* requeue_id = requeue->add_option("id", id, "the record's id");
+  CLI::Option* requeue_quarantined =
+      requeue->add_option("--quarantined", quarantined_name,
+                          "the name of a quarantined record as listed (after correcting its "
+                          "<name>.record.json or .xml in the quarantine folder)");
+  requeue_id->excludes(requeue_quarantined);
   requeue->add_option("--reason", reason, "why, for the audit line");
   CLI::App* discard = app.add_subcommand("discard", "remove a record without pushing it");
   discard->add_option("id", id, "the record's id")->required();
@@ -54,6 +62,10 @@ int RunQueueCommand(const std::vector<std::string>& args, std::ostream& out, std
   auto config = serve::LoadConfig(config_file, serve::ProcessEnvironment());
   if (!config.ok()) return Fail(err, "queue", config.status());
   if (!queue_location.empty()) config->queue_file = queue_location;
+  if (!quarantine_dir.empty()) config->quarantine_dir = quarantine_dir;
+  if (requeue->parsed() && requeue_id->count() == 0 && requeue_quarantined->count() == 0) {
+    return Fail(err, "queue", "requeue needs a record id or --quarantined NAME");
+  }
   auto queue = serve::RecordQueue::Open(config->queue_file.string());
   if (!queue.ok()) return Fail(err, "queue", queue.status());
 
@@ -69,6 +81,22 @@ int RunQueueCommand(const std::vector<std::string>& args, std::ostream& out, std
                 : serve::QueueListingText(*counts, *problems, *quarantined));
     return kExitOk;
   }
+  serve::QueueAction action{Actor(), reason};
+  if (requeue->parsed() && requeue_quarantined->count() > 0) {
+    auto requeued = serve::RequeueQuarantined(**queue, config->quarantine_dir, quarantined_name);
+    if (!requeued.ok()) return Fail(err, "queue", requeued.status());
+    if (!requeued->id) {
+      PrintErrors(requeued->issues, err);
+      return Fail(err, "queue",
+                  quarantined_name + " is still not a valid client record; it stays in quarantine",
+                  kExitDataProblem);
+    }
+    err << "silta queue: "
+        << serve::AuditLine("requeue " + quarantined_name + " from quarantine as", *requeued->id,
+                            requeued->client_key, action)
+        << "\n";
+    return kExitOk;
+  }
   auto found = (*queue)->Find(id);
   if (!found.ok()) return Fail(err, "queue", found.status());
   if (!*found) return Fail(err, "queue", "no queued record " + std::to_string(id));
@@ -76,7 +104,6 @@ int RunQueueCommand(const std::vector<std::string>& args, std::ostream& out, std
     out << serve::QueueProblemJson(**found, true).ToString(true) << "\n";
     return kExitOk;
   }
-  serve::QueueAction action{Actor(), reason};
   const bool discarding = discard->parsed();
   auto result = discarding ? (*queue)->Discard(id, action) : (*queue)->Requeue(id, action);
   if (!result.ok()) return Fail(err, "queue", result.status());

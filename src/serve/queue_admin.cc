@@ -7,6 +7,7 @@
 
 #include "base/files.h"
 #include "identifiers/identifiers.h"
+#include "records/records.h"
 
 namespace silta::serve {
 namespace {
@@ -130,6 +131,51 @@ std::string QueueListingText(const QueueCounts& counts, const std::vector<QueueP
     out << "\n";
   }
   return out.str();
+}
+
+StatusOr<QuarantineRequeue> RequeueQuarantined(RecordQueue& queue, const fs::path& dir,
+                                               const std::string& name) {
+  // A name, not a path: nothing outside the quarantine folder is read or removed.
+  if (name.empty() || name.find('/') != std::string::npos || name.starts_with('.')) {
+    return InvalidArgumentError("'" + name + "' is not the name of a quarantined record");
+  }
+  fs::path record_file;
+  std::string format;
+  for (const char* ext : {"json", "xml"}) {
+    fs::path candidate = dir / (name + ".record." + ext);
+    std::error_code ec;
+    if (fs::exists(candidate, ec)) {
+      record_file = candidate;
+      format = ext;
+    }
+  }
+  if (record_file.empty()) {
+    return NotFoundError("no quarantined record " + name + " in " + dir.string());
+  }
+  SILTA_ASSIGN_OR_RETURN(std::string body, ReadFile(record_file));
+  IssueCollector issues;
+  records::ReadOptions options;
+  options.source_name = record_file.filename().string();
+  auto record = records::Read(
+      body, format == "xml" ? records::Format::kXml : records::Format::kJson, issues, options);
+  QuarantineRequeue result;
+  if (!record || issues.HasErrors()) {
+    result.issues = issues.Take();
+    return result;
+  }
+  result.client_key = record->county.code + "/" + record->client_id;
+  SILTA_ASSIGN_OR_RETURN(int64_t id, queue.Enqueue(format, body, result.client_key));
+  result.id = id;
+  // Queued first, removed after: a failure between leaves a copy that is pushed twice to the same
+  // effect, never a record lost.
+  std::error_code ec;
+  fs::remove(record_file, ec);
+  if (!ec) fs::remove(dir / (name + ".outcome.json"), ec);
+  if (ec) {
+    return IoError("queued " + name + " as queued-" + std::to_string(id) +
+                   " but could not remove it from " + dir.string() + ": " + ec.message());
+  }
+  return result;
 }
 
 std::string AuditLine(std::string_view action, int64_t id, const std::string& client_key,

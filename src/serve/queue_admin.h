@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/issues.h"
 #include "base/status.h"
 #include "json/json.h"
 #include "serve/record_queue.h"
@@ -38,6 +40,18 @@ json::Value QueueListingJson(const QueueCounts& counts, const std::vector<QueueP
 // The same for a terminal: one line per record.
 std::string QueueListingText(const QueueCounts& counts, const std::vector<QueueProblem>& problems,
                              const std::vector<QuarantinedRecord>& quarantined);
+
+// Puts a quarantined record (after it was corrected in place, or a rule changed) back into the
+// queue: `name` as listed, its `<name>.record.json|xml` read as a client record; errors leave it
+// where it is and come back in `issues`. Queued, it leaves the quarantine. The new record's id,
+// or none when the record still does not read as a client record.
+struct QuarantineRequeue {
+  std::optional<int64_t> id;
+  std::string client_key;
+  std::vector<Issue> issues;
+};
+StatusOr<QuarantineRequeue> RequeueQuarantined(RecordQueue& queue, const std::filesystem::path& dir,
+                                               const std::string& name);
 
 // "queue audit: discard queued-12 (client 286/#3f2a9c1b04d7) by cli:anna: fixed upstream".
 std::string AuditLine(std::string_view action, int64_t id, const std::string& client_key,

@@ -859,6 +859,50 @@ TEST_F(ServeTest, RefusedRecordIsParkedWhileOtherClientsFlowAndRequeuedAfterAFix
   (*server)->Stop();
 }
 
+// A quarantined record, corrected in place, goes back into the queue with `silta queue requeue
+// --quarantined`; one that still is no client record stays where it is, exit code 1.
+TEST(QueueCliTest, RequeuesACorrectedQuarantinedRecord) {
+  fs::path dir = fs::temp_directory_path() / ("silta-queue-cli-test-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "quarantine");
+  const std::string outcome =
+      R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"invariant",)"
+      R"("diagnostics":"Patient.identifier 010190-999W: pat-9 failed"}]})";
+  ASSERT_TRUE(WriteFileAtomically(dir / "quarantine/queued-7.record.json", kRecord).ok());
+  ASSERT_TRUE(WriteFileAtomically(dir / "quarantine/queued-7.outcome.json", outcome).ok());
+  ASSERT_TRUE(
+      WriteFileAtomically(dir / "quarantine/queued-8.record.json", "{\"clientId\": 1}").ok());
+  ASSERT_TRUE(WriteFileAtomically(dir / "quarantine/queued-8.outcome.json", outcome).ok());
+  const std::string where =
+      "--queue " + (dir / "q.sqlite").string() + " --quarantine " + (dir / "quarantine").string();
+  std::string out, err;
+  ASSERT_EQ(RunQueueCli(where + " list", &out, &err), 0) << err;
+  EXPECT_THAT(out, HasSubstr("queued-7  quarantined  1 error(s)"));
+  EXPECT_THAT(out, HasSubstr("Patient.identifier 010190-****: pat-9 failed"));
+  EXPECT_THAT(out, Not(HasSubstr("999W")));
+
+  EXPECT_EQ(RunQueueCli(where + " requeue --quarantined queued-8", &out, &err), 1);
+  EXPECT_THAT(err, HasSubstr("still not a valid client record"));
+  EXPECT_TRUE(fs::exists(dir / "quarantine/queued-8.record.json"));
+  EXPECT_EQ(RunQueueCli(where + " requeue --quarantined ../q", &out, &err), 2);
+  EXPECT_EQ(RunQueueCli(where + " requeue", &out, &err), 2);
+
+  ASSERT_EQ(RunQueueCli(where + " requeue --quarantined queued-7 --reason corrected", &out, &err),
+            0)
+      << err;
+  EXPECT_THAT(err, HasSubstr("queue audit: requeue queued-7 from quarantine as queued-1"));
+  EXPECT_FALSE(fs::exists(dir / "quarantine/queued-7.record.json"));
+  EXPECT_FALSE(fs::exists(dir / "quarantine/queued-7.outcome.json"));
+  auto queue = RecordQueue::Open((dir / "q.sqlite").string());
+  ASSERT_TRUE(queue.ok()) << queue.status().message();
+  auto queued = (*queue)->Peek(10);
+  ASSERT_TRUE(queued.ok());
+  ASSERT_EQ(queued->size(), 1u);
+  EXPECT_EQ((*queued)[0].client_key, "09/A/17");
+  EXPECT_EQ((*queued)[0].body, kRecord);
+  fs::remove_all(dir);
+}
+
 // A sync target that is down when the service starts: the service starts anyway, /healthz is
 // ok, /readyz is 503 with the reason, the capability check is repeated with a doubling delay
 // (timed by a fake clock), and once the real FHIR server comes up on that port the service turns
