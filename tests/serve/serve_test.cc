@@ -856,6 +856,25 @@ TEST_F(ServeTest, RefusedRecordIsParkedWhileOtherClientsFlowAndRequeuedAfterAFix
   EXPECT_THAT(out, HasSubstr("0 record(s), 0 parked, 0 client(s) blocked"));
   EXPECT_EQ(RunQueueCli("discard 1 --reason gone " + queue_arg, &out, &err), 2);
   EXPECT_THAT(err, HasSubstr("no queued record 1"));
+
+  // Discarded over HTTP: the parked record goes, its client's next record flows.
+  fhir.set_refuse("A%2F21");
+  ASSERT_EQ(
+      Call(port, "POST", "/client-records", record("A/21", "2026-01-01T00:00:00Z"), json).status,
+      202);  // queued-14
+  ASSERT_EQ(
+      Call(port, "POST", "/client-records", record("A/21", "2026-01-02T00:00:00Z"), json).status,
+      202);  // queued-15
+  ASSERT_TRUE(WaitForStatus(port, "\"recordsParked\":3"));
+  EXPECT_EQ(Call(port, "DELETE", "/sync/queue/14", {}, Auth("reader")).status, 403);
+  fhir.set_refuse("");
+  Reply discarded = Call(port, "DELETE", "/sync/queue/14?reason=superseded", {}, Auth("all"));
+  EXPECT_EQ(discarded.status, 200) << discarded.body;
+  EXPECT_THAT(discarded.body, HasSubstr("SERVE_QUEUE_DISCARDED"));
+  ASSERT_TRUE(WaitForStatus(port, "\"recordsSynced\":14"));
+  ASSERT_TRUE(WaitForStatus(port, "\"queueDepth\":0"));
+  EXPECT_EQ(Call(port, "GET", "/sync/queue/14", {}, Auth("reader")).status, 404);
+  EXPECT_EQ(Call(port, "DELETE", "/sync/queue/14", {}, Auth("all")).status, 404);
   (*server)->Stop();
 }
 
