@@ -19,6 +19,7 @@ int RunMapCommand(const std::vector<std::string>& args, std::ostream& out, std::
 int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunSyncCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int RunQueueCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunMappingsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace silta::cli

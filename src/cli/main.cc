@@ -22,6 +22,8 @@ constexpr Command kCommands[] = {
     {"mappings", "list, check, cover and test the mapping modules", silta::cli::RunMappingsCommand},
     {"packages", "list and install FHIR packages in the local package cache",
      silta::cli::RunPackagesCommand},
+    {"queue", "list, requeue and discard the records silta serve could not push",
+     silta::cli::RunQueueCommand},
     {"serve", "run the adapter as an HTTP service", silta::cli::RunServeCommand},
     {"sync", "push client records to FHIR servers and pull changes back",
      silta::cli::RunSyncCommand},

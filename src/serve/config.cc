@@ -59,6 +59,7 @@ Status ReadConfigFile(const fs::path& file, ServeConfig& config) {
     }
     return Status::Ok();
   };
+  std::string lease_at, heartbeat_at;  // where they were set, for the check across both
   for (const auto& [key, v] : root.members()) {
     bool is_string = v.kind() == json::Kind::kString;
     if (key == "host") {
@@ -93,6 +94,21 @@ Status ReadConfigFile(const fs::path& file, ServeConfig& config) {
       auto ms = number(v, 1, 3'600'000);
       if (!ms) return error(key, v, "a number of milliseconds from 1 to 3600000");
       config.tx_timeout = std::chrono::milliseconds(*ms);
+    } else if (key == "syncLeaseMs") {
+      // Below a second a pause of the process (GC of a VM, a slow disk) loses leases needlessly.
+      auto ms = number(v, 1000, std::numeric_limits<uint32_t>::max());
+      if (!ms) return error(key, v, "a number of milliseconds, at least 1000");
+      config.sync_lease = std::chrono::milliseconds(*ms);
+      lease_at = at(v);
+    } else if (key == "syncHeartbeatMs") {
+      auto ms = number(v, 1, std::numeric_limits<uint32_t>::max());
+      if (!ms) return error(key, v, "a positive number of milliseconds");
+      config.sync_heartbeat = std::chrono::milliseconds(*ms);
+      heartbeat_at = at(v);
+    } else if (key == "syncParkAfter") {
+      auto count = number(v, 1, 1000);
+      if (!count) return error(key, v, "a number of refusals from 1 to 1000");
+      config.sync_park_after = static_cast<int>(*count);
     } else if (key == "shutdownGraceMs") {
       auto ms = number(v, 0, std::numeric_limits<uint32_t>::max());
       if (!ms) return error(key, v, "a number");
@@ -149,6 +165,12 @@ Status ReadConfigFile(const fs::path& file, ServeConfig& config) {
     } else {
       return InvalidArgumentError(at(v) + ": unknown key '" + key + "'");
     }
+  }
+  // A heartbeat that does not come well within the lease lets a live holder lose its records.
+  if (config.sync_heartbeat.count() > 0 && config.sync_heartbeat * 2 > config.sync_lease) {
+    return InvalidArgumentError((heartbeat_at.empty() ? lease_at : heartbeat_at) +
+                                ": 'syncHeartbeatMs' must be at most half of 'syncLeaseMs' (" +
+                                std::to_string(config.sync_lease.count()) + ")");
   }
   return Status::Ok();
 }

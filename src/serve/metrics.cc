@@ -18,7 +18,7 @@ void Metrics::RecordIssue(Severity severity) {
   issues_[static_cast<size_t>(severity)].fetch_add(1, std::memory_order_relaxed);
 }
 
-std::string Metrics::Render(std::optional<int64_t> queue_depth) const {
+std::string Metrics::Render(std::optional<QueueCounts> queue) const {
   std::ostringstream out;
   out << "# HELP silta_http_requests_total HTTP requests by route and status.\n"
          "# TYPE silta_http_requests_total counter\n";
@@ -43,11 +43,22 @@ std::string Metrics::Render(std::optional<int64_t> queue_depth) const {
     out << "silta_validation_issues_total{severity=\"" << SeverityCode(s) << "\"} "
         << issues_[static_cast<size_t>(s)].load(std::memory_order_relaxed) << "\n";
   }
-  if (queue_depth) {
-    out << "# HELP silta_sync_queue_depth Client records queued for sync.\n"
+  if (queue) {
+    // From the shared queue: every instance on it reports the same figures.
+    out << "# HELP silta_sync_queue_depth Client records queued for sync, parked ones included.\n"
            "# TYPE silta_sync_queue_depth gauge\n"
            "silta_sync_queue_depth "
-        << *queue_depth << "\n";
+        << queue->depth << "\n"
+        << "# HELP silta_sync_queue_parked_records Queued records parked after repeated "
+           "refusals.\n"
+           "# TYPE silta_sync_queue_parked_records gauge\n"
+           "silta_sync_queue_parked_records "
+        << queue->parked << "\n"
+        << "# HELP silta_sync_queue_blocked_clients Clients whose records wait behind a parked "
+           "one.\n"
+           "# TYPE silta_sync_queue_blocked_clients gauge\n"
+           "silta_sync_queue_blocked_clients "
+        << queue->blocked_clients << "\n";
   }
   return out.str();
 }

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "base/issues.h"
+#include "serve/record_queue.h"
 
 namespace silta::serve {
 
@@ -20,7 +21,7 @@ class Metrics {
   void RecordRequest(const std::string& route, int status, double seconds);
   void RecordIssue(Severity severity);
   // The exposition text; the gauges are read by the caller (nullopt: not available).
-  std::string Render(std::optional<int64_t> queue_depth) const;
+  std::string Render(std::optional<QueueCounts> queue) const;
 
  private:
   static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.02, 0.05,

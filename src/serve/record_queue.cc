@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "store/store.h"
+#include "sync/sync.h"
 
 namespace silta::serve {
 namespace {
@@ -42,14 +43,53 @@ ALTER TABLE record_queue ADD COLUMN holder TEXT;
 ALTER TABLE record_queue ADD COLUMN lease_until INTEGER;
 ALTER TABLE record_queue ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX record_queue_by_client ON record_queue (client_key, id);
+)sql",
+    // Refusals and parking (no head-of-line blocking), and what operators did.
+    R"sql(
+ALTER TABLE record_queue ADD COLUMN refusals INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE record_queue ADD COLUMN retry_at INTEGER;
+ALTER TABLE record_queue ADD COLUMN last_error TEXT;
+ALTER TABLE record_queue ADD COLUMN parked_at INTEGER;
+ALTER TABLE record_queue ADD COLUMN outcome TEXT;
+CREATE TABLE record_queue_audit (
+  at INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  record_id INTEGER NOT NULL,
+  client TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
 )sql"};
 
-constexpr const char* kColumns = "id, format, body, received_at, client_key, attempts";
+constexpr const char* kColumns = "id, format, body, received_at, client_key, attempts, refusals";
+// What operators see; the last column counts the client's records behind this one.
+constexpr const char* kProblemColumns =
+    "q.id, q.client_key, q.format, q.received_at, q.attempts, q.refusals, q.parked_at, "
+    "q.last_error, q.outcome, (SELECT COUNT(*) FROM record_queue p WHERE p.client_key = "
+    "q.client_key AND p.id > q.id)";
+constexpr const char* kProblemFilter =
+    "q.refusals > 0 OR q.parked_at IS NOT NULL OR q.last_error IS NOT NULL";
 
 using Statement = store::SqliteStatement;
 
 QueuedRecord RecordFromRow(const Statement& s) {
-  return {s.Int(0), s.Text(1), s.Text(2), s.Int(3), s.Text(4), s.Int(5)};
+  return {s.Int(0), s.Text(1), s.Text(2), s.Int(3), s.Text(4), s.Int(5), s.Int(6)};
+}
+
+QueueProblem ProblemFromRow(const Statement& s) {
+  QueueProblem p;
+  p.id = s.Int(0);
+  p.client_key = s.Text(1);
+  p.format = s.Text(2);
+  p.received_at = s.Int(3);
+  p.attempts = s.Int(4);
+  p.refusals = s.Int(5);
+  p.parked = sqlite3_column_type(s.get(), 6) != SQLITE_NULL;
+  p.parked_at = p.parked ? s.Int(6) : 0;
+  p.last_error = s.Text(7);
+  p.outcome = s.Text(8);
+  p.held_back = s.Int(9);
+  return p;
 }
 
 class SqliteRecordQueue : public RecordQueue {
@@ -135,6 +175,71 @@ class SqliteRecordQueue : public RecordQueue {
     return Status::Ok();
   }
 
+  StatusOr<bool> Defer(int64_t id, const std::string& holder, std::chrono::milliseconds delay,
+                       const std::string& error, bool refused) override {
+    std::lock_guard lock(mu_);
+    Statement s(db_,
+                "UPDATE record_queue SET holder = NULL, lease_until = NULL, retry_at = ?, "
+                "last_error = ?, refusals = refusals + ? WHERE id = ? AND holder = ?");
+    if (!s.ok()) return Error("prepare");
+    s.Bind(1, NowMillis() + delay.count()).Bind(2, error).Bind(3, int64_t{refused ? 1 : 0});
+    s.Bind(4, id).Bind(5, holder);
+    if (sqlite3_step(s.get()) != SQLITE_DONE) return Error("defer");
+    return sqlite3_changes(db_) == 1;
+  }
+
+  StatusOr<bool> Park(int64_t id, const std::string& holder, const std::string& error,
+                      const std::string& outcome) override {
+    std::lock_guard lock(mu_);
+    Statement s(db_,
+                "UPDATE record_queue SET holder = NULL, lease_until = NULL, retry_at = NULL, "
+                "parked_at = ?, last_error = ?, outcome = ?, refusals = refusals + 1 "
+                "WHERE id = ? AND holder = ?");
+    if (!s.ok()) return Error("prepare");
+    s.Bind(1, NowSeconds()).Bind(2, error).Bind(3, outcome).Bind(4, id).Bind(5, holder);
+    if (sqlite3_step(s.get()) != SQLITE_DONE) return Error("park");
+    return sqlite3_changes(db_) == 1;
+  }
+
+  StatusOr<std::vector<QueueProblem>> Problems(size_t max) override {
+    std::lock_guard lock(mu_);
+    std::string sql = std::string("SELECT ") + kProblemColumns + " FROM record_queue q WHERE " +
+                      kProblemFilter + " ORDER BY q.id LIMIT ?";
+    Statement s(db_, sql.c_str());
+    if (!s.ok()) return Error("prepare");
+    s.Bind(1, static_cast<int64_t>(max));
+    std::vector<QueueProblem> out;
+    int rc;
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) out.push_back(ProblemFromRow(s));
+    if (rc != SQLITE_DONE) return Error("read");
+    return out;
+  }
+
+  StatusOr<std::optional<QueueProblem>> Find(int64_t id) override {
+    std::lock_guard lock(mu_);
+    return FindLocked(id);
+  }
+
+  StatusOr<OperatorResult> Requeue(int64_t id, const QueueAction& action) override {
+    return Operate(id, action, "requeue",
+                   "UPDATE record_queue SET refusals = 0, retry_at = NULL, last_error = NULL, "
+                   "parked_at = NULL, outcome = NULL WHERE id = ?");
+  }
+
+  StatusOr<OperatorResult> Discard(int64_t id, const QueueAction& action) override {
+    return Operate(id, action, "discard", "DELETE FROM record_queue WHERE id = ?");
+  }
+
+  StatusOr<QueueCounts> Counts() override {
+    std::lock_guard lock(mu_);
+    Statement s(db_,
+                "SELECT COUNT(*), COUNT(parked_at), COUNT(DISTINCT CASE WHEN parked_at IS NOT "
+                "NULL THEN client_key END) FROM record_queue");
+    if (!s.ok()) return Error("prepare");
+    if (sqlite3_step(s.get()) != SQLITE_ROW) return Error("read");
+    return QueueCounts{s.Int(0), s.Int(1), s.Int(2)};
+  }
+
   StatusOr<std::vector<QueuedRecord>> Peek(size_t max) override {
     std::lock_guard lock(mu_);
     std::string sql = std::string("SELECT ") + kColumns + " FROM record_queue ORDER BY id LIMIT ?";
@@ -172,13 +277,67 @@ class SqliteRecordQueue : public RecordQueue {
     return Status::Ok();
   }
 
+  StatusOr<std::optional<QueueProblem>> FindLocked(int64_t id) {
+    std::string sql =
+        std::string("SELECT ") + kProblemColumns + " FROM record_queue q WHERE q.id = ?";
+    Statement s(db_, sql.c_str());
+    if (!s.ok()) return Error("prepare");
+    s.Bind(1, id);
+    int rc = sqlite3_step(s.get());
+    if (rc == SQLITE_DONE) return std::optional<QueueProblem>();
+    if (rc != SQLITE_ROW) return Error("read");
+    return std::optional<QueueProblem>(ProblemFromRow(s));
+  }
+
+  // An operator's change and its audit row, in one transaction; refused while a worker holds an
+  // unexpired lease on the record (its outcome is about to be settled).
+  StatusOr<OperatorResult> Operate(int64_t id, const QueueAction& action, const char* name,
+                                   const char* change) {
+    std::lock_guard lock(mu_);
+    SILTA_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    auto result = OperateLocked(id, action, name, change);
+    if (!result.ok() || *result != OperatorResult::kDone) {
+      (void)Exec("ROLLBACK");
+      return result;
+    }
+    SILTA_RETURN_IF_ERROR(Exec("COMMIT"));
+    return result;
+  }
+  StatusOr<OperatorResult> OperateLocked(int64_t id, const QueueAction& action, const char* name,
+                                         const char* change) {
+    Statement held(db_, "SELECT client_key, lease_until > ? FROM record_queue WHERE id = ?");
+    if (!held.ok()) return Error("prepare");
+    held.Bind(1, NowMillis()).Bind(2, id);
+    int rc = sqlite3_step(held.get());
+    if (rc == SQLITE_DONE) return OperatorResult::kNotFound;
+    if (rc != SQLITE_ROW) return Error("read");
+    if (sqlite3_column_type(held.get(), 1) != SQLITE_NULL && held.Int(1) != 0) {
+      return OperatorResult::kBeingPushed;
+    }
+    std::string client = MaskClientKey(held.Text(0));
+    Statement u(db_, change);
+    if (!u.ok()) return Error("prepare");
+    u.Bind(1, id);
+    if (sqlite3_step(u.get()) != SQLITE_DONE) return Error(name);
+    Statement audit(db_,
+                    "INSERT INTO record_queue_audit (at, action, record_id, client, actor, reason) "
+                    "VALUES (?, ?, ?, ?, ?, ?)");
+    if (!audit.ok()) return Error("prepare");
+    audit.Bind(1, NowSeconds()).Bind(2, std::string(name)).Bind(3, id).Bind(4, client);
+    audit.Bind(5, action.actor).Bind(6, action.reason);
+    if (sqlite3_step(audit.get()) != SQLITE_DONE) return Error("audit");
+    return OperatorResult::kDone;
+  }
+
   StatusOr<std::optional<QueuedRecord>> ClaimLocked(const std::string& holder,
                                                     std::chrono::milliseconds lease) {
     const int64_t now = NowMillis();
+    // A holder still named on an unleased row died or stalled: this claim takes it over.
     std::string sql = std::string("SELECT ") + kColumns +
-                      " FROM record_queue q WHERE (q.lease_until IS NULL OR q.lease_until < ?) "
-                      "AND NOT EXISTS (SELECT 1 FROM record_queue p WHERE p.client_key = "
-                      "q.client_key AND p.id < q.id) ORDER BY q.id LIMIT 1";
+                      ", holder IS NOT NULL FROM record_queue q WHERE (q.lease_until IS NULL OR "
+                      "q.lease_until < ?1) AND q.parked_at IS NULL AND (q.retry_at IS NULL OR "
+                      "q.retry_at <= ?1) AND NOT EXISTS (SELECT 1 FROM record_queue p WHERE "
+                      "p.client_key = q.client_key AND p.id < q.id) ORDER BY q.id LIMIT 1";
     Statement s(db_, sql.c_str());
     if (!s.ok()) return Error("prepare");
     s.Bind(1, now);
@@ -186,6 +345,7 @@ class SqliteRecordQueue : public RecordQueue {
     if (rc == SQLITE_DONE) return std::optional<QueuedRecord>();
     if (rc != SQLITE_ROW) return Error("claim");
     QueuedRecord record = RecordFromRow(s);
+    record.taken_over = s.Int(7) != 0;
     Statement u(db_,
                 "UPDATE record_queue SET holder = ?, lease_until = ?, attempts = attempts + 1 "
                 "WHERE id = ?");
@@ -217,11 +377,40 @@ CREATE TABLE record_queue (
   attempts INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX record_queue_by_client ON record_queue (client_key, id);
+)sql",
+                                         R"sql(
+ALTER TABLE record_queue ADD COLUMN refusals INTEGER NOT NULL DEFAULT 0,
+  ADD COLUMN retry_at TIMESTAMPTZ, ADD COLUMN last_error TEXT, ADD COLUMN parked_at BIGINT,
+  ADD COLUMN outcome TEXT;
+CREATE TABLE record_queue_audit (
+  at BIGINT NOT NULL,
+  action TEXT NOT NULL,
+  record_id BIGINT NOT NULL,
+  client TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
 )sql"};
 
 QueuedRecord RecordFromRow(const store::PgResult& r, int row) {
-  return {r.Int(row, 0), r.Text(row, 1), r.Bytes(row, 2),
-          r.Int(row, 3), r.Text(row, 4), r.Int(row, 5)};
+  return {r.Int(row, 0),  r.Text(row, 1), r.Bytes(row, 2), r.Int(row, 3),
+          r.Text(row, 4), r.Int(row, 5),  r.Int(row, 6)};
+}
+
+QueueProblem ProblemFromRow(const store::PgResult& r, int row) {
+  QueueProblem p;
+  p.id = r.Int(row, 0);
+  p.client_key = r.Text(row, 1);
+  p.format = r.Text(row, 2);
+  p.received_at = r.Int(row, 3);
+  p.attempts = r.Int(row, 4);
+  p.refusals = r.Int(row, 5);
+  p.parked = !r.IsNull(row, 6);
+  p.parked_at = p.parked ? r.Int(row, 6) : 0;
+  p.last_error = r.Text(row, 7);
+  p.outcome = r.Text(row, 8);
+  p.held_back = r.Int(row, 9);
+  return p;
 }
 
 class PgRecordQueue : public RecordQueue {
@@ -248,19 +437,26 @@ class PgRecordQueue : public RecordQueue {
     // One statement, so one transaction. Under READ COMMITTED a row whose lease a concurrent
     // claimer committed meanwhile is re-checked against lease_until once locked, and a client's
     // later record is not a candidate while an earlier one is still there.
+    // A holder still named on an unleased row died or stalled: this claim takes it over.
     SILTA_ASSIGN_OR_RETURN(
-        auto r, c_->Exec("UPDATE record_queue SET holder = $1, "
-                         "lease_until = clock_timestamp() + $2 * interval '1 millisecond', "
-                         "attempts = attempts + 1 "
-                         "WHERE id = (SELECT q.id FROM record_queue q "
+        auto r, c_->Exec("WITH c AS (SELECT q.id, q.holder IS NOT NULL AS taken "
+                         "FROM record_queue q "
                          "WHERE (q.lease_until IS NULL OR q.lease_until < clock_timestamp()) "
+                         "AND q.parked_at IS NULL "
+                         "AND (q.retry_at IS NULL OR q.retry_at <= clock_timestamp()) "
                          "AND NOT EXISTS (SELECT 1 FROM record_queue p "
                          "WHERE p.client_key = q.client_key AND p.id < q.id) "
                          "ORDER BY q.id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-                         "RETURNING id, format, body, received_at, client_key, attempts",
+                         "UPDATE record_queue r SET holder = $1, "
+                         "lease_until = clock_timestamp() + $2 * interval '1 millisecond', "
+                         "attempts = r.attempts + 1 FROM c WHERE r.id = c.id "
+                         "RETURNING r.id, r.format, r.body, r.received_at, r.client_key, "
+                         "r.attempts, r.refusals, c.taken",
                          {holder, static_cast<int64_t>(lease.count())}));
     if (r.rows() == 0) return std::optional<QueuedRecord>();
-    return std::optional<QueuedRecord>(RecordFromRow(r, 0));
+    QueuedRecord record = RecordFromRow(r, 0);
+    record.taken_over = r.Text(0, 7) == "t";
+    return std::optional<QueuedRecord>(std::move(record));
   }
 
   StatusOr<bool> Heartbeat(int64_t id, const std::string& holder,
@@ -290,6 +486,67 @@ class PgRecordQueue : public RecordQueue {
         .status();
   }
 
+  StatusOr<bool> Defer(int64_t id, const std::string& holder, std::chrono::milliseconds delay,
+                       const std::string& error, bool refused) override {
+    std::lock_guard lock(mu_);
+    SILTA_ASSIGN_OR_RETURN(
+        auto r, c_->Exec("UPDATE record_queue SET holder = NULL, lease_until = NULL, "
+                         "retry_at = clock_timestamp() + $3 * interval '1 millisecond', "
+                         "last_error = $4, refusals = refusals + $5 WHERE id = $1 AND holder = $2",
+                         {id, holder, static_cast<int64_t>(delay.count()), error,
+                          int64_t{refused ? 1 : 0}}));
+    return r.affected() == 1;
+  }
+
+  StatusOr<bool> Park(int64_t id, const std::string& holder, const std::string& error,
+                      const std::string& outcome) override {
+    std::lock_guard lock(mu_);
+    SILTA_ASSIGN_OR_RETURN(
+        auto r, c_->Exec("UPDATE record_queue SET holder = NULL, lease_until = NULL, "
+                         "retry_at = NULL, parked_at = $3, last_error = $4, outcome = $5, "
+                         "refusals = refusals + 1 WHERE id = $1 AND holder = $2",
+                         {id, holder, NowSeconds(), error, outcome}));
+    return r.affected() == 1;
+  }
+
+  StatusOr<std::vector<QueueProblem>> Problems(size_t max) override {
+    std::lock_guard lock(mu_);
+    SILTA_ASSIGN_OR_RETURN(
+        auto r, c_->Exec(std::string("SELECT ") + kProblemColumns + " FROM record_queue q WHERE " +
+                             kProblemFilter + " ORDER BY q.id LIMIT $1",
+                         {static_cast<int64_t>(max)}));
+    std::vector<QueueProblem> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(ProblemFromRow(r, i));
+    return out;
+  }
+
+  StatusOr<std::optional<QueueProblem>> Find(int64_t id) override {
+    std::lock_guard lock(mu_);
+    SILTA_ASSIGN_OR_RETURN(auto r, c_->Exec(std::string("SELECT ") + kProblemColumns +
+                                                " FROM record_queue q WHERE q.id = $1",
+                                            {id}));
+    if (r.rows() == 0) return std::optional<QueueProblem>();
+    return std::optional<QueueProblem>(ProblemFromRow(r, 0));
+  }
+
+  StatusOr<OperatorResult> Requeue(int64_t id, const QueueAction& action) override {
+    return Operate(id, action, "requeue",
+                   "UPDATE record_queue SET refusals = 0, retry_at = NULL, last_error = NULL, "
+                   "parked_at = NULL, outcome = NULL WHERE id = $1");
+  }
+
+  StatusOr<OperatorResult> Discard(int64_t id, const QueueAction& action) override {
+    return Operate(id, action, "discard", "DELETE FROM record_queue WHERE id = $1");
+  }
+
+  StatusOr<QueueCounts> Counts() override {
+    std::lock_guard lock(mu_);
+    SILTA_ASSIGN_OR_RETURN(
+        auto r, c_->Exec("SELECT COUNT(*), COUNT(parked_at), COUNT(DISTINCT CASE WHEN parked_at "
+                         "IS NOT NULL THEN client_key END) FROM record_queue"));
+    return QueueCounts{r.Int(0, 0), r.Int(0, 1), r.Int(0, 2)};
+  }
+
   StatusOr<std::vector<QueuedRecord>> Peek(size_t max) override {
     std::lock_guard lock(mu_);
     SILTA_ASSIGN_OR_RETURN(auto r, c_->Exec(std::string("SELECT ") + kColumns +
@@ -308,11 +565,53 @@ class PgRecordQueue : public RecordQueue {
 
  private:
   explicit PgRecordQueue(std::unique_ptr<store::PgConnection> c) : c_(std::move(c)) {}
+
+  // An operator's change and its audit row, in one transaction; refused while a worker holds an
+  // unexpired lease on the record (its outcome is about to be settled).
+  StatusOr<OperatorResult> Operate(int64_t id, const QueueAction& action, const char* name,
+                                   const char* change) {
+    std::lock_guard lock(mu_);
+    SILTA_RETURN_IF_ERROR(c_->Run("BEGIN"));
+    auto result = OperateLocked(id, action, name, change);
+    if (!result.ok() || *result != OperatorResult::kDone) {
+      c_->Rollback();
+      return result;
+    }
+    if (Status committed = c_->Run("COMMIT"); !committed.ok()) {
+      c_->Rollback();
+      return committed;
+    }
+    return result;
+  }
+  StatusOr<OperatorResult> OperateLocked(int64_t id, const QueueAction& action, const char* name,
+                                         const char* change) {
+    SILTA_ASSIGN_OR_RETURN(
+        auto held, c_->Exec("SELECT client_key, COALESCE(lease_until > clock_timestamp(), false) "
+                            "FROM record_queue WHERE id = $1 FOR UPDATE",
+                            {id}));
+    if (held.rows() == 0) return OperatorResult::kNotFound;
+    if (held.Text(0, 1) == "t") return OperatorResult::kBeingPushed;
+    SILTA_RETURN_IF_ERROR(c_->Exec(change, {id}).status());
+    SILTA_RETURN_IF_ERROR(
+        c_->Exec(
+              "INSERT INTO record_queue_audit (at, action, record_id, client, actor, reason) "
+              "VALUES ($1, $2, $3, $4, $5, $6)",
+              {NowSeconds(), name, id, MaskClientKey(held.Text(0, 0)), action.actor, action.reason})
+            .status());
+    return OperatorResult::kDone;
+  }
+
   std::unique_ptr<store::PgConnection> c_;
   std::mutex mu_;
 };
 
 }  // namespace
+
+std::string MaskClientKey(const std::string& client_key) {
+  size_t slash = client_key.find('/');
+  std::string county = slash == std::string::npos ? std::string() : client_key.substr(0, slash);
+  return county + "/#" + sync::Sha256Hex(client_key).substr(0, 12);
+}
 
 StatusOr<std::unique_ptr<RecordQueue>> RecordQueue::Open(const std::string& location) {
   if (store::IsPostgresUri(location)) return PgRecordQueue::Open(location);

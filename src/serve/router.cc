@@ -36,7 +36,24 @@ constexpr RouteSpec kRoutes[] = {
     {"POST", "/$map-from-fhir", Endpoint::kMapFromFhir, "map", true},
     {"POST", "/client-records", Endpoint::kEnqueueRecord, "records.write", true},
     {"GET", "/sync/status", Endpoint::kSyncStatus, "sync.read", false},
+    // Operators: listings carry no personal data; changing the queue needs its own scope.
+    {"GET", "/sync/queue", Endpoint::kQueueList, "sync.read", false},
+    {"GET", "/sync/queue/{id}", Endpoint::kQueueShow, "sync.read", false},
+    {"POST", "/sync/queue/{id}/$requeue", Endpoint::kQueueRequeue, "sync.admin", false},
+    {"DELETE", "/sync/queue/{id}", Endpoint::kQueueDiscard, "sync.admin", false},
 };
+
+// Matches "/sync/queue/<digits><suffix>"; returns the digits.
+std::optional<std::string> QueueRecordPath(std::string_view path, std::string_view suffix) {
+  constexpr std::string_view kPrefix = "/sync/queue/";
+  if (!path.starts_with(kPrefix) || !path.ends_with(suffix)) return std::nullopt;
+  std::string_view id = path.substr(kPrefix.size(), path.size() - kPrefix.size() - suffix.size());
+  if (id.empty() || id.size() > 18) return std::nullopt;
+  for (char c : id) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+  }
+  return std::string(id);
+}
 
 // Matches "/{type}/$validate" for an alphabetic type name; returns the type.
 std::optional<std::string> TypeValidatePath(std::string_view path) {
@@ -98,6 +115,15 @@ std::variant<RouteMatch, Response> Router::Resolve(const std::string& method,
       if (auto type = TypeValidatePath(path)) {
         matches = true;
         path_type = *type;
+      }
+    }
+    if (!matches && (candidate.endpoint == Endpoint::kQueueShow ||
+                     candidate.endpoint == Endpoint::kQueueDiscard ||
+                     candidate.endpoint == Endpoint::kQueueRequeue)) {
+      if (auto id = QueueRecordPath(
+              path, candidate.endpoint == Endpoint::kQueueRequeue ? "/$requeue" : "")) {
+        matches = true;
+        path_type = *id;
       }
     }
     if (!matches) continue;
@@ -173,6 +199,14 @@ Response Router::Dispatch(const RouteMatch& route, const Request& request) {
       return EnqueueRecord(request);
     case Endpoint::kSyncStatus:
       return SyncStatus();
+    case Endpoint::kQueueList:
+      return QueueList(request);
+    case Endpoint::kQueueShow:
+      return QueueShow(request, route.path_type);
+    case Endpoint::kQueueRequeue:
+      return QueueOperate(request, route.path_type, /*discard=*/false);
+    case Endpoint::kQueueDiscard:
+      return QueueOperate(request, route.path_type, /*discard=*/true);
   }
   return Outcome(500,
                  {MakeIssue(Severity::kError, IssueType::kException, "SERVE_INTERNAL",
@@ -262,9 +296,9 @@ Response Router::Metadata(const Request& request) const {
 }
 
 Response Router::MetricsText() {
-  std::optional<int64_t> depth;
-  if (auto d = queue_->Depth(); d.ok()) depth = *d;
-  std::string text = metrics_.Render(depth);
+  std::optional<QueueCounts> counts;
+  if (auto c = queue_->Counts(); c.ok()) counts = *c;
+  std::string text = metrics_.Render(counts);
   if (sync_worker_ != nullptr) text += RenderSyncMetrics(sync_worker_->stats());
   return {200, "text/plain; version=0.0.4; charset=utf-8", std::move(text), {}};
 }
@@ -479,6 +513,81 @@ Response Router::SyncStatus() {
       ",\"worker\":" + (sync_worker_ != nullptr ? SyncStatsJson(sync_worker_->stats()) : "null") +
       "}\n";
   return {200, "application/json", body, {}};
+}
+
+Response Router::QueueList(const Request& request) {
+  auto unavailable = [&] {
+    return Outcome(503,
+                   {MakeIssue(Severity::kError, IssueType::kException, "SERVE_QUEUE_UNAVAILABLE",
+                              "The record queue could not be read")},
+                   request.accept);
+  };
+  auto counts = queue_->Counts();
+  auto problems = queue_->Problems(1000);
+  if (!counts.ok() || !problems.ok()) return unavailable();
+  auto quarantined = ListQuarantine(config_.quarantine_dir);
+  if (!quarantined.ok()) return unavailable();
+  return {200,
+          "application/json",
+          QueueListingJson(*counts, *problems, *quarantined).ToString(true) + "\n",
+          {}};
+}
+
+Response Router::QueueShow(const Request& request, const std::string& id) {
+  auto found = queue_->Find(std::stoll(id));
+  if (!found.ok()) {
+    return Outcome(503,
+                   {MakeIssue(Severity::kError, IssueType::kException, "SERVE_QUEUE_UNAVAILABLE",
+                              "The record queue could not be read")},
+                   request.accept);
+  }
+  if (!*found) {
+    return Outcome(404,
+                   {MakeIssue(Severity::kError, IssueType::kNotFound, "SERVE_QUEUE_NO_RECORD",
+                              "No queued record " + id)},
+                   request.accept);
+  }
+  return {200, "application/json", QueueProblemJson(**found, true).ToString(true) + "\n", {}};
+}
+
+Response Router::QueueOperate(const Request& request, const std::string& id, bool discard) {
+  const int64_t record_id = std::stoll(id);
+  auto found = queue_->Find(record_id);
+  // The operator's name, if the caller gives one; the token itself is never recorded.
+  std::string by = request.QueryValue("by");
+  QueueAction action{by.empty() ? "http" : "http:" + by, request.QueryValue("reason")};
+  StatusOr<OperatorResult> result =
+      discard ? queue_->Discard(record_id, action) : queue_->Requeue(record_id, action);
+  if (!found.ok() || !result.ok()) {
+    return Outcome(503,
+                   {MakeIssue(Severity::kError, IssueType::kException, "SERVE_QUEUE_UNAVAILABLE",
+                              "The record queue could not be changed")},
+                   request.accept);
+  }
+  if (*result == OperatorResult::kNotFound || !*found) {
+    return Outcome(404,
+                   {MakeIssue(Severity::kError, IssueType::kNotFound, "SERVE_QUEUE_NO_RECORD",
+                              "No queued record " + id)},
+                   request.accept);
+  }
+  if (*result == OperatorResult::kBeingPushed) {
+    return Outcome(409,
+                   {MakeIssue(Severity::kError, IssueType::kBusinessRule, "SERVE_QUEUE_RECORD_BUSY",
+                              "Queued record " + id +
+                                  " is being pushed now; try again once its attempt is over")},
+                   request.accept);
+  }
+  std::string line =
+      AuditLine(discard ? "discard" : "requeue", record_id, (*found)->client_key, action);
+  std::fprintf(stderr, "silta serve: %s\n", line.c_str());
+  // Requeued, the record is claimable; discarded, its client's next record is.
+  if (sync_worker_ != nullptr) sync_worker_->Wake();
+  return Outcome(
+      200,
+      {MakeIssue(Severity::kInformation, IssueType::kInformational,
+                 discard ? "SERVE_QUEUE_DISCARDED" : "SERVE_QUEUE_REQUEUED",
+                 std::string("Queued record ") + id + (discard ? " discarded" : " requeued"))},
+      request.accept);
 }
 
 }  // namespace silta::serve

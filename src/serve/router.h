@@ -50,12 +50,16 @@ enum class Endpoint {
   kMapFromFhir,
   kEnqueueRecord,
   kSyncStatus,
+  kQueueList,
+  kQueueShow,
+  kQueueRequeue,
+  kQueueDiscard,
 };
 
 struct RouteMatch {
   Endpoint endpoint;
   std::string label;      // the route pattern, for metrics
-  std::string path_type;  // the {type} of /{type}/$validate
+  std::string path_type;  // the {type} of /{type}/$validate, the {id} of /sync/queue/{id}
   bool needs_body = false;
 };
 
@@ -99,6 +103,10 @@ class Router {
   Response MapFromFhir(const Request& request) const;
   Response EnqueueRecord(const Request& request);
   Response SyncStatus();
+  Response QueueList(const Request& request);
+  Response QueueShow(const Request& request, const std::string& id);
+  // Requeue or discard, with the audit line in the service log and the queue's audit table.
+  Response QueueOperate(const Request& request, const std::string& id, bool discard);
 
   // The FHIR resource `json` (R4 JSON text) in `format`: as is, or converted to XML.
   Response FhirResource(int status, const std::string& json, formats::Format format) const;

@@ -7,6 +7,7 @@
 //   ... (*server)->port() ...
 //   (*server)->Stop();  // stops accepting, finishes the requests in flight
 //
+// Operators reach the record queue through RecordQueue::Open and queue_admin.h (`silta queue`).
 // Routes, scopes and the configuration keys are documented in docs/serve.md.
 #pragma once
 
@@ -30,6 +31,8 @@
 #include "mapping/mapping.h"
 #include "model/element.h"
 #include "model/type_model.h"
+#include "serve/queue_admin.h"
+#include "serve/record_queue.h"
 #include "sync/sync.h"
 
 namespace silta::serve {
@@ -56,7 +59,14 @@ struct ServeConfig {
   std::filesystem::path sync_policy;
   std::filesystem::path quarantine_dir = "quarantine";  // records the sync rejects
   std::chrono::milliseconds sync_retry{1000};           // first delay after a failed push
-  std::filesystem::path mappings_dir;                   // empty: the map endpoints answer 501
+  // A claimed record's lease: how long a dead instance's records wait before another takes
+  // them over. Renewed every `sync_heartbeat` (zero: a third of the lease) while it is pushed.
+  std::chrono::milliseconds sync_lease{30000};
+  std::chrono::milliseconds sync_heartbeat{0};
+  // Refusals that are the data's fault (HTTP 400, 410, 413, 422) after which a queued record is
+  // parked and its client blocked until an operator requeues or discards it.
+  int sync_park_after = 5;
+  std::filesystem::path mappings_dir;  // empty: the map endpoints answer 501
   // FHIR packages ("name#version", in the package cache) whose profiles $validate knows, on
   // top of R4 core; their dependencies are loaded too.
   std::vector<std::string> packages;

@@ -310,6 +310,9 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServeConfig& config, Servi
   if (engine != nullptr) {
     SyncWorkerOptions options;
     options.retry_initial = config.sync_retry;
+    options.lease = config.sync_lease;
+    options.heartbeat = config.sync_heartbeat;
+    options.park_after = config.sync_park_after;
     options.quarantine_dir = config.quarantine_dir;
     options.preflight = std::move(preflight);
     options.clock = sync_clock;

@@ -10,6 +10,7 @@
 #include "json/json.h"
 #include "mapping/mapping.h"
 #include "records/records.h"
+#include "serve/queue_admin.h"
 
 namespace silta::serve {
 namespace {
@@ -75,7 +76,9 @@ void SyncWorker::Stop() {
 }
 
 void SyncWorker::Heartbeats() {
-  const auto every = std::max(options_.lease / 3, std::chrono::milliseconds(1));
+  const auto every =
+      std::max(options_.heartbeat.count() > 0 ? options_.heartbeat : options_.lease / 3,
+               std::chrono::milliseconds(1));
   std::unique_lock lock(mu_);
   while (true) {
     cv_.wait_for(lock, every, [&] { return heartbeat_stopping_; });
@@ -143,6 +146,9 @@ bool SyncWorker::AwaitTargets() {
 void SyncWorker::Run() {
   if (!AwaitTargets()) return;
   std::chrono::milliseconds backoff{0};
+  // The earliest retry of a record this worker refused and set aside; the epoch: none.
+  using Instant = std::chrono::steady_clock::time_point;
+  Instant next_retry{};
   // `what` names the failure in the log; the details were logged already where they arose.
   auto failed = [&](const std::string& what, const std::string& error) {
     backoff =
@@ -168,37 +174,104 @@ void SyncWorker::Run() {
       continue;
     }
     if (!claimed->has_value()) {
-      if (!Wait(kIdlePoll, /*wake=*/true)) return;
+      // A record this worker set aside is due before the next poll: look again then.
+      auto idle = kIdlePoll;
+      if (next_retry != Instant{}) {
+        auto due = std::chrono::duration_cast<std::chrono::milliseconds>(
+            next_retry - std::chrono::steady_clock::now());
+        idle = std::clamp(due, std::chrono::milliseconds(1), kIdlePoll);
+        if (due.count() <= 0) next_retry = Instant{};
+      }
+      if (!Wait(idle, /*wake=*/true)) return;
       continue;
     }
     const QueuedRecord& record = **claimed;
     {
       std::lock_guard lock(mu_);
       held_ = record.id;
+      if (record.taken_over) ++stats_.lease_takeovers;
+    }
+    if (record.taken_over) {
+      log_("sync: queued-" + std::to_string(record.id) +
+           ": took it over from a holder whose lease expired");
     }
     Outcome outcome = PushOne(record);
     {
       std::lock_guard lock(mu_);
       held_ = 0;
     }
-    if (outcome == Outcome::kRetry) {
-      // Given back rather than held through the back-off: another instance may try it at once,
-      // and this worker claims it first again (it is still the oldest) when the delay is over.
-      if (Status released = queue_.Release(record.id, holder_); !released.ok()) {
-        log_("sync: " + released.message());  // the lease runs out instead
-      }
-      std::string error;
-      {
-        std::lock_guard lock(mu_);
-        error = stats_.last_error;
-      }
-      if (!failed("queued-" + std::to_string(record.id) + " not synced", error)) return;
+    if (outcome == Outcome::kDone) {
+      backoff = std::chrono::milliseconds(0);
+      std::lock_guard lock(mu_);
+      stats_.retrying = false;
       continue;
     }
-    backoff = std::chrono::milliseconds(0);
-    std::lock_guard lock(mu_);
-    stats_.retrying = false;
+    std::string error;
+    {
+      std::lock_guard lock(mu_);
+      error = stats_.last_error;
+      if (outcome == Outcome::kRefused) ++stats_.failed_attempts;
+    }
+    if (outcome == Outcome::kRefused) {
+      // Only this record's data is at fault: its client waits, the others go on at once.
+      const auto delay = RefusalDelay(record.refusals + 1);
+      SetAside(record, outcome, delay);
+      const auto due = std::chrono::steady_clock::now() + delay;
+      if (next_retry <= std::chrono::steady_clock::now() || due < next_retry) next_retry = due;
+      continue;
+    }
+    // Given back rather than held through the back-off: another instance may try it at once,
+    // and this worker claims it first again (it is still the oldest) when the delay is over.
+    const auto next =
+        backoff.count() == 0 ? options_.retry_initial : std::min(backoff * 2, options_.retry_max);
+    SetAside(record, outcome, next);
+    if (!failed("queued-" + std::to_string(record.id) + " not synced", error)) return;
   }
+}
+
+void SyncWorker::SetAside(const QueuedRecord& record, Outcome outcome,
+                          std::chrono::milliseconds delay) {
+  const std::string name = "queued-" + std::to_string(record.id);
+  std::string error;
+  {
+    std::lock_guard lock(mu_);
+    error = stats_.last_error;
+    if (outcome == Outcome::kRefused) ++stats_.refusals;
+  }
+  const bool refused = outcome == Outcome::kRefused;
+  if (refused && record.refusals + 1 >= options_.park_after) {
+    Issue issue;
+    issue.severity = Severity::kError;
+    issue.type = IssueType::kProcessing;
+    issue.message_id = "SYNC_RECORD_PARKED";
+    issue.message = "Refused " + std::to_string(record.refusals + 1) +
+                    " times as the data's fault; last: " + error;
+    auto parked = queue_.Park(record.id, holder_, error, ToOperationOutcomeJson({issue}));
+    if (parked.ok() && *parked) {
+      {
+        std::lock_guard lock(mu_);
+        ++stats_.records_parked;
+      }
+      log_("sync: " + name + ": parked after " + std::to_string(record.refusals + 1) +
+           " refusals; its client is blocked until an operator requeues or discards it");
+      return;
+    }
+    if (!parked.ok()) log_("sync: " + parked.status().message());  // the lease runs out instead
+    return;
+  }
+  auto deferred = queue_.Defer(record.id, holder_, delay, error, refused);
+  if (!deferred.ok()) log_("sync: " + deferred.status().message());  // the lease runs out instead
+  if (refused) {
+    log_("sync: " + name + " refused (" + std::to_string(record.refusals + 1) + " of " +
+         std::to_string(options_.park_after) + " before parking), retrying it in " +
+         std::to_string(delay.count()) + " ms; other clients go on");
+  }
+}
+
+std::chrono::milliseconds SyncWorker::RefusalDelay(int64_t refusals) const {
+  auto delay = options_.retry_initial;
+  for (int64_t i = 1; i < refusals && delay < options_.retry_max; ++i) delay *= 2;
+  return std::min(delay, options_.retry_max);
 }
 
 bool SyncWorker::Settle(const QueuedRecord& record, std::string* error) {
@@ -239,12 +312,16 @@ SyncWorker::Outcome SyncWorker::PushOne(const QueuedRecord& record) {
   }
   sync::SyncSummary summary;
   Status pushed = engine_->Push(mapping::RecordJson(*parsed), name, summary);
+  // A server's message may echo what it refused, a HETU among it: masked before it is kept.
+  for (std::string& message : summary.messages) message = MaskPersonalData(message);
   for (const std::string& message : summary.messages) log_("sync: " + message);
   if (!pushed.ok()) return fail(name + ": " + pushed.message());
   if (summary.total(&sync::TargetCounts::errors) > 0) {
     // What was confirmed is journalled: the next attempt sends only the rest.
-    return fail(summary.messages.empty() ? name + ": push failed" : summary.messages.back(),
-                !summary.messages.empty());
+    Outcome failed =
+        fail(summary.messages.empty() ? name + ": push failed" : summary.messages.back(),
+             !summary.messages.empty());
+    return summary.refused > 0 ? Outcome::kRefused : failed;
   }
   std::string error;
   // Pushed again later, the record is found unchanged in the journal: nothing is sent twice.
@@ -292,6 +369,12 @@ std::string RenderSyncMetrics(const SyncWorkerStats& stats) {
           stats.conflicts);
   counter("silta_sync_failed_attempts_total", "Pushes that failed and are retried.",
           stats.failed_attempts);
+  counter("silta_sync_refusals_total", "Pushes a server refused as the data's fault.",
+          stats.refusals);
+  counter("silta_sync_records_parked_total", "Queued records this instance parked.",
+          stats.records_parked);
+  counter("silta_sync_lease_takeovers_total", "Records claimed after their holder's lease expired.",
+          stats.lease_takeovers);
   out << "# HELP silta_sync_retrying Whether the oldest queued record waits for a retry.\n"
          "# TYPE silta_sync_retrying gauge\n"
          "silta_sync_retrying "
@@ -310,6 +393,8 @@ std::string SyncStatsJson(const SyncWorkerStats& stats) {
       << ",\"resourcesSent\":" << stats.resources_sent
       << ",\"resourcesUnchanged\":" << stats.resources_unchanged
       << ",\"conflicts\":" << stats.conflicts << ",\"failedAttempts\":" << stats.failed_attempts
+      << ",\"refusals\":" << stats.refusals << ",\"recordsParked\":" << stats.records_parked
+      << ",\"leaseTakeovers\":" << stats.lease_takeovers
       << ",\"retrying\":" << (stats.retrying ? "true" : "false")
       << ",\"ready\":" << (stats.ready ? "true" : "false") << ",\"notReady\":"
       << (stats.not_ready.empty() ? "null" : json::Value::String(stats.not_ready).ToString())

@@ -4,9 +4,12 @@
 // that a heartbeat renews while the push runs (RecordQueue: one client's records in order, by
 // one holder; other workers and instances take other clients' records). A record leaves the
 // queue only once its outcome is journalled (sent, unchanged, conflict) or it is quarantined;
-// when a push fails (server or network down, journal busy) the lease is given back and the
-// worker waits with a growing delay before it claims again (the same record, being the oldest),
-// so that an older state of a client never overwrites a newer one.
+// when a push fails the record steps aside until its retry time, holding back only its own
+// client's later records, so that an older state of a client never overwrites a newer one while
+// other clients flow. A failure that is the server's or the network's (down, 5xx, journal busy)
+// also makes the worker wait with a growing delay, as every record would meet it; a refusal that
+// is the data's fault (HTTP 400, 410, 413, 422) does not, and after `park_after` refusals the
+// record is parked with its OperationOutcome and its client blocked until an operator acts.
 // Before its first push the worker runs the targets' capability check (their /metadata), and
 // repeats it with the same growing delay until it passes: a target that is down when the service
 // starts delays the sync, not the service, and /readyz says why it is not ready meanwhile.
@@ -43,6 +46,10 @@ struct SyncWorkerOptions {
   // A claimed record's lease, renewed every third of it while the push runs. A dead worker's
   // records are claimable by another instance once it expires.
   std::chrono::milliseconds lease{30000};
+  // How often the lease is renewed; zero: a third of the lease.
+  std::chrono::milliseconds heartbeat{0};
+  // Refusals after which a record is parked.
+  int park_after = 5;
 };
 
 struct SyncWorkerStats {
@@ -52,6 +59,9 @@ struct SyncWorkerStats {
   int64_t resources_unchanged = 0;
   int64_t conflicts = 0;
   int64_t failed_attempts = 0;  // pushes that failed and will be retried
+  int64_t refusals = 0;         // of those, refused as the data's fault
+  int64_t records_parked = 0;   // parked after park_after refusals
+  int64_t lease_takeovers = 0;  // claims of a record whose holder's lease had expired
   bool retrying = false;        // the oldest record waits for its next attempt
   std::string last_error;       // of the last failed attempt, without personal data
   bool ready = false;           // the capability check passed; the worker pushes
@@ -75,11 +85,16 @@ class SyncWorker {
   SyncWorkerStats stats() const;
 
  private:
-  enum class Outcome { kDone, kRetry };
+  // kRetry: the server or the journal failed; kRefused: the server refused the data.
+  enum class Outcome { kDone, kRetry, kRefused };
   void Run();
   // Runs the preflight until it passes (with back-off); false when stopping first.
   bool AwaitTargets();
   Outcome PushOne(const QueuedRecord& record);
+  // After a failed push: the record steps aside until its retry, or is parked.
+  void SetAside(const QueuedRecord& record, Outcome outcome, std::chrono::milliseconds delay);
+  // The wait after a record's n-th refusal: retry_initial doubling up to retry_max.
+  std::chrono::milliseconds RefusalDelay(int64_t refusals) const;
   // Removes a settled record; false when the lease had been taken over (the new holder pushes
   // it again, which the journal makes harmless).
   bool Settle(const QueuedRecord& record, std::string* error);

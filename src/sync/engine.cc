@@ -35,6 +35,12 @@ int SyncSummary::total(int TargetCounts::*field) const {
 
 namespace {
 
+// Refusals that name the request's content; 401/403 (credentials), 404 (a wrong base URL), 408,
+// 409, 412 and 429 are about the server or the moment and may pass on a later attempt.
+bool IsDataRefusal(int http_status) {
+  return http_status == 400 || http_status == 410 || http_status == 413 || http_status == 422;
+}
+
 std::string TextAt(const json::Value& object, std::string_view name) {
   const json::Value* v = object.is_object() ? object.Find(name) : nullptr;
   return v != nullptr && v->is_scalar() ? v->text() : std::string();
@@ -576,6 +582,7 @@ Status SyncEngine::PushToTarget(const Target& target, fhirclient::FhirClient* cl
     }
     if (outcome.http_status() != 412) {
       ++counts.errors;
+      if (IsDataRefusal(outcome.http_status())) ++summary.refused;
       summary.messages.push_back(source_name + " → " + target.name + ": " +
                                  outcome.status().message());
       return Status::Ok();

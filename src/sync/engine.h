@@ -61,6 +61,9 @@ struct TargetCounts {
 struct SyncSummary {
   int records = 0;
   int rejected = 0;  // records that failed mapping or validation (quarantined)
+  // Transactions a server refused as the data's fault (HTTP 400, 410, 413, 422): sending the
+  // same data again would be refused again, unlike a server that is down or busy.
+  int refused = 0;
   std::map<std::string, TargetCounts> targets;
   std::vector<std::string> messages;  // one line per problem, without personal data
   int total(int TargetCounts::*field) const;

@@ -128,6 +128,37 @@ TEST_F(ConfigTest, TerminologyServer) {
   EXPECT_FALSE(LoadConfig(Write("tx-zero.json", R"({"txTimeoutMs":0})"), FakeEnv({})).ok());
 }
 
+// Lease, heartbeat and parking: documented defaults (docs/serve.md), and bad values refused with
+// the file, line and column of the value.
+TEST_F(ConfigTest, LeaseHeartbeatAndParking) {
+  auto defaults = LoadConfig({}, FakeEnv({}));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->sync_lease, std::chrono::milliseconds(30000));
+  EXPECT_EQ(defaults->sync_heartbeat, std::chrono::milliseconds(0));
+  EXPECT_EQ(defaults->sync_park_after, 5);
+  auto config = LoadConfig(
+      Write("lease.json", R"({"syncLeaseMs": 6000, "syncHeartbeatMs": 1000, "syncParkAfter": 2})"),
+      FakeEnv({}));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->sync_lease, std::chrono::milliseconds(6000));
+  EXPECT_EQ(config->sync_heartbeat, std::chrono::milliseconds(1000));
+  EXPECT_EQ(config->sync_park_after, 2);
+
+  auto short_lease = LoadConfig(Write("short.json", "{\n  \"syncLeaseMs\": 10\n}"), FakeEnv({}));
+  ASSERT_FALSE(short_lease.ok());
+  EXPECT_THAT(short_lease.status().message(), ::testing::HasSubstr("short.json:2:18"));
+  EXPECT_THAT(short_lease.status().message(), ::testing::HasSubstr("at least 1000"));
+  auto slow_heartbeat = LoadConfig(
+      Write("slow.json", "{\"syncLeaseMs\": 4000,\n \"syncHeartbeatMs\": 3000}"), FakeEnv({}));
+  ASSERT_FALSE(slow_heartbeat.ok());
+  EXPECT_THAT(slow_heartbeat.status().message(), ::testing::HasSubstr("slow.json:2:21"));
+  EXPECT_THAT(slow_heartbeat.status().message(), ::testing::HasSubstr("at most half"));
+  // Against the default lease too.
+  EXPECT_FALSE(LoadConfig(Write("h.json", R"({"syncHeartbeatMs": 20000})"), FakeEnv({})).ok());
+  EXPECT_FALSE(LoadConfig(Write("p0.json", R"({"syncParkAfter": 0})"), FakeEnv({})).ok());
+  EXPECT_FALSE(LoadConfig(Write("p1.json", R"({"syncParkAfter": "3"})"), FakeEnv({})).ok());
+}
+
 TEST_F(ConfigTest, RejectsBadValues) {
   EXPECT_FALSE(LoadConfig(Write("a.json", R"({"port":70000})"), FakeEnv({})).ok());
   EXPECT_FALSE(LoadConfig(Write("b.json", R"({"prot":80})"), FakeEnv({})).ok());

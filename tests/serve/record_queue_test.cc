@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "serve/queue_admin.h"
 #include "support/postgres_server.h"
 
 namespace silta::serve {
@@ -152,6 +153,126 @@ TEST_P(RecordQueueTest, TakesOverARecordWhoseLeaseExpired) {
   EXPECT_EQ(*queue_->Depth(), 1);
   EXPECT_TRUE(*other->Complete(a1, "alive"));
   EXPECT_EQ(*queue_->Depth(), 0);
+}
+
+// A claim says whether it took the record from another holder: the lease-takeover metric.
+TEST_P(RecordQueueTest, ClaimTellsATakeoverFromAFirstClaim) {
+  int64_t a1 = Enqueue("09/A");
+  auto first = Claim("w1");
+  ASSERT_TRUE(first.has_value());
+  EXPECT_FALSE(first->taken_over);
+  ASSERT_TRUE(queue_->Release(a1, "w1").ok());
+  auto again = Claim("w2", milliseconds(100));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_FALSE(again->taken_over) << "a released record is no takeover";
+  std::this_thread::sleep_for(milliseconds(250));
+  auto taken = Claim("w3");
+  ASSERT_TRUE(taken.has_value());
+  EXPECT_TRUE(taken->taken_over);
+}
+
+// A deferred record steps aside: its client's later records wait, other clients go on, and it
+// is claimable again (first for its client) once its retry time has come.
+TEST_P(RecordQueueTest, DeferredRecordHoldsBackOnlyItsClient) {
+  int64_t a1 = Enqueue("09/A");
+  int64_t a2 = Enqueue("09/A");
+  int64_t b1 = Enqueue("09/B");
+  auto first = Claim("w1");
+  ASSERT_TRUE(first.has_value());
+  ASSERT_EQ(first->id, a1);
+  ASSERT_TRUE(*queue_->Defer(a1, "w1", milliseconds(300), "HTTP 422", /*refused=*/true));
+  auto next = Claim("w1");
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->id, b1) << "A's records wait behind the deferred one";
+  EXPECT_FALSE(Claim("w1").has_value()) << "A's second record is not claimable: " << a2;
+  std::this_thread::sleep_for(milliseconds(400));
+  auto retried = Claim("w2");
+  ASSERT_TRUE(retried.has_value());
+  EXPECT_EQ(retried->id, a1);
+  EXPECT_EQ(retried->refusals, 1);
+  EXPECT_EQ(retried->attempts, 2);
+  // A failure that is not a refusal does not count towards parking.
+  ASSERT_TRUE(*queue_->Defer(a1, "w2", milliseconds(0), "connection refused", false));
+  auto again = Claim("w2");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->refusals, 1);
+  // Only the holder defers.
+  EXPECT_FALSE(*queue_->Defer(a1, "someone-else", milliseconds(0), "x", true));
+}
+
+// A parked record is never claimed again and blocks its client only; an operator lists it,
+// requeues it (claimable at once, refusals forgotten) or discards it (the client's next record
+// flows), each with an audit row.
+TEST_P(RecordQueueTest, ParkedRecordBlocksItsClientUntilRequeuedOrDiscarded) {
+  int64_t a1 = Enqueue("09/A");
+  int64_t a2 = Enqueue("09/A");
+  int64_t b1 = Enqueue("09/B");
+  int64_t c1 = Enqueue("10/C");
+  ASSERT_EQ(Claim("w1").value().id, a1);
+  ASSERT_TRUE(*queue_->Defer(a1, "w1", milliseconds(0), "first refusal", true));
+  ASSERT_EQ(Claim("w1").value().id, a1);
+  const std::string outcome = R"({"resourceType":"OperationOutcome","issue":[]})";
+  ASSERT_TRUE(*queue_->Park(a1, "w1", "HTTP 422: refused", outcome));
+  EXPECT_EQ(Claim("w1").value().id, b1);
+  EXPECT_EQ(Claim("w1").value().id, c1);
+  EXPECT_FALSE(Claim("w1").has_value()) << "A is blocked: neither " << a1 << " nor " << a2;
+
+  auto counts = queue_->Counts();
+  ASSERT_TRUE(counts.ok()) << counts.status().message();
+  EXPECT_EQ(counts->depth, 4);
+  EXPECT_EQ(counts->parked, 1);
+  EXPECT_EQ(counts->blocked_clients, 1);
+  auto problems = queue_->Problems(10);
+  ASSERT_TRUE(problems.ok()) << problems.status().message();
+  ASSERT_EQ(problems->size(), 1u);
+  const QueueProblem& parked = (*problems)[0];
+  EXPECT_EQ(parked.id, a1);
+  EXPECT_TRUE(parked.parked);
+  EXPECT_GT(parked.parked_at, 1700000000);
+  EXPECT_EQ(parked.client_key, "09/A");
+  EXPECT_EQ(parked.refusals, 2) << "the refusal that parked it counts";
+  EXPECT_EQ(parked.attempts, 2);
+  EXPECT_EQ(parked.held_back, 1);
+  EXPECT_EQ(parked.last_error, "HTTP 422: refused");
+  EXPECT_EQ(parked.outcome, outcome);
+
+  // Leased records are not the operator's to change while their attempt runs.
+  EXPECT_EQ(*queue_->Requeue(b1, {"test", ""}), OperatorResult::kBeingPushed);
+  EXPECT_EQ(*queue_->Discard(999999, {"test", ""}), OperatorResult::kNotFound);
+
+  EXPECT_EQ(*queue_->Requeue(a1, {"test", "fixed"}), OperatorResult::kDone);
+  auto after = queue_->Find(a1);
+  ASSERT_TRUE(after.ok() && after->has_value());
+  EXPECT_FALSE((*after)->parked);
+  EXPECT_EQ((*after)->refusals, 0);
+  EXPECT_EQ((*after)->last_error, "");
+  auto requeued = Claim("w2");
+  ASSERT_TRUE(requeued.has_value());
+  EXPECT_EQ(requeued->id, a1);
+  ASSERT_TRUE(*queue_->Park(a1, "w2", "again", outcome));
+  EXPECT_EQ(*queue_->Discard(a1, {"test", "obsolete"}), OperatorResult::kDone);
+  EXPECT_FALSE(queue_->Find(a1)->has_value());
+  auto freed = Claim("w3");
+  ASSERT_TRUE(freed.has_value());
+  EXPECT_EQ(freed->id, a2) << "discarded, the parked record no longer blocks its client";
+  EXPECT_EQ(queue_->Counts()->parked, 0);
+  EXPECT_EQ(queue_->Counts()->blocked_clients, 0);
+}
+
+// Servers' messages may echo an identifier; operators' listings show it masked.
+TEST(MaskPersonalDataTest, MasksHetuShapedTokens) {
+  EXPECT_EQ(MaskPersonalData("Patient 010190-999W refused; 131052-308T and 010100A123D too"),
+            "Patient 010190-**** refused; 131052-**** and 010100A**** too");
+  EXPECT_EQ(MaskPersonalData("HTTP 422: error/invariant"), "HTTP 422: error/invariant");
+  EXPECT_EQ(MaskPersonalData("order 1234567-8901X"), "order 1234567-8901X");
+}
+
+TEST(MaskClientKeyTest, KeepsTheCountyAndHidesTheClient) {
+  std::string masked = MaskClientKey("286/010190-999W");
+  EXPECT_THAT(masked, ::testing::StartsWith("286/#"));
+  EXPECT_EQ(masked.size(), std::string("286/#").size() + 12);
+  EXPECT_THAT(masked, ::testing::Not(::testing::HasSubstr("010190")));
+  EXPECT_NE(masked, MaskClientKey("286/010190-998V"));
 }
 
 TEST_P(RecordQueueTest, HeartbeatKeepsTheLease) {

@@ -8,11 +8,13 @@
 #include <Poco/StreamCopier.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -525,6 +527,17 @@ class FakeFhirServer {
       }
       std::lock_guard lock(mu_);
       transactions_.push_back(request.body);
+      if (!refuse_.empty() && request.body.find(refuse_) != std::string::npos) {
+        // As a server that validates: the data is wrong, and it says which identifier.
+        fhirclient::HttpResult refused;
+        refused.response.status = 422;
+        refused.response.headers.emplace_back("Content-Type", "application/fhir+json");
+        refused.response.body =
+            R"({"resourceType":"OperationOutcome","issue":[{"severity":"error",)"
+            R"("code":"invariant","diagnostics":"Patient with identifier 010190-999W )"
+            R"(fails rule pat-9"}]})";
+        return refused;
+      }
       auto bundle = json::Value::Parse(request.body, "transaction");
       json::Value answer = json::Value::Object();
       answer["resourceType"] = json::Value::String("Bundle");
@@ -553,6 +566,11 @@ class FakeFhirServer {
   }
   fhirclient::HttpTransport& transport() { return transport_; }
   void set_down(bool down) { down_ = down; }
+  // Transactions that contain `needle` are refused with 422; empty: none.
+  void set_refuse(std::string needle) {
+    std::lock_guard lock(mu_);
+    refuse_ = std::move(needle);
+  }
   std::vector<std::string> transactions() const {
     std::lock_guard lock(mu_);
     return transactions_;
@@ -563,6 +581,7 @@ class FakeFhirServer {
   std::atomic<bool> down_{false};
   mutable std::mutex mu_;
   std::vector<std::string> transactions_;
+  std::string refuse_;
   int next_id_ = 0;
 };
 
@@ -643,20 +662,264 @@ TEST_F(ServeTest, QueuedRecordsArePushedAfterTheTargetComesBack) {
   EXPECT_THAT(metrics.body, HasSubstr("silta_sync_records_synced_total 2"));
   EXPECT_THAT(metrics.body, HasSubstr("silta_sync_queue_depth 0"));
 
-  // One transaction per record, in the order queued, each a conditional update by the
-  // business identifier of that client (a repeat would update, never duplicate).
+  // One transaction per record, each a conditional update by the business identifier of that
+  // client (a repeat would update, never duplicate). Order is kept per client only: the record
+  // that waited for its retry does not hold back the other client's.
   std::vector<std::string> sent = fhir.transactions();
   ASSERT_EQ(sent.size(), 2u);
-  EXPECT_THAT(sent[0], HasSubstr("\"type\":\"transaction\""));
-  EXPECT_THAT(sent[0], HasSubstr("A%2F17"));
-  EXPECT_THAT(sent[0], Not(HasSubstr("A%2F18")));
-  EXPECT_THAT(sent[1], HasSubstr("A%2F18"));
-  EXPECT_THAT(sent[1], HasSubstr("Patient?identifier="));
+  const bool a17_first = sent[0].find("A%2F17") != std::string::npos;
+  const std::string& a17 = sent[a17_first ? 0 : 1];
+  const std::string& a18 = sent[a17_first ? 1 : 0];
+  EXPECT_THAT(a17, HasSubstr("\"type\":\"transaction\""));
+  EXPECT_THAT(a17, HasSubstr("A%2F17"));
+  EXPECT_THAT(a17, Not(HasSubstr("A%2F18")));
+  EXPECT_THAT(a18, HasSubstr("A%2F18"));
+  EXPECT_THAT(a18, HasSubstr("Patient?identifier="));
   // The outcomes are journalled: queueing the same record again sends nothing.
   EXPECT_EQ(Call(port, "POST", "/client-records", std::string(kRecord), json).status, 202);
   ASSERT_TRUE(WaitForStatus(port, "\"recordsSynced\":3"));
   EXPECT_EQ(fhir.transactions().size(), 2u);
   server->Stop();
+}
+
+// `silta queue <args>` as an operator runs it; its exit code, standard output in *out and
+// standard error in *err.
+int RunQueueCli(const std::string& args, std::string* out, std::string* err) {
+  fs::path err_file = fs::temp_directory_path() / ("silta-queue-cli-" + std::to_string(getpid()));
+  std::string command = std::string(SILTA_BINARY) + " queue " + args + " 2>" + err_file.string();
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return -1;
+  out->clear();
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out->append(buffer, n);
+  int status = pclose(pipe);
+  auto text = ReadFile(err_file);
+  *err = text.ok() ? *text : "";
+  fs::remove(err_file);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// No head-of-line blocking: two clients' records are refused again and again (HTTP 422, the
+// data's fault) while the other clients' records all arrive; after syncParkAfter refusals each
+// refused record is parked with its OperationOutcome, its client's later record waits behind it,
+// `silta queue list` and GET /sync/queue list them without personal data, and once the server
+// is fixed one is requeued with `silta queue requeue` and the other with POST
+// /sync/queue/{id}/$requeue, and both clients' records arrive in order.
+TEST_F(ServeTest, RefusedRecordIsParkedWhileOtherClientsFlowAndRequeuedAfterAFix) {
+  FakeFhirServer fhir;
+  fhirclient::FhirClientOptions client_options;
+  client_options.base_url = "http://fhir.invalid/r4";
+  client_options.retry.max_attempts = 1;
+  fhirclient::FhirClient client(client_options, fhir.transport());
+  auto mapper = mapping::Mapper::Load(*dir_ / "modules", testing::R4Model());
+  ASSERT_TRUE(mapper.ok()) << mapper.status().ToString();
+  auto policy_json = json::Value::Parse(
+      R"({"targets": [{"name": "county", "levels":
+          ["county", "shared-definition", "joint-county", "national"]}]})",
+      "policy");
+  auto policy = sync::RoutingPolicy::FromJson(*policy_json, "policy");
+  ASSERT_TRUE(policy.ok()) << policy.status().ToString();
+  sync::MemoryJournal journal;
+  auto engine = std::make_shared<sync::SyncEngine>(
+      **mapper, *policy, std::map<std::string, fhirclient::FhirClient*>{{"county", &client}},
+      journal, nullptr, sync::SyncOptions{});
+
+  ServeConfig config = TestConfig("parking.sqlite");
+  config.sync_retry = std::chrono::milliseconds(20);
+  config.sync_park_after = 3;
+  config.quarantine_dir = *dir_ / "parking-quarantine";
+  Services services = TestServices();
+  services.sync_engine = engine;
+  auto server = Server::Start(config, std::move(services), TestTokens());
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  uint16_t port = (*server)->port();
+  // A client's later record differs in what it sends (gender), not only in updatedAt.
+  auto record = [](const std::string& client_id, const std::string& updated) {
+    std::string text(kRecord);
+    text.replace(text.find("A/17"), 4, client_id);
+    text.replace(text.find("2026-01-01T00:00:00Z"), 20, updated);
+    if (updated != "2026-01-01T00:00:00Z") {
+      text.replace(text.find("\"female\""), 8, "\"male\"");
+    }
+    return text;
+  };
+  Headers json = Auth("all", {{"Content-Type", "application/json"}});
+  // Refused: every transaction of A/17 and of A/20 (their business identifiers).
+  fhir.set_refuse("A%2F17");
+  ASSERT_EQ(
+      Call(port, "POST", "/client-records", record("A/17", "2026-01-01T00:00:00Z"), json).status,
+      202);  // queued-1
+  ASSERT_EQ(
+      Call(port, "POST", "/client-records", record("A/17", "2026-01-02T00:00:00Z"), json).status,
+      202);  // queued-2, behind it
+  for (int i = 30; i < 40; ++i) {
+    ASSERT_EQ(Call(port, "POST", "/client-records",
+                   record("B/" + std::to_string(i), "2026-01-01T00:00:00Z"), json)
+                  .status,
+              202);  // queued-3..12
+  }
+  ASSERT_TRUE(WaitForStatus(port, "\"recordsParked\":1"));
+  ASSERT_TRUE(WaitForStatus(port, "\"recordsSynced\":10"));
+  fhir.set_refuse("");
+  fhir.set_refuse("A%2F20");
+  ASSERT_EQ(
+      Call(port, "POST", "/client-records", record("A/20", "2026-01-01T00:00:00Z"), json).status,
+      202);  // queued-13
+  ASSERT_TRUE(WaitForStatus(port, "\"recordsParked\":2"));
+
+  // Every other client arrived, each once; the refused clients' later records were not tried.
+  std::vector<std::string> sent = fhir.transactions();
+  int refused_a17 = 0, refused_a20 = 0;
+  std::set<std::string> arrived;
+  for (const std::string& body : sent) {
+    if (body.find("A%2F17") != std::string::npos) ++refused_a17;
+    if (body.find("A%2F20") != std::string::npos) ++refused_a20;
+    for (int i = 30; i < 40; ++i) {
+      if (body.find("B%2F" + std::to_string(i)) != std::string::npos) {
+        EXPECT_TRUE(arrived.insert("B/" + std::to_string(i)).second) << "B/" << i << " twice";
+      }
+    }
+  }
+  EXPECT_EQ(arrived.size(), 10u);
+  EXPECT_EQ(refused_a17, 3) << "parked on its third refusal, never tried again";
+  EXPECT_EQ(refused_a20, 3);
+  for (const std::string& body : sent) {
+    EXPECT_THAT(body, Not(HasSubstr("\"gender\":\"male\""))) << "A/17's later record must wait";
+  }
+
+  // The operators' view, over HTTP: parked, with the reason, masked.
+  EXPECT_EQ(Call(port, "GET", "/sync/queue").status, 401);
+  Reply listing = Call(port, "GET", "/sync/queue", {}, Auth("reader"));
+  ASSERT_EQ(listing.status, 200) << listing.body;
+  EXPECT_THAT(listing.body, HasSubstr("\"parked\": 2"));
+  EXPECT_THAT(listing.body, HasSubstr("\"blockedClients\": 2"));
+  EXPECT_THAT(listing.body, HasSubstr("\"state\": \"parked\""));
+  EXPECT_THAT(listing.body, HasSubstr("\"heldBack\": 1"));
+  EXPECT_THAT(listing.body, HasSubstr("\"refusals\": 3"));
+  EXPECT_THAT(listing.body, HasSubstr("HTTP 422 Unprocessable Entity: error/invariant"));
+  EXPECT_THAT(listing.body, Not(HasSubstr("010190-999W")));
+  EXPECT_THAT(listing.body, Not(HasSubstr("A/17")));
+  EXPECT_THAT(listing.body, HasSubstr("\"client\": \"09/#"));
+  Reply shown = Call(port, "GET", "/sync/queue/1", {}, Auth("reader"));
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  EXPECT_THAT(shown.body, HasSubstr("OperationOutcome"));
+  EXPECT_THAT(shown.body, HasSubstr("SYNC_RECORD_PARKED"));
+  EXPECT_THAT(shown.body, HasSubstr("Refused 3 times as the data's fault"));
+  EXPECT_THAT(shown.body, Not(HasSubstr("010190-999W")));
+  EXPECT_EQ(Call(port, "GET", "/sync/queue/999", {}, Auth("reader")).status, 404);
+  Reply metrics = Call(port, "GET", "/metrics", {}, Auth("reader"));
+  EXPECT_THAT(metrics.body, HasSubstr("silta_sync_queue_parked_records 2"));
+  EXPECT_THAT(metrics.body, HasSubstr("silta_sync_queue_blocked_clients 2"));
+  EXPECT_THAT(metrics.body, HasSubstr("silta_sync_records_parked_total 2"));
+  EXPECT_THAT(metrics.body, HasSubstr("silta_sync_refusals_total 6"));
+
+  // ... and through the CLI, on the same queue file.
+  std::string out, err;
+  const std::string queue_arg = "--queue " + config.queue_file.string();
+  ASSERT_EQ(RunQueueCli("list " + queue_arg, &out, &err), 0) << err;
+  EXPECT_THAT(out, HasSubstr("3 record(s), 2 parked, 2 client(s) blocked"));
+  EXPECT_THAT(out, HasSubstr("queued-1  parked"));
+  EXPECT_THAT(out, HasSubstr("queued-13  parked"));
+  EXPECT_THAT(out, Not(HasSubstr("010190-999W")));
+  EXPECT_THAT(out, Not(HasSubstr("A/17")));
+
+  // The server is fixed. Requeued with the CLI: A/17's records arrive, in order.
+  fhir.set_refuse("");
+  ASSERT_EQ(RunQueueCli("requeue 1 --reason 'pat-9 fixed on the server' " + queue_arg, &out, &err),
+            0)
+      << err;
+  EXPECT_THAT(err, HasSubstr("queue audit: requeue queued-1 (client 09/#"));
+  EXPECT_THAT(err, HasSubstr("pat-9 fixed on the server"));
+  ASSERT_TRUE(WaitForStatus(port, "\"recordsSynced\":12"));
+  // Over HTTP: a reader may not requeue; an operator may.
+  EXPECT_EQ(Call(port, "POST", "/sync/queue/13/$requeue", {}, Auth("reader")).status, 403);
+  Reply requeued =
+      Call(port, "POST", "/sync/queue/13/$requeue?reason=fixed&by=anna", {}, Auth("all"));
+  EXPECT_EQ(requeued.status, 200) << requeued.body;
+  ASSERT_TRUE(WaitForStatus(port, "\"recordsSynced\":13"));
+  ASSERT_TRUE(WaitForStatus(port, "\"queueDepth\":0"));
+  EXPECT_EQ(Call(port, "POST", "/sync/queue/13/$requeue", {}, Auth("all")).status, 404);
+
+  sent = fhir.transactions();
+  size_t first_a17 = sent.size(), later_a17 = sent.size();
+  for (size_t i = 0; i < sent.size(); ++i) {
+    if (sent[i].find("A%2F17") == std::string::npos) continue;
+    if (sent[i].find("\"gender\":\"male\"") != std::string::npos) {
+      later_a17 = std::min(later_a17, i);
+    } else {
+      first_a17 = i;  // the last of its attempts: the one that passed
+    }
+  }
+  EXPECT_LT(first_a17, later_a17) << "A/17's records in the order queued";
+  EXPECT_LT(later_a17, sent.size());
+  ASSERT_EQ(RunQueueCli("list " + queue_arg, &out, &err), 0) << err;
+  EXPECT_THAT(out, HasSubstr("0 record(s), 0 parked, 0 client(s) blocked"));
+  EXPECT_EQ(RunQueueCli("discard 1 --reason gone " + queue_arg, &out, &err), 2);
+  EXPECT_THAT(err, HasSubstr("no queued record 1"));
+
+  // Discarded over HTTP: the parked record goes, its client's next record flows.
+  fhir.set_refuse("A%2F21");
+  ASSERT_EQ(
+      Call(port, "POST", "/client-records", record("A/21", "2026-01-01T00:00:00Z"), json).status,
+      202);  // queued-14
+  ASSERT_EQ(
+      Call(port, "POST", "/client-records", record("A/21", "2026-01-02T00:00:00Z"), json).status,
+      202);  // queued-15
+  ASSERT_TRUE(WaitForStatus(port, "\"recordsParked\":3"));
+  EXPECT_EQ(Call(port, "DELETE", "/sync/queue/14", {}, Auth("reader")).status, 403);
+  fhir.set_refuse("");
+  Reply discarded = Call(port, "DELETE", "/sync/queue/14?reason=superseded", {}, Auth("all"));
+  EXPECT_EQ(discarded.status, 200) << discarded.body;
+  EXPECT_THAT(discarded.body, HasSubstr("SERVE_QUEUE_DISCARDED"));
+  ASSERT_TRUE(WaitForStatus(port, "\"recordsSynced\":14"));
+  ASSERT_TRUE(WaitForStatus(port, "\"queueDepth\":0"));
+  EXPECT_EQ(Call(port, "GET", "/sync/queue/14", {}, Auth("reader")).status, 404);
+  EXPECT_EQ(Call(port, "DELETE", "/sync/queue/14", {}, Auth("all")).status, 404);
+  (*server)->Stop();
+}
+
+// A quarantined record, corrected in place, goes back into the queue with `silta queue requeue
+// --quarantined`; one that still is no client record stays where it is, exit code 1.
+TEST(QueueCliTest, RequeuesACorrectedQuarantinedRecord) {
+  fs::path dir = fs::temp_directory_path() / ("silta-queue-cli-test-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "quarantine");
+  const std::string outcome =
+      R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"invariant",)"
+      R"("diagnostics":"Patient.identifier 010190-999W: pat-9 failed"}]})";
+  ASSERT_TRUE(WriteFileAtomically(dir / "quarantine/queued-7.record.json", kRecord).ok());
+  ASSERT_TRUE(WriteFileAtomically(dir / "quarantine/queued-7.outcome.json", outcome).ok());
+  ASSERT_TRUE(
+      WriteFileAtomically(dir / "quarantine/queued-8.record.json", "{\"clientId\": 1}").ok());
+  ASSERT_TRUE(WriteFileAtomically(dir / "quarantine/queued-8.outcome.json", outcome).ok());
+  const std::string where =
+      "--queue " + (dir / "q.sqlite").string() + " --quarantine " + (dir / "quarantine").string();
+  std::string out, err;
+  ASSERT_EQ(RunQueueCli(where + " list", &out, &err), 0) << err;
+  EXPECT_THAT(out, HasSubstr("queued-7  quarantined  1 error(s)"));
+  EXPECT_THAT(out, HasSubstr("Patient.identifier 010190-****: pat-9 failed"));
+  EXPECT_THAT(out, Not(HasSubstr("999W")));
+
+  EXPECT_EQ(RunQueueCli(where + " requeue --quarantined queued-8", &out, &err), 1);
+  EXPECT_THAT(err, HasSubstr("still not a valid client record"));
+  EXPECT_TRUE(fs::exists(dir / "quarantine/queued-8.record.json"));
+  EXPECT_EQ(RunQueueCli(where + " requeue --quarantined ../q", &out, &err), 2);
+  EXPECT_EQ(RunQueueCli(where + " requeue", &out, &err), 2);
+
+  ASSERT_EQ(RunQueueCli(where + " requeue --quarantined queued-7 --reason corrected", &out, &err),
+            0)
+      << err;
+  EXPECT_THAT(err, HasSubstr("queue audit: requeue queued-7 from quarantine as queued-1"));
+  EXPECT_FALSE(fs::exists(dir / "quarantine/queued-7.record.json"));
+  EXPECT_FALSE(fs::exists(dir / "quarantine/queued-7.outcome.json"));
+  auto queue = RecordQueue::Open((dir / "q.sqlite").string());
+  ASSERT_TRUE(queue.ok()) << queue.status().message();
+  auto queued = (*queue)->Peek(10);
+  ASSERT_TRUE(queued.ok());
+  ASSERT_EQ(queued->size(), 1u);
+  EXPECT_EQ((*queued)[0].client_key, "09/A/17");
+  EXPECT_EQ((*queued)[0].body, kRecord);
+  fs::remove_all(dir);
 }
 
 // A sync target that is down when the service starts: the service starts anyway, /healthz is
