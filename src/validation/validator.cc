@@ -5,6 +5,7 @@
 #include <atomic>
 #include <unordered_set>
 
+#include "json/rapid.h"
 #include "snapshot/snapshot.h"
 #include "validation/impl.h"
 
@@ -133,9 +134,10 @@ StatusOr<const internal::CompiledProfile*> Validator::Impl::CompileLocked(
                                   ", not a StructureDefinition");
     }
     SILTA_ASSIGN_OR_RETURN(std::string json, context_->ReadResource(ref));
-    rapidjson::Document probe;
-    probe.Parse(json.data(), json.size());
-    if (!probe.HasParseError() && !internal::HasSnapshot(probe)) {
+    // Parsed once: the snapshot question and the compilation share the document.
+    rapidjson::Document sd;
+    sd.Parse<json::kRapidParseFlags>(json.data(), json.size());
+    if (!sd.HasParseError() && !internal::HasSnapshot(sd)) {
       if (!snapshot_generator_) {
         return FailedPreconditionError(
             "it has no snapshot, and no snapshot generator is installed (the snapshot module "
@@ -147,8 +149,10 @@ StatusOr<const internal::CompiledProfile*> Validator::Impl::CompileLocked(
         return context_->ReadResource(base);
       };
       SILTA_ASSIGN_OR_RETURN(json, snapshot_generator_(json, lookup, nullptr));
+      sd = rapidjson::Document();
+      sd.Parse<json::kRapidParseFlags>(json.data(), json.size());
     }
-    return internal::CompileProfile(json, *model_, constraints_,
+    return internal::CompileProfile(sd, *model_, constraints_,
                                     [this](std::string_view url) { return TypeOfProfile(url); });
   };
   auto compiled = compile();
