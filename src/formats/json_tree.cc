@@ -8,17 +8,33 @@
 #include <cstring>
 #include <vector>
 
+#include "base/text.h"
+
 namespace silta::formats {
 
 namespace {
+
+// An in-situ stream over the arena's copy of text that need not end in a NUL: RapidJSON decodes
+// each string where it stands in that copy, so the tree's strings are the copy's bytes and
+// nothing is copied string by string.
+class BoundedStream : public rapidjson::InsituStringStream {
+ public:
+  BoundedStream(char* src, char* end) : rapidjson::InsituStringStream(src), end_(end) {}
+  Ch Peek() const { return src_ == end_ ? '\0' : *src_; }
+  Ch Take() { return src_ == end_ ? '\0' : *src_++; }
+
+ private:
+  const char* end_;
+};
 
 // Collects SAX events on explicit stacks, then copies each finished container into the arena
 // as a contiguous span. The stacks are reused, so a document costs few allocations.
 class TreeHandler {
  public:
-  TreeHandler(std::pmr::memory_resource* arena, const rapidjson::StringStream* stream,
+  // `original` is the text as given: the stream's copy is overwritten as strings are decoded.
+  TreeHandler(std::pmr::memory_resource* arena, BoundedStream* stream, const char* original,
               uint32_t max_depth)
-      : arena_(arena), stream_(stream), max_depth_(max_depth) {}
+      : arena_(arena), stream_(stream), original_(original), max_depth_(max_depth) {}
 
   bool Null() {
     JsonNode* n = PushNode(JsonKind::kNull);
@@ -36,22 +52,23 @@ class TreeHandler {
   bool Int64(int64_t) { return false; }
   bool Uint64(uint64_t) { return false; }
   bool Double(double) { return false; }
-  bool RawNumber(const char* str, rapidjson::SizeType length, bool) {
+  bool RawNumber(const char*, rapidjson::SizeType length, bool) {
     JsonNode* n = PushNode(JsonKind::kNumber);
-    n->text = Copy(str, length);
-    // RawNumber arrives after the number was consumed.
+    // RawNumber arrives after the number was consumed. Its text is taken from the position, as
+    // the pointer RapidJSON passes in situ depends on how it copies streams.
     n->offset = static_cast<uint32_t>(stream_->Tell() - length);
+    n->text = Text(stream_->head_ + n->offset, length);
     return true;
   }
   bool String(const char* str, rapidjson::SizeType length, bool) {
     JsonNode* n = PushNode(JsonKind::kString);
-    n->text = Copy(str, length);
+    n->text = Text(str, length);
     n->offset = StringStart(length);
     return true;
   }
   bool StartObject() { return Open(JsonKind::kObject); }
   bool Key(const char* str, rapidjson::SizeType length, bool) {
-    pending_key_ = Copy(str, length);
+    pending_key_ = Text(str, length);
     pending_key_offset_ = StringStart(length);
     has_pending_key_ = true;
     return true;
@@ -72,11 +89,10 @@ class TreeHandler {
     uint32_t key_offset;
   };
 
-  std::string_view Copy(const char* str, size_t length) {
+  // Decoded in the arena's copy of the text already.
+  static std::string_view Text(const char* str, size_t length) {
     if (length == 0) return {"", 0};
-    char* mem = static_cast<char*>(arena_.Allocate(length, 1));
-    std::memcpy(mem, str, length);
-    return {mem, length};
+    return {str, length};
   }
 
   uint32_t Here() const { return static_cast<uint32_t>(stream_->Tell()); }
@@ -86,9 +102,10 @@ class TreeHandler {
   // Inside a JSON string every '"' is escaped, so the opening quote is the last '"' before the
   // closing one that does not follow a backslash; outside strings a backslash cannot occur.
   // Without escapes the string is as long in the text as decoded, which finds it at once.
+  // Searched in the original text, which in-situ decoding has not touched.
   uint32_t StringStart(rapidjson::SizeType decoded_length) const {
-    const char* head = stream_->head_;
-    const char* close = stream_->src_ - 1;
+    const char* head = original_;
+    const char* close = original_ + (stream_->src_ - stream_->head_) - 1;
     auto opens = [head](const char* p) { return *p == '"' && (p == head || p[-1] != '\\'); };
     if (static_cast<size_t>(close - head) > decoded_length) {
       const char* guess = close - decoded_length - 1;
@@ -178,7 +195,8 @@ class TreeHandler {
   }
 
   BumpAllocator arena_;
-  const rapidjson::StringStream* stream_;
+  BoundedStream* stream_;  // Tell() is not const on RapidJSON's in-situ stream
+  const char* original_;
   uint32_t max_depth_;
   std::vector<Frame> frames_;
   std::vector<JsonNode> items_;
@@ -186,17 +204,6 @@ class TreeHandler {
   std::string_view pending_key_;
   uint32_t pending_key_offset_ = 0;
   bool has_pending_key_ = false;
-};
-
-// A StringStream over text that need not end in a NUL.
-class BoundedStream : public rapidjson::StringStream {
- public:
-  BoundedStream(const char* src, const char* end) : rapidjson::StringStream(src), end_(end) {}
-  Ch Peek() const { return src_ == end_ ? '\0' : *src_; }
-  Ch Take() { return src_ == end_ ? '\0' : *src_++; }
-
- private:
-  const char* end_;
 };
 
 }  // namespace
@@ -229,13 +236,23 @@ bool ParseJsonTree(std::string_view text, std::pmr::memory_resource* arena, uint
     error->offset = 0;
     return false;
   }
-  BoundedStream stream(text.data(), text.data() + text.size());
-  TreeHandler handler(arena, &stream, max_depth);
+  // The copy is the tree's string storage (strings decoded in place), in the document's arena.
+  char* copy = static_cast<char*>(arena->allocate(text.size() + 1, 1));
+  std::memcpy(copy, text.data(), text.size());
+  copy[text.size()] = '\0';
+  BoundedStream stream(copy, copy + text.size());
+  TreeHandler handler(arena, &stream, text.data(), max_depth);
   rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>> reader;
-  constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag |
-                              rapidjson::kParseValidateEncodingFlag |
+  constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseNumbersAsStringsFlag |
                               rapidjson::kParseIterativeFlag;
-  rapidjson::ParseResult result = reader.Parse<kFlags>(stream, handler);
+  // RapidJSON checks the encoding a character at a time, which took about half of its string
+  // reading. Text that is valid UTF-8 throughout (nearly all of it, and the check of the whole
+  // text runs eight ASCII bytes at a time) cannot fail that check, so it is skipped there;
+  // any other text is read with it, for the same error and offset as always.
+  rapidjson::ParseResult result =
+      IsValidUtf8(text)
+          ? reader.Parse<kFlags>(stream, handler)
+          : reader.Parse<kFlags | rapidjson::kParseValidateEncodingFlag>(stream, handler);
   if (result.IsError()) {
     error->offset = result.Offset();
     if (handler.depth_exceeded) {

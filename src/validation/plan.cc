@@ -248,6 +248,13 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
                                                           const TypeOfProfile& type_of_profile) {
   rapidjson::Document doc;
   doc.Parse<json::kRapidParseFlags>(sd_json.data(), sd_json.size());
+  return CompileProfile(doc, model, constraints, type_of_profile);
+}
+
+StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(const rapidjson::Document& doc,
+                                                          const model::TypeModel& model,
+                                                          ConstraintCache& constraints,
+                                                          const TypeOfProfile& type_of_profile) {
   if (doc.HasParseError()) {
     return InvalidArgumentError(std::string("StructureDefinition is not valid JSON: ") +
                                 rapidjson::GetParseError_En(doc.GetParseError()));

@@ -183,6 +183,12 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(std::string_view sd_js
                                                           const model::TypeModel& model,
                                                           ConstraintCache& constraints,
                                                           const TypeOfProfile& type_of_profile);
+// The same for a StructureDefinition already parsed (with json::kRapidParseFlags), so that a
+// caller who had to look into it does not parse it twice.
+StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(const rapidjson::Document& sd,
+                                                          const model::TypeModel& model,
+                                                          ConstraintCache& constraints,
+                                                          const TypeOfProfile& type_of_profile);
 
 // Points the leaf elements of `profile` that check exactly what the element of the same path in
 // `base` (the definition of the constrained type) checks at that element (ElementPlan::same_as).

@@ -142,18 +142,37 @@ bool IsUuid(std::string_view s) {
   return true;
 }
 
+// What each byte is in base64 content: attachments run to megabytes, so one table look-up a
+// byte rather than a chain of range tests.
+enum Base64Class : uint8_t { kBase64Other, kBase64Space, kBase64Digit, kBase64Padding };
+
+constexpr std::array<uint8_t, 256> Base64Classes() {
+  std::array<uint8_t, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (alnum || c == '+' || c == '/') table[c] = kBase64Digit;
+  }
+  table[' '] = table['\t'] = table['\n'] = table['\r'] = kBase64Space;
+  table['='] = kBase64Padding;
+  return table;
+}
+
 bool IsBase64(std::string_view s) {
+  static constexpr std::array<uint8_t, 256> kClasses = Base64Classes();
   size_t count = 0;
   size_t padding = 0;
   for (char c : s) {
-    if (IsSpace(c)) continue;
-    bool alnum = IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    if (c == '=') {
-      ++padding;
-    } else if (alnum || c == '+' || c == '/') {
-      if (padding != 0) return false;  // data after padding
-    } else {
-      return false;
+    switch (kClasses[static_cast<unsigned char>(c)]) {
+      case kBase64Space:
+        continue;
+      case kBase64Padding:
+        ++padding;
+        break;
+      case kBase64Digit:
+        if (padding != 0) return false;  // data after padding
+        break;
+      default:
+        return false;
     }
     ++count;
   }
