@@ -469,10 +469,6 @@ const Module* Mapper::FindModule(std::string_view name) const {
   return nullptr;
 }
 
-std::string Mapper::ResourceId(const PartIdentity& part) const {
-  return ResourceIdOf(options_.canonical_base, PartIdentifierValue(part));
-}
-
 std::string Mapper::PartIdentifierSystem() const {
   return options_.canonical_base + "/sid/client-record-part";
 }

@@ -25,42 +25,6 @@ using internal::Expansion;
 using internal::Openness;
 using internal::SystemCodes;
 
-std::string_view ValidityName(Validity v) {
-  switch (v) {
-    case Validity::kValid:
-      return "valid";
-    case Validity::kInvalid:
-      return "invalid";
-    case Validity::kUnknownSystem:
-      return "unknown-system";
-    case Validity::kUnknownValueSet:
-      return "unknown-valueset";
-    case Validity::kCannotTell:
-      return "cannot-tell";
-    case Validity::kTooCostly:
-      return "too-costly";
-  }
-  return "?";
-}
-
-std::string_view SubsumptionName(Subsumption s) {
-  switch (s) {
-    case Subsumption::kEquivalent:
-      return "equivalent";
-    case Subsumption::kSubsumes:
-      return "subsumes";
-    case Subsumption::kSubsumedBy:
-      return "subsumed-by";
-    case Subsumption::kNotSubsumed:
-      return "not-subsumed";
-    case Subsumption::kUnknownSystem:
-      return "unknown-system";
-    case Subsumption::kUnknownCode:
-      return "unknown-code";
-  }
-  return "?";
-}
-
 std::string_view ExpansionOutcomeName(ExpansionOutcome o) {
   switch (o) {
     case ExpansionOutcome::kComplete:
