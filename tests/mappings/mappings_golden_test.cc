@@ -191,7 +191,7 @@ TEST_F(MappingsGoldenTest, ACanonicalBaseOfItsOwnIsFollowedBothWays) {
     EXPECT_TRUE(records::RecordsEqual(example.record, *record));
   }
   for (std::string_view url :
-       {"/StructureDefinition/silta-patient", "/StructureDefinition/silta-coverage",
+       {"/StructureDefinition/silta-patient", "/StructureDefinition/silta-coverage-service-voucher",
         "/StructureDefinition/record-updated-at", "/sid/client-record-part", "/sid/y-tunnus",
         "/CodeSystem/identifier-type", "/CodeSystem/coverage-kind"}) {
     EXPECT_TRUE(seen.contains(std::string(url))) << base << url << " is in no Bundle";
