@@ -7,28 +7,18 @@
 namespace silta::context {
 namespace {
 
-// Rewrites the issues of a produced resource: no line/column (the text was never a file anyone
-// sees), and, for a resource checked on its own, an expression that points into its Bundle.
-class PrefixingSink : public IssueSink {
+// Drops line and column from the issues of a produced resource: the text they would count in
+// was never a file anyone sees; the expression locates the problem.
+class UnlocatedSink : public IssueSink {
  public:
-  PrefixingSink(IssueSink& inner, std::string prefix, std::string resource_type)
-      : inner_(inner), prefix_(std::move(prefix)), resource_type_(std::move(resource_type)) {}
+  explicit UnlocatedSink(IssueSink& inner) : inner_(inner) {}
   void Report(Issue issue) override {
     issue.location = {};
-    if (!prefix_.empty()) {
-      if (issue.expression.starts_with(resource_type_)) {
-        issue.expression = prefix_ + issue.expression.substr(resource_type_.size());
-      } else if (issue.expression.empty()) {
-        issue.expression = prefix_;
-      }
-    }
     inner_.Report(std::move(issue));
   }
 
  private:
   IssueSink& inner_;
-  std::string prefix_;
-  std::string resource_type_;
 };
 
 }  // namespace
@@ -40,23 +30,11 @@ StatusOr<std::unique_ptr<ResourceChecker>> ResourceChecker::Create() {
       new ResourceChecker(std::move(model), std::move(loaded.validator)));
 }
 
-void ResourceChecker::CheckResource(const json::Value& resource, const std::string& source,
-                                    const std::string& where, IssueSink& sink) const {
-  const json::Value* type = resource.Find("resourceType");
-  PrefixingSink prefixed(sink, where, type != nullptr ? type->text() : std::string());
-  formats::ParseOptions options;
-  options.source_name = source;
-  // Line numbers would point into a text nobody sees; the expression locates the problem.
-  std::unique_ptr<model::Document> document =
-      formats::ToDocument(resource, model_, prefixed, options);
-  if (document != nullptr) validator_->Validate(*document, {}, prefixed);
-}
-
 void ResourceChecker::CheckBundle(const json::Value& bundle, const std::string& source,
                                   IssueSink& sink) const {
   // The Bundle is checked whole, so that references between its entries resolve (invariants
   // such as ctm-1 follow them) and the Bundle's own rules apply.
-  PrefixingSink located(sink, "", "");
+  UnlocatedSink located(sink);
   formats::ParseOptions options;
   options.source_name = source;
   std::unique_ptr<model::Document> document = formats::ToDocument(bundle, model_, located, options);

@@ -18,9 +18,6 @@ class ResourceChecker {
  public:
   static StatusOr<std::unique_ptr<ResourceChecker>> Create();
 
-  // Checks one resource; issue expressions are prefixed with `where` ("Bundle.entry[2].resource").
-  void CheckResource(const json::Value& resource, const std::string& source,
-                     const std::string& where, IssueSink& sink) const;
   // Checks every entry's resource of a Bundle.
   void CheckBundle(const json::Value& bundle, const std::string& source, IssueSink& sink) const;
 

@@ -1,10 +1,8 @@
 // Time as a seam: backoff, token expiry and JWT lifetimes are tested with a fake clock that
-// advances on Sleep instead of sleeping.
+// advances on Sleep instead of sleeping (tests/support/fake_clock.h).
 #pragma once
 
 #include <chrono>
-#include <mutex>
-#include <vector>
 
 namespace silta::fhirclient {
 
@@ -22,22 +20,6 @@ class SystemClock final : public Clock {
   TimePoint Now() override;
   void Sleep(Duration duration) override;
   static SystemClock& Instance();
-};
-
-// Starts at a fixed instant; Sleep advances Now and is recorded.
-class FakeClock final : public Clock {
- public:
-  explicit FakeClock(TimePoint start = TimePoint(std::chrono::seconds(1'800'000'000)))
-      : now_(start) {}
-  TimePoint Now() override;
-  void Sleep(Duration duration) override;
-  void Advance(Duration duration);
-  std::vector<Duration> sleeps() const;
-
- private:
-  mutable std::mutex mutex_;
-  TimePoint now_;
-  std::vector<Duration> sleeps_;
 };
 
 }  // namespace silta::fhirclient

@@ -8,7 +8,6 @@
 #include "fhirclient/client.h"
 #include "fhirclient/clock.h"
 #include "fhirclient/curl_transport.h"
-#include "fhirclient/fake_transport.h"
 #include "fhirclient/http.h"
 #include "fhirclient/jwt.h"
 #include "fhirclient/logging.h"

@@ -439,7 +439,7 @@ StatusOr<std::shared_ptr<const Mapper>> Mapper::Load(const std::filesystem::path
   mapper->options_ = std::move(options);
   std::string problems;
   for (const auto& folder : folders) {
-    auto module = LoadModule(folder, *model, problems_sink);
+    auto module = LoadModule(folder, *model, mapper->options_.canonical_base, problems_sink);
     if (!module.ok()) {
       problems += (problems.empty() ? "" : "\n") + module.status().message();
       continue;
@@ -467,10 +467,6 @@ const Module* Mapper::FindModule(std::string_view name) const {
     if (m->name == name) return m.get();
   }
   return nullptr;
-}
-
-std::string Mapper::ResourceId(const PartIdentity& part) const {
-  return ResourceIdOf(options_.canonical_base, PartIdentifierValue(part));
 }
 
 std::string Mapper::PartIdentifierSystem() const {

@@ -64,8 +64,6 @@ class Mapper {
   // A Bundle made by ToFhir (or the same resources read back from a server) → the record.
   std::optional<json::Value> FromFhir(const json::Value& bundle, IssueSink& sink) const;
 
-  // Deterministic resource id (a name-based UUID) of a record part.
-  std::string ResourceId(const PartIdentity& part) const;
   // The business identifier every produced resource carries: system and value.
   std::string PartIdentifierSystem() const;
   static std::string PartIdentifierValue(const PartIdentity& part);

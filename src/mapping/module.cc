@@ -332,6 +332,24 @@ void CheckItems(const Module& module, Compiler& compiler) {
   }
 }
 
+// Each placeholder in the string values under `value` → `canonical_base`. Member names are codes
+// and record values (code maps, profileBy, akustiBy), never URLs, and stay as written.
+void ExpandCanonicalBase(json::Value& value, std::string_view canonical_base) {
+  if (value.kind() == json::Value::Kind::kString) {
+    if (value.text().find(kCanonicalPlaceholder) == std::string::npos) return;
+    std::string text = value.text();
+    for (size_t at = text.find(kCanonicalPlaceholder); at != std::string::npos;
+         at = text.find(kCanonicalPlaceholder, at + canonical_base.size())) {
+      text.replace(at, kCanonicalPlaceholder.size(), canonical_base);
+    }
+    // Messages locate members through MappingFileIndex, which reads the file as written.
+    value = json::Value::String(std::move(text));
+    return;
+  }
+  for (auto& [name, member] : value.members()) ExpandCanonicalBase(member, canonical_base);
+  for (json::Value& item : value.items()) ExpandCanonicalBase(item, canonical_base);
+}
+
 }  // namespace
 
 std::optional<int> Module::ResourceItem(const json::Value& resource) const {
@@ -358,6 +376,7 @@ std::optional<int> Module::ElementItem(std::string_view member, const json::Valu
 
 StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& folder,
                                                    const model::TypeModel& model,
+                                                   std::string_view canonical_base,
                                                    IssueSink* problems) {
   std::filesystem::path file = folder / "mapping.json";
   SILTA_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
@@ -374,6 +393,7 @@ StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& 
     return parsed.status();
   }
   json::Value json = std::move(*parsed);
+  ExpandCanonicalBase(json, canonical_base);
   MappingFileIndex index;
   index.Parse(text);
   Compiler compiler(file.string(), index, problems);

@@ -122,11 +122,19 @@ struct Module {
   std::optional<int> ElementItem(std::string_view member, const json::Value& element) const;
 };
 
-// Reads and compiles mappings/<module>/mapping.json. Every problem found is listed in the error,
-// each as "file:line:column: member: what"; with `problems`, each is also reported there (source
-// the file, the location of the member, message "member: what", id MAPPING_INVALID).
+// What a mapping file writes for Silta's canonical base (MapperOptions::canonical_base), so that
+// profiles, extension URLs and identifier systems follow the deployment's base:
+// "{canonical}/StructureDefinition/silta-patient", "extension('{canonical}/StructureDefinition/
+// in-plan')". Every string value of the file may hold it (member names do not).
+inline constexpr std::string_view kCanonicalPlaceholder = "{canonical}";
+
+// Reads and compiles mappings/<module>/mapping.json, with each kCanonicalPlaceholder in its string
+// values replaced by `canonical_base`. Every problem found is listed in the error, each as
+// "file:line:column: member: what"; with `problems`, each is also reported there (source the
+// file, the location of the member, message "member: what", id MAPPING_INVALID).
 StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& folder,
                                                    const model::TypeModel& model,
+                                                   std::string_view canonical_base,
                                                    IssueSink* problems = nullptr);
 
 // Line and column of the members of a mapping file, found by the member paths that messages use

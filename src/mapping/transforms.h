@@ -1,6 +1,6 @@
 // Value transforms: named, two-way conversions that mapping rules refer to ("transform":
-// "money"). Built-in ones cover the contract's shared shapes; a mapping module may register
-// its own C++ transforms (mappings/<module>/transforms.cc) when a declaration cannot say it.
+// "money"). The built-in ones cover the contract's shared shapes; no module has needed one of
+// its own.
 #pragma once
 
 #include <functional>
@@ -46,9 +46,7 @@ class Transform {
                                          const TransformEnv& env) const = 0;
 };
 
-// Null when unknown.
+// The built-in transform of that name; null when there is none.
 const Transform* FindTransform(std::string_view name);
-// For module-specific transforms; call before modules are loaded. Replaces a same-named one.
-void RegisterTransform(std::unique_ptr<Transform> transform);
 
 }  // namespace silta::mapping

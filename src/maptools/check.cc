@@ -2,6 +2,7 @@
 // sets, and the gate that runs it before any mapping is used.
 #include <rapidjson/document.h>
 
+#include <functional>
 #include <map>
 #include <set>
 
@@ -283,6 +284,48 @@ void CheckAccounted(const std::filesystem::path& dir, const internal::Analysis& 
   }
 }
 
+// A mapping file that spells Silta's canonical base out instead of writing the placeholder makes
+// resources whose profiles, extensions and identifier systems stay at that base whatever
+// MapperOptions::canonical_base a deployment sets: each string value holding the configured
+// base, or the default one, is an error at its location (MAPPING_HARDCODED_CANONICAL).
+void CheckCanonicalBase(const mapping::Module& module, const mapping::MapperOptions& options,
+                        IssueSink& sink) {
+  const std::string file = internal::MappingFile(module);
+  auto parsed = json::Value::Parse(FileText(file), file);
+  if (!parsed.ok()) return;  // the loader has read it; a file changed since is not this check's
+  std::vector<std::string> bases = {options.canonical_base};
+  if (std::string fallback = mapping::MapperOptions().canonical_base; fallback != bases.front()) {
+    bases.push_back(std::move(fallback));
+  }
+  std::function<void(const json::Value&, const std::string&)> walk =
+      [&](const json::Value& value, const std::string& member) {
+        if (value.kind() == json::Value::Kind::kString) {
+          for (const std::string& base : bases) {
+            if (base.empty() || value.text().find(base) == std::string::npos) continue;
+            Issue issue;
+            issue.type = IssueType::kInvalid;
+            issue.message_id = "MAPPING_HARDCODED_CANONICAL";
+            issue.message = member + ": \"" + base +
+                            "\" is Silta's canonical base written out: write " +
+                            std::string(mapping::kCanonicalPlaceholder) +
+                            " instead, which follows the configured base";
+            issue.source = file;
+            issue.location = value.location();
+            sink.Report(std::move(issue));
+            break;
+          }
+          return;
+        }
+        for (const auto& [name, child] : value.members()) {
+          walk(child, member == "$" ? name : member + "." + name);
+        }
+        for (size_t i = 0; i < value.items().size(); ++i) {
+          walk(value.items()[i], member + "[" + std::to_string(i) + "]");
+        }
+      };
+  walk(*parsed, "$");
+}
+
 }  // namespace
 
 StatusOr<std::shared_ptr<const mapping::Mapper>> CheckMappings(
@@ -307,6 +350,9 @@ StatusOr<std::shared_ptr<const mapping::Mapper>> CheckMappings(
     }
     for (Issue& problem : problems) sink.Report(std::move(problem));
     return std::shared_ptr<const mapping::Mapper>();
+  }
+  for (const auto& module : (*mapper)->modules()) {
+    CheckCanonicalBase(*module, (*mapper)->options(), sink);
   }
   internal::Analysis analysis = internal::Analyze(**mapper, &sink);
   CheckRecordCodes(analysis, sink);

@@ -43,6 +43,8 @@ struct Definitions {
 //    prohibits (MAPPING_UNKNOWN_PROFILE, MAPPING_UNKNOWN_EXTENSION, MAPPING_PROHIBITED_ELEMENT);
 //  - every code map entry whose FHIR code is outside the value set bound where the rule writes
 //    it, or whose record code is not a code of the contract field (MAPPING_CODE_OUTSIDE);
+//  - every string that spells out the canonical base (the options' or the default one) instead
+//    of writing mapping::kCanonicalPlaceholder (MAPPING_HARDCODED_CANONICAL);
 //  - every contract field that no module maps and no module lists under "unmapped"
 //    (MAPPING_FIELD_UNACCOUNTED), and every "unmapped" entry that is no contract field or is
 //    mapped after all.

@@ -7,7 +7,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <memory>
+#include <optional>
 
 #include "packages/internal.h"
 
@@ -60,6 +62,21 @@ StatusOr<bool> NextEntry(archive* a, const std::filesystem::path& tgz,
     return Hostile(tgz, "it has more than " + std::to_string(limits.max_entries) + " entries");
   }
   return true;
+}
+
+// Reads the entries of `tgz` in order, counted against `limits`, and gives each to `visit`
+// (with the archive, to read its data) until `visit` fails or answers false: enough read.
+Status ForEachEntry(const std::filesystem::path& tgz, const ExtractionLimits& limits,
+                    const std::function<StatusOr<bool>(archive*, archive_entry*)>& visit) {
+  SILTA_ASSIGN_OR_RETURN(ArchivePtr a, OpenTarball(tgz));
+  uint32_t entries = 0;
+  archive_entry* entry = nullptr;
+  for (;;) {
+    SILTA_ASSIGN_OR_RETURN(bool more, NextEntry(a.get(), tgz, limits, entries, &entry));
+    if (!more) return Status::Ok();
+    SILTA_ASSIGN_OR_RETURN(bool go_on, visit(a.get(), entry));
+    if (!go_on) return Status::Ok();
+  }
 }
 
 // Does a symbolic link at `link` (relative to the destination) with `target` stay inside?
@@ -164,18 +181,13 @@ StatusOr<std::filesystem::path> SafeRelativePath(std::string_view archive_path) 
 
 Status ExtractTarball(const std::filesystem::path& tgz, const std::filesystem::path& destination,
                       const ExtractionLimits& limits) {
-  SILTA_ASSIGN_OR_RETURN(ArchivePtr a, OpenTarball(tgz));
   uint64_t total_bytes = 0;
-  uint32_t entries = 0;
-  archive_entry* entry = nullptr;
-  for (;;) {
-    SILTA_ASSIGN_OR_RETURN(bool more, NextEntry(a.get(), tgz, limits, entries, &entry));
-    if (!more) break;
+  return ForEachEntry(tgz, limits, [&](archive* a, archive_entry* entry) -> StatusOr<bool> {
     const char* raw_name = archive_entry_pathname(entry);
-    if (raw_name == nullptr) return Corrupt(tgz, a.get());
+    if (raw_name == nullptr) return Corrupt(tgz, a);
     StatusOr<std::filesystem::path> relative = SafeRelativePath(raw_name);
     if (!relative.ok()) return Hostile(tgz, relative.status().message());
-    if (relative->empty()) continue;  // "./"
+    if (relative->empty()) return true;  // "./"
     std::filesystem::path target = destination / *relative;
 
     if (const char* hardlink = archive_entry_hardlink(entry); hardlink != nullptr) {
@@ -189,7 +201,7 @@ Status ExtractTarball(const std::filesystem::path& tgz, const std::filesystem::p
       std::filesystem::copy_file(destination / *source, target,
                                  std::filesystem::copy_options::overwrite_existing, ec);
       if (ec) return Hostile(tgz, "hard link '" + std::string(raw_name) + "' is dangling");
-      continue;
+      return true;
     }
     switch (archive_entry_filetype(entry)) {
       case AE_IFDIR: {
@@ -204,7 +216,7 @@ Status ExtractTarball(const std::filesystem::path& tgz, const std::filesystem::p
         if (ec) {
           return IoError("cannot create " + target.parent_path().string() + ": " + ec.message());
         }
-        SILTA_RETURN_IF_ERROR(WriteEntryData(a.get(), tgz, target, limits, total_bytes));
+        SILTA_RETURN_IF_ERROR(WriteEntryData(a, tgz, target, limits, total_bytes));
         break;
       }
       case AE_IFLNK: {
@@ -218,8 +230,8 @@ Status ExtractTarball(const std::filesystem::path& tgz, const std::filesystem::p
       default:
         break;  // devices, fifos: never part of a package, never created
     }
-  }
-  return Status::Ok();
+    return true;
+  });
 }
 
 namespace {
@@ -246,36 +258,36 @@ StatusOr<std::string> ReadEntryText(archive* a, const std::filesystem::path& tgz
 
 StatusOr<TarballContents> ReadTarballContents(const std::filesystem::path& tgz,
                                               const ExtractionLimits& limits) {
-  SILTA_ASSIGN_OR_RETURN(ArchivePtr a, OpenTarball(tgz));
   TarballContents contents;
   bool has_manifest = false;
   uint64_t total_bytes = 0;
-  uint32_t entries = 0;
-  archive_entry* entry = nullptr;
-  for (;;) {
-    SILTA_ASSIGN_OR_RETURN(bool more, NextEntry(a.get(), tgz, limits, entries, &entry));
-    if (!more) break;
-    const char* raw_name = archive_entry_pathname(entry);
-    if (raw_name == nullptr || archive_entry_filetype(entry) != AE_IFREG) continue;
-    StatusOr<std::filesystem::path> relative = SafeRelativePath(raw_name);
-    if (!relative.ok()) return Hostile(tgz, relative.status().message());
-    // Only package/<file>.json: examples and other folders are not indexed in a package either.
-    auto part = relative->begin();
-    if (part == relative->end() || *part != "package" || ++part == relative->end()) continue;
-    std::string name = part->string();
-    if (++part != relative->end()) continue;
-    if (name == "package.json") {
-      SILTA_ASSIGN_OR_RETURN(contents.manifest, ReadEntryText(a.get(), tgz, limits, total_bytes));
-      has_manifest = true;
-      continue;
-    }
-    if (name.front() == '.' || name.size() < 6 || name.substr(name.size() - 5) != ".json") {
-      continue;
-    }
-    SILTA_ASSIGN_OR_RETURN(std::string text, ReadEntryText(a.get(), tgz, limits, total_bytes));
-    contents.names.push_back(std::move(name));
-    contents.texts.push_back(std::move(text));
-  }
+  SILTA_RETURN_IF_ERROR(
+      ForEachEntry(tgz, limits, [&](archive* a, archive_entry* entry) -> StatusOr<bool> {
+        const char* raw_name = archive_entry_pathname(entry);
+        if (raw_name == nullptr || archive_entry_filetype(entry) != AE_IFREG) return true;
+        StatusOr<std::filesystem::path> relative = SafeRelativePath(raw_name);
+        if (!relative.ok()) return Hostile(tgz, relative.status().message());
+        // Only package/<file>.json: examples and other folders are not indexed in a package
+        // either.
+        auto part = relative->begin();
+        if (part == relative->end() || *part != "package" || ++part == relative->end()) {
+          return true;
+        }
+        std::string name = part->string();
+        if (++part != relative->end()) return true;
+        if (name == "package.json") {
+          SILTA_ASSIGN_OR_RETURN(contents.manifest, ReadEntryText(a, tgz, limits, total_bytes));
+          has_manifest = true;
+          return true;
+        }
+        if (name.front() == '.' || name.size() < 6 || name.substr(name.size() - 5) != ".json") {
+          return true;
+        }
+        SILTA_ASSIGN_OR_RETURN(std::string text, ReadEntryText(a, tgz, limits, total_bytes));
+        contents.names.push_back(std::move(name));
+        contents.texts.push_back(std::move(text));
+        return true;
+      }));
   if (!has_manifest) {
     return DataLossError(tgz.string() + " is not a FHIR package: it has no package/package.json");
   }
@@ -285,22 +297,26 @@ StatusOr<TarballContents> ReadTarballContents(const std::filesystem::path& tgz,
 StatusOr<std::string> ReadManifestFromTarball(const std::filesystem::path& tgz,
                                               const ExtractionLimits& limits) {
   constexpr size_t kMaxManifestBytes = 1 << 20;
-  SILTA_ASSIGN_OR_RETURN(ArchivePtr a, OpenTarball(tgz));
-  archive_entry* entry = nullptr;
-  uint32_t entries = 0;
-  for (;;) {
-    SILTA_ASSIGN_OR_RETURN(bool more, NextEntry(a.get(), tgz, limits, entries, &entry));
-    if (!more) break;
-    const char* raw_name = archive_entry_pathname(entry);
-    if (raw_name == nullptr || archive_entry_filetype(entry) != AE_IFREG) continue;
-    StatusOr<std::filesystem::path> relative = SafeRelativePath(raw_name);
-    if (!relative.ok() || *relative != std::filesystem::path("package/package.json")) continue;
-    ExtractionLimits manifest_limits = limits;
-    manifest_limits.max_entry_bytes = std::min<uint64_t>(limits.max_entry_bytes, kMaxManifestBytes);
-    uint64_t total_bytes = 0;
-    return ReadEntryText(a.get(), tgz, manifest_limits, total_bytes);
+  std::optional<StatusOr<std::string>> manifest;
+  SILTA_RETURN_IF_ERROR(
+      ForEachEntry(tgz, limits, [&](archive* a, archive_entry* entry) -> StatusOr<bool> {
+        const char* raw_name = archive_entry_pathname(entry);
+        if (raw_name == nullptr || archive_entry_filetype(entry) != AE_IFREG) return true;
+        StatusOr<std::filesystem::path> relative = SafeRelativePath(raw_name);
+        if (!relative.ok() || *relative != std::filesystem::path("package/package.json")) {
+          return true;
+        }
+        ExtractionLimits manifest_limits = limits;
+        manifest_limits.max_entry_bytes =
+            std::min<uint64_t>(limits.max_entry_bytes, kMaxManifestBytes);
+        uint64_t total_bytes = 0;
+        manifest = ReadEntryText(a, tgz, manifest_limits, total_bytes);
+        return false;
+      }));
+  if (!manifest) {
+    return DataLossError(tgz.string() + " is not a FHIR package: it has no package/package.json");
   }
-  return DataLossError(tgz.string() + " is not a FHIR package: it has no package/package.json");
+  return std::move(*manifest);
 }
 
 }  // namespace silta::packages::internal

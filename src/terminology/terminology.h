@@ -42,7 +42,6 @@ enum class Validity : uint8_t {
   kCannotTell,       // partial knowledge: fragment/example CodeSystem, unsupported filter...
   kTooCostly,        // the expansion would exceed Options::max_expansion_size
 };
-std::string_view ValidityName(Validity v);  // "valid", "invalid", "unknown-system"...
 
 struct ValidationResult {
   Validity validity = Validity::kCannotTell;
@@ -96,7 +95,6 @@ enum class Subsumption : uint8_t {
   kUnknownSystem,
   kUnknownCode,  // the system is known but one of the codes is not in it
 };
-std::string_view SubsumptionName(Subsumption s);
 
 enum class ExpansionOutcome : uint8_t {
   kComplete,         // every member is known

@@ -25,42 +25,6 @@ using internal::Expansion;
 using internal::Openness;
 using internal::SystemCodes;
 
-std::string_view ValidityName(Validity v) {
-  switch (v) {
-    case Validity::kValid:
-      return "valid";
-    case Validity::kInvalid:
-      return "invalid";
-    case Validity::kUnknownSystem:
-      return "unknown-system";
-    case Validity::kUnknownValueSet:
-      return "unknown-valueset";
-    case Validity::kCannotTell:
-      return "cannot-tell";
-    case Validity::kTooCostly:
-      return "too-costly";
-  }
-  return "?";
-}
-
-std::string_view SubsumptionName(Subsumption s) {
-  switch (s) {
-    case Subsumption::kEquivalent:
-      return "equivalent";
-    case Subsumption::kSubsumes:
-      return "subsumes";
-    case Subsumption::kSubsumedBy:
-      return "subsumed-by";
-    case Subsumption::kNotSubsumed:
-      return "not-subsumed";
-    case Subsumption::kUnknownSystem:
-      return "unknown-system";
-    case Subsumption::kUnknownCode:
-      return "unknown-code";
-  }
-  return "?";
-}
-
 std::string_view ExpansionOutcomeName(ExpansionOutcome o) {
   switch (o) {
     case ExpansionOutcome::kComplete:
@@ -165,6 +129,17 @@ void AddDisplayFacts(ValidationResult& result, const CodeSystem* cs, const CodeE
                    Quote(result.expected_display) + ")";
 }
 
+// A result that says no more than its verdict on `code` of `system`.
+ValidationResult Verdict(std::string_view system, std::string_view code, Validity validity,
+                         std::string message) {
+  ValidationResult result;
+  result.validity = validity;
+  result.system = std::string(system);
+  result.code = std::string(code);
+  result.message = std::move(message);
+  return result;
+}
+
 ValidationResult CheckPart(const SystemCodes& part, std::string_view code, std::string_view vs,
                            std::string_view display) {
   ValidationResult result;
@@ -267,18 +242,12 @@ StatusOr<ValidationResult> TerminologyService::ValidateCodeOffline(std::string_v
                                                                    std::string_view code,
                                                                    std::string_view display) const {
   SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const Expansion> expansion, impl_->GetExpansion(valueset));
-  ValidationResult result;
-  result.system = std::string(system);
-  result.code = std::string(code);
   if (!expansion) {
-    result.validity = Validity::kUnknownValueSet;
-    result.message = "ValueSet " + std::string(valueset) + " is not in the loaded packages";
-    return result;
+    return Verdict(system, code, Validity::kUnknownValueSet,
+                   "ValueSet " + std::string(valueset) + " is not in the loaded packages");
   }
   if (expansion->outcome == ExpansionOutcome::kTooCostly) {
-    result.validity = Validity::kTooCostly;
-    result.message = expansion->message;
-    return result;
+    return Verdict(system, code, Validity::kTooCostly, expansion->message);
   }
   auto not_found = [&](ValidationResult r) {
     if (expansion->open_everywhere) {
@@ -291,10 +260,9 @@ StatusOr<ValidationResult> TerminologyService::ValidateCodeOffline(std::string_v
   if (!system.empty()) {
     const SystemCodes* part = expansion->FindSystem(system);
     if (part == nullptr) {
-      result.validity = Validity::kInvalid;
-      result.message = "value set " + std::string(valueset) + " has no codes from " +
-                       std::string(system) + " (code " + Quote(code) + ")";
-      return not_found(std::move(result));
+      return not_found(Verdict(system, code, Validity::kInvalid,
+                               "value set " + std::string(valueset) + " has no codes from " +
+                                   std::string(system) + " (code " + Quote(code) + ")"));
     }
     ValidationResult checked = CheckPart(*part, code, valueset, display);
     return checked.validity == Validity::kInvalid ? not_found(std::move(checked)) : checked;
@@ -309,9 +277,9 @@ StatusOr<ValidationResult> TerminologyService::ValidateCodeOffline(std::string_v
     }
   }
   if (!best || best->validity == Validity::kInvalid) {
-    result.validity = Validity::kInvalid;
-    result.message = "code " + Quote(code) + " is not in value set " + std::string(valueset);
-    return not_found(std::move(result));
+    return not_found(
+        Verdict(system, code, Validity::kInvalid,
+                "code " + Quote(code) + " is not in value set " + std::string(valueset)));
   }
   return std::move(*best);
 }
@@ -319,11 +287,7 @@ StatusOr<ValidationResult> TerminologyService::ValidateCodeOffline(std::string_v
 StatusOr<ValidationResult> TerminologyService::ValidateCoding(std::string_view valueset,
                                                               const Coding& coding) const {
   if (coding.code.empty()) {
-    ValidationResult result;
-    result.validity = Validity::kInvalid;
-    result.system = coding.system;
-    result.message = "the coding has no code";
-    return result;
+    return Verdict(coding.system, "", Validity::kInvalid, "the coding has no code");
   }
   return ValidateCode(valueset, coding.system, coding.code, coding.display);
 }
@@ -342,10 +306,8 @@ StatusOr<ValidationResult> TerminologyService::ValidateCodeableConcept(
     }
   }
   if (!best) {
-    ValidationResult result;
-    result.validity = Validity::kInvalid;
-    result.message = "no coding to check against value set " + std::string(valueset);
-    return result;
+    return Verdict("", "", Validity::kInvalid,
+                   "no coding to check against value set " + std::string(valueset));
   }
   best->message = codings.size() == 1 ? best->message
                                       : "none of the codings is in value set " +
@@ -356,25 +318,19 @@ StatusOr<ValidationResult> TerminologyService::ValidateCodeableConcept(
 StatusOr<ValidationResult> TerminologyService::ValidateCodeInSystem(
     std::string_view system, std::string_view code, std::string_view display) const {
   SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const CodeSystem> cs, impl_->GetCodeSystem(system));
-  ValidationResult result;
-  result.system = std::string(system);
-  result.code = std::string(code);
   if (!cs) {
-    result.validity = Validity::kUnknownSystem;
-    result.message = "code system " + std::string(system) + " is not in the loaded packages";
-    return result;
+    return Verdict(system, code, Validity::kUnknownSystem,
+                   "code system " + std::string(system) + " is not in the loaded packages");
   }
   const internal::ConceptDef* def = cs->FindConcept(code);
   if (def == nullptr) {
-    result.validity = cs->complete() ? Validity::kInvalid : Validity::kCannotTell;
-    result.message = cs->complete()
-                         ? "unknown code " + Quote(code) + " in code system " + std::string(system)
-                         : "code " + Quote(code) + " is not in the part of " + std::string(system) +
-                               " the packages hold";
-    return result;
+    return Verdict(system, code, cs->complete() ? Validity::kInvalid : Validity::kCannotTell,
+                   cs->complete()
+                       ? "unknown code " + Quote(code) + " in code system " + std::string(system)
+                       : "code " + Quote(code) + " is not in the part of " + std::string(system) +
+                             " the packages hold");
   }
-  result.validity = Validity::kValid;
-  result.code = def->code;
+  ValidationResult result = Verdict(system, def->code, Validity::kValid, "");
   AddDisplayFacts(result, cs.get(), nullptr, display);
   return result;
 }

@@ -17,6 +17,7 @@
 
 #include "base/files.h"
 #include "json/json.h"
+#include "mapping/mapping.h"
 #include "sync/routing.h"
 
 namespace silta {
@@ -27,7 +28,10 @@ namespace fs = std::filesystem;
 const fs::path kSourceDir = SILTA_SOURCE_DIR;
 constexpr std::string_view kGovernanceUrl =
     "https://silta.example.fi/fhir/StructureDefinition/akusti-governance";
-constexpr std::string_view kProfileBase = "https://silta.example.fi/fhir/StructureDefinition/";
+// How a mapping file names a Silta profile: Silta's canonical base is the placeholder there
+// (mappings/README.md), and the generated profiles' ids follow.
+const std::string kProfileBase =
+    std::string(mapping::kCanonicalPlaceholder) + "/StructureDefinition/";
 
 // Typed by hand from ../shared/domain/akusti-data-set.md, "The 29 data items", column "level";
 // "none" where the brief leaves it blank. Deliberately not read from any file of the repository:

@@ -10,6 +10,8 @@
 
 #include "base/files.h"
 #include "fhirclient/fhirclient.h"
+#include "support/fake_clock.h"
+#include "support/fake_transport.h"
 
 namespace silta::fhirclient {
 namespace {

@@ -25,6 +25,8 @@
 
 #include "fhirclient/fhirclient.h"
 #include "stub_server.h"
+#include "support/fake_clock.h"
+#include "support/fake_transport.h"
 
 namespace silta::fhirclient {
 namespace {

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
+#include <set>
 
 #include "base/files.h"
 #include "formats/formats.h"
@@ -134,6 +136,65 @@ TEST_F(MappingsGoldenTest, ToDocumentGivesTheTreeTheTextParsesTo) {
     EXPECT_EQ(formats::ToDocument(*refused, testing::R4Model(), issues), nullptr);
     ASSERT_FALSE(issues.issues().empty());
     EXPECT_EQ(issues.issues()[0].message_id, "JSON_SYNTAX");
+  }
+}
+
+// A deployment with a canonical base of its own (MapperOptions::canonical_base): the mapping
+// files write the base as {canonical}, so every profile, extension URL, identifier system and
+// code system Silta defines follows it, and the way back reads them at that base. The URLs below
+// are Silta's own names (profiles/README.md), written out here by hand.
+TEST_F(MappingsGoldenTest, ACanonicalBaseOfItsOwnIsFollowedBothWays) {
+  const std::string base = "https://fhir.county.example/silta";
+  const std::string default_base = mapping::MapperOptions().canonical_base;
+  // A record's own code system is data, not the mapping's: the placeholder education system.
+  const std::string record_data_system =
+      default_base + "/CodeSystem/education-classification-placeholder";
+  mapping::MapperOptions options;
+  options.canonical_base = base;
+  auto loaded = Mapper::Load(SILTA_MAPPINGS_DIR, testing::R4Model(), options);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  const Mapper& rebased = **loaded;
+
+  std::set<std::string> seen;  // the URLs at `base` found in the Bundles
+  std::vector<Example> examples = ReadExamples();
+  ASSERT_FALSE(examples.empty());
+  for (const Example& example : examples) {
+    SCOPED_TRACE(example.name);
+    IssueCollector issues;
+    std::optional<json::Value> bundle = rebased.ToFhir(example.record, issues);
+    ASSERT_TRUE(bundle) << Describe(issues.issues());
+    std::function<void(const json::Value&)> walk = [&](const json::Value& value) {
+      if (value.kind() == json::Value::Kind::kString) {
+        if (value.text().starts_with(base)) seen.insert(value.text().substr(base.size()));
+        if (value.text().find(default_base) != std::string::npos) {
+          EXPECT_EQ(value.text(), record_data_system) << "the default base is left in a Bundle";
+        }
+      }
+      for (const auto& [name, member] : value.members()) walk(member);
+      for (const json::Value& item : value.items()) walk(item);
+    };
+    walk(*bundle);
+    for (const json::Value& entry : bundle->Find("entry")->items()) {
+      const json::Value& resource = *entry.Find("resource");
+      const json::Value* profiles =
+          resource.Find("meta") ? resource.Find("meta")->Find("profile") : nullptr;
+      ASSERT_TRUE(profiles != nullptr && profiles->items().size() == 1u) << resource.ToString();
+      EXPECT_TRUE(profiles->items()[0].text().starts_with(base + "/StructureDefinition/silta-"))
+          << profiles->items()[0].text();
+    }
+
+    IssueCollector back_issues;
+    std::optional<json::Value> back = rebased.FromFhir(*bundle, back_issues);
+    ASSERT_TRUE(back) << Describe(back_issues.issues());
+    auto record = records::ReadJson(back->ToString(), back_issues, records::ReadOptions());
+    ASSERT_TRUE(record) << Describe(back_issues.issues());
+    EXPECT_TRUE(records::RecordsEqual(example.record, *record));
+  }
+  for (std::string_view url :
+       {"/StructureDefinition/silta-patient", "/StructureDefinition/silta-coverage-service-voucher",
+        "/StructureDefinition/record-updated-at", "/sid/client-record-part", "/sid/y-tunnus",
+        "/CodeSystem/identifier-type", "/CodeSystem/coverage-kind"}) {
+    EXPECT_TRUE(seen.contains(std::string(url))) << base << url << " is in no Bundle";
   }
 }
 

@@ -147,6 +147,21 @@ TEST_F(MappingsCliTest, FhirPathsAreHeldToTheResourceTypeAndTheProfile) {
   EXPECT_THAT(typo.err, HasSubstr("1 problem(s)"));
 }
 
+// The canonical base is written {canonical} in mapping files (MapperOptions::canonical_base
+// fills it in); a file that spells the base out would not follow a deployment's base.
+TEST_F(MappingsCliTest, AHardCodedCanonicalBaseIsReportedWhereItIs) {
+  Edit("mappings/guidance/mapping.json", "\"{canonical}/StructureDefinition/silta-guidance\"",
+       "\"https://silta.example.fi/fhir/StructureDefinition/silta-guidance\"");
+  RunResult check = Run("mappings check " + mappings_);
+  EXPECT_EQ(check.exit_code, 1) << check.err;
+  EXPECT_THAT(check.err,
+              HasSubstr(LocationOf("mappings/guidance/mapping.json",
+                                   "\"https://silta.example.fi/fhir/StructureDefinition/") +
+                        ": error: profile: \"https://silta.example.fi/fhir\" is Silta's "
+                        "canonical base written out: write {canonical} instead"));
+  EXPECT_THAT(check.err, HasSubstr("1 problem(s)"));
+}
+
 // FHIR's ContactPoint.use codes (home | work | temp | old | mobile) are the value set the
 // telecom code map feeds (R4 ContactPoint, required binding).
 TEST_F(MappingsCliTest, CodeMapEntriesOutsideTheBoundValueSetAreReported) {

@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "example_records.h"
-#include "fhirclient/fake_transport.h"
 #include "fhirclient/fhirclient.h"
+#include "support/fake_clock.h"
+#include "support/fake_transport.h"
+#include "support/memory_journal.h"
 #include "support/r4.h"
 #include "sync/engine.h"
 

@@ -13,6 +13,7 @@
 #include "example_records.h"
 #include "fhirclient/fhirclient.h"
 #include "stub_fhir_server.h"
+#include "support/memory_journal.h"
 #include "support/r4.h"
 #include "sync/engine.h"
 

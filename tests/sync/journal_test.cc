@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "store/store.h"
+#include "support/memory_journal.h"
 #include "support/postgres_server.h"
 #include "sync/engine.h"
 

@@ -11,6 +11,7 @@
 #include "example_records.h"
 #include "fhir_peer.h"
 #include "routed_counts.h"
+#include "support/memory_journal.h"
 #include "support/r4.h"
 #include "sync/engine.h"
 

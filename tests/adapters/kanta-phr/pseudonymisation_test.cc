@@ -16,6 +16,8 @@
 #include "base/files.h"
 #include "json/json.h"
 #include "kanta-phr/adapter.h"
+#include "support/fake_clock.h"
+#include "support/fake_transport.h"
 
 namespace silta::adapters {
 namespace {

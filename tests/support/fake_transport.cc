@@ -1,4 +1,4 @@
-#include "fhirclient/fake_transport.h"
+#include "support/fake_transport.h"
 
 namespace silta::fhirclient {
 

@@ -1,5 +1,6 @@
-// A scripted HttpTransport for unit tests (here and in modules built on the client): answers
-// come from a queue or a handler, every request is recorded.
+// A scripted HttpTransport for the tests of the client and of what is built on it (sync, serve,
+// adapters): answers come from a queue or a handler, every request is recorded. Test code only:
+// nothing in the product uses it.
 #pragma once
 
 #include <deque>
@@ -7,7 +8,7 @@
 #include <mutex>
 #include <vector>
 
-#include "fhirclient/http.h"
+#include "fhirclient/fhirclient.h"
 
 namespace silta::fhirclient {
 
