@@ -67,6 +67,38 @@ silta_install_fi_base_package() {
   "$silta" packages install "${SILTA_SHARED_DIR:-$SILTA_ROOT/../shared}/profiles-fi/hl7.fhir.fi.base-2.0.0-rc2"
 }
 
+# FI Base 2.0.0-rc2's dependencies, so that validating against it finds everything it names.
+# hl7.terminology.r4 and hl7.fhir.uv.extensions.r4 come from the npm registry, which does not
+# serve the versions FI Base names: the nearest published versions are fetched once into .cache/
+# (like the R4 examples) and installed under the versions FI Base names, their package.json
+# keeping the real one as "silta-installed-from" (src/packages/README.md). Each row: name, the
+# version FI Base names, the version the registry publishes. hl7.fhir.fi.scheduling 0.3.1 comes
+# from ../shared/profiles-fi like FI Base.
+SILTA_FI_BASE_NPM_DEPENDENCIES=(
+  "hl7.terminology.r4 6.3.0 7.0.1"
+  "hl7.fhir.uv.extensions.r4 5.2.0 5.3.0-ballot-tc1"
+)
+silta_install_fi_base_dependencies() {
+  local silta="$1" entry name wanted published tgz installed
+  mkdir -p "$SILTA_ROOT/.cache"
+  for entry in "${SILTA_FI_BASE_NPM_DEPENDENCIES[@]}"; do
+    read -r name wanted published <<<"$entry"
+    tgz="$SILTA_ROOT/.cache/$name-$published.tgz"
+    if [[ ! -s "$tgz" ]]; then
+      log "Fetching $name@$published from the npm registry into .cache/"
+      (cd "$SILTA_ROOT/.cache" && npm pack "$name@$published" --silent >/dev/null)
+    fi
+    installed=$("$silta" packages install "$tgz" --as "$name@$wanted")
+    echo "$installed"
+    if [[ "$installed" != *"already installed"* ]]; then
+      echo "warning: $name#$wanted, which hl7.fhir.fi.base#2.0.0-rc2 names, is not on the npm" \
+        "registry: installed $name#$published, the nearest published version, as $wanted" >&2
+    fi
+  done
+  "$silta" packages install \
+    "${SILTA_SHARED_DIR:-$SILTA_ROOT/../shared}/profiles-fi/hl7.fhir.fi.scheduling-0.3.1"
+}
+
 # The FHIR server the sync integration tests run against (../shared/fhir-server-peer): installed
 # from the npm registry into .cache/fhir-peer, again only when its package.json changed.
 silta_install_fhir_peer() {

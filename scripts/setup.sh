@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets Silta up on Debian 12 and runs the main job on the bundled examples:
 # installs the build dependencies, builds, fetches the FHIR R4 definitions into the FHIR package
-# cache (and FI Base from ../shared/profiles-fi, which Silta's profiles build on), then
+# cache (and FI Base from ../shared/profiles-fi, which Silta's profiles build on, with its
+# dependencies: hl7.terminology.r4 and hl7.fhir.uv.extensions.r4 from the npm registry at the
+# nearest published versions, hl7.fhir.fi.scheduling from ../shared/profiles-fi), then
 #   - maps every client record in examples/records to a FHIR transaction Bundle (each resource
 #     validated against its Silta profile) and maps the Bundles back to records,
 #   - validates the bundled resources and the produced Bundles, with an HTML report,
@@ -14,6 +16,7 @@ silta_build "$SILTA_ROOT/build" silta -DCMAKE_BUILD_TYPE=RelWithDebInfo
 SILTA="$SILTA_ROOT/build/bin/silta"
 silta_install_core_package "$SILTA"
 silta_install_fi_base_package "$SILTA"
+silta_install_fi_base_dependencies "$SILTA"
 
 out="$SILTA_ROOT/out"
 rm -rf "$out"

@@ -32,6 +32,7 @@ silta_build build-test all -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSILTA_WERROR=ON \
   -DCMAKE_CXX_COMPILER=g++
 silta_install_core_package build-test/bin/silta
 silta_install_fi_base_package build-test/bin/silta
+silta_install_fi_base_dependencies build-test/bin/silta
 # The packages tests install the real R4 tarball into a scratch cache too.
 mkdir -p .cache
 if [[ ! -s .cache/hl7.fhir.r4.examples-4.0.1.tgz ]]; then

@@ -86,7 +86,11 @@ int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out, 
   }
   IssueCollector context_warnings;
   auto loaded = context::LoadValidator(igs, &context_warnings, std::move(validator_options));
-  PrintIssues(context_warnings.issues(), err);
+  // Information about the definitions (a dependency served by a compatible version) is not
+  // worth a line on every run; warnings are.
+  for (const Issue& issue : context_warnings.issues()) {
+    if (issue.severity >= Severity::kWarning) err << FormatIssue(issue) << "\n";
+  }
   if (!loaded.ok()) return Fail(err, "validate", loaded.status());
   const validation::Validator& validator = *loaded->validator;
   for (const std::string& profile : profiles) {

@@ -455,6 +455,10 @@ StatusOr<std::shared_ptr<const Mapper>> Mapper::Load(const std::filesystem::path
     mapper->modules_.push_back(std::move(*module));
   }
   if (!problems.empty()) return InvalidArgumentError(problems);
+  for (const auto& module : mapper->modules_) {
+    mapper->narrative_tables_.push_back(
+        NarrativeTableFor(module->resource_type, mapper->options_.canonical_base));
+  }
   if (mapper->root_ == nullptr) {
     return InvalidArgumentError(mappings_dir.string() +
                                 ": no mapping module maps the record root (source \"$\")");
@@ -530,7 +534,8 @@ std::optional<json::Value> Mapper::ToFhir(const json::Value& record, IssueSink& 
   bundle["type"] = json::Value::String(
       options_.bundle_kind == BundleKind::kTransaction ? "transaction" : "collection");
   json::Value& entries = bundle["entry"] = json::Value::Array();
-  for (const auto& module : modules_) {
+  for (size_t m = 0; m < modules_.size(); ++m) {
+    const std::shared_ptr<const Module>& module = modules_[m];
     std::vector<const json::Value*> items;
     if (module->is_root()) {
       items.push_back(&record);
@@ -582,6 +587,12 @@ std::optional<json::Value> Mapper::ToFhir(const json::Value& record, IssueSink& 
       json::Value& identifiers = resource["identifier"];
       if (identifiers.is_null()) identifiers = json::Value::Array();
       identifiers.items().insert(identifiers.items().begin(), std::move(identifier));
+      // Built last, from the finished resource: it shows what the resource says. Contained
+      // resources get none (R4 DomainResource.text: "Contained resources do not have
+      // narrative"); their names show through the references' displays.
+      if (module->narrative.enabled) {
+        resource["text"] = GenerateNarrative(resource, narrative_tables_[m], module->narrative);
+      }
       SortMembers(resource, nullptr, *model_);
 
       json::Value entry = json::Value::Object();

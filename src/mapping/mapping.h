@@ -17,6 +17,7 @@
 #include "base/status.h"
 #include "json/json.h"
 #include "mapping/module.h"
+#include "mapping/narrative.h"
 #include "model/type_model.h"
 #include "records/records.h"
 
@@ -57,11 +58,13 @@ class Mapper {
   const MapperOptions& options() const { return options_; }
 
   // A record (contract JSON, already checked by the records module) → a Bundle of FHIR
-  // resources, one per record part. Problems go to `sink`; nullopt when any is an error.
+  // resources, one per record part, each with a generated narrative (narrative.h) unless its
+  // module turns it off. Problems go to `sink`; nullopt when any is an error.
   std::optional<json::Value> ToFhir(const json::Value& record, IssueSink& sink) const;
   // The same from a record read by the records module: ToFhir(RecordJson(record), sink).
   std::optional<json::Value> ToFhir(const records::ClientRecord& record, IssueSink& sink) const;
-  // A Bundle made by ToFhir (or the same resources read back from a server) → the record.
+  // A Bundle made by ToFhir (or the same resources read back from a server) → the record. The
+  // narrative is not read: it only repeats the data.
   std::optional<json::Value> FromFhir(const json::Value& bundle, IssueSink& sink) const;
 
   // The business identifier every produced resource carries: system and value.
@@ -76,6 +79,8 @@ class Mapper {
   std::shared_ptr<const model::TypeModel> model_;
   MapperOptions options_;
   std::vector<std::shared_ptr<const Module>> modules_;
+  // The narrative table of each module's resource type, in the order of modules_.
+  std::vector<NarrativeTable> narrative_tables_;
   const Module* root_ = nullptr;
 };
 

@@ -1,5 +1,6 @@
 #include "mapping/module.h"
 
+#include <algorithm>
 #include <set>
 
 #include "base/files.h"
@@ -40,8 +41,8 @@ const std::set<std::string, std::less<>> kRuleKeys = {"record", "fhir",   "trans
                                                       "const",  "link",   "recordType", "rules",
                                                       "when",   "akusti", "comment"};
 const std::set<std::string, std::less<>> kModuleKeys = {
-    "module", "title",    "resource",   "profile",  "profileBy", "source",   "onlyIf",
-    "akusti", "akustiBy", "governance", "codeMaps", "rules",     "unmapped", "comment"};
+    "module",   "title",      "resource", "profile", "profileBy", "source",    "onlyIf", "akusti",
+    "akustiBy", "governance", "codeMaps", "rules",   "unmapped",  "narrative", "comment"};
 
 // An AKUSTI item number as a mapping file writes it: the data set numbers its items 1 to 29;
 // room is left for it to grow.
@@ -249,6 +250,46 @@ class Compiler {
   IssueSink* sink_;
   std::vector<std::string> problems_;
 };
+
+// "narrative": false, or {"enabled": bool, "title": text, "labels": {rowKey: label}}.
+void CompileNarrativeSettings(const json::Value& narrative, Compiler& compiler, Module& module) {
+  if (narrative.kind() == json::Value::Kind::kBool) {
+    module.narrative.enabled = narrative.text() == "true";
+    return;
+  }
+  if (!narrative.is_object()) {
+    compiler.Problem("narrative",
+                     "expected false or {\"enabled\": bool, \"title\": text, \"labels\": {row: "
+                     "label}}");
+    return;
+  }
+  for (const auto& [key, value] : narrative.members()) {
+    if (key == "enabled" && value.kind() == json::Value::Kind::kBool) {
+      module.narrative.enabled = value.text() == "true";
+    } else if (key == "title" && value.kind() == json::Value::Kind::kString) {
+      module.narrative.title = value.text();
+    } else if (key == "labels" && value.is_object()) {
+      // A label for a row the table does not have would silently do nothing.
+      const std::vector<std::string> rows = NarrativeRowKeys(module.resource_type);
+      for (const auto& [row, label] : value.members()) {
+        if (std::find(rows.begin(), rows.end(), row) == rows.end()) {
+          std::string known;
+          for (const std::string& r : rows) known += (known.empty() ? "" : ", ") + r;
+          compiler.Problem("narrative.labels." + row,
+                           "the narrative of " + module.resource_type + " has no row \"" + row +
+                               "\" (rows: " + (known.empty() ? "none" : known) + ")");
+        } else if (label.kind() != json::Value::Kind::kString || label.text().empty()) {
+          compiler.Problem("narrative.labels." + row, "a label (non-empty string) is expected");
+        } else {
+          module.narrative.labels.emplace(row, label.text());
+        }
+      }
+    } else {
+      compiler.Problem("narrative." + key,
+                       "expected \"enabled\" (boolean), \"title\" (string) or \"labels\" (object)");
+    }
+  }
+}
 
 // "akustiBy": {"fhir": path, "items": {fhirValue: item}, "otherwise": item}.
 void CompileItemChoice(const json::Value& by, const model::TypeDef* resource, Compiler& compiler,
@@ -508,6 +549,9 @@ StatusOr<std::shared_ptr<const Module>> LoadModule(const std::filesystem::path& 
       module->unmapped.push_back({record->text(), reason->text()});
     }
     if (!unmapped->is_array()) compiler.Problem("unmapped", "\"unmapped\" must be an array");
+  }
+  if (const json::Value* narrative = json.Find("narrative")) {
+    CompileNarrativeSettings(*narrative, compiler, *module);
   }
   const model::TypeDef* resource = model.FindResource(module->resource_type);
   if (resource == nullptr && !module->resource_type.empty()) {

@@ -15,6 +15,7 @@
 #include "base/issues.h"
 #include "base/status.h"
 #include "json/json.h"
+#include "mapping/narrative.h"
 #include "mapping/path.h"
 #include "model/type_model.h"
 
@@ -103,6 +104,9 @@ struct Module {
     std::string reason;
   };
   std::vector<Unmapped> unmapped;
+  // The generated narrative of its resources: on unless the file turns it off; labels and title
+  // may be replaced ("narrative" in mappings/README.md).
+  NarrativeSettings narrative;
   std::filesystem::path folder;
   bool is_root() const { return source.empty(); }
   // The module of the client itself: the one root module without only_if.

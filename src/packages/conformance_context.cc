@@ -13,9 +13,15 @@ std::pair<std::string_view, std::string_view> SplitCanonical(std::string_view ca
   return {canonical.substr(0, bar), canonical.substr(bar + 1)};
 }
 
-void Warn(IssueSink* sink, std::string message_id, std::string message) {
+// The major version of a semantic version ("6.3.0" → "6"); the whole text otherwise.
+std::string_view MajorVersion(std::string_view version) {
+  return version.substr(0, version.find('.'));
+}
+
+void Warn(IssueSink* sink, std::string message_id, std::string message,
+          Severity severity = Severity::kWarning) {
   if (sink == nullptr) return;
-  sink->Report(Issue{.severity = Severity::kWarning,
+  sink->Report(Issue{.severity = severity,
                      .type = IssueType::kNotFound,
                      .message_id = std::move(message_id),
                      .message = std::move(message),
@@ -33,9 +39,11 @@ StatusOr<std::shared_ptr<const ConformanceContext>> ConformanceContext::Build(
   struct Request {
     PackageId id;
     std::string needed_by;  // empty for roots
+    // The names of the packages on the way from a root to this request.
+    std::vector<std::string> ancestors;
   };
   std::deque<Request> queue;
-  for (const PackageId& root : roots) queue.push_back({root, {}});
+  for (const PackageId& root : roots) queue.push_back({root, {}, {}});
   StringMap<std::string> chosen_version;  // package name -> the version in the context
   std::vector<std::shared_ptr<const Package>> packages;
 
@@ -47,9 +55,18 @@ StatusOr<std::shared_ptr<const ConformanceContext>> ConformanceContext::Build(
         request.needed_by.empty() ? "" : " (needed by " + request.needed_by + ")";
     if (auto it = chosen_version.find(name); it != chosen_version.end()) {
       if (it->second != request.id.version) {
+        // Published packages seldom agree on the versions of what they share (FI Base 2.0.0-rc2
+        // names hl7.terminology.r4 6.3.0, the extensions pack it names asks for 6.5.0). Serving
+        // a request with a version of the same major version (semantic versioning: compatible),
+        // or a cycle back to a package on the way (fi.base 2.0.0-rc2 -> fi.scheduling 0.3.1 ->
+        // fi.base 1.0.0), is information; a different major version elsewhere is a warning.
+        bool cycle = std::find(request.ancestors.begin(), request.ancestors.end(), name) !=
+                     request.ancestors.end();
+        bool compatible = MajorVersion(it->second) == MajorVersion(request.id.version);
         Warn(warnings, "PACKAGE_VERSION_CONFLICT",
              request.id.ToString() + requester + " is served by " + name + "#" + it->second +
-                 ", the version already in use");
+                 ", the version already in use",
+             cycle || compatible ? Severity::kInformation : Severity::kWarning);
       }
       continue;
     }
@@ -67,8 +84,10 @@ StatusOr<std::shared_ptr<const ConformanceContext>> ConformanceContext::Build(
     chosen_version[name] = resolved->id.version;
     SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const Package> package,
                            cache.Load(resolved->id.name, resolved->id.version));
+    std::vector<std::string> ancestors = request.ancestors;
+    ancestors.push_back(name);
     for (const auto& [dep_name, dep_version] : package->manifest().dependencies) {
-      queue.push_back({{dep_name, dep_version}, resolved->id.ToString()});
+      queue.push_back({{dep_name, dep_version}, resolved->id.ToString(), ancestors});
     }
     packages.push_back(std::move(package));
   }

@@ -254,8 +254,13 @@ const NativeInvariant* FindNativeInvariant(std::string_view expression) {
 
 void Walker::RunConstraints(const model::Element& e, std::span<const Constraint* const> constraints,
                             std::span<const Constraint* const> already_run) {
+  // R4 DomainResource.text: "Contained resources do not have narrative. Resources that are not
+  // contained SHOULD have a narrative." So dom-6 is asked of the containing resource only, as
+  // the reference validator does.
+  const bool contained_resource = e.parent() != nullptr && e.name() == "contained";
   for (const Constraint* c : constraints) {
     if (c->native == NativeConstraint::kSkip) continue;
+    if (contained_resource && c->key == "dom-6") continue;
     if (!already_run.empty() &&
         std::any_of(already_run.begin(), already_run.end(), [&](const Constraint* other) {
           return other == c || (other->key_hash == c->key_hash && other->key == c->key);

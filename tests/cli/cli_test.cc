@@ -14,6 +14,7 @@ namespace silta {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 namespace fs = std::filesystem;
 
 struct RunResult {
@@ -267,6 +268,28 @@ TEST_F(CliTest, MapsTheExampleRecordsToFhirAndBack) {
   EXPECT_EQ(from.exit_code, 0) << from.err;
   EXPECT_THAT(from.err, HasSubstr("16 record(s) written, 0 rejected"));
   EXPECT_TRUE(fs::exists(back / "matti-korhonen.json"));
+}
+
+// Issue #14: Silta's own output is clean. Every mapped resource has a generated narrative, so
+// validating the Bundles against Silta's profiles gives no error and no dom-6 warning; and with
+// the packages setup installs, FI Base's dependencies are all there.
+TEST_F(CliTest, MappedExampleRecordsValidateWithoutErrorsOrDom6) {
+  fs::path fhir = dir_ / "fhir";
+  RunResult to = Run("map to-fhir " SILTA_SOURCE_DIR "/examples/records --out " + fhir.string());
+  ASSERT_EQ(to.exit_code, 0) << to.err;
+  fs::path outcome = dir_ / "outcome.json";
+  RunResult v = Run("validate " + fhir.string() +
+                    " --ig " SILTA_SOURCE_DIR "/profiles/generated --output " + outcome.string());
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  std::string report = Slurp(outcome);
+  ASSERT_THAT(report, HasSubstr("OperationOutcome"));
+  EXPECT_THAT(report, Not(HasSubstr("\"error\""))) << report.substr(0, 2000);
+  EXPECT_THAT(report, Not(HasSubstr("dom-6")));
+  EXPECT_THAT(v.err, Not(HasSubstr("not in the package cache"))) << "run scripts/setup.sh";
+  EXPECT_THAT(v.out + v.err, HasSubstr("16 files, 16 resources: 0 errors"));
+  std::string bundle = Slurp(fhir / "aino-virtanen.bundle.json");
+  EXPECT_THAT(bundle, HasSubstr(R"("status": "generated")"));
+  EXPECT_THAT(bundle, HasSubstr("<tr><th>syntymäaika</th><td>15.3.1986</td></tr>"));
 }
 
 }  // namespace

@@ -870,6 +870,29 @@ TEST_F(ResolutionTest, CyclesAndConflictingVersionsKeepOneVersionPerName) {
   ASSERT_THAT(warnings.issues(), SizeIs(1));
   EXPECT_EQ(warnings.issues()[0].message_id, "PACKAGE_VERSION_CONFLICT");
   EXPECT_THAT(warnings.issues()[0].message, HasSubstr("fi.base#1.0.0"));
+  // A cycle back to the package the user asked for: the asked-for version is meant.
+  EXPECT_EQ(warnings.issues()[0].severity, Severity::kInformation);
+}
+
+// As published: FI Base names terminology 6.3.0 and extensions 5.2.0, the extensions pack asks
+// for terminology 6.5.0, and a package elsewhere for a major version apart.
+TEST_F(ResolutionTest, OnlyAConflictAcrossMajorVersionsIsAWarning) {
+  Install("fi.base", "2.0.0-rc2", {{"terminology", "6.3.0"}, {"extensions", "5.2.0"}});
+  Install("terminology", "6.3.0");
+  Install("extensions", "5.2.0", {{"terminology", "6.5.0"}, {"tools", "1.0.0"}});
+  Install("tools", "1.0.0", {{"terminology", "7.0.1"}});
+  IssueCollector warnings;
+  auto context = ConformanceContext::Build(cache_, {{"fi.base", "2.0.0-rc2"}}, &warnings);
+  ASSERT_TRUE(context.ok()) << context.status().ToString();
+  EXPECT_THAT((*context)->packages(), SizeIs(4));
+  ASSERT_THAT(warnings.issues(), SizeIs(2));
+  EXPECT_THAT(warnings.issues()[0].message, HasSubstr("terminology#6.5.0"));
+  EXPECT_EQ(warnings.issues()[0].severity, Severity::kInformation);
+  EXPECT_THAT(warnings.issues()[1].message, HasSubstr("terminology#7.0.1"));
+  EXPECT_EQ(warnings.issues()[1].severity, Severity::kWarning);
+  for (const Issue& issue : warnings.issues()) {
+    EXPECT_EQ(issue.message_id, "PACKAGE_VERSION_CONFLICT");
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -240,6 +240,30 @@ TEST(Invariants, CanBeSwitchedOff) {
   EXPECT_TRUE(o.Errors().empty()) << o.Describe();
 }
 
+// R4 DomainResource.text: "Contained resources do not have narrative. Resources that are not
+// contained SHOULD have a narrative."
+TEST(Invariants, Dom6AsksOnlyTheContainingResourceForANarrative) {
+  auto dom6_locations = [](const Outcome& o) {
+    std::vector<std::string> at;
+    for (const Issue& i : o.issues) {
+      if (i.message.find("dom-6") != std::string::npos) {
+        EXPECT_EQ(i.severity, Severity::kWarning);
+        at.push_back(i.expression);
+      }
+    }
+    return at;
+  };
+  Outcome without = Check(R"({"resourceType":"Patient",
+    "contained":[{"resourceType":"Organization","id":"o1","name":"X"}],
+    "managingOrganization":{"reference":"#o1"}})");
+  EXPECT_EQ(dom6_locations(without), std::vector<std::string>{"Patient"}) << without.Describe();
+  Outcome with = Check(R"({"resourceType":"Patient",
+    "text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">X</div>"},
+    "contained":[{"resourceType":"Organization","id":"o1","name":"X"}],
+    "managingOrganization":{"reference":"#o1"}})");
+  EXPECT_TRUE(dom6_locations(with).empty()) << with.Describe();
+}
+
 TEST(Invariants, Ext1IsNative) {
   Outcome o = Check(R"({"resourceType":"Patient","extension":[{
     "url":"http://hl7.org/fhir/StructureDefinition/patient-birthPlace",

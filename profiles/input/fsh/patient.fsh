@@ -48,7 +48,9 @@ producerChoice, serviceUseLevel → the Silta extensions of the same names.
 * identifier[clientId] ^short = "The client's id in the exporting CRM (clientId)"
 * identifier[clientId].use = #usual
 * identifier[clientId].type 1..1
-* identifier[clientId].type = SiltaIdentifierType#client-id
+// R4 binds Identifier.type to identifier-type (extensible): its MR "Medical record number", a
+// patient's identifier within an organisation's records, is what the CRM's client id is.
+* identifier[clientId].type = $v2-0203#MR
 * identifier[clientId].system 1..1
 * identifier[clientId].value 1..1
 * identifier[temporary] ^short = "Temporary personal identifier [AKUSTI 7]"

@@ -106,11 +106,10 @@ Description: "Stands for Statistics Finland's education classification (Koulutus
 CodeSystem: SiltaIdentifierType
 Id: identifier-type
 Title: "Silta identifier types"
-Description: "Identifier types for identifiers the client-record contract carries and HL7 v2 table 0203 has no code for. The personal identity code (HETU) uses v2-0203 NNFIN as in FI Base."
+Description: "Identifier types for identifiers the client-record contract carries and R4's identifier-type value set (HL7 v2 table 0203) has no code for. The personal identity code (HETU) uses v2-0203 NNFIN as in FI Base, the client id in the CRM v2-0203 MR."
 * ^caseSensitive = true
 * ^content = #complete
 * ^experimental = false
-* #client-id "Client id in the CRM" "The client's stable id in the exporting customer-management system (the contract's clientId)."
 * #temporary "Temporary personal identifier" "A county-issued temporary identifier for a person without a known HETU; system is urn:oid: followed by the issuer OID 1.2.246.10.<business id digits>.22.<year> [AKUSTI 7]."
 * #local "Local identifier" "Any other identifier; system is urn:oid: followed by the issuer OID."
 * #record-element "Client-record element id" "The stable id of the client-record array element this resource was mapped from (unique within the client's record)."
