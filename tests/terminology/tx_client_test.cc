@@ -12,6 +12,7 @@
 
 #include "fhirclient/fhirclient.h"
 #include "packages/packages.h"
+#include "support/fake_transport.h"
 #include "terminology/terminology.h"
 
 namespace silta::terminology {
