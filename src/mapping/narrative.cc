@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "base/base.h"
+
 namespace silta::mapping {
 namespace {
 
@@ -390,31 +392,11 @@ std::vector<std::string> NarrativeRowKeys(std::string_view resource_type) {
 }
 
 std::string EscapeXhtml(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-          out += ' ';
-        } else {
-          out += c;
-        }
-    }
+  std::string xml_chars(text);
+  for (char& c : xml_chars) {
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') c = ' ';
   }
-  return out;
+  return HtmlEscape(xml_chars);
 }
 
 json::Value GenerateNarrative(const json::Value& resource, const NarrativeTable& table,

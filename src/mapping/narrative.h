@@ -68,7 +68,7 @@ std::vector<std::string> NarrativeRowKeys(std::string_view resource_type);
 json::Value GenerateNarrative(const json::Value& resource, const NarrativeTable& table,
                               const NarrativeSettings& settings = {});
 
-// `text` with &, <, > and " escaped for XHTML, and the characters XML 1.0 cannot hold (controls
+// `text` with &, <, >, " and ' escaped for XHTML, and the characters XML 1.0 cannot hold (controls
 // other than tab, line feed and carriage return) replaced by a space.
 std::string EscapeXhtml(std::string_view text);
 
