@@ -106,6 +106,30 @@ inline rapidjson::Value MakeString(std::string_view s,
   return rapidjson::Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), allocator);
 }
 
+// A copy of `v` that owns all its strings. RapidJSON's own copy shares the strings it holds by
+// reference, as a document parsed in situ holds all of them, so such a copy dies with the
+// parsed text.
+inline rapidjson::Value DeepCopy(const rapidjson::Value& v,
+                                 rapidjson::Document::AllocatorType& allocator) {
+  if (v.IsString()) return MakeString({v.GetString(), v.GetStringLength()}, allocator);
+  if (v.IsArray()) {
+    rapidjson::Value out(rapidjson::kArrayType);
+    out.Reserve(v.Size(), allocator);
+    for (const rapidjson::Value& item : v.GetArray()) {
+      out.PushBack(DeepCopy(item, allocator), allocator);
+    }
+    return out;
+  }
+  if (v.IsObject()) {
+    rapidjson::Value out(rapidjson::kObjectType);
+    ForEachMember(v, [&](std::string_view name, const rapidjson::Value& value) {
+      out.AddMember(MakeString(name, allocator), DeepCopy(value, allocator), allocator);
+    });
+    return out;
+  }
+  return rapidjson::Value(v, allocator);
+}
+
 // Sets (replacing or appending) the member `name` to `value`.
 inline void SetMember(rapidjson::Value& object, std::string_view name, rapidjson::Value value,
                       rapidjson::Document::AllocatorType& allocator) {

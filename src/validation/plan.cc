@@ -27,10 +27,11 @@ uint32_t ParseUnsigned(const rapidjson::Value* v) {
   if (v == nullptr) return 0;
   if (v->IsUint()) return v->GetUint();
   if (!v->IsString()) return 0;
+  // By length: a number parsed in situ is not NUL-terminated.
   uint32_t n = 0;
-  for (const char* p = v->GetString(); *p != 0; ++p) {
-    if (*p < '0' || *p > '9') return 0;
-    n = n * 10 + static_cast<uint32_t>(*p - '0');
+  for (char c : json::AsString(*v)) {
+    if (c < '0' || c > '9') return 0;
+    n = n * 10 + static_cast<uint32_t>(c - '0');
   }
   return n;
 }
@@ -359,7 +360,9 @@ StatusOr<std::unique_ptr<CompiledProfile>> CompileProfile(const rapidjson::Docum
       bool is_min = name.rfind("minValue", 0) == 0 && name.size() > 8;
       bool is_max = name.rfind("maxValue", 0) == 0 && name.size() > 8;
       if (!is_fixed && !is_pattern && !is_min && !is_max) continue;
-      profile->values.PushBack(rapidjson::Value(m->value, alloc), alloc);
+      // A deep copy: the definition is parsed in situ, its strings in a buffer that goes when
+      // compilation ends.
+      profile->values.PushBack(json::DeepCopy(m->value, alloc), alloc);
       const rapidjson::Value* stored = &profile->values[profile->values.Size() - 1];
       if (is_min) {
         p.min_value = stored;

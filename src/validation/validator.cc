@@ -139,11 +139,11 @@ StatusOr<const internal::CompiledProfile*> Validator::Impl::CompileLocked(
                                   ", not a StructureDefinition");
     }
     SILTA_ASSIGN_OR_RETURN(std::string json, context_->ReadResource(ref));
-    // Parsed once: the snapshot question and the compilation share the document. From the
-    // NUL-terminated string: RapidJSON's string stream reads definitions (megabytes on each
-    // first use of a type) much faster than its length-bounded memory stream.
+    // Parsed once: the snapshot question and the compilation share the document. In situ:
+    // definitions are megabytes on each first use of a type, and decoding their strings where
+    // they stand copies none of them (the document lives no longer than `json`).
     rapidjson::Document sd;
-    sd.Parse<json::kRapidParseFlags>(json.c_str());
+    sd.ParseInsitu<json::kRapidParseFlags>(json.data());
     if (!sd.HasParseError() && !internal::HasSnapshot(sd)) {
       if (!snapshot_generator_) {
         return FailedPreconditionError(
@@ -155,9 +155,11 @@ StatusOr<const internal::CompiledProfile*> Validator::Impl::CompileLocked(
         if (!base) return NotFoundError("StructureDefinition " + std::string(url) + " not found");
         return context_->ReadResource(base);
       };
-      SILTA_ASSIGN_OR_RETURN(json, snapshot_generator_(json, lookup, nullptr));
+      // The in-situ parse has overwritten `json`: the generator reads the definition afresh.
+      SILTA_ASSIGN_OR_RETURN(std::string differential, context_->ReadResource(ref));
+      SILTA_ASSIGN_OR_RETURN(json, snapshot_generator_(differential, lookup, nullptr));
       sd = rapidjson::Document();
-      sd.Parse<json::kRapidParseFlags>(json.c_str());
+      sd.ParseInsitu<json::kRapidParseFlags>(json.data());
     }
     return internal::CompileProfile(sd, *model_, constraints_,
                                     [this](std::string_view url) { return TypeOfProfile(url); });
