@@ -68,9 +68,10 @@ StatusOr<FolderListing> ListPackageFolder(const std::filesystem::path& package_d
         name.compare(name.size() - 5, 5, ".json") != 0) {
       continue;
     }
-    // symlink_status() comes from the directory entry itself; links are never followed, so a
-    // package cannot make Silta read files outside its folder.
-    if (it->symlink_status(ec).type() != std::filesystem::file_type::regular) continue;
+    // Links are never followed, so a package cannot make Silta read files outside its folder.
+    // The type is the one the directory listing gave (no stat per file, thousands in R4 core);
+    // symlink_status() would stat each.
+    if (it->is_symlink(ec) || !it->is_regular_file(ec)) continue;
     sum += Mix(Fnv1a(name));
     listing.json_files.push_back(std::move(name));
   }

@@ -107,9 +107,10 @@ void AddUnique(std::vector<uint32_t>& list, uint32_t value) {
 
 }  // namespace
 
-StatusOr<std::shared_ptr<const CodeSystem>> CodeSystem::Parse(std::string_view json) {
+StatusOr<std::shared_ptr<const CodeSystem>> CodeSystem::Parse(std::string json) {
+  // In situ: code systems run to megabytes, and every string read below is copied out.
   rapidjson::Document doc;
-  doc.Parse<json::kRapidParseFlags>(json.data(), json.size());
+  doc.ParseInsitu<json::kRapidParseFlags>(json.data());
   if (doc.HasParseError()) return DataLossError("CodeSystem is not valid JSON");
   const rapidjson::Value& root = doc;
   if (json::StringMember(root, "resourceType") != "CodeSystem") {

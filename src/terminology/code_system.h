@@ -35,7 +35,7 @@ class CodeSystem {
  public:
   // Parses the JSON text of a CodeSystem resource. DataLoss when it is not JSON or not a
   // CodeSystem.
-  static StatusOr<std::shared_ptr<const CodeSystem>> Parse(std::string_view json);
+  static StatusOr<std::shared_ptr<const CodeSystem>> Parse(std::string json);
 
   const std::string& url() const { return url_; }
   const std::string& version() const { return version_; }

@@ -61,7 +61,7 @@ StatusOr<std::shared_ptr<const CodeSystem>> TerminologyService::Impl::GetCodeSys
   if (!json.ok()) {
     cached.status = json.status().Annotate("reading code system " + std::string(system));
   } else {
-    auto parsed = CodeSystem::Parse(*json);
+    auto parsed = CodeSystem::Parse(std::move(*json));
     if (parsed.ok()) {
       cached.code_system = *parsed;
     } else {
@@ -175,8 +175,9 @@ Expansion TerminologyService::Impl::TooCostly(std::string_view what) const {
 StatusOr<std::shared_ptr<const Expansion>> TerminologyService::Impl::Compute(
     const packages::ResourceRef& ref, std::string_view canonical, Stack& stack) const {
   SILTA_ASSIGN_OR_RETURN(std::string json, context_.ReadResource(ref));
+  // In situ: the expansion copies out every string it keeps.
   rapidjson::Document doc;
-  doc.Parse<json::kRapidParseFlags>(json.data(), json.size());
+  doc.ParseInsitu<json::kRapidParseFlags>(json.data());
   const std::string where = "ValueSet " + std::string(canonical) + " (" + ref.entry->filename + ")";
   if (doc.HasParseError()) return DataLossError(where + " is not valid JSON");
   const rapidjson::Value& root = doc;
@@ -239,7 +240,7 @@ Expansion TerminologyService::Impl::FromStoredExpansion(const rapidjson::Value& 
   std::optional<uint64_t> declared_total;
   if (total != nullptr && total->IsUint64()) declared_total = total->GetUint64();
   if (total != nullptr && total->IsString()) {
-    declared_total = ParseInteger<uint64_t>(total->GetString());
+    declared_total = ParseInteger<uint64_t>(json::AsString(*total));
   }
   if (declared_total && *declared_total > count) {
     for (SystemCodes& part : result.systems) {
