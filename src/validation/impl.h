@@ -75,10 +75,7 @@ class Validator::Impl {
                                         CodeCheck* scratch) const;
 
  private:
-  StatusOr<const internal::CompiledProfile*> CompileLocked(std::string_view canonical) const;
-  // The profile (or why it cannot be compiled) when compiling was tried before; nullopt if not.
-  std::optional<StatusOr<const internal::CompiledProfile*>> Compiled(
-      std::string_view canonical) const;
+  StatusOr<std::unique_ptr<internal::CompiledProfile>> Compile(std::string_view canonical) const;
   std::string TypeOfProfile(std::string_view canonical) const;
   bool ValueSetMeantExtensible(std::string_view value_set) const;
   // CheckCode without the per-thread memo: the cache all threads share.
@@ -95,13 +92,17 @@ class Validator::Impl {
   SnapshotGenerator snapshot_generator_;
   terminology::TerminologyService terminology_;
 
+  // One per canonical asked for. Different profiles compile at the same time on different
+  // threads (the first use of each type in a batch is most of a short run's time); threads that
+  // want the same one wait for the first to finish it.
   struct ProfileEntry {
-    std::unique_ptr<internal::CompiledProfile> profile;
+    std::mutex compile_mu;
+    std::atomic<bool> done{false};
+    std::unique_ptr<internal::CompiledProfile> profile;  // set before `done`, then never again
     Status status;
   };
-  mutable std::shared_mutex profiles_mu_;
-  mutable StringMap<ProfileEntry> profiles_;
-  mutable std::mutex compile_mu_;
+  mutable std::shared_mutex profiles_mu_;  // guards the map; entries never move or go
+  mutable StringMap<std::unique_ptr<ProfileEntry>> profiles_;
   mutable internal::ConstraintCache constraints_;
 
   // TypeRoot results per TypeDef::index; filled once, read without locks.

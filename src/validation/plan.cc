@@ -119,6 +119,7 @@ const Constraint* ConstraintCache::Get(std::string_view context_type, std::strin
   std::string cache_key;
   cache_key.append(context_type).append(1, '\0').append(key).append(1, '\0').append(expression);
   cache_key.append(1, static_cast<char>('0' + static_cast<int>(severity)));
+  std::lock_guard lock(mu_);
   auto it = cache_.find(cache_key);
   if (it != cache_.end()) return it->second.get();
   auto c = std::make_unique<Constraint>();

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -172,6 +173,7 @@ class ConstraintCache {
 
  private:
   std::shared_ptr<const model::TypeModel> model_;
+  std::mutex mu_;  // profiles compile on several threads at once
   StringMap<std::unique_ptr<Constraint>> cache_;
 };
 

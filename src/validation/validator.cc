@@ -110,77 +110,84 @@ std::string Validator::Impl::TypeOfProfile(std::string_view canonical) const {
   return {};
 }
 
-std::optional<StatusOr<const internal::CompiledProfile*>> Validator::Impl::Compiled(
-    std::string_view canonical) const {
-  std::shared_lock lock(profiles_mu_);
-  auto it = profiles_.find(canonical);
-  if (it == profiles_.end()) return std::nullopt;
-  if (it->second.profile) return it->second.profile.get();
-  return it->second.status;
-}
-
 StatusOr<const internal::CompiledProfile*> Validator::Impl::Profile(
     std::string_view canonical) const {
-  if (auto compiled = Compiled(canonical)) return *compiled;
-  std::lock_guard compile_lock(compile_mu_);
-  return CompileLocked(canonical);
+  ProfileEntry* entry = nullptr;
+  {
+    std::shared_lock lock(profiles_mu_);
+    auto it = profiles_.find(canonical);
+    if (it != profiles_.end()) entry = it->second.get();
+  }
+  if (entry == nullptr) {
+    std::unique_lock lock(profiles_mu_);
+    std::unique_ptr<ProfileEntry>& slot = profiles_[std::string(canonical)];
+    if (slot == nullptr) slot = std::make_unique<ProfileEntry>();
+    entry = slot.get();
+  }
+  if (!entry->done.load(std::memory_order_acquire)) {
+    std::lock_guard compile_lock(entry->compile_mu);
+    if (!entry->done.load(std::memory_order_relaxed)) {
+      auto compiled = Compile(canonical);
+      if (compiled.ok()) {
+        entry->profile = std::move(*compiled);
+      } else {
+        // Callers name the profile in their own messages.
+        entry->status = compiled.status();
+      }
+      entry->done.store(true, std::memory_order_release);
+    }
+  }
+  if (entry->profile) return entry->profile.get();
+  return entry->status;
 }
 
-StatusOr<const internal::CompiledProfile*> Validator::Impl::CompileLocked(
+StatusOr<std::unique_ptr<internal::CompiledProfile>> Validator::Impl::Compile(
     std::string_view canonical) const {
-  // Another thread may have compiled it while this one waited for the compile lock.
-  if (auto compiled = Compiled(canonical)) return *compiled;
-  ProfileEntry entry;
-  auto compile = [&]() -> StatusOr<std::unique_ptr<internal::CompiledProfile>> {
-    packages::ResourceRef ref = context_->FindByUrl(canonical);
-    if (!ref) return NotFoundError("it is not in the loaded packages");
-    if (!ref.entry->IsStructureDefinition()) {
-      return InvalidArgumentError("it is a " + ref.entry->resource_type +
-                                  ", not a StructureDefinition");
-    }
-    SILTA_ASSIGN_OR_RETURN(std::string json, context_->ReadResource(ref));
-    // Parsed once: the snapshot question and the compilation share the document. In situ:
-    // definitions are megabytes on each first use of a type, and decoding their strings where
-    // they stand copies none of them (the document lives no longer than `json`).
-    rapidjson::Document sd;
-    sd.ParseInsitu<json::kRapidParseFlags>(json.data());
-    if (!sd.HasParseError() && !internal::HasSnapshot(sd)) {
-      if (!snapshot_generator_) {
-        return FailedPreconditionError(
-            "it has no snapshot, and no snapshot generator is installed (the snapshot module "
-            "provides one)");
-      }
-      SnapshotLookup lookup = [this](std::string_view url) -> StatusOr<std::string> {
-        packages::ResourceRef base = context_->FindByUrl(url);
-        if (!base) return NotFoundError("StructureDefinition " + std::string(url) + " not found");
-        return context_->ReadResource(base);
-      };
-      // The in-situ parse has overwritten `json`: the generator reads the definition afresh.
-      SILTA_ASSIGN_OR_RETURN(std::string differential, context_->ReadResource(ref));
-      SILTA_ASSIGN_OR_RETURN(json, snapshot_generator_(differential, lookup, nullptr));
-      sd = rapidjson::Document();
-      sd.ParseInsitu<json::kRapidParseFlags>(json.data());
-    }
-    return internal::CompileProfile(sd, *model_, constraints_,
-                                    [this](std::string_view url) { return TypeOfProfile(url); });
-  };
-  auto compiled = compile();
-  if (compiled.ok()) {
-    const model::TypeDef* type = (*compiled)->model_type;
-    if (type != nullptr && !type->url.empty() && type->url != (*compiled)->url) {
-      // The base is compiled first (or found compiled): the walker's base pass uses it.
-      auto base = CompileLocked(type->url);
-      if (base.ok()) internal::LinkUnchangedElements(**compiled, **base);
-    }
-    entry.profile = std::move(*compiled);
-  } else {
-    // Callers name the profile in their own messages.
-    entry.status = compiled.status();
+  packages::ResourceRef ref = context_->FindByUrl(canonical);
+  if (!ref) return NotFoundError("it is not in the loaded packages");
+  if (!ref.entry->IsStructureDefinition()) {
+    return InvalidArgumentError("it is a " + ref.entry->resource_type +
+                                ", not a StructureDefinition");
   }
-  std::unique_lock lock(profiles_mu_);
-  auto [it, inserted] = profiles_.try_emplace(std::string(canonical), std::move(entry));
-  if (it->second.profile) return it->second.profile.get();
-  return it->second.status;
+  SILTA_ASSIGN_OR_RETURN(std::string json, context_->ReadResource(ref));
+  // Parsed once: the snapshot question and the compilation share the document. In situ:
+  // definitions are megabytes on each first use of a type, and decoding their strings where
+  // they stand copies none of them (the document lives no longer than `json`).
+  rapidjson::Document sd;
+  sd.ParseInsitu<json::kRapidParseFlags>(json.data());
+  if (!sd.HasParseError() && !internal::HasSnapshot(sd)) {
+    if (!snapshot_generator_) {
+      return FailedPreconditionError(
+          "it has no snapshot, and no snapshot generator is installed (the snapshot module "
+          "provides one)");
+    }
+    SnapshotLookup lookup = [this](std::string_view url) -> StatusOr<std::string> {
+      packages::ResourceRef base = context_->FindByUrl(url);
+      if (!base) return NotFoundError("StructureDefinition " + std::string(url) + " not found");
+      return context_->ReadResource(base);
+    };
+    // The in-situ parse has overwritten `json`: the generator reads the definition afresh.
+    SILTA_ASSIGN_OR_RETURN(std::string differential, context_->ReadResource(ref));
+    SILTA_ASSIGN_OR_RETURN(json, snapshot_generator_(differential, lookup, nullptr));
+    sd = rapidjson::Document();
+    sd.ParseInsitu<json::kRapidParseFlags>(json.data());
+  }
+  SILTA_ASSIGN_OR_RETURN(
+      std::unique_ptr<internal::CompiledProfile> compiled,
+      internal::CompileProfile(sd, *model_, constraints_,
+                               [this](std::string_view url) { return TypeOfProfile(url); }));
+  const model::TypeDef* type = compiled->model_type;
+  if (type != nullptr && !type->url.empty() && type->url != compiled->url) {
+    // The base is compiled first (or found compiled): the walker's base pass uses it. Only a
+    // base that is its type's own definition: its compilation stops there, so no package can
+    // make two compilations wait on each other.
+    packages::ResourceRef base_ref = context_->FindByUrl(type->url);
+    if (base_ref && base_ref.entry->type == type->name) {
+      auto base = Profile(type->url);
+      if (base.ok()) internal::LinkUnchangedElements(*compiled, **base);
+    }
+  }
+  return compiled;
 }
 
 const CodeCheck& Validator::Impl::CheckCode(std::string_view value_set, std::string_view system,
