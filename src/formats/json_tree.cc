@@ -14,27 +14,22 @@ namespace silta::formats {
 
 namespace {
 
-// An in-situ stream over the arena's copy of text that need not end in a NUL: RapidJSON decodes
-// each string where it stands in that copy, so the tree's strings are the copy's bytes and
-// nothing is copied string by string.
-class BoundedStream : public rapidjson::InsituStringStream {
- public:
-  BoundedStream(char* src, char* end) : rapidjson::InsituStringStream(src), end_(end) {}
-  Ch Peek() const { return src_ == end_ ? '\0' : *src_; }
-  Ch Take() { return src_ == end_ ? '\0' : *src_++; }
-
- private:
-  const char* end_;
-};
+// RapidJSON reads the arena's NUL-terminated copy of the text in situ: it decodes each string
+// where it stands in that copy, so the tree's strings are the copy's bytes and nothing is copied
+// string by string; with RAPIDJSON_SSE2 it scans strings and whitespace 16 bytes at a time (only
+// for its own in-situ stream type, hence no wrapper around it).
+using InsituStream = rapidjson::InsituStringStream;
+// The reader works on private copies of this stream inside its string and number functions and
+// writes them back when they return: the handler below relies on that (see RawNumber).
+static_assert(rapidjson::StreamTraits<InsituStream>::copyOptimization == 1);
 
 // Collects SAX events on explicit stacks, then copies each finished container into the arena
 // as a contiguous span. The stacks are reused, so a document costs few allocations.
 class TreeHandler {
  public:
   // `original` is the text as given: the stream's copy is overwritten as strings are decoded.
-  TreeHandler(std::pmr::memory_resource* arena, BoundedStream* stream, const char* original,
-              uint32_t max_depth)
-      : arena_(arena), stream_(stream), original_(original), max_depth_(max_depth) {}
+  TreeHandler(std::pmr::memory_resource* arena, InsituStream* stream, uint32_t max_depth)
+      : arena_(arena), stream_(stream), copy_(stream->head_), max_depth_(max_depth) {}
 
   bool Null() {
     JsonNode* n = PushNode(JsonKind::kNull);
@@ -53,23 +48,24 @@ class TreeHandler {
   bool Uint64(uint64_t) { return false; }
   bool Double(double) { return false; }
   bool RawNumber(const char*, rapidjson::SizeType length, bool) {
+    // The reader reads the number on its private copy of the stream and reports it before
+    // writing the copy back, so the stream here still stands at the number's first character
+    // (and the pointer it passes, computed from that stale position, is not the number's).
     JsonNode* n = PushNode(JsonKind::kNumber);
-    // RawNumber arrives after the number was consumed. Its text is taken from the position, as
-    // the pointer RapidJSON passes in situ depends on how it copies streams.
-    n->offset = static_cast<uint32_t>(stream_->Tell() - length);
-    n->text = Text(stream_->head_ + n->offset, length);
+    n->offset = Here();
+    n->text = Text(copy_ + n->offset, length);
     return true;
   }
   bool String(const char* str, rapidjson::SizeType length, bool) {
     JsonNode* n = PushNode(JsonKind::kString);
     n->text = Text(str, length);
-    n->offset = StringStart(length);
+    n->offset = QuoteBefore(str);
     return true;
   }
   bool StartObject() { return Open(JsonKind::kObject); }
   bool Key(const char* str, rapidjson::SizeType length, bool) {
     pending_key_ = Text(str, length);
-    pending_key_offset_ = StringStart(length);
+    pending_key_offset_ = QuoteBefore(str);
     has_pending_key_ = true;
     return true;
   }
@@ -97,24 +93,10 @@ class TreeHandler {
 
   uint32_t Here() const { return static_cast<uint32_t>(stream_->Tell()); }
 
-  // Where the string that just ended starts (its opening quote): RapidJSON reports a string
-  // only once it has read the closing quote, but issues should point at its first character.
-  // Inside a JSON string every '"' is escaped, so the opening quote is the last '"' before the
-  // closing one that does not follow a backslash; outside strings a backslash cannot occur.
-  // Without escapes the string is as long in the text as decoded, which finds it at once.
-  // Searched in the original text, which in-situ decoding has not touched.
-  uint32_t StringStart(rapidjson::SizeType decoded_length) const {
-    const char* head = original_;
-    const char* close = original_ + (stream_->src_ - stream_->head_) - 1;
-    auto opens = [head](const char* p) { return *p == '"' && (p == head || p[-1] != '\\'); };
-    if (static_cast<size_t>(close - head) > decoded_length) {
-      const char* guess = close - decoded_length - 1;
-      if (opens(guess)) return static_cast<uint32_t>(guess - head);
-    }
-    for (const char* p = close - 1; p > head; --p) {
-      if (opens(p)) return static_cast<uint32_t>(p - head);
-    }
-    return 0;
+  // Where a string starts (its opening quote), so that issues point at its first character:
+  // decoded in place, a string begins where its text did, right after the quote.
+  uint32_t QuoteBefore(const char* decoded) const {
+    return static_cast<uint32_t>(decoded - copy_ - 1);
   }
 
   // Appends a value node to the current container (or sets the root) and returns it.
@@ -195,8 +177,8 @@ class TreeHandler {
   }
 
   BumpAllocator arena_;
-  BoundedStream* stream_;  // Tell() is not const on RapidJSON's in-situ stream
-  const char* original_;
+  InsituStream* stream_;  // Tell() is not const on RapidJSON's in-situ stream
+  const char* copy_;      // the text the stream reads, decoded in place as it goes
   uint32_t max_depth_;
   std::vector<Frame> frames_;
   std::vector<JsonNode> items_;
@@ -208,15 +190,6 @@ class TreeHandler {
 
 }  // namespace
 }  // namespace silta::formats
-
-namespace rapidjson {
-template <>
-struct StreamTraits<silta::formats::BoundedStream> {
-  // The handler reads the stream's position during parsing, so the reader must not work on a
-  // private copy of it.
-  enum { copyOptimization = 0 };
-};
-}  // namespace rapidjson
 
 namespace silta::formats {
 
@@ -240,8 +213,8 @@ bool ParseJsonTree(std::string_view text, std::pmr::memory_resource* arena, uint
   char* copy = static_cast<char*>(arena->allocate(text.size() + 1, 1));
   std::memcpy(copy, text.data(), text.size());
   copy[text.size()] = '\0';
-  BoundedStream stream(copy, copy + text.size());
-  TreeHandler handler(arena, &stream, text.data(), max_depth);
+  InsituStream stream(copy);
+  TreeHandler handler(arena, &stream, max_depth);
   rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>> reader;
   constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseNumbersAsStringsFlag |
                               rapidjson::kParseIterativeFlag;
