@@ -91,10 +91,23 @@ StatusOr<std::shared_ptr<const Package>> Package::Load(const std::filesystem::pa
   SILTA_ASSIGN_OR_RETURN(package->manifest_,
                          ParseManifest(manifest_text, (package_dir / "package.json").string()));
   package->package_dir_ = package_dir;
-  SILTA_ASSIGN_OR_RETURN(FolderListing listing, internal::ListPackageFolder(package_dir));
-
   const PackageId id = package->id();
-  if (auto cached = internal::ReadSiltaIndex(package_dir, id, listing)) {
+  std::optional<std::vector<ResourceEntry>> cached;
+  if (internal::FolderUnchangedSinceIndex(package_dir)) {
+    cached = internal::ReadSiltaIndex(package_dir, id, nullptr);
+  }
+  FolderListing listing;
+  if (!cached) {
+    std::error_code time_error;
+    auto folder_time = std::filesystem::last_write_time(package_dir, time_error);
+    auto listing_started = std::filesystem::file_time_type::clock::now();
+    SILTA_ASSIGN_OR_RETURN(listing, internal::ListPackageFolder(package_dir));
+    cached = internal::ReadSiltaIndex(package_dir, id, &listing);
+    if (cached && !time_error) {
+      internal::MarkIndexCurrent(package_dir, folder_time, listing_started);
+    }
+  }
+  if (cached) {
     package->entries_ = std::move(*cached);
     package->index_source_ = IndexSource::kSiltaIndex;
   } else {

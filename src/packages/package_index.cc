@@ -6,6 +6,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <utility>
 
@@ -86,7 +87,7 @@ StatusOr<FolderListing> ListPackageFolder(const std::filesystem::path& package_d
 
 std::optional<std::vector<ResourceEntry>> ReadSiltaIndex(const std::filesystem::path& package_dir,
                                                          const PackageId& id,
-                                                         const FolderListing& listing) {
+                                                         const FolderListing* listing) {
   StatusOr<std::string> text = ReadFile(package_dir / kSiltaIndexName);
   if (!text.ok()) return std::nullopt;
   rapidjson::Document doc;
@@ -100,8 +101,8 @@ std::optional<std::vector<ResourceEntry>> ReadSiltaIndex(const std::filesystem::
   const rapidjson::Value* files = member("files");
   if (!version || !version->IsInt() || version->GetInt() != kSiltaIndexVersion || !package ||
       json::AsString(*package) != id.ToString() || !fingerprint ||
-      json::AsString(*fingerprint) != listing.fingerprint || !columns || !columns->IsArray() ||
-      columns->Size() != kColumnCount || !files || !files->IsArray()) {
+      (listing != nullptr && json::AsString(*fingerprint) != listing->fingerprint) || !columns ||
+      !columns->IsArray() || columns->Size() != kColumnCount || !files || !files->IsArray()) {
     return std::nullopt;
   }
   for (size_t i = 0; i < kColumnCount; ++i) {
@@ -157,7 +158,42 @@ Status WriteSiltaIndex(const std::filesystem::path& package_dir, const PackageId
     out += buffer.GetString();
   }
   out += "\n]}\n";
-  return WriteFileAtomically(package_dir / kSiltaIndexName, out);
+  const std::filesystem::path index = package_dir / kSiltaIndexName;
+  SILTA_RETURN_IF_ERROR(WriteFileAtomically(index, out));
+  // Written in the same clock tick as the folder's last change, the index would often carry the
+  // folder's time already, and so vouch for a folder not yet listed after that change: it gets
+  // a time no folder has until a listing marks it current.
+  std::error_code ec;
+  std::filesystem::last_write_time(
+      index,
+      std::filesystem::file_time_type::clock::from_sys(std::chrono::system_clock::time_point()),
+      ec);
+  return Status::Ok();
+}
+
+bool FolderUnchangedSinceIndex(const std::filesystem::path& package_dir) {
+  std::error_code ec;
+  auto folder_time = std::filesystem::last_write_time(package_dir, ec);
+  if (ec) return false;
+  auto index_time = std::filesystem::last_write_time(package_dir / kSiltaIndexName, ec);
+  return !ec && index_time == folder_time;
+}
+
+void MarkIndexCurrent(const std::filesystem::path& package_dir,
+                      std::filesystem::file_time_type folder_time_before_listing,
+                      std::filesystem::file_time_type listing_started) {
+  // File times come from a coarse clock (a tick of a few milliseconds; seconds on some file
+  // systems): a change in the same tick as the one before it leaves the folder's time as it
+  // was. A listing that began well after the folder's last change, with the folder's time the
+  // same after it, saw everything up to that time; any later change moves the time on.
+  constexpr auto kSettled = std::chrono::seconds(3);
+  if (listing_started - folder_time_before_listing < kSettled) return;
+  std::error_code ec;
+  if (std::filesystem::last_write_time(package_dir, ec) != folder_time_before_listing || ec) {
+    return;
+  }
+  // A read-only cache keeps listing on every run: slower, still right.
+  std::filesystem::last_write_time(package_dir / kSiltaIndexName, folder_time_before_listing, ec);
 }
 
 std::optional<std::vector<ResourceEntry>> ReadFhirIndex(const std::filesystem::path& package_dir,

@@ -333,6 +333,50 @@ TEST(PackageTest, RebuildsTheSiltaIndexWhenFilesChangeOrItIsDamaged) {
   EXPECT_EQ((*again)->index_source(), IndexSource::kSiltaIndex);
 }
 
+// Start-up skips listing the package folder when the index carries the folder's time, which a
+// listing sets only when the folder had been still for a while before it (file times come from
+// a coarse clock: a file added in the same tick would not move the folder's time).
+TEST(PackageTest, SkipsTheListingOnlyWhileTheFolderIsUnchanged) {
+  TempDir dir;
+  fs::path package_dir = dir.path() / "package";
+  fs::path index = package_dir / ".silta-index.json";
+  WriteSamplePackage(package_dir);
+  ASSERT_TRUE(Package::Load(dir.path()).ok());
+  // Just written: too fresh to vouch for.
+  EXPECT_NE(fs::last_write_time(index), fs::last_write_time(package_dir));
+  ASSERT_TRUE(Package::Load(dir.path()).ok());
+  EXPECT_NE(fs::last_write_time(index), fs::last_write_time(package_dir));
+
+  // Still for an hour: the next listing marks the index current.
+  const auto an_hour_ago = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  fs::last_write_time(package_dir, an_hour_ago);
+  auto listed = Package::Load(dir.path());
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ((*listed)->index_source(), IndexSource::kSiltaIndex);
+  EXPECT_EQ(fs::last_write_time(index), an_hour_ago);
+  auto trusted = Package::Load(dir.path());
+  ASSERT_TRUE(trusted.ok());
+  EXPECT_EQ((*trusted)->index_source(), IndexSource::kSiltaIndex);
+  EXPECT_EQ((*trusted)->entries().size(), (*listed)->entries().size());
+
+  // A new file moves the folder's time on: it is listed and found.
+  WriteText(package_dir / "ValueSet-new.json",
+            ValueSet("new", "http://example.org/ValueSet/new", "1.0.0"));
+  auto after_add = Package::Load(dir.path());
+  ASSERT_TRUE(after_add.ok());
+  EXPECT_EQ((*after_add)->index_source(), IndexSource::kScan);
+  EXPECT_NE((*after_add)->FindByUrl("http://example.org/ValueSet/new"), nullptr);
+
+  // So does a removed one, even after the index was marked current again.
+  fs::last_write_time(package_dir, an_hour_ago);
+  ASSERT_TRUE(Package::Load(dir.path()).ok());
+  ASSERT_EQ(fs::last_write_time(index), an_hour_ago);
+  fs::remove(package_dir / "ValueSet-new.json");
+  auto after_remove = Package::Load(dir.path());
+  ASSERT_TRUE(after_remove.ok());
+  EXPECT_EQ((*after_remove)->FindByUrl("http://example.org/ValueSet/new"), nullptr);
+}
+
 TEST(PackageTest, UsesTheFhirIndexAndCompletesStructureDefinitions) {
   TempDir dir;
   fs::path package_dir = dir.path() / "package";
