@@ -55,7 +55,8 @@ StatusOr<std::string> ReadStdin() {
   return data;
 }
 
-Status WriteFileAtomically(const std::filesystem::path& path, std::string_view data) {
+Status WriteFileAtomically(const std::filesystem::path& path, std::string_view data,
+                           Durability durability) {
   std::filesystem::path dir = path.parent_path();
   if (dir.empty()) dir = ".";
   std::random_device rd;
@@ -80,7 +81,7 @@ Status WriteFileAtomically(const std::filesystem::path& path, std::string_view d
     }
     written += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  if ((durability == Durability::kFlushedToDisk && ::fsync(fd) != 0) || ::close(fd) != 0) {
     std::string err = ErrnoText();
     ::unlink(tmp.c_str());
     return IoError("cannot flush " + path.string() + ": " + err);

@@ -18,8 +18,15 @@ StatusOr<std::string> ReadFile(const std::filesystem::path& path);
 // Reads all of standard input.
 StatusOr<std::string> ReadStdin();
 
-// Writes to a temporary file in the same folder, flushes it to disk and renames it over `path`.
-Status WriteFileAtomically(const std::filesystem::path& path, std::string_view data);
+// Whether a write waits until the data is on disk. A cache whose loss costs only time need not:
+// flushing hundreds of small cache files took seconds, and after a crash its reader finds an
+// empty or cut file (and must check for one) rather than a stale one.
+enum class Durability { kFlushedToDisk, kCacheOnly };
+
+// Writes to a temporary file in the same folder, flushes it to disk (unless kCacheOnly) and
+// renames it over `path`: readers see the old file or the whole new one.
+Status WriteFileAtomically(const std::filesystem::path& path, std::string_view data,
+                           Durability durability = Durability::kFlushedToDisk);
 
 // Maps byte offsets in a text to 1-based line/column (columns count bytes). Built once per
 // document; lookups are a binary search, so parsers can record offsets cheaply and convert only

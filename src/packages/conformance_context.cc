@@ -155,4 +155,9 @@ StatusOr<std::string> ConformanceContext::ReadResource(const ResourceRef& ref) c
   return ref.package->ReadResource(*ref.entry);
 }
 
+StatusOr<std::string> ConformanceContext::ReadWithoutNarrative(const ResourceRef& ref) const {
+  if (!ref) return InvalidArgumentError("no resource to read");
+  return ref.package->ReadWithoutNarrative(*ref.entry);
+}
+
 }  // namespace silta::packages

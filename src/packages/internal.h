@@ -52,6 +52,10 @@ Status WriteSiltaIndex(const std::filesystem::path& package_dir, const PackageId
 std::optional<std::vector<ResourceEntry>> ReadFhirIndex(const std::filesystem::path& package_dir,
                                                         const FolderListing& listing);
 
+// The JSON text without the top-level member "text" (a resource's narrative), otherwise as it
+// was (numbers keep their spelling); nullopt when it is not well-formed JSON.
+std::optional<std::string> WithoutNarrative(std::string_view json);
+
 // A file name inside a package folder that stays inside it: no separators, no "..".
 bool IsPlainFileName(std::string_view name);
 

@@ -217,6 +217,37 @@ StatusOr<std::string> Package::ReadResource(const ResourceEntry& entry) const {
   return ReadFile(package_dir_ / entry.filename);
 }
 
+StatusOr<std::string> Package::ReadWithoutNarrative(const ResourceEntry& entry) const {
+  if (in_memory()) return ReadResource(entry);
+  if (!internal::IsPlainFileName(entry.filename)) {
+    return InvalidArgumentError("not a file of package " + id().ToString() + ": " + entry.filename);
+  }
+  const std::filesystem::path original = package_dir_ / entry.filename;
+  const std::filesystem::path lean = DerivedCachePath("lean") / entry.filename;
+  std::error_code original_error;
+  auto original_time = std::filesystem::last_write_time(original, original_error);
+  std::error_code lean_error;
+  auto lean_time = std::filesystem::last_write_time(lean, lean_error);
+  if (!original_error && !lean_error && lean_time == original_time) {
+    // Written without waiting for the disk: after a crash the copy may be empty or cut short,
+    // which its last character shows (the writer ends the object there, nothing after it).
+    StatusOr<std::string> text = ReadFile(lean);
+    if (text.ok() && !text->empty() && text->back() == '}') return text;
+  }
+  SILTA_ASSIGN_OR_RETURN(std::string text, ReadFile(original));
+  std::optional<std::string> stripped = internal::WithoutNarrative(text);
+  if (!stripped) return text;
+  if (!original_error) {
+    // Only saves time next run: a read-only cache just keeps reading the whole file.
+    std::error_code ec;
+    std::filesystem::create_directories(lean.parent_path(), ec);
+    if (!ec && WriteFileAtomically(lean, *stripped, Durability::kCacheOnly).ok()) {
+      std::filesystem::last_write_time(lean, original_time, ec);
+    }
+  }
+  return std::move(*stripped);
+}
+
 const ResourceEntry* Package::FindByUrl(std::string_view canonical) const {
   auto [url, version] = SplitCanonical(canonical);
   return FindByUrl(url, version);

@@ -138,6 +138,12 @@ class Package {
 
   std::span<const ResourceEntry> entries() const { return entries_; }
   StatusOr<std::string> ReadResource(const ResourceEntry& entry) const;
+  // The resource's JSON without its narrative (the top-level `text`), for those who compile
+  // definitions and never read it: R4 core's narratives are half of its definitions' bytes, and
+  // the most expensive half to parse. Kept under .silta/lean/ (with the file's modification
+  // time) so that later runs read the short form; a text that is not well-formed JSON comes as
+  // it is, for its reader to report.
+  StatusOr<std::string> ReadWithoutNarrative(const ResourceEntry& entry) const;
 
   // `canonical` may carry a version ("url|version"). Without one, the highest version wins.
   const ResourceEntry* FindByUrl(std::string_view canonical) const;
@@ -298,6 +304,8 @@ class ConformanceContext {
   std::vector<ResourceRef> AllOfType(std::string_view resource_type) const;
   std::span<const ResourceRef> Specializations() const { return specializations_; }
   StatusOr<std::string> ReadResource(const ResourceRef& ref) const;
+  // Package::ReadWithoutNarrative for the package that holds it.
+  StatusOr<std::string> ReadWithoutNarrative(const ResourceRef& ref) const;
 
  private:
   ConformanceContext() = default;

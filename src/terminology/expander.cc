@@ -57,7 +57,7 @@ StatusOr<std::shared_ptr<const CodeSystem>> TerminologyService::Impl::GetCodeSys
     }
   }
   CachedCodeSystem cached;
-  auto json = context_.ReadResource(ref);
+  auto json = context_.ReadWithoutNarrative(ref);
   if (!json.ok()) {
     cached.status = json.status().Annotate("reading code system " + std::string(system));
   } else {
@@ -174,7 +174,7 @@ Expansion TerminologyService::Impl::TooCostly(std::string_view what) const {
 
 StatusOr<std::shared_ptr<const Expansion>> TerminologyService::Impl::Compute(
     const packages::ResourceRef& ref, std::string_view canonical, Stack& stack) const {
-  SILTA_ASSIGN_OR_RETURN(std::string json, context_.ReadResource(ref));
+  SILTA_ASSIGN_OR_RETURN(std::string json, context_.ReadWithoutNarrative(ref));
   // In situ: the expansion copies out every string it keeps.
   rapidjson::Document doc;
   doc.ParseInsitu<json::kRapidParseFlags>(json.data());

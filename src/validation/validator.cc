@@ -149,7 +149,7 @@ StatusOr<std::unique_ptr<internal::CompiledProfile>> Validator::Impl::Compile(
     return InvalidArgumentError("it is a " + ref.entry->resource_type +
                                 ", not a StructureDefinition");
   }
-  SILTA_ASSIGN_OR_RETURN(std::string json, context_->ReadResource(ref));
+  SILTA_ASSIGN_OR_RETURN(std::string json, context_->ReadWithoutNarrative(ref));
   // Parsed once: the snapshot question and the compilation share the document. In situ:
   // definitions are megabytes on each first use of a type, and decoding their strings where
   // they stand copies none of them (the document lives no longer than `json`).

@@ -377,6 +377,74 @@ TEST(PackageTest, SkipsTheListingOnlyWhileTheFolderIsUnchanged) {
   EXPECT_EQ((*after_remove)->FindByUrl("http://example.org/ValueSet/new"), nullptr);
 }
 
+// Definitions are compiled from a copy without the narrative, kept beside the package and
+// renewed when the file changes.
+TEST(PackageTest, ReadsDefinitionsWithoutTheirNarrative) {
+  TempDir dir;
+  fs::path package_dir = dir.path() / "package";
+  WriteText(package_dir / "package.json", Manifest("example.pkg", "1.0.0", {}));
+  // The narrative is the resource's top-level "text" only: Annotation-like "text" members
+  // further down are data. Numbers keep their spelling.
+  const std::string sd =
+      "{\"resourceType\": \"StructureDefinition\", \"id\": \"thing\",\n"
+      " \"text\": {\"status\": \"generated\", \"div\": \"<div xmlns=\\\"http://www.w3.org/1999/"
+      "xhtml\\\">a &amp; \\\"b\\\"</div>\"},\n"
+      " \"url\": \"http://example.org/StructureDefinition/thing\", \"version\": \"1.0.0\",\n"
+      " \"snapshot\": {\"element\": [{\"path\": \"Thing\", \"min\": 0, \"maxValueDecimal\": 1.50,"
+      " \"text\": [\"kept\", {\"text\": null}], \"fixedBoolean\": false}]}}";
+  WriteText(package_dir / "StructureDefinition-thing.json", sd);
+  WriteText(package_dir / "Broken.json", "{\"resourceType\": \"ValueSet\", \"id\": \"b\", ");
+  auto loaded = Package::Load(dir.path());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const Package& p = **loaded;
+  const ResourceEntry* entry = p.FindByUrl("http://example.org/StructureDefinition/thing");
+  ASSERT_NE(entry, nullptr);
+
+  const std::string expected =
+      "{\"resourceType\":\"StructureDefinition\",\"id\":\"thing\","
+      "\"url\":\"http://example.org/StructureDefinition/thing\",\"version\":\"1.0.0\","
+      "\"snapshot\":{\"element\":[{\"path\":\"Thing\",\"min\":0,\"maxValueDecimal\":1.50,"
+      "\"text\":[\"kept\",{\"text\":null}],\"fixedBoolean\":false}]}}";
+  StatusOr<std::string> first = p.ReadWithoutNarrative(*entry);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(*first, expected);
+  fs::path lean = package_dir / ".silta" / "lean" / "StructureDefinition-thing.json";
+  ASSERT_TRUE(fs::exists(lean));
+  EXPECT_EQ(fs::last_write_time(lean), fs::last_write_time(package_dir / entry->filename));
+  StatusOr<std::string> again = p.ReadWithoutNarrative(*entry);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, expected);
+  // The whole resource is still there for everyone else.
+  StatusOr<std::string> whole = p.ReadResource(*entry);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_EQ(*whole, sd);
+
+  // A copy cut short (a crash before it reached the disk) is not used.
+  WriteText(lean, expected.substr(0, 40));
+  fs::last_write_time(lean, fs::last_write_time(package_dir / entry->filename));
+  StatusOr<std::string> after_cut = p.ReadWithoutNarrative(*entry);
+  ASSERT_TRUE(after_cut.ok());
+  EXPECT_EQ(*after_cut, expected);
+
+  // A changed file is read afresh (its time differs from the copy's).
+  std::string changed = sd;
+  changed.replace(changed.find("\"min\": 0"), 8, "\"min\": 1");
+  WriteText(package_dir / entry->filename, changed);
+  fs::last_write_time(package_dir / entry->filename,
+                      fs::last_write_time(lean) + std::chrono::seconds(5));
+  StatusOr<std::string> after_change = p.ReadWithoutNarrative(*entry);
+  ASSERT_TRUE(after_change.ok());
+  EXPECT_NE(after_change->find("\"min\":1"), std::string::npos);
+
+  // Text that is not JSON comes as it is, for its reader to report.
+  ResourceEntry broken;
+  broken.filename = "Broken.json";
+  broken.resource_type = "ValueSet";
+  StatusOr<std::string> as_is = p.ReadWithoutNarrative(broken);
+  ASSERT_TRUE(as_is.ok());
+  EXPECT_EQ(*as_is, "{\"resourceType\": \"ValueSet\", \"id\": \"b\", ");
+}
+
 TEST(PackageTest, UsesTheFhirIndexAndCompletesStructureDefinitions) {
   TempDir dir;
   fs::path package_dir = dir.path() / "package";
