@@ -63,6 +63,17 @@ std::string WriteJson(const model::Element& resource, const WriteOptions& option
 std::string WriteXml(const model::Element& resource, const WriteOptions& options = {});
 std::string Write(const model::Element& resource, Format format, const WriteOptions& options = {});
 
+// A narrative's markup (the xhtml primitive's value) as a tree in `arena` (model/xhtml.h). The
+// parsers keep this for every narrative they accept (model::Document::Xhtml); this is for
+// documents built without them. Only what the parsers accept parses: one well-formed <div>
+// with nothing around it, no entity besides XML's five, no character XML does not allow.
+struct XhtmlParse {
+  const model::XhtmlNode* root = nullptr;  // null: not accepted, for the reason below
+  const char* message_id = nullptr;        // XHTML_MALFORMED, XHTML_ENTITY_UNDEFINED...
+  std::string message;
+};
+XhtmlParse ParseXhtml(std::string_view markup, std::pmr::memory_resource* arena);
+
 // ".json"/".xml" (also ".ndjson" → JSON); nullopt for anything else.
 std::optional<Format> FormatFromPath(std::string_view path);
 // Looks at the first non-blank character: '{' → JSON, '<' → XML.

@@ -1,0 +1,199 @@
+// Narrative markup → model::XhtmlNode tree, with the well-formedness rules the parsers apply to
+// every narrative they read.
+#include <pugixml.hpp>
+
+#include <cstring>
+#include <vector>
+
+#include "formats/formats.h"
+#include "formats/parse_common.h"
+
+namespace silta::formats {
+
+namespace {
+
+using model::XhtmlAttribute;
+using model::XhtmlNode;
+
+// Deeper nesting than this is refused rather than followed (the tree is built recursively).
+constexpr int kMaxXhtmlDepth = 256;
+
+std::string_view LocalPart(std::string_view name, std::string_view* prefix) {
+  size_t colon = name.find(':');
+  if (colon == std::string_view::npos) {
+    *prefix = {};
+    return name;
+  }
+  *prefix = name.substr(0, colon);
+  return name.substr(colon + 1);
+}
+
+// The namespace declarations in force at an element, innermost last.
+struct NsBinding {
+  std::string_view prefix;  // empty: the default namespace
+  std::string_view uri;
+};
+
+std::string_view Resolve(const std::vector<NsBinding>& scope, std::string_view prefix) {
+  if (prefix == "xml") return "http://www.w3.org/XML/1998/namespace";
+  for (auto it = scope.rbegin(); it != scope.rend(); ++it) {
+    if (it->prefix == prefix) return it->uri;
+  }
+  return {};
+}
+
+class TreeBuilder {
+ public:
+  explicit TreeBuilder(std::pmr::memory_resource* arena) : arena_(arena) {}
+
+  // False when the nesting is too deep.
+  bool Build(pugi::xml_node source, XhtmlNode* out, int depth) {
+    switch (source.type()) {
+      case pugi::node_element:
+        return BuildElement(source, out, depth);
+      case pugi::node_pcdata:
+      case pugi::node_cdata:
+        out->kind = XhtmlNode::Kind::kText;
+        out->text = source.value();
+        return true;
+      case pugi::node_comment:
+        out->kind = XhtmlNode::Kind::kComment;
+        out->text = source.value();
+        return true;
+      case pugi::node_doctype:
+        out->kind = XhtmlNode::Kind::kDoctype;
+        out->text = source.value();
+        return true;
+      default:  // processing instructions and declarations
+        out->kind = XhtmlNode::Kind::kProcessingInstruction;
+        out->name = source.name();
+        out->text = source.value();
+        return true;
+    }
+  }
+
+ private:
+  bool BuildElement(pugi::xml_node source, XhtmlNode* out, int depth) {
+    if (depth > kMaxXhtmlDepth) return false;
+    size_t scope_mark = scope_.size();
+    size_t attribute_count = 0;
+    for (pugi::xml_attribute a : source.attributes()) {
+      std::string_view name = a.name();
+      ++attribute_count;
+      if (name == "xmlns") {
+        scope_.push_back({{}, a.value()});
+      } else if (name.rfind("xmlns:", 0) == 0) {
+        scope_.push_back({name.substr(6), a.value()});
+      }
+    }
+    out->kind = XhtmlNode::Kind::kElement;
+    out->name = source.name();
+    std::string_view prefix;
+    out->local_name = LocalPart(out->name, &prefix);
+    out->ns = Resolve(scope_, prefix);
+    if (attribute_count != 0) {
+      auto* attributes = static_cast<XhtmlAttribute*>(
+          arena_->allocate(sizeof(XhtmlAttribute) * attribute_count, alignof(XhtmlAttribute)));
+      size_t i = 0;
+      for (pugi::xml_attribute a : source.attributes()) {
+        new (&attributes[i++]) XhtmlAttribute{a.name(), a.value()};
+      }
+      out->attributes = {attributes, attribute_count};
+    }
+    size_t child_count = 0;
+    for (pugi::xml_node c = source.first_child(); c; c = c.next_sibling()) ++child_count;
+    bool ok = true;
+    if (child_count != 0) {
+      auto* children = static_cast<XhtmlNode*>(
+          arena_->allocate(sizeof(XhtmlNode) * child_count, alignof(XhtmlNode)));
+      size_t i = 0;
+      for (pugi::xml_node c = source.first_child(); c && ok; c = c.next_sibling()) {
+        XhtmlNode* child = new (&children[i++]) XhtmlNode();
+        ok = Build(c, child, depth + 1);
+      }
+      out->children = {children, child_count};
+    }
+    scope_.resize(scope_mark);
+    return ok;
+  }
+
+  std::pmr::memory_resource* arena_;
+  std::vector<NsBinding> scope_;
+};
+
+XhtmlParse Refused(const char* message_id, std::string message) {
+  XhtmlParse result;
+  result.message_id = message_id;
+  result.message = std::move(message);
+  return result;
+}
+
+XhtmlParse Malformed(std::string_view problem) {
+  return Refused("XHTML_MALFORMED",
+                 "the narrative is not well-formed XHTML: " + std::string(problem));
+}
+
+}  // namespace
+
+XhtmlParse ParseXhtml(std::string_view markup, std::pmr::memory_resource* arena) {
+  if (internal::BadReference bad = internal::FindBadReference(markup)) {
+    // Written back into XML either would make the document not well-formed.
+    if (bad.kind == internal::BadReference::kIllegalCharacter) {
+      return Refused("XHTML_CHARACTER_ILLEGAL",
+                     "the narrative's character reference " + std::string(bad.text) +
+                         " names a character XML 1.0 does not allow (control characters other "
+                         "than tab, line feed and carriage return among them)");
+    }
+    return Refused("XHTML_ENTITY_UNDEFINED",
+                   "the narrative uses '" + std::string(bad.text) +
+                       "', which is not an entity XML defines: only &amp; &lt; &gt; &quot; "
+                       "&apos; and character references such as &#160; may be used, as the "
+                       "narrative has no DTD");
+  }
+  if (markup.empty() || markup.front() != '<' || markup.back() != '>') {
+    // pugixml drops stray text at the document level, so the ends are checked here.
+    return Malformed("only the <div> element may be present, without anything before or after it");
+  }
+  // Parsed in place from a copy in the arena: the tree's strings are pugixml's decoded strings
+  // in that copy, so nothing is copied a second time.
+  char* buffer = static_cast<char*>(arena->allocate(markup.size() + 1, 1));
+  std::memcpy(buffer, markup.data(), markup.size());
+  buffer[markup.size()] = '\0';
+  pugi::xml_document xhtml;
+  // Every kind of node is kept so that anything besides the one div element (declarations,
+  // processing instructions, comments, stray text) can be refused: it would land verbatim in
+  // the middle of an XML document.
+  pugi::xml_parse_result r = xhtml.load_buffer_inplace(
+      buffer, markup.size(),
+      pugi::parse_default | pugi::parse_doctype | pugi::parse_declaration | pugi::parse_pi |
+          pugi::parse_comments | pugi::parse_ws_pcdata,
+      pugi::encoding_utf8);
+  if (!r) return Malformed(r.description());
+  pugi::xml_node root;
+  int elements = 0;
+  for (pugi::xml_node n : xhtml.children()) {
+    if (n.type() != pugi::node_element) {
+      return Malformed(
+          "only the <div> element may be present, without anything before or after it");
+    }
+    root = n;
+    ++elements;
+  }
+  if (elements != 1 || std::string_view(root.name()) != "div") {
+    return Malformed("the narrative must be a single <div> element");
+  }
+  if (std::string_view(root.attribute("xmlns").value()) != model::kXhtmlNamespace) {
+    return Malformed("the div must declare xmlns=\"http://www.w3.org/1999/xhtml\"");
+  }
+  auto* tree = new (arena->allocate(sizeof(XhtmlNode), alignof(XhtmlNode))) XhtmlNode();
+  TreeBuilder builder(arena);
+  if (!builder.Build(root, tree, 0)) {
+    return Refused("XHTML_TOO_DEEP", "the narrative nests elements more than " +
+                                         std::to_string(kMaxXhtmlDepth) + " levels deep");
+  }
+  XhtmlParse result;
+  result.root = tree;
+  return result;
+}
+
+}  // namespace silta::formats
