@@ -83,12 +83,15 @@ BadReference FindBadReference(std::string_view text) {
       i = e + close.size();
       continue;
     }
-    size_t semi = rest.find(';');
-    // A name runs to ';' at most; a bare '&' (or one without ';' before the next markup) is
+    // A reference runs to its ';'; a bare '&' (markup, a quote or a space before any ';') is
     // shown as itself.
-    size_t stop = rest.find_first_of("<& \t\r\n\"'", 1);
-    bool terminated =
-        semi != std::string_view::npos && (stop == std::string_view::npos || semi < stop);
+    size_t semi = 1;
+    while (semi < rest.size() && rest[semi] != ';' && rest[semi] != '<' && rest[semi] != '&' &&
+           rest[semi] != ' ' && rest[semi] != '\t' && rest[semi] != '\r' && rest[semi] != '\n' &&
+           rest[semi] != '"' && rest[semi] != '\'') {
+      ++semi;
+    }
+    bool terminated = semi < rest.size() && rest[semi] == ';';
     std::string_view name = terminated ? rest.substr(1, semi - 1) : std::string_view();
     std::string_view shown = terminated ? rest.substr(0, semi + 1) : rest.substr(0, 1);
     if (name == "amp" || name == "lt" || name == "gt" || name == "quot" || name == "apos") {

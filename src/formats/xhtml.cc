@@ -3,6 +3,8 @@
 #include <pugixml.hpp>
 
 #include <cstring>
+#include <memory>
+#include <span>
 #include <vector>
 
 #include "formats/formats.h"
@@ -76,49 +78,57 @@ class TreeBuilder {
   bool BuildElement(pugi::xml_node source, XhtmlNode* out, int depth) {
     if (depth > kMaxXhtmlDepth) return false;
     size_t scope_mark = scope_.size();
-    size_t attribute_count = 0;
-    for (pugi::xml_attribute a : source.attributes()) {
-      std::string_view name = a.name();
-      ++attribute_count;
-      if (name == "xmlns") {
-        scope_.push_back({{}, a.value()});
-      } else if (name.rfind("xmlns:", 0) == 0) {
-        scope_.push_back({name.substr(6), a.value()});
+    size_t attribute_mark = attributes_.size();
+    for (pugi::xml_attribute a = source.first_attribute(); a; a = a.next_attribute()) {
+      XhtmlAttribute attribute{a.name(), a.value()};
+      if (attribute.name == "xmlns") {
+        scope_.push_back({{}, attribute.value});
+      } else if (attribute.name.substr(0, 6) == "xmlns:") {
+        scope_.push_back({attribute.name.substr(6), attribute.value});
       }
+      attributes_.push_back(attribute);
     }
     out->kind = XhtmlNode::Kind::kElement;
     out->name = source.name();
     std::string_view prefix;
     out->local_name = LocalPart(out->name, &prefix);
     out->ns = Resolve(scope_, prefix);
-    if (attribute_count != 0) {
-      auto* attributes = static_cast<XhtmlAttribute*>(
-          arena_->allocate(sizeof(XhtmlAttribute) * attribute_count, alignof(XhtmlAttribute)));
-      size_t i = 0;
-      for (pugi::xml_attribute a : source.attributes()) {
-        new (&attributes[i++]) XhtmlAttribute{a.name(), a.value()};
-      }
-      out->attributes = {attributes, attribute_count};
-    }
-    size_t child_count = 0;
-    for (pugi::xml_node c = source.first_child(); c; c = c.next_sibling()) ++child_count;
+    out->attributes = Keep(attributes_, attribute_mark);
+    // Children are gathered on a shared stack first, so that their array is allocated once,
+    // at its size, without walking the siblings twice.
+    size_t child_mark = children_.size();
+    for (pugi::xml_node c = source.first_child(); c; c = c.next_sibling()) children_.push_back(c);
+    size_t child_count = children_.size() - child_mark;
     bool ok = true;
     if (child_count != 0) {
       auto* children = static_cast<XhtmlNode*>(
           arena_->allocate(sizeof(XhtmlNode) * child_count, alignof(XhtmlNode)));
-      size_t i = 0;
-      for (pugi::xml_node c = source.first_child(); c && ok; c = c.next_sibling()) {
-        XhtmlNode* child = new (&children[i++]) XhtmlNode();
-        ok = Build(c, child, depth + 1);
+      for (size_t i = 0; i < child_count && ok; ++i) {
+        XhtmlNode* child = new (&children[i]) XhtmlNode();
+        ok = Build(children_[child_mark + i], child, depth + 1);
       }
       out->children = {children, child_count};
     }
+    children_.resize(child_mark);
     scope_.resize(scope_mark);
     return ok;
   }
 
+  // Moves the attributes above `mark` into the arena.
+  std::span<const XhtmlAttribute> Keep(std::vector<XhtmlAttribute>& stack, size_t mark) {
+    size_t count = stack.size() - mark;
+    if (count == 0) return {};
+    auto* kept = static_cast<XhtmlAttribute*>(
+        arena_->allocate(sizeof(XhtmlAttribute) * count, alignof(XhtmlAttribute)));
+    std::uninitialized_copy(stack.begin() + static_cast<ptrdiff_t>(mark), stack.end(), kept);
+    stack.resize(mark);
+    return {kept, count};
+  }
+
   std::pmr::memory_resource* arena_;
   std::vector<NsBinding> scope_;
+  std::vector<XhtmlAttribute> attributes_;
+  std::vector<pugi::xml_node> children_;
 };
 
 XhtmlParse Refused(const char* message_id, std::string message) {

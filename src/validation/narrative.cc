@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstdio>
-#include <set>
 #include <string_view>
 
 #include "formats/formats.h"
@@ -21,29 +21,77 @@ bool In(const std::array<std::string_view, N>& list, std::string_view name) {
   return std::find(list.begin(), list.end(), name) != list.end();
 }
 
-// Narrative.div: "an XHTML fragment containing only the basic html formatting elements described
-// in chapters 7-11 and 15 of the HTML 4.0 standard, <a> elements (either name or href), images
-// and internally contained stylesheets"; txt-1 excepts section 4 of chapter 9 (ins, del). Chapter
-// 7: div, span, headings, address; 8: bdo; 9: phrase elements, sub, sup, p, br, quotations, pre;
-// 10: lists; 11: tables; 15: the font-style elements and hr, less those HTML 4 deprecates
-// (strike, s, u: the narrative page forbids deprecated elements); images bring img and the
-// client-side image maps (map, area). This is also the reference validator's list.
-constexpr std::array<std::string_view, 53> kElements = {
-    "a",  "abbr",    "acronym", "address", "area",   "b",        "bdo", "big",   "blockquote",
-    "br", "caption", "cite",    "code",    "col",    "colgroup", "dd",  "dfn",   "div",
-    "dl", "dt",      "em",      "h1",      "h2",     "h3",       "h4",  "h5",    "h6",
-    "hr", "i",       "img",     "kbd",     "li",     "map",      "ol",  "p",     "pre",
-    "q",  "samp",    "small",   "span",    "strong", "sub",      "sup", "table", "tbody",
-    "td", "tfoot",   "th",      "thead",   "tr",     "tt",       "ul",  "var"};
+// What each element name is to the narrative rules, in one table searched once per element.
+enum ElementFlags : uint8_t {
+  // Narrative.div: "an XHTML fragment containing only the basic html formatting elements
+  // described in chapters 7-11 and 15 of the HTML 4.0 standard, <a> elements (either name or
+  // href), images and internally contained stylesheets"; txt-1 excepts section 4 of chapter 9
+  // (ins, del). Chapter 7: div, span, headings, address; 8: bdo; 9: phrase elements, sub, sup,
+  // p, br, quotations, pre; 10: lists; 11: tables; 15: the font-style elements and hr, less
+  // those HTML 4 deprecates (strike, s, u: the narrative page forbids deprecated elements);
+  // images bring img and the client-side image maps (map, area). The reference validator's
+  // list is the same.
+  kAllowed = 1,
+  // "The XHTML content SHALL NOT contain a head, a body, external stylesheet references,
+  // scripts, forms, base/link/xlink, frames, iframes and objects" (Narrative.div); the
+  // narrative page adds "no active content". Named apart, as content FHIR forbids outright.
+  kForbidden = 2,
+  // HTML 4's %block (7.5.3): what a paragraph cannot contain (9.3.1: "The P element represents
+  // a paragraph. It cannot contain block-level elements (including P itself)").
+  kBlock = 4,
+  // Elements whose content HTML 4's DTD makes %inline: headings, p, pre, address, dt, caption
+  // and the inline elements themselves (chapters 7-9, 12).
+  kInlineContent = 8,
+  // Elements HTML 4 declares EMPTY.
+  kEmpty = 16,
+};
 
-// "The XHTML content SHALL NOT contain a head, a body, external stylesheet references, scripts,
-// forms, base/link/xlink, frames, iframes and objects" (Narrative.div); the narrative page adds
-// "no active content". These get their own finding, as content FHIR forbids outright.
-constexpr std::array<std::string_view, 26> kForbiddenElements = {
-    "script",   "noscript", "object",   "applet", "embed",  "param",  "iframe",
-    "frame",    "frameset", "form",     "input",  "button", "select", "option",
-    "textarea", "label",    "fieldset", "legend", "base",   "link",   "meta",
-    "style",    "head",     "body",     "html",   "title"};
+struct ElementInfo {
+  std::string_view name;
+  uint8_t flags;
+};
+
+constexpr uint8_t kA = kAllowed;
+constexpr uint8_t kAI = kAllowed | kInlineContent;
+constexpr uint8_t kAB = kAllowed | kBlock;
+constexpr uint8_t kABI = kAllowed | kBlock | kInlineContent;
+constexpr uint8_t kAE = kAllowed | kEmpty;
+constexpr uint8_t kF = kForbidden;
+
+constexpr std::array<ElementInfo, 79> kElementTable = {{
+    {"a", kAI},     {"abbr", kAI},        {"acronym", kAI},    {"address", kABI},
+    {"applet", kF}, {"area", kAE},        {"b", kAI},          {"base", kF},
+    {"bdo", kAI},   {"big", kAI},         {"blockquote", kAB}, {"body", kF},
+    {"br", kAE},    {"button", kF},       {"caption", kAI},    {"cite", kAI},
+    {"code", kAI},  {"col", kAE},         {"colgroup", kA},    {"dd", kA},
+    {"dfn", kAI},   {"div", kAB},         {"dl", kAB},         {"dt", kAI},
+    {"em", kAI},    {"embed", kF},        {"fieldset", kF},    {"form", kF},
+    {"frame", kF},  {"frameset", kF},     {"h1", kABI},        {"h2", kABI},
+    {"h3", kABI},   {"h4", kABI},         {"h5", kABI},        {"h6", kABI},
+    {"head", kF},   {"hr", kAB | kEmpty}, {"html", kF},        {"i", kAI},
+    {"iframe", kF}, {"img", kAE},         {"input", kF},       {"kbd", kAI},
+    {"label", kF},  {"legend", kF},       {"li", kA},          {"link", kF},
+    {"map", kA},    {"meta", kF},         {"noscript", kF},    {"object", kF},
+    {"ol", kAB},    {"option", kF},       {"p", kABI},         {"param", kF},
+    {"pre", kABI},  {"q", kAI},           {"samp", kAI},       {"script", kF},
+    {"select", kF}, {"small", kAI},       {"span", kAI},       {"strong", kAI},
+    {"style", kF},  {"sub", kAI},         {"sup", kAI},        {"table", kAB},
+    {"tbody", kA},  {"td", kA},           {"textarea", kF},    {"tfoot", kA},
+    {"th", kA},     {"thead", kA},        {"title", kF},       {"tr", kA},
+    {"tt", kAI},    {"ul", kAB},          {"var", kAI},
+}};
+static_assert(std::is_sorted(kElementTable.begin(), kElementTable.end(),
+                             [](const ElementInfo& a, const ElementInfo& b) {
+                               return a.name < b.name;
+                             }),
+              "kElementTable is searched by halving");
+
+uint8_t ElementFlagsOf(std::string_view name) {
+  auto it = std::lower_bound(
+      kElementTable.begin(), kElementTable.end(), name,
+      [](const ElementInfo& info, std::string_view key) { return info.name < key; });
+  return it != kElementTable.end() && it->name == name ? it->flags : 0;
+}
 
 // Attributes any allowed element may carry: the core and i18n attributes of HTML 4 (7.5.2, 8.1,
 // 8.2), access keys and tab order (17.11), and the cell alignment attributes of chapter 11.
@@ -95,28 +143,13 @@ constexpr std::array<std::string_view, 35> kElementAttributes = {"a.href",
 bool AttributeAllowed(std::string_view element, std::string_view attribute) {
   if (attribute == "xmlns" || attribute.rfind("xmlns:", 0) == 0) return true;
   if (In(kCommonAttributes, attribute)) return true;
-  std::string combined;
-  combined.reserve(element.size() + 1 + attribute.size());
-  combined.append(element).append(".").append(attribute);
-  return In(kElementAttributes, combined);
+  return std::any_of(
+      kElementAttributes.begin(), kElementAttributes.end(), [&](std::string_view entry) {
+        return entry.size() == element.size() + 1 + attribute.size() &&
+               entry.substr(0, element.size()) == element && entry[element.size()] == '.' &&
+               entry.substr(element.size() + 1) == attribute;
+      });
 }
-
-// HTML 4's %block (7.5.3): what a paragraph cannot contain (9.3.1: "The P element represents a
-// paragraph. It cannot contain block-level elements (including P itself)"), nor any element
-// whose content model is %inline.
-constexpr std::array<std::string_view, 16> kBlockElements = {
-    "p",  "div", "blockquote", "table", "ul", "ol", "dl", "pre",
-    "hr", "h1",  "h2",         "h3",    "h4", "h5", "h6", "address"};
-
-// Elements whose content HTML 4's DTD makes %inline: headings, p, pre, address, dt, caption, and
-// the inline elements themselves (chapters 7-9, 12).
-constexpr std::array<std::string_view, 30> kInlineContent = {
-    "p",       "h1", "h2",   "h3",  "h4", "h5",  "h6",     "pre",     "address", "dt",
-    "caption", "a",  "span", "b",   "i",  "em",  "strong", "small",   "big",     "sub",
-    "sup",     "tt", "code", "dfn", "q",  "var", "abbr",   "acronym", "cite",    "kbd"};
-
-// Elements HTML 4 declares EMPTY.
-constexpr std::array<std::string_view, 5> kEmptyElements = {"br", "hr", "img", "area", "col"};
 
 bool IsWhitespace(std::string_view s) {
   return std::all_of(s.begin(), s.end(),
@@ -131,13 +164,6 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
     if (c != prefix[i]) return false;
   }
   return true;
-}
-
-bool ContainsNoCase(std::string_view s, std::string_view needle) {
-  for (size_t i = 0; i + needle.size() <= s.size(); ++i) {
-    if (StartsWithNoCase(s.substr(i), needle)) return true;
-  }
-  return false;
 }
 
 // RFC 2045's token characters (a MIME type's type and subtype).
@@ -161,10 +187,16 @@ bool IsMimeType(std::string_view s) {
 class NarrativeChecker {
  public:
   std::vector<NarrativeFinding> Run(const XhtmlNode& div) {
-    CheckElement(div, nullptr, "div", false);
-    if (!duplicate_ids_.empty()) {
-      std::string list;
-      for (const std::string& id : duplicate_ids_) list += (list.empty() ? "" : ", ") + id;
+    CheckElement(div, nullptr, false);
+    // Sorted once at the end rather than kept in a set: most narratives have few ids or none.
+    std::sort(ids_.begin(), ids_.end());
+    std::string list;
+    for (size_t i = 1; i < ids_.size(); ++i) {
+      if (ids_[i] == ids_[i - 1] && (i + 1 == ids_.size() || ids_[i + 1] != ids_[i])) {
+        list.append(list.empty() ? "" : ", ").append(ids_[i]);
+      }
+    }
+    if (!list.empty()) {
       // HTML 4 (7.5.2): an id "must be unique in a document"; the reference validator warns.
       Add(Severity::kWarning, IssueType::kBusinessRule, "XHTML_DUPLICATE_IDS",
           "the narrative uses these ids more than once: " + list +
@@ -178,99 +210,127 @@ class NarrativeChecker {
     findings_.push_back({severity, type, id, std::move(message)});
   }
 
-  void CheckElement(const XhtmlNode& e, const XhtmlNode* parent, const std::string& path,
-                    bool in_inline) {
+  // The place inside the narrative, for messages only: "div/p/script".
+  std::string Path() const {
+    std::string path;
+    for (std::string_view name : names_) path.append(path.empty() ? "" : "/").append(name);
+    return path;
+  }
+
+  void CheckElement(const XhtmlNode& e, const XhtmlNode* parent, bool in_inline) {
     std::string_view name = e.local_name;
+    names_.push_back(name);
     if (e.ns != model::kXhtmlNamespace) {
       Add(Severity::kError, IssueType::kInvalid, "XHTML_NAMESPACE",
-          "the narrative element " + path + " is in the namespace '" + std::string(e.ns) +
+          "the narrative element " + Path() + " is in the namespace '" + std::string(e.ns) +
               "', not XHTML's (http://www.w3.org/1999/xhtml)");
     }
-    if (In(kForbiddenElements, name)) {
+    uint8_t flags = ElementFlagsOf(name);
+    if ((flags & kForbidden) != 0) {
       Add(Severity::kError, IssueType::kSecurity, "XHTML_ACTIVE_CONTENT",
-          "the narrative has a <" + std::string(name) + "> element at " + path +
+          "the narrative has a <" + std::string(name) + "> element at " + Path() +
               "; FHIR narrative must not contain scripts, forms, frames, objects, "
               "base/link/meta, stylesheets, head or body");
-    } else if (!In(kElements, name)) {
+    } else if ((flags & kAllowed) == 0) {
       Add(Severity::kError, IssueType::kInvalid, "XHTML_ELEMENT_ILLEGAL",
-          "the narrative has the element <" + std::string(name) + "> at " + path +
+          "the narrative has the element <" + std::string(name) + "> at " + Path() +
               ", which is not one of the HTML 4 formatting elements FHIR narrative allows");
     }
-    CheckAttributes(e, path);
-    CheckContentModel(e, parent, path, in_inline);
-    bool inline_below = in_inline || In(kInlineContent, name);
+    CheckAttributes(e);
+    CheckContentModel(e, parent, flags, in_inline);
+    if (name == "a") ++links_open_;
+    bool inline_below = in_inline || (flags & kInlineContent) != 0;
     for (const XhtmlNode& child : e.children) {
       if (!child.is_element()) {
         if (child.kind == XhtmlNode::Kind::kDoctype ||
             (child.kind == XhtmlNode::Kind::kComment && child.text.rfind("DOCTYPE", 0) == 0)) {
           Add(Severity::kError, IssueType::kSecurity, "XHTML_DOCTYPE",
-              "the narrative has a DOCTYPE declaration inside " + path +
+              "the narrative has a DOCTYPE declaration inside " + Path() +
                   "; DTDs are not allowed in FHIR");
         }
         continue;
       }
-      CheckElement(child, &e, path + "/" + std::string(child.local_name), inline_below);
+      CheckElement(child, &e, inline_below);
     }
+    if (name == "a") --links_open_;
+    names_.pop_back();
   }
 
-  void CheckAttributes(const XhtmlNode& e, const std::string& path) {
+  void CheckAttributes(const XhtmlNode& e) {
     std::string_view name = e.local_name;
     for (const model::XhtmlAttribute& a : e.attributes) {
       if (StartsWithNoCase(a.name, "on")) {
         Add(Severity::kError, IssueType::kSecurity, "XHTML_EVENT_ATTRIBUTE",
-            "the narrative element " + path + " has the event attribute '" + std::string(a.name) +
+            "the narrative element " + Path() + " has the event attribute '" + std::string(a.name) +
                 "'; FHIR narrative must not contain active content");
         continue;
       }
       if (a.name == "xml:space") {
         // Allowed by txt-1's XPath but not HTML's; the reference validator only hints.
         Add(Severity::kInformation, IssueType::kInvalid, "XHTML_ATTRIBUTE_XML_SPACE",
-            "the narrative element " + path + " has xml:space, which HTML does not define");
+            "the narrative element " + Path() + " has xml:space, which HTML does not define");
         continue;
       }
       if (!AttributeAllowed(name, a.name)) {
         Add(Severity::kError, IssueType::kInvalid, "XHTML_ATTRIBUTE_ILLEGAL",
-            "the narrative element " + path + " has the attribute '" + std::string(a.name) +
+            "the narrative element " + Path() + " has the attribute '" + std::string(a.name) +
                 "', which HTML 4 does not give <" + std::string(name) +
                 "> among the formatting markup FHIR narrative allows");
       }
-      if (a.name == "style") CheckStyle(a.value, path);
+      if (a.name == "style") CheckStyle(a.value);
       if (a.name == "id" || (a.name == "name" && name == "a")) NoteId(e, a);
     }
     if (name == "a" || name == "area") {
-      if (const model::XhtmlAttribute* href = e.Attribute("href")) CheckUrl(*href, path);
+      if (const model::XhtmlAttribute* href = e.Attribute("href")) CheckUrl(*href);
     } else if (name == "img") {
-      if (const model::XhtmlAttribute* src = e.Attribute("src")) CheckUrl(*src, path);
+      if (const model::XhtmlAttribute* src = e.Attribute("src")) CheckUrl(*src);
     }
   }
 
   // The narrative is styled by "internally contained style attributes"; what would reach out of
   // the resource or run code is not: "external stylesheet references" (CSS @import) and
   // script in CSS (expression(), javascript: URLs, behaviors and bindings).
-  void CheckStyle(std::string_view css, const std::string& path) {
+  void CheckStyle(std::string_view css) {
     const char* what = nullptr;
-    if (ContainsNoCase(css, "@import")) {
-      what = "imports an external stylesheet (@import)";
-    } else if (ContainsNoCase(css, "expression(")) {
-      what = "runs script (expression())";
-    } else if (ContainsNoCase(css, "javascript:")) {
-      what = "holds a javascript: URL";
-    } else if (ContainsNoCase(css, "behavior:") || ContainsNoCase(css, "-moz-binding")) {
-      what = "attaches script (behavior / -moz-binding)";
+    // One pass: style attributes are common and long in generated narratives.
+    for (size_t at = 0; at < css.size() && what == nullptr; ++at) {
+      std::string_view rest = css.substr(at);
+      switch (css[at]) {
+        case '@':
+          if (StartsWithNoCase(rest, "@import")) what = "imports an external stylesheet (@import)";
+          break;
+        case 'e':
+        case 'E':
+          if (StartsWithNoCase(rest, "expression(")) what = "runs script (expression())";
+          break;
+        case 'j':
+        case 'J':
+          if (StartsWithNoCase(rest, "javascript:")) what = "holds a javascript: URL";
+          break;
+        case 'b':
+        case 'B':
+          if (StartsWithNoCase(rest, "behavior:")) what = "attaches script (behavior)";
+          break;
+        case '-':
+          if (StartsWithNoCase(rest, "-moz-binding")) what = "attaches script (-moz-binding)";
+          break;
+        default:
+          break;
+      }
     }
     if (what != nullptr) {
       Add(Severity::kError, IssueType::kSecurity, "XHTML_STYLE_ACTIVE",
-          "the style attribute of the narrative element " + path + " " + what +
+          "the style attribute of the narrative element " + Path() + " " + what +
               "; narrative styles must be internally contained and not active");
     }
   }
 
-  void CheckUrl(const model::XhtmlAttribute& a, const std::string& path) {
+  void CheckUrl(const model::XhtmlAttribute& a) {
     std::string detail;
     if (const char* id = UrlProblem(a.value, &detail)) {
       bool script = std::string_view(id) == "XHTML_URL_SCRIPT";
       Add(Severity::kError, script ? IssueType::kSecurity : IssueType::kInvalid, id,
-          "the " + std::string(a.name) + " of the narrative element " + path + " " + detail);
+          "the " + std::string(a.name) + " of the narrative element " + Path() + " " + detail);
     }
   }
 
@@ -280,30 +340,29 @@ class NarrativeChecker {
       const model::XhtmlAttribute* id = e.Attribute("id");
       if (id != nullptr && id->value == a.value) return;
     }
-    std::string id(a.value);
-    if (!ids_.insert(id).second) duplicate_ids_.insert(id);
+    ids_.push_back(a.value);
   }
 
   // The content models of HTML 4's DTD (chapters 7-11 and 13) for the allowed elements.
-  void CheckContentModel(const XhtmlNode& e, const XhtmlNode* parent, const std::string& path,
+  void CheckContentModel(const XhtmlNode& e, const XhtmlNode* parent, uint8_t flags,
                          bool in_inline) {
     std::string_view name = e.local_name;
     std::string_view parent_name = parent != nullptr ? parent->local_name : std::string_view();
     auto out_of_place = [&](std::string_view allowed_parents) {
       Add(Severity::kError, IssueType::kStructure, "XHTML_OUT_OF_PLACE",
-          "the narrative element " + path + " must be inside " + std::string(allowed_parents) +
+          "the narrative element " + Path() + " must be inside " + std::string(allowed_parents) +
               ", not <" + std::string(parent_name) + ">");
     };
     if (parent != nullptr) {
-      if (in_inline && In(kBlockElements, name)) {
+      if (in_inline && (flags & kBlock) != 0) {
         Add(Severity::kError, IssueType::kStructure, "XHTML_BLOCK_IN_INLINE",
-            "the narrative has the block element <" + std::string(name) + "> at " + path +
+            "the narrative has the block element <" + std::string(name) + "> at " + Path() +
                 ", inside an element that may contain only text and inline markup (HTML 4: a "
                 "paragraph cannot contain block-level elements)");
       }
-      if (name == "a" && HasAncestorLink(path)) {
+      if (name == "a" && links_open_ > 0) {
         Add(Severity::kError, IssueType::kStructure, "XHTML_NESTED_LINK",
-            "the narrative has a link inside a link at " + path + " (HTML 4 12.2.2)");
+            "the narrative has a link inside a link at " + Path() + " (HTML 4 12.2.2)");
       }
       if (name == "li" && parent_name != "ul" && parent_name != "ol") out_of_place("<ul> or <ol>");
       if ((name == "dt" || name == "dd") && parent_name != "dl") out_of_place("<dl>");
@@ -334,7 +393,7 @@ class NarrativeChecker {
       }
       if (!wrong.empty()) {
         Add(Severity::kError, IssueType::kStructure, "XHTML_ILLEGAL_CHILDREN",
-            "the narrative element " + path + " cannot contain " + wrong);
+            "the narrative element " + Path() + " cannot contain " + wrong);
       }
     };
     if (name == "ul" || name == "ol") only_children({"li"});
@@ -345,34 +404,22 @@ class NarrativeChecker {
     if (name == "table") {
       only_children({"caption", "col", "colgroup", "thead", "tfoot", "tbody", "tr"});
     }
-    if (In(kEmptyElements, name)) {
+    if ((flags & kEmpty) != 0) {
       bool has_content = std::any_of(e.children.begin(), e.children.end(), [](const XhtmlNode& c) {
         return c.is_element() || (c.kind == XhtmlNode::Kind::kText && !IsWhitespace(c.text));
       });
       if (has_content) {
         Add(Severity::kError, IssueType::kStructure, "XHTML_ILLEGAL_CHILDREN",
-            "the narrative element " + path + " must be empty (HTML 4 declares <" +
+            "the narrative element " + Path() + " must be empty (HTML 4 declares <" +
                 std::string(name) + "> EMPTY)");
       }
     }
   }
 
-  static bool HasAncestorLink(const std::string& path) {
-    // The path names every ancestor: "div/p/a/b/a".
-    size_t last = path.rfind('/');
-    std::string_view ancestors = std::string_view(path).substr(0, last);
-    size_t at = 0;
-    while ((at = ancestors.find("/a", at)) != std::string_view::npos) {
-      size_t end = at + 2;
-      if (end == ancestors.size() || ancestors[end] == '/') return true;
-      at = end;
-    }
-    return false;
-  }
-
   std::vector<NarrativeFinding> findings_;
-  std::set<std::string> ids_;
-  std::set<std::string> duplicate_ids_;
+  std::vector<std::string_view> names_;  // the element being checked and its ancestors
+  int links_open_ = 0;                   // <a> elements among the ancestors
+  std::vector<std::string_view> ids_;
 };
 
 bool HasContent(const XhtmlNode& node) {
