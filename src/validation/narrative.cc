@@ -222,8 +222,10 @@ class NarrativeChecker {
     names_.push_back(name);
     if (e.ns != model::kXhtmlNamespace) {
       Add(Severity::kError, IssueType::kInvalid, "XHTML_NAMESPACE",
-          "the narrative element " + Path() + " is in the namespace '" + std::string(e.ns) +
-              "', not XHTML's (http://www.w3.org/1999/xhtml)");
+          "the narrative element " + Path() +
+              (e.ns.empty() ? std::string(" is in no namespace (its prefix is not declared)")
+                            : " is in the namespace '" + std::string(e.ns) + "'") +
+              ", not XHTML's (http://www.w3.org/1999/xhtml)");
     }
     uint8_t flags = ElementFlagsOf(name);
     if ((flags & kForbidden) != 0) {
@@ -247,6 +249,12 @@ class NarrativeChecker {
           Add(Severity::kError, IssueType::kSecurity, "XHTML_DOCTYPE",
               "the narrative has a DOCTYPE declaration inside " + Path() +
                   "; DTDs are not allowed in FHIR");
+        }
+        if (child.kind == XhtmlNode::Kind::kProcessingInstruction &&
+            child.name == "xml-stylesheet") {
+          Add(Severity::kError, IssueType::kSecurity, "XHTML_ACTIVE_CONTENT",
+              "the narrative has an xml-stylesheet instruction inside " + Path() +
+                  "; FHIR narrative must not reference external stylesheets");
         }
         continue;
       }

@@ -184,6 +184,8 @@ TEST(NarrativeRules, ActiveAndExternalContentIsRefused) {
                 "XHTML_ACTIVE_CONTENT"},
            Case{"<style>p {color: red}</style>x", "XHTML_ACTIVE_CONTENT"},
            Case{"<base href=\\\"http://acme.test/\\\"/>x", "XHTML_ACTIVE_CONTENT"},
+           Case{"<p>x<?xml-stylesheet href=\\\"http://acme.test/s.css\\\"?></p>",
+                "XHTML_ACTIVE_CONTENT"},
            Case{"<p onclick=\\\"x()\\\">x</p>", "XHTML_EVENT_ATTRIBUTE"},
            Case{"<img src=\\\"#a\\\" alt=\\\"a\\\" onError=\\\"x()\\\"/>", "XHTML_EVENT_ATTRIBUTE"},
            // Deprecated in HTML 4 (15.2.1 / 15.2.2), so not narrative markup.
