@@ -23,6 +23,11 @@ struct ParseOptions {
   // Off by default: unknown elements are an error, as the FHIR spec says.
   bool allow_unknown_elements = false;
   uint32_t max_depth = 256;
+  // For validation only: a narrative refused as not well-formed XHTML (reported) keeps its
+  // markup as the div's value, without a tree (model::Document::Xhtml), instead of being
+  // dropped, so that the div is not reported missing as well; the reference validator does
+  // the same. A document read so must not be written out: its XML form could be broken.
+  bool keep_refused_narratives = false;
 };
 
 // Parses one resource. Every problem goes to `sink` with line/column and a FHIRPath location.

@@ -181,6 +181,12 @@ void ParserBase::FinishChildren(model::Element* parent, size_t mark) {
 
 bool ParserBase::CheckPrimitiveText(const model::TypeDef& type, std::string_view value,
                                     size_t offset) {
+  if (CheckLexicalForm(type, value, offset)) return true;
+  return type.primitive == model::Primitive::kXhtml && options_.keep_refused_narratives;
+}
+
+bool ParserBase::CheckLexicalForm(const model::TypeDef& type, std::string_view value,
+                                  size_t offset) {
   if (value.empty()) {
     Error(IssueType::kValue, "PRIMITIVE_EMPTY",
           "empty value: a " + type.name + " must have content or be left out", offset);
@@ -241,6 +247,7 @@ bool ParserBase::CheckPrimitiveText(const model::TypeDef& type, std::string_view
 // tree is kept for the element the caller makes next (AttachXhtml).
 bool ParserBase::CheckXhtml(std::string_view value, size_t offset) {
   XhtmlParse parse = ParseXhtml(value, doc_->arena());
+  pending_xhtml_ = nullptr;
   if (parse.root == nullptr) {
     Error(IssueType::kValue, parse.message_id, std::move(parse.message), offset);
     return false;

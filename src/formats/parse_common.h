@@ -65,8 +65,10 @@ class ParserBase {
   void AddChild(model::Element* child) { children_.push_back(child); }
   void FinishChildren(model::Element* parent, size_t mark);
 
-  // Checks the lexical form of a primitive value shared by both formats; false = reported.
+  // Checks the lexical form of a primitive value shared by both formats; false = reported and
+  // the value is dropped (a refused narrative is kept when the options say so).
   bool CheckPrimitiveText(const model::TypeDef& type, std::string_view value, size_t offset);
+  bool CheckLexicalForm(const model::TypeDef& type, std::string_view value, size_t offset);
   bool CheckXhtml(std::string_view value, size_t offset);
   // Keeps the tree of the narrative CheckXhtml last accepted for `element`, which holds it.
   void AttachXhtml(const model::Element& element);

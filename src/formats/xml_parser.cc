@@ -442,7 +442,7 @@ class XmlParser : public internal::ParserBase {
     // XML → JSON → XML gives back the same narrative.
     markup += raw;
     // The same rules as for a div read from JSON: it must stand on its own as an XHTML document.
-    if (!CheckXhtml(markup, start)) return nullptr;
+    if (!CheckXhtml(markup, start) && !options_.keep_refused_narratives) return nullptr;
     Element* element = doc_->NewElement(&def, &type);
     element->set_location(lines_.Locate(start));
     element->set_value(doc_->CopyString(markup));

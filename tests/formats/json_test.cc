@@ -270,6 +270,27 @@ TEST(JsonParse, KeepsTheNarrativeTree) {
   EXPECT_THAT(std::string(div->value()), HasSubstr("A &amp; B"));
 }
 
+// A refused narrative is dropped (its XML form would be broken), unless the document is read
+// only to be validated: then the markup stays, without a tree, and the finding is made once.
+TEST(JsonParse, KeepsARefusedNarrativeOnlyWhenAsked) {
+  std::string text = R"({"resourceType":"Patient","text":{"status":"generated",)"
+                     R"("div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">&reg;</div>"}})";
+  for (bool keep : {false, true}) {
+    IssueCollector sink;
+    ParseOptions options;
+    options.keep_refused_narratives = keep;
+    auto doc = ParseJson(text, testing::R4Model(), sink, options);
+    ASSERT_NE(doc, nullptr);
+    const model::Element* div = doc->root()->Child("text")->Child("div");
+    EXPECT_EQ(div != nullptr, keep);
+    if (div != nullptr) {
+      EXPECT_EQ(doc->Xhtml(*div), nullptr);
+    }
+    ASSERT_EQ(sink.issues().size(), 1u);
+    EXPECT_EQ(sink.issues()[0].message_id, std::string("XHTML_ENTITY_UNDEFINED"));
+  }
+}
+
 TEST(JsonParse, RejectsExcessiveNestingWithoutCrashing) {
   std::string deep = R"({"resourceType":"Patient","extension":[)";
   std::string close;
