@@ -188,6 +188,7 @@ class NarrativeChecker {
  public:
   std::vector<NarrativeFinding> Run(const XhtmlNode& div) {
     CheckElement(div, nullptr, false);
+    CheckLanguageSections(div);
     // Sorted once at the end rather than kept in a set: most narratives have few ids or none.
     std::sort(ids_.begin(), ids_.end());
     std::string list;
@@ -262,6 +263,28 @@ class NarrativeChecker {
     }
     if (name == "a") --links_open_;
     names_.pop_back();
+  }
+
+  // Language sections (the child divs of the root that carry xml:lang, as the
+  // narrative-language-control extension defines them) divide the narrative by language; text
+  // or markup beside them belongs to none. The reference validator warns.
+  void CheckLanguageSections(const XhtmlNode& div) {
+    std::string languages;
+    bool outside = false;
+    for (const XhtmlNode& child : div.children) {
+      const model::XhtmlAttribute* lang =
+          child.is_element() && child.local_name == "div" ? child.Attribute("xml:lang") : nullptr;
+      if (lang != nullptr) {
+        languages.append(languages.empty() ? "" : ", ").append(lang->value);
+      } else if (child.is_element() ||
+                 (child.kind == XhtmlNode::Kind::kText && !IsWhitespace(child.text))) {
+        outside = true;
+      }
+    }
+    if (!languages.empty() && outside) {
+      Add(Severity::kWarning, IssueType::kBusinessRule, "XHTML_MIXED_LANGUAGES",
+          "the narrative has language sections (" + languages + ") and also content outside them");
+    }
   }
 
   void CheckAttributes(const XhtmlNode& e) {

@@ -298,6 +298,17 @@ TEST(NarrativeRules, DuplicateIdsWarn) {
   EXPECT_FALSE(Check(R"(<a id=\"a\" name=\"a\">x</a>)").HasIssue("XHTML_DUPLICATE_IDS"));
 }
 
+// Language sections are the root's child divs with xml:lang (narrative-language-control); content
+// beside them is in no section: a warning, as the reference validator gives it.
+TEST(NarrativeRules, ContentOutsideLanguageSectionsWarns) {
+  Outcome o = Check(R"(text<div xml:lang=\"en\">English</div>)");
+  EXPECT_TRUE(o.Errors().empty()) << o.Describe();
+  EXPECT_TRUE(o.HasIssue("XHTML_MIXED_LANGUAGES")) << o.Describe();
+  o = Check(R"( <div xml:lang=\"en\">English</div> <div xml:lang=\"fi\">Suomi</div> )");
+  EXPECT_FALSE(o.HasIssue("XHTML_MIXED_LANGUAGES")) << o.Describe();
+  EXPECT_FALSE(Check("<p>no sections</p>").HasIssue("XHTML_MIXED_LANGUAGES"));
+}
+
 // XML 1.0 defines five entities and no others without a DTD (FHIR forbids DTDs); "Characters
 // referred to using character references MUST match the production for Char". Both are reported
 // by the parser, once, on the div.
