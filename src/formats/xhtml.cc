@@ -30,6 +30,13 @@ std::string_view LocalPart(std::string_view name, std::string_view* prefix) {
   return name.substr(colon + 1);
 }
 
+bool IsBlank(const char* text) {
+  for (; *text != '\0'; ++text) {
+    if (*text != ' ' && *text != '\t' && *text != '\n' && *text != '\r') return false;
+  }
+  return true;
+}
+
 // The namespace declarations in force at an element, innermost last.
 struct NsBinding {
   std::string_view prefix;  // empty: the default namespace
@@ -97,7 +104,12 @@ class TreeBuilder {
     // Children are gathered on a shared stack first, so that their array is allocated once,
     // at its size, without walking the siblings twice.
     size_t child_mark = children_.size();
-    for (pugi::xml_node c = source.first_child(); c; c = c.next_sibling()) children_.push_back(c);
+    for (pugi::xml_node c = source.first_child(); c; c = c.next_sibling()) {
+      // Whitespace-only text between elements (indentation) is left out: it is most of the
+      // nodes of a pretty-printed narrative and says nothing.
+      if (c.type() == pugi::node_pcdata && IsBlank(c.value())) continue;
+      children_.push_back(c);
+    }
     size_t child_count = children_.size() - child_mark;
     bool ok = true;
     if (child_count != 0) {

@@ -22,6 +22,7 @@ struct XhtmlNode {
   std::string_view ns;          // elements: the namespace in scope; empty when there is none
   std::string_view text;        // text (references decoded), comment or instruction content
   std::span<const XhtmlAttribute> attributes;
+  // Whitespace-only text between elements is left out.
   std::span<const XhtmlNode> children;
 
   bool is_element() const { return kind == Kind::kElement; }
