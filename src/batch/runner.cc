@@ -334,6 +334,7 @@ class Worker {
          const ValidateFn& validate, const RunOptions& options)
       : inputs_(inputs), model_(model), validate_(validate) {
     parse_options_.allow_unknown_elements = options.allow_unknown_elements;
+    parse_options_.keep_refused_narratives = true;  // parsed to be validated, never written
   }
 
   UnitResult Process(WorkUnit& unit) {

@@ -23,6 +23,11 @@ struct ParseOptions {
   // Off by default: unknown elements are an error, as the FHIR spec says.
   bool allow_unknown_elements = false;
   uint32_t max_depth = 256;
+  // For validation only: a narrative refused as not well-formed XHTML (reported) keeps its
+  // markup as the div's value, without a tree (model::Document::Xhtml), instead of being
+  // dropped, so that the div is not reported missing as well; the reference validator does
+  // the same. A document read so must not be written out: its XML form could be broken.
+  bool keep_refused_narratives = false;
 };
 
 // Parses one resource. Every problem goes to `sink` with line/column and a FHIRPath location.
@@ -62,6 +67,17 @@ struct WriteOptions {
 std::string WriteJson(const model::Element& resource, const WriteOptions& options = {});
 std::string WriteXml(const model::Element& resource, const WriteOptions& options = {});
 std::string Write(const model::Element& resource, Format format, const WriteOptions& options = {});
+
+// A narrative's markup (the xhtml primitive's value) as a tree in `arena` (model/xhtml.h). The
+// parsers keep this for every narrative they accept (model::Document::Xhtml); this is for
+// documents built without them. Only what the parsers accept parses: one well-formed <div>
+// with nothing around it, no entity besides XML's five, no character XML does not allow.
+struct XhtmlParse {
+  const model::XhtmlNode* root = nullptr;  // null: not accepted, for the reason below
+  const char* message_id = nullptr;        // XHTML_MALFORMED, XHTML_ENTITY_UNDEFINED...
+  std::string message;
+};
+XhtmlParse ParseXhtml(std::string_view markup, std::pmr::memory_resource* arena);
 
 // ".json"/".xml" (also ".ndjson" → JSON); nullopt for anything else.
 std::optional<Format> FormatFromPath(std::string_view path);

@@ -266,6 +266,7 @@ class JsonParser : public internal::ParserBase {
             ok = WrongJsonType(def, type, *value, "a string");
           } else if (CheckPrimitiveText(type, value->text, value->offset)) {
             element->set_value(value->text);
+            if (type.primitive == model::Primitive::kXhtml) AttachXhtml(*element);
           } else {
             ok = false;
           }

@@ -1,7 +1,5 @@
 #include "formats/parse_common.h"
 
-#include <pugixml.hpp>
-
 #include <algorithm>
 #include <cstdio>
 
@@ -45,19 +43,30 @@ bool IsDecimalLexical(std::string_view s) {
   return i == s.size();
 }
 
-// Returns the offset of the first '&' that does not start one of XML's predefined entity or
-// character references, or npos. Without a DTD (which FHIR forbids) no other entity is defined,
-// so e.g. HTML's '&reg;' makes the document not well-formed; pugixml would keep it as text.
-size_t FindUndefinedReference(std::string_view text) {
+namespace {
+
+// XML 1.0's Char production: what a character reference may name (well-formedness constraint
+// "Legal Character").
+bool IsXmlChar(uint32_t c) {
+  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
+         (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+}  // namespace
+
+// Without a DTD (which FHIR forbids) XML defines no entity besides its five predefined ones, so
+// e.g. HTML's '&reg;' makes the document not well-formed; pugixml would keep it as text, and it
+// decodes a character reference to a character XML does not allow (&#1;) without complaint.
+BadReference FindBadReference(std::string_view text) {
   // Most narratives have no reference at all, which memchr finds out fastest.
-  if (text.find('&') == std::string_view::npos) return std::string_view::npos;
+  if (text.find('&') == std::string_view::npos) return {};
   size_t i = 0;
   while (true) {
     // Not find_first_of("&<"): libstdc++ calls memchr over the two-character set once per
-    // character of the text, which made this scan a few percent of reading a resource.
+    // character of the text.
     size_t k = i;
     while (k < text.size() && text[k] != '&' && text[k] != '<') ++k;
-    if (k == text.size()) return std::string_view::npos;
+    if (k == text.size()) return {};
     std::string_view rest = text.substr(k);
     if (rest[0] == '<') {
       std::string_view close;
@@ -72,27 +81,51 @@ size_t FindUndefinedReference(std::string_view text) {
         continue;
       }
       size_t e = text.find(close, k + 2);
-      if (e == std::string_view::npos) return e;
+      if (e == std::string_view::npos) return {};
       i = e + close.size();
       continue;
     }
-    size_t semi = rest.find(';');
-    std::string_view name = rest.substr(1, semi == std::string_view::npos ? 0 : semi - 1);
-    bool ok = false;
+    // A reference runs to its ';'; a bare '&' (markup, a quote or a space before any ';') is
+    // shown as itself.
+    size_t semi = 1;
+    while (semi < rest.size() && rest[semi] != ';' && rest[semi] != '<' && rest[semi] != '&' &&
+           rest[semi] != ' ' && rest[semi] != '\t' && rest[semi] != '\r' && rest[semi] != '\n' &&
+           rest[semi] != '"' && rest[semi] != '\'') {
+      ++semi;
+    }
+    bool terminated = semi < rest.size() && rest[semi] == ';';
+    std::string_view name = terminated ? rest.substr(1, semi - 1) : std::string_view();
+    std::string_view shown = terminated ? rest.substr(0, semi + 1) : rest.substr(0, 1);
     if (name == "amp" || name == "lt" || name == "gt" || name == "quot" || name == "apos") {
-      ok = true;
-    } else if (name.size() >= 2 && name[0] == '#') {
+      i = k + 1;
+      continue;
+    }
+    if (name.size() >= 2 && name[0] == '#') {
       bool hex = name[1] == 'x';
       std::string_view digits = name.substr(hex ? 2 : 1);
-      ok = !digits.empty();
+      bool ok = !digits.empty();
+      uint32_t code = 0;
       for (char c : digits) {
-        bool digit = c >= '0' && c <= '9';
-        bool hex_digit = (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-        if (!digit && !(hex && hex_digit)) ok = false;
+        int d = -1;
+        if (c >= '0' && c <= '9') {
+          d = c - '0';
+        } else if (hex && c >= 'a' && c <= 'f') {
+          d = c - 'a' + 10;
+        } else if (hex && c >= 'A' && c <= 'F') {
+          d = c - 'A' + 10;
+        }
+        if (d < 0) {
+          ok = false;
+          break;
+        }
+        code = code > 0x10FFFF ? code : code * (hex ? 16 : 10) + static_cast<uint32_t>(d);
       }
+      if (!ok) return {k, BadReference::kUndefinedEntity, shown};
+      if (!IsXmlChar(code)) return {k, BadReference::kIllegalCharacter, shown};
+      i = k + 1;
+      continue;
     }
-    if (!ok) return k;
-    i = k + 1;
+    return {k, BadReference::kUndefinedEntity, shown};
   }
 }
 
@@ -150,6 +183,12 @@ void ParserBase::FinishChildren(model::Element* parent, size_t mark) {
 
 bool ParserBase::CheckPrimitiveText(const model::TypeDef& type, std::string_view value,
                                     size_t offset) {
+  if (CheckLexicalForm(type, value, offset)) return true;
+  return type.primitive == model::Primitive::kXhtml && options_.keep_refused_narratives;
+}
+
+bool ParserBase::CheckLexicalForm(const model::TypeDef& type, std::string_view value,
+                                  size_t offset) {
   if (value.empty()) {
     Error(IssueType::kValue, "PRIMITIVE_EMPTY",
           "empty value: a " + type.name + " must have content or be left out", offset);
@@ -206,53 +245,22 @@ bool ParserBase::CheckPrimitiveText(const model::TypeDef& type, std::string_view
   }
 }
 
-// The narrative must be one well-formed XHTML div, or the XML writer would emit broken XML.
+// The narrative must be one well-formed XHTML div, or the XML writer would emit broken XML. The
+// tree is kept for the element the caller makes next (AttachXhtml).
 bool ParserBase::CheckXhtml(std::string_view value, size_t offset) {
-  pugi::xml_document xhtml;
-  // Every kind of node is kept so that anything besides the one div element (declarations,
-  // processing instructions, comments, stray text) can be refused: it would land verbatim in
-  // the middle of an XML document.
-  pugi::xml_parse_result r =
-      xhtml.load_buffer(value.data(), value.size(),
-                        pugi::parse_default | pugi::parse_doctype | pugi::parse_declaration |
-                            pugi::parse_pi | pugi::parse_comments | pugi::parse_ws_pcdata,
-                        pugi::encoding_utf8);
-  const char* problem = nullptr;
-  if (!r) {
-    problem = r.description();
-  } else if (FindUndefinedReference(value) != std::string_view::npos) {
-    // pugixml keeps an undefined '&name;' (or a bare '&') as text; written back into XML it
-    // would make the document not well-formed.
-    problem =
-        "'&' must start a predefined entity (&amp; &lt; &gt; &quot; &apos;) or a character "
-        "reference";
-  } else if (value.front() != '<' || value.back() != '>') {
-    // pugixml drops stray text at the document level, so the ends are checked here.
-    problem = "only the <div> element may be present, without anything before or after it";
-  } else {
-    pugi::xml_node root;
-    int elements = 0;
-    for (pugi::xml_node n : xhtml.children()) {
-      if (n.type() == pugi::node_element) {
-        root = n;
-        ++elements;
-      } else {
-        problem = "only the <div> element may be present, without anything before or after it";
-      }
-    }
-    if (problem == nullptr) {
-      if (elements != 1 || std::string_view(root.name()) != "div") {
-        problem = "the narrative must be a single <div> element";
-      } else if (std::string_view(root.attribute("xmlns").value()) !=
-                 "http://www.w3.org/1999/xhtml") {
-        problem = "the div must declare xmlns=\"http://www.w3.org/1999/xhtml\"";
-      }
-    }
+  XhtmlParse parse = ParseXhtml(value, doc_->arena());
+  pending_xhtml_ = nullptr;
+  if (parse.root == nullptr) {
+    Error(IssueType::kValue, parse.message_id, std::move(parse.message), offset);
+    return false;
   }
-  if (problem == nullptr) return true;
-  Error(IssueType::kValue, "XHTML_MALFORMED",
-        std::string("the narrative is not well-formed XHTML: ") + problem, offset);
-  return false;
+  pending_xhtml_ = parse.root;
+  return true;
+}
+
+void ParserBase::AttachXhtml(const model::Element& element) {
+  if (pending_xhtml_ != nullptr) doc_->SetXhtml(element, pending_xhtml_);
+  pending_xhtml_ = nullptr;
 }
 
 }  // namespace silta::formats::internal

@@ -19,9 +19,16 @@ namespace silta::formats::internal {
 bool IsIntegerLexical(std::string_view s);
 bool IsDecimalLexical(std::string_view s);
 using silta::IsValidUtf8;
-// The offset of the first '&' that does not start one of XML's predefined entity or character
-// references, or npos.
-size_t FindUndefinedReference(std::string_view text);
+// The first '&' that does not start one of XML's predefined entity references or a character
+// reference to a character XML allows.
+struct BadReference {
+  enum Kind { kNone, kUndefinedEntity, kIllegalCharacter };
+  size_t offset = std::string_view::npos;
+  Kind kind = kNone;
+  std::string_view text;  // the reference as written ("&nbsp;", "&#1;"), or "&" when bare
+  explicit operator bool() const { return kind != kNone; }
+};
+BadReference FindBadReference(std::string_view text);
 
 class ParserBase {
  public:
@@ -58,9 +65,13 @@ class ParserBase {
   void AddChild(model::Element* child) { children_.push_back(child); }
   void FinishChildren(model::Element* parent, size_t mark);
 
-  // Checks the lexical form of a primitive value shared by both formats; false = reported.
+  // Checks the lexical form of a primitive value shared by both formats; false = reported and
+  // the value is dropped (a refused narrative is kept when the options say so).
   bool CheckPrimitiveText(const model::TypeDef& type, std::string_view value, size_t offset);
+  bool CheckLexicalForm(const model::TypeDef& type, std::string_view value, size_t offset);
   bool CheckXhtml(std::string_view value, size_t offset);
+  // Keeps the tree of the narrative CheckXhtml last accepted for `element`, which holds it.
+  void AttachXhtml(const model::Element& element);
 
   std::string_view text_;
   std::unique_ptr<model::Document> doc_;
@@ -71,6 +82,7 @@ class ParserBase {
   std::vector<PathFrame> path_;
   std::vector<model::Element*> children_;
   size_t error_count_ = 0;
+  const model::XhtmlNode* pending_xhtml_ = nullptr;
 };
 
 }  // namespace silta::formats::internal

@@ -141,11 +141,19 @@ class XmlParser : public internal::ParserBase {
       }
       if (n.type() == pugi::node_element) root = n;
     }
-    if (size_t amp = internal::FindUndefinedReference(text_); amp != std::string_view::npos) {
-      Report(Severity::kFatal, IssueType::kStructure, "XML_UNDEFINED_ENTITY",
-             "malformed XML: '&' must start a predefined entity (&amp; &lt; &gt; &quot; &apos;) "
-             "or a character reference",
-             amp);
+    if (internal::BadReference reference = internal::FindBadReference(text_)) {
+      if (reference.kind == internal::BadReference::kIllegalCharacter) {
+        Report(Severity::kFatal, IssueType::kStructure, "XML_ILLEGAL_CHARACTER",
+               "malformed XML: the character reference " + std::string(reference.text) +
+                   " names a character XML 1.0 does not allow",
+               reference.offset);
+      } else {
+        Report(Severity::kFatal, IssueType::kStructure, "XML_UNDEFINED_ENTITY",
+               "malformed XML: '" + std::string(reference.text) +
+                   "' is not one of XML's predefined entities (&amp; &lt; &gt; &quot; &apos;) "
+                   "or a character reference",
+               reference.offset);
+      }
       return false;
     }
     if (!root) {
@@ -434,10 +442,11 @@ class XmlParser : public internal::ParserBase {
     // XML → JSON → XML gives back the same narrative.
     markup += raw;
     // The same rules as for a div read from JSON: it must stand on its own as an XHTML document.
-    if (!CheckXhtml(markup, start)) return nullptr;
+    if (!CheckXhtml(markup, start) && !options_.keep_refused_narratives) return nullptr;
     Element* element = doc_->NewElement(&def, &type);
     element->set_location(lines_.Locate(start));
     element->set_value(doc_->CopyString(markup));
+    AttachXhtml(*element);
     AddChild(element);
     return element;
   }

@@ -76,6 +76,13 @@ void Element::set_children(std::span<Element*> children) {
 Document::Document(std::shared_ptr<const TypeModel> model)
     : model_(std::move(model)), arena_(16 * 1024) {}
 
+const XhtmlNode* Document::Xhtml(const Element& element) const {
+  auto it = xhtml_.find(&element);
+  return it != xhtml_.end() ? it->second : nullptr;
+}
+
+void Document::SetXhtml(const Element& element, const XhtmlNode* root) { xhtml_[&element] = root; }
+
 Element* Document::NewElement(const ElementDef* definition, const TypeDef* type) {
   void* mem = arena_.allocate(sizeof(Element), alignof(Element));
   return new (mem) Element(definition, type);

@@ -10,10 +10,12 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/issues.h"
 #include "model/type_model.h"
+#include "model/xhtml.h"
 
 namespace silta::model {
 
@@ -100,9 +102,15 @@ class Document {
   void set_root(Element* root) { root_ = root; }
   std::pmr::memory_resource* arena() { return &arena_; }
 
+  // The parsed form of an xhtml element's markup, when the parser that built the document kept
+  // it (in this document's arena); null otherwise.
+  const XhtmlNode* Xhtml(const Element& element) const;
+  void SetXhtml(const Element& element, const XhtmlNode* root);
+
  private:
   std::shared_ptr<const TypeModel> model_;
   std::pmr::monotonic_buffer_resource arena_;
+  std::pmr::unordered_map<const Element*, const XhtmlNode*> xhtml_{&arena_};
   Element* root_ = nullptr;
   std::string source_name_;
 };

@@ -339,6 +339,7 @@ Response Router::Validate(const Request& request, const std::string& path_type) 
   IssueCollector issues;
   formats::ParseOptions options;
   options.source_name = "request";
+  options.keep_refused_narratives = true;  // parsed to be validated, never written
   auto document = formats::Parse(request.body, *in, services_.model, issues, options);
   if (document == nullptr || document->root() == nullptr) {
     if (!issues.HasErrors()) {

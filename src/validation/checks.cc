@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "validation/impl.h"
+#include "validation/narrative.h"
 #include "validation/primitives.h"
 
 namespace silta::validation::internal {
@@ -24,9 +25,9 @@ std::string ExtensibleNote(const CodeCheck& check) {
 // must, or must not, be divided into language sections, and for which languages.
 void Walker::CheckNarrativeLanguages(const model::Element& narrative, const ElementPlan& plan) {
   const model::Element* div = narrative.Child("div");
-  std::vector<std::string> sections = div != nullptr && div->has_value()
-                                          ? NarrativeLanguageSections(div->value())
-                                          : std::vector<std::string>();
+  const model::XhtmlNode* tree = div != nullptr && div->has_value() ? NarrativeTree(*div) : nullptr;
+  std::vector<std::string> sections =
+      tree != nullptr ? NarrativeLanguageSections(*tree) : std::vector<std::string>();
   std::string found;
   for (const std::string& s : sections) found += (found.empty() ? "" : ", ") + s;
   auto has_section = [&](std::string_view lang) {

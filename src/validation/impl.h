@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <memory>
+#include <memory_resource>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -168,8 +169,10 @@ struct DiscriminatorValue {
 // Validates one document; lives for one Validate call.
 class Walker {
  public:
-  Walker(const Validator::Impl& validator, std::vector<Issue>& issues)
-      : v_(validator), opt_(validator.options()), issues_(issues) {}
+  // `document` (optional) holds the narratives its parser kept parsed (model::Document::Xhtml).
+  Walker(const Validator::Impl& validator, std::vector<Issue>& issues,
+         const model::Document* document = nullptr)
+      : v_(validator), opt_(validator.options()), issues_(issues), document_(document) {}
 
   void ValidateRoot(const model::Element& resource, std::span<const std::string> profiles);
   // Profile-discriminator checks run a nested walk whose issues are only counted.
@@ -208,6 +211,11 @@ class Walker {
   void CheckAttachment(const model::Element& attachment);
   void CheckQuantityLimits(const model::Element& quantity, const ElementPlan& plan);
   void CheckNarrativeLanguages(const model::Element& narrative, const ElementPlan& plan);
+  // narrative.cc: the XHTML rules on a Narrative.div (or any xhtml value).
+  void CheckNarrative(const model::Element& div);
+  // The div's parsed tree: the parser's, or parsed here once for a document built without it;
+  // null when the markup is not well-formed (the parser reported that).
+  const model::XhtmlNode* NarrativeTree(const model::Element& div);
   void CheckProfileDifferential(const model::Element& structure_definition);
   // definitions.cc
   void CheckDiscriminatorPaths(const model::Element& structure_definition);
@@ -240,6 +248,10 @@ class Walker {
   const Validator::Impl& v_;
   const ValidatorOptions& opt_;
   std::vector<Issue>& issues_;
+  const model::Document* document_ = nullptr;
+  // Narratives of documents built without the parsers, parsed once per walk.
+  std::unique_ptr<std::pmr::monotonic_buffer_resource> xhtml_arena_;
+  std::unordered_map<const model::Element*, const model::XhtmlNode*> parsed_xhtml_;
   std::vector<const BundleIndex*> bundles_;
   const model::Element* skip_resource_extras_ = nullptr;
   std::string_view current_profile_;  // the profile being applied; empty for the base

@@ -1,7 +1,5 @@
 #include "validation/primitives.h"
 
-#include <pugixml.hpp>
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -299,148 +297,11 @@ PrimitiveProblem CheckPrimitive(model::Primitive type, std::string_view value) {
         return Problem("TYPE_STRING_WHITESPACE", "the string consists only of whitespace");
       }
       break;
-    case Primitive::kXhtml:
-      return CheckNarrative(value);
+    case Primitive::kXhtml:  // judged on its parsed tree (narrative.h)
     default:
       break;
   }
   return {};
-}
-
-namespace {
-
-// R4 Narrative.div (txt-1): "only the basic html formatting elements and attributes described in
-// chapters 7-11 (except section 4 of chapter 9) and 15 of the HTML 4.0 standard, <a> elements
-// (either name or href), images and internally contained style attributes". Chapter 7: div, span,
-// headings, address; 8: bdo; 9: phrase elements, sub/sup, p, br, quotations, pre (9.4, ins/del,
-// excepted); 10: lists; 11: tables; 15: font-style elements (tt i b big small strike s u) and hr.
-// Images bring img and client-side image maps (map, area).
-bool AllowedElement(std::string_view name) {
-  static constexpr std::array<std::string_view, 56> kAllowed = {
-      "a",          "abbr",   "acronym", "address", "area", "b",     "bdo",      "big",
-      "blockquote", "br",     "caption", "cite",    "code", "col",   "colgroup", "dd",
-      "dfn",        "div",    "dl",      "dt",      "em",   "h1",    "h2",       "h3",
-      "h4",         "h5",     "h6",      "hr",      "i",    "img",   "kbd",      "li",
-      "map",        "ol",     "p",       "pre",     "q",    "s",     "samp",     "small",
-      "span",       "strike", "strong",  "sub",     "sup",  "table", "tbody",    "td",
-      "tfoot",      "th",     "thead",   "tr",      "tt",   "u",     "ul",       "var"};
-  return std::find(kAllowed.begin(), kAllowed.end(), name) != kAllowed.end();
-}
-
-// The attributes those chapters give their elements: the common ones (7.5, 8.1, 8.2, 14.2.2,
-// 17.11), quotations (9.2.2), lists (10), tables (11), alignment and rules (15), links (12: frame
-// targets are chapter 16, left out) and images with their maps (13). This includes every
-// attribute txt-1's XPath in the R4 Narrative definition lists (cellhalign, cellvalign too).
-bool AllowedAttribute(std::string_view name) {
-  static constexpr std::array<std::string_view, 58> kAllowed = {
-      "title",      "style",       "class",       "id",      "lang",    "xml:lang", "dir",
-      "accesskey",  "tabindex",    "href",        "name",    "xmlns",   "src",      "alt",
-      "width",      "height",      "border",      "span",    "colspan", "rowspan",  "align",
-      "valign",     "cellpadding", "cellspacing", "char",    "charoff", "abbr",     "axis",
-      "headers",    "scope",       "xml:space",   "summary", "frame",   "rules",    "nowrap",
-      "bgcolor",    "cite",        "type",        "start",   "value",   "compact",  "hreflang",
-      "rel",        "rev",         "charset",     "shape",   "coords",  "nohref",   "longdesc",
-      "usemap",     "ismap",       "hspace",      "vspace",  "clear",   "noshade",  "size",
-      "cellhalign", "cellvalign"};
-  return std::find(kAllowed.begin(), kAllowed.end(), name) != kAllowed.end() ||
-         name.rfind("xmlns:", 0) == 0;
-}
-
-std::string CheckNode(const pugi::xml_node& node, int depth) {
-  if (depth > 200) return "the narrative is nested too deeply";
-  for (pugi::xml_node child : node.children()) {
-    if (child.type() != pugi::node_element) continue;
-    std::string_view name = child.name();
-    if (name == "script" || name == "object" || name == "applet" || name == "embed" ||
-        name == "form" || name == "input" || name == "iframe" || name == "base" || name == "link" ||
-        name == "meta" || name == "style") {
-      return "the narrative contains a <" + std::string(name) + "> element, which FHIR forbids";
-    }
-    if (!AllowedElement(name)) {
-      return "the narrative contains the element <" + std::string(name) +
-             ">, which is not allowed in FHIR narrative";
-    }
-    for (pugi::xml_attribute a : child.attributes()) {
-      std::string_view an = a.name();
-      if (an.size() > 2 && (an[0] == 'o' || an[0] == 'O') && (an[1] == 'n' || an[1] == 'N')) {
-        return "the narrative has an event handler attribute '" + std::string(an) +
-               "', which FHIR forbids";
-      }
-      if (!AllowedAttribute(an)) {
-        return "the narrative has the attribute '" + std::string(an) + "' on <" +
-               std::string(name) + ">, which is not allowed in FHIR narrative";
-      }
-      std::string_view v = a.value();
-      if ((an == "href" || an == "src") &&
-          (v.rfind("javascript:", 0) == 0 || v.rfind("JavaScript:", 0) == 0)) {
-        return "the narrative has a javascript: link, which FHIR forbids";
-      }
-    }
-    std::string nested = CheckNode(child, depth + 1);
-    if (!nested.empty()) return nested;
-  }
-  return {};
-}
-
-}  // namespace
-
-PrimitiveProblem CheckNarrative(std::string_view value) {
-  pugi::xml_document doc;
-  if (!doc.load_buffer(value.data(), value.size(), pugi::parse_default, pugi::encoding_utf8)) {
-    return {};  // malformed markup is reported by the parser
-  }
-  pugi::xml_node div = doc.document_element();
-  for (pugi::xml_attribute a : div.attributes()) {
-    std::string_view an = a.name();
-    if (!AllowedAttribute(an)) {
-      return Problem("XHTML_ATTRIBUTE", "the narrative div has the attribute '" + std::string(an) +
-                                            "', which is not allowed in FHIR narrative");
-    }
-  }
-  std::string problem = CheckNode(div, 0);
-  if (problem.empty()) {
-    // txt-2: the narrative must have some non-whitespace content (text or an image).
-    bool has_content = false;
-    struct TextFinder : pugi::xml_tree_walker {
-      bool found = false;
-      bool for_each(pugi::xml_node& node) override {
-        if (node.type() == pugi::node_element && std::string_view(node.name()) == "img") {
-          found = true;
-          return false;
-        }
-        if (node.type() == pugi::node_pcdata || node.type() == pugi::node_cdata) {
-          for (const char* c = node.value(); *c != 0; ++c) {
-            if (*c != ' ' && *c != '\t' && *c != '\n' && *c != '\r') {
-              found = true;
-              return false;
-            }
-          }
-        }
-        return true;
-      }
-    } finder;
-    div.traverse(finder);
-    has_content = has_content || finder.found;
-    if (!has_content) {
-      return Problem("XHTML_EMPTY", "the narrative div must not be empty");
-    }
-    return {};
-  }
-  return Problem("XHTML_NOT_ALLOWED", problem);
-}
-
-std::vector<std::string> NarrativeLanguageSections(std::string_view div) {
-  std::vector<std::string> languages;
-  pugi::xml_document doc;
-  if (!doc.load_buffer(div.data(), div.size(), pugi::parse_default, pugi::encoding_utf8)) {
-    return languages;
-  }
-  for (pugi::xml_node child : doc.document_element().children("div")) {
-    std::string_view lang = child.attribute("xml:lang").value();
-    if (lang.empty()) lang = child.attribute("lang").value();
-    if (!lang.empty()) languages.emplace_back(lang);
-  }
-  return languages;
 }
 
 }  // namespace silta::validation::internal

@@ -370,7 +370,7 @@ void Validator::Validate(const model::Document& document, std::span<const std::s
   if (document.root() == nullptr) return;
   std::vector<Issue> issues;
   issues.reserve(32);  // a few dozen notes and warnings are common; growing moves every Issue
-  internal::Walker walker(*impl_, issues);
+  internal::Walker walker(*impl_, issues, &document);
   walker.ValidateRoot(*document.root(), profiles);
   // The same problem found through the base definition and a profile is told once. The set
   // holds issues, not copies of their texts; each is moved out only after it was compared.

@@ -129,6 +129,7 @@ void Walker::CheckPrimitiveValue(const model::Element& e, const ElementPlan& pla
     if (e.parent() != nullptr && e.parent()->is_resource() && e.name() == "id") {
       kind = model::Primitive::kId;
     }
+    if (kind == model::Primitive::kXhtml) CheckNarrative(e);
     PrimitiveProblem problem = CheckPrimitive(kind, value);
     if (!problem.ok()) {
       // Attachment content is judged as a whole (data with size and hash), on the Attachment.

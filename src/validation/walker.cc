@@ -156,7 +156,7 @@ void Walker::ValidateRoot(const model::Element& resource, std::span<const std::s
 
 bool Walker::ConformsTo(const model::Element& element, const ElementPlan& plan) {
   std::vector<Issue> nested;
-  Walker sub(v_, nested);
+  Walker sub(v_, nested, document_);
   sub.bundles_ = bundles_;
   sub.depth_ = depth_;
   sub.nested_ = true;

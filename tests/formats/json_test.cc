@@ -219,11 +219,18 @@ INSTANTIATE_TEST_SUITE_P(
         BadJsonCase{"bare_ampersand_in_xhtml",
                     R"({"resourceType":"Patient","text":{"status":"generated",)"
                     R"("div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">A & B</div>"}})",
-                    "XHTML_MALFORMED", "Patient.text.div"},
+                    "XHTML_ENTITY_UNDEFINED", "Patient.text.div"},
         BadJsonCase{"html_entity_in_xhtml",
                     R"({"resourceType":"Patient","text":{"status":"generated",)"
                     R"("div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">&reg;</div>"}})",
-                    "XHTML_MALFORMED", "Patient.text.div"},
+                    "XHTML_ENTITY_UNDEFINED", "Patient.text.div"},
+        // XML 1.0, well-formedness constraint "Legal Character": "Characters referred to using
+        // character references MUST match the production for Char" (no C0 controls but tab,
+        // LF and CR).
+        BadJsonCase{"control_character_reference_in_xhtml",
+                    R"({"resourceType":"Patient","text":{"status":"generated",)"
+                    R"("div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">a&#x1B;b</div>"}})",
+                    "XHTML_CHARACTER_ILLEGAL", "Patient.text.div"},
         BadJsonCase{"control_character", R"({"resourceType":"Patient","gender":"ma\u0001le"})",
                     "PRIMITIVE_CONTROL_CHARACTER", "Patient.gender"},
         BadJsonCase{"lone_surrogate", R"({"resourceType":"Patient","gender":"ma\udc00le"})",
@@ -231,6 +238,58 @@ INSTANTIATE_TEST_SUITE_P(
         BadJsonCase{"invalid_utf8", "{\"resourceType\":\"Patient\",\"gender\":\"\xff\"}",
                     "JSON_SYNTAX", ""}),
     [](const auto& test_info) { return std::string(test_info.param.name); });
+
+// The parser keeps each narrative it accepts as a tree, so that the validator does not parse the
+// markup again: names, the namespace in force, decoded text and attributes.
+TEST(JsonParse, KeepsTheNarrativeTree) {
+  Parsed p =
+      ParseJsonText(R"({"resourceType":"Patient","text":{"status":"generated","div":)"
+                    R"("<div xmlns=\"http://www.w3.org/1999/xhtml\"><p class=\"c\">A &amp; B</p>)"
+                    R"(<x:b xmlns:x=\"http://example.org\">y</x:b></div>"}})");
+  ASSERT_NE(p.doc, nullptr);
+  EXPECT_TRUE(p.errors().empty());
+  const model::Element* div = p.doc->root()->Child("text")->Child("div");
+  ASSERT_NE(div, nullptr);
+  const model::XhtmlNode* tree = p.doc->Xhtml(*div);
+  ASSERT_NE(tree, nullptr);
+  EXPECT_EQ(tree->local_name, "div");
+  EXPECT_EQ(tree->ns, "http://www.w3.org/1999/xhtml");
+  ASSERT_EQ(tree->children.size(), 2u);
+  const model::XhtmlNode& para = tree->children[0];
+  EXPECT_EQ(para.name, "p");
+  EXPECT_EQ(para.ns, "http://www.w3.org/1999/xhtml");
+  ASSERT_NE(para.Attribute("class"), nullptr);
+  EXPECT_EQ(para.Attribute("class")->value, "c");
+  ASSERT_EQ(para.children.size(), 1u);
+  EXPECT_EQ(para.children[0].text, "A & B");
+  const model::XhtmlNode& other = tree->children[1];
+  EXPECT_EQ(other.name, "x:b");
+  EXPECT_EQ(other.local_name, "b");
+  EXPECT_EQ(other.ns, "http://example.org");
+  // The element keeps the markup byte for byte.
+  EXPECT_THAT(std::string(div->value()), HasSubstr("A &amp; B"));
+}
+
+// A refused narrative is dropped (its XML form would be broken), unless the document is read
+// only to be validated: then the markup stays, without a tree, and the finding is made once.
+TEST(JsonParse, KeepsARefusedNarrativeOnlyWhenAsked) {
+  std::string text = R"({"resourceType":"Patient","text":{"status":"generated",)"
+                     R"("div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">&reg;</div>"}})";
+  for (bool keep : {false, true}) {
+    IssueCollector sink;
+    ParseOptions options;
+    options.keep_refused_narratives = keep;
+    auto doc = ParseJson(text, testing::R4Model(), sink, options);
+    ASSERT_NE(doc, nullptr);
+    const model::Element* div = doc->root()->Child("text")->Child("div");
+    EXPECT_EQ(div != nullptr, keep);
+    if (div != nullptr) {
+      EXPECT_EQ(doc->Xhtml(*div), nullptr);
+    }
+    ASSERT_EQ(sink.issues().size(), 1u);
+    EXPECT_EQ(sink.issues()[0].message_id, std::string("XHTML_ENTITY_UNDEFINED"));
+  }
+}
 
 TEST(JsonParse, RejectsExcessiveNestingWithoutCrashing) {
   std::string deep = R"({"resourceType":"Patient","extension":[)";

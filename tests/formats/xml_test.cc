@@ -142,6 +142,10 @@ INSTANTIATE_TEST_SUITE_P(
                    R"(<Patient xmlns="http://hl7.org/fhir"><text><status value="generated"/>)"
                    R"(<div xmlns="http://www.w3.org/1999/xhtml">CPT&reg;</div></text></Patient>)",
                    "XML_UNDEFINED_ENTITY"},
+        BadXmlCase{"control_character_reference",
+                   R"(<Patient xmlns="http://hl7.org/fhir"><text><status value="generated"/>)"
+                   R"(<div xmlns="http://www.w3.org/1999/xhtml">a&#1;b</div></text></Patient>)",
+                   "XML_ILLEGAL_CHARACTER"},
         BadXmlCase{"bare_ampersand",
                    R"(<Patient xmlns="http://hl7.org/fhir"><id value="a&b"/></Patient>)",
                    "XML_UNDEFINED_ENTITY"},

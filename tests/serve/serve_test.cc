@@ -285,6 +285,26 @@ TEST_F(ServeTest, ValidateUsesTheValidator) {
   EXPECT_THAT(reply.body, HasSubstr("Patient.gender"));
 }
 
+// The narrative rules through the service: a script in the div is one error at the div, and an
+// entity XML does not define is one error too (the div is not also reported missing).
+TEST_F(ServeTest, ValidateJudgesTheNarrative) {
+  Reply script =
+      Call(port_, "POST", "/$validate",
+           R"({"resourceType":"Patient","text":{"status":"generated","div":)"
+           R"("<div xmlns=\"http://www.w3.org/1999/xhtml\">a<script>x()</script></div>"}})",
+           FhirJson("validator"));
+  ASSERT_EQ(script.status, 200) << script.body;
+  EXPECT_THAT(script.body, HasSubstr("XHTML_ACTIVE_CONTENT"));
+  EXPECT_THAT(script.body, HasSubstr("Patient.text.div"));
+  Reply entity = Call(port_, "POST", "/$validate",
+                      R"({"resourceType":"Patient","text":{"status":"generated","div":)"
+                      R"("<div xmlns=\"http://www.w3.org/1999/xhtml\">a&nbsp;b</div>"}})",
+                      FhirJson("validator"));
+  ASSERT_EQ(entity.status, 200) << entity.body;
+  EXPECT_THAT(entity.body, HasSubstr("XHTML_ENTITY_UNDEFINED"));
+  EXPECT_THAT(entity.body, Not(HasSubstr("minimum required")));
+}
+
 // A browser (or _format=html) gets the CLI's HTML report instead of the OperationOutcome.
 TEST_F(ServeTest, ValidateAnswersBrowsersWithTheHtmlReport) {
   Headers browser = Auth("validator", {{"Content-Type", "application/fhir+json"},

@@ -68,7 +68,10 @@ Outcome ValidateText(const Validator& validator, std::string_view text,
   IssueCollector collector;
   auto format = formats::SniffFormat(text);
   if (!format) return outcome;
-  auto doc = formats::Parse(text, *format, silta::testing::R4Model(), collector);
+  // As `silta validate` reads its inputs (batch runner).
+  formats::ParseOptions options;
+  options.keep_refused_narratives = true;
+  auto doc = formats::Parse(text, *format, silta::testing::R4Model(), collector, options);
   if (doc != nullptr) {
     outcome.parsed = true;
     validator.Validate(*doc, profiles, collector);

@@ -167,10 +167,10 @@ INSTANTIATE_TEST_SUITE_P(
                       "TYPE_URI_UUID"},
         PrimitiveCase{R"({"resourceType":"Patient","text":{"status":"generated",
           "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><script>x()</script></div>"}})",
-                      "XHTML_NOT_ALLOWED"},
+                      "XHTML_ACTIVE_CONTENT"},
         PrimitiveCase{R"({"resourceType":"Patient","text":{"status":"generated",
           "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><p onclick=\"x()\">a</p></div>"}})",
-                      "XHTML_NOT_ALLOWED"}));
+                      "XHTML_EVENT_ATTRIBUTE"}));
 
 TEST(Primitives, ValidValuesPass) {
   Outcome o = Check(R"({"resourceType":"Patient","birthDate":"2020-02-29",
