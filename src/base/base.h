@@ -2,6 +2,7 @@
 #pragma once
 
 #include "base/attributes.h"
+#include "base/digest.h"
 #include "base/files.h"
 #include "base/issues.h"
 #include "base/numbers.h"

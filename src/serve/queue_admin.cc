@@ -1,10 +1,10 @@
 #include "serve/queue_admin.h"
 
 #include <algorithm>
-#include <ctime>
 #include <regex>
 #include <sstream>
 
+#include "base/digest.h"
 #include "base/files.h"
 #include "identifiers/identifiers.h"
 #include "records/records.h"
@@ -13,15 +13,6 @@ namespace silta::serve {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Instant(int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 }  // namespace
 
@@ -79,8 +70,8 @@ json::Value QueueProblemJson(const QueueProblem& problem, bool with_outcome) {
   v["attempts"] = json::Value::Number(std::to_string(problem.attempts));
   v["refusals"] = json::Value::Number(std::to_string(problem.refusals));
   v["heldBack"] = json::Value::Number(std::to_string(problem.held_back));
-  v["receivedAt"] = json::Value::String(Instant(problem.received_at));
-  if (problem.parked) v["parkedAt"] = json::Value::String(Instant(problem.parked_at));
+  v["receivedAt"] = json::Value::String(UtcInstant(problem.received_at));
+  if (problem.parked) v["parkedAt"] = json::Value::String(UtcInstant(problem.parked_at));
   if (!problem.last_error.empty()) {
     v["lastError"] = json::Value::String(MaskPersonalData(problem.last_error));
   }

@@ -4,6 +4,7 @@
 
 #include <mutex>
 
+#include "base/digest.h"
 #include "store/store.h"
 #include "sync/sync.h"
 
@@ -610,7 +611,7 @@ class PgRecordQueue : public RecordQueue {
 std::string MaskClientKey(const std::string& client_key) {
   size_t slash = client_key.find('/');
   std::string county = slash == std::string::npos ? std::string() : client_key.substr(0, slash);
-  return county + "/#" + sync::Sha256Hex(client_key).substr(0, 12);
+  return county + "/#" + Sha256Hex(client_key).substr(0, 12);
 }
 
 StatusOr<std::unique_ptr<RecordQueue>> RecordQueue::Open(const std::string& location) {

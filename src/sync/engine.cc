@@ -1,31 +1,16 @@
 #include "sync/engine.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
-#include <cstdio>
 #include <ctime>
 #include <set>
 
+#include "base/digest.h"
 #include "base/files.h"
 #include "base/numbers.h"
 #include "fhirclient/bundle.h"
 #include "sync/projection.h"
 
 namespace silta::sync {
-
-std::string Sha256Hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string hex;
-  char buf[3];
-  for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(buf, sizeof buf, "%02x", digest[i]);
-    hex += buf;
-  }
-  return hex;
-}
 
 int SyncSummary::total(int TargetCounts::*field) const {
   int sum = 0;
@@ -95,19 +80,6 @@ int64_t ParseInstant(std::string_view text) {
   }
   return seconds;
 }
-
-namespace {
-
-std::string FormatInstant(int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-}  // namespace
 
 struct SyncEngine::Planned {
   const mapping::Module* module = nullptr;
@@ -399,7 +371,7 @@ void SyncEngine::AddCustodianProvenances(const Target& target, std::vector<Plann
     }
     provenance["recorded"] = json::Value::String(
         ParseInstant(recorded) >= 0 ? recorded
-                                    : FormatInstant(static_cast<int64_t>(std::time(nullptr))));
+                                    : UtcInstant(static_cast<int64_t>(std::time(nullptr))));
     json::Value agent = json::Value::Object();
     agent["type"] = CodeableConcept(
         Coding("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "CST", "custodian"));
@@ -653,7 +625,7 @@ StatusOr<PullSummary> SyncEngine::Pull(
   std::string since;
   if (watermark) {
     int64_t seconds = ParseInstant(*watermark);
-    if (seconds >= 0) since = FormatInstant(seconds - options_.pull_overlap.count());
+    if (seconds >= 0) since = UtcInstant(seconds - options_.pull_overlap.count());
   }
   PullSummary summary;
   const std::string system = mapper_.PartIdentifierSystem();

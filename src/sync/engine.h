@@ -133,7 +133,4 @@ class SyncEngine {
 // one (no time zone, an offset that is not ±hh:mm).
 int64_t ParseInstant(std::string_view text);
 
-// SHA-256 of `text`, lower-case hex.
-std::string Sha256Hex(std::string_view text);
-
 }  // namespace silta::sync

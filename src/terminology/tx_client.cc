@@ -1,6 +1,5 @@
 // A FHIR R4 terminology server as a RemoteTerminology: ValueSet/$validate-code and
 // ValueSet/$expand over HTTP, with every answer kept on disk.
-#include <openssl/evp.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -12,6 +11,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "base/digest.h"
 #include "base/files.h"
 #include "fhirclient/fhirclient.h"
 #include "json/json.h"
@@ -37,20 +37,6 @@ namespace {
 using json::MakeString;
 using json::Member;
 using json::StringMember;
-
-std::string Sha256Hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 15]);
-  }
-  return hex;
-}
 
 std::string Serialize(const rapidjson::Value& value) {
   rapidjson::StringBuffer buffer;
