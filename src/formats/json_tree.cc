@@ -27,7 +27,6 @@ static_assert(rapidjson::StreamTraits<InsituStream>::copyOptimization == 1);
 // as a contiguous span. The stacks are reused, so a document costs few allocations.
 class TreeHandler {
  public:
-  // `original` is the text as given: the stream's copy is overwritten as strings are decoded.
   TreeHandler(std::pmr::memory_resource* arena, InsituStream* stream, uint32_t max_depth)
       : arena_(arena), stream_(stream), copy_(stream->head_), max_depth_(max_depth) {}
 

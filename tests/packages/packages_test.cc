@@ -301,18 +301,24 @@ TEST(PackageTest, WritesASiltaIndexAndUsesItNextTime) {
   }
 }
 
+// Adds ValueSet-new.json to the package in `folder`: the next load must list the folder again
+// (not trust the index) and find it.
+void ExpectAnAddedFileIndexed(const fs::path& folder) {
+  WriteText(folder / "package" / "ValueSet-new.json",
+            ValueSet("new", "http://example.org/ValueSet/new", "1.0.0"));
+  auto after_add = Package::Load(folder);
+  ASSERT_TRUE(after_add.ok());
+  EXPECT_EQ((*after_add)->index_source(), IndexSource::kScan);
+  EXPECT_NE((*after_add)->FindByUrl("http://example.org/ValueSet/new"), nullptr);
+}
+
 TEST(PackageTest, RebuildsTheSiltaIndexWhenFilesChangeOrItIsDamaged) {
   TempDir dir;
   fs::path package_dir = dir.path() / "package";
   WriteSamplePackage(package_dir);
   ASSERT_TRUE(Package::Load(dir.path()).ok());
 
-  WriteText(package_dir / "ValueSet-new.json",
-            ValueSet("new", "http://example.org/ValueSet/new", "1.0.0"));
-  auto after_add = Package::Load(dir.path());
-  ASSERT_TRUE(after_add.ok());
-  EXPECT_EQ((*after_add)->index_source(), IndexSource::kScan);
-  EXPECT_NE((*after_add)->FindByUrl("http://example.org/ValueSet/new"), nullptr);
+  ExpectAnAddedFileIndexed(dir.path());
 
   WriteText(package_dir / ".silta-index.json", "{\"silta-index-version\": 1, \"files\": [");
   auto after_damage = Package::Load(dir.path());
@@ -360,12 +366,7 @@ TEST(PackageTest, SkipsTheListingOnlyWhileTheFolderIsUnchanged) {
   EXPECT_EQ((*trusted)->entries().size(), (*listed)->entries().size());
 
   // A new file moves the folder's time on: it is listed and found.
-  WriteText(package_dir / "ValueSet-new.json",
-            ValueSet("new", "http://example.org/ValueSet/new", "1.0.0"));
-  auto after_add = Package::Load(dir.path());
-  ASSERT_TRUE(after_add.ok());
-  EXPECT_EQ((*after_add)->index_source(), IndexSource::kScan);
-  EXPECT_NE((*after_add)->FindByUrl("http://example.org/ValueSet/new"), nullptr);
+  ExpectAnAddedFileIndexed(dir.path());
 
   // So does a removed one, even after the index was marked current again.
   fs::last_write_time(package_dir, an_hour_ago);
