@@ -3,8 +3,9 @@
 //
 // One reader thread walks the inputs in order and cuts them into units of work (a whole JSON or
 // XML file, or a run of NDJSON lines); workers parse and validate units in parallel; the calling
-// thread receives the results strictly in input order. The number and total size of units in
-// flight are bounded, so memory stays bounded however large the inputs are.
+// thread receives the results strictly in input order (and, with one thread, is the worker). The
+// number and total size of units in flight are bounded, so memory stays bounded however large the
+// inputs are.
 #pragma once
 
 #include <cstdint>

@@ -180,27 +180,33 @@ TEST(BatchRunner, AFailingValidatorBecomesAFatalIssue) {
   EXPECT_EQ(report.inputs()[0].issues[0].message_id, "BATCH_VALIDATOR_FAILED");
 }
 
+// With one thread the calling thread validates as well as emits; with more it only emits.
 TEST(BatchRunner, AThrowingConsumerStopsTheRunCleanly) {
   testing::TempDir dir;
   std::string text;
   for (int i = 0; i < 50; ++i) text += std::string(kPatient) + "\n";
   auto file = dir.Write("a.ndjson", text);
-  RunOptions options;
-  options.threads = 2;
-  options.ndjson_lines_per_unit = 1;
-  BatchRunner runner(silta::testing::R4Model(), NoCheck, options);
-  int calls = 0;
-  EXPECT_THROW(runner.Run(Inputs({{file, InputFormat::kNdjson}}),
-                          [&](const InputFile&, UnitResult&&) {
-                            if (++calls == 3) throw std::runtime_error("disk full");
-                          }),
-               std::runtime_error);
-  EXPECT_EQ(calls, 3);
+  for (unsigned threads : {1U, 2U}) {
+    RunOptions options;
+    options.threads = threads;
+    options.ndjson_lines_per_unit = 1;
+    BatchRunner runner(silta::testing::R4Model(), NoCheck, options);
+    int calls = 0;
+    EXPECT_THROW(runner.Run(Inputs({{file, InputFormat::kNdjson}}),
+                            [&](const InputFile&, UnitResult&&) {
+                              if (++calls == 3) throw std::runtime_error("disk full");
+                            }),
+                 std::runtime_error);
+    EXPECT_EQ(calls, 3) << threads << " threads";
+  }
 }
 
 // Every line gets an issue naming its line; with eight threads, units of one line and
 // validators of uneven speed, results must still come out in file order.
-TEST(BatchRunner, ResultsComeInInputOrderWithManyThreads) {
+// The same with one thread, where the reader still runs ahead on its own thread.
+class BatchRunnerOrder : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(BatchRunnerOrder, ResultsComeInInputOrder) {
   testing::TempDir dir;
   std::string text;
   constexpr int kLines = 2000;
@@ -209,7 +215,7 @@ TEST(BatchRunner, ResultsComeInInputOrderWithManyThreads) {
   auto b = dir.Write("b.json", kPatient);
   auto c = dir.Write("c.ndjson", text);
   RunOptions options;
-  options.threads = 8;
+  options.threads = GetParam();
   options.ndjson_lines_per_unit = 1;
   auto validate = [](const model::Document& doc, IssueSink& sink) {
     uint32_t line = doc.root()->location().line;
@@ -236,6 +242,8 @@ TEST(BatchRunner, ResultsComeInInputOrderWithManyThreads) {
   }
   EXPECT_EQ(report.resources(), 2u * kLines + 1);
 }
+
+INSTANTIATE_TEST_SUITE_P(Threads, BatchRunnerOrder, ::testing::Values(1U, 8U));
 
 // The reader may not run ahead of the results by more than the in-flight limit, however slow
 // the consumer: that is what keeps memory bounded on huge inputs.
