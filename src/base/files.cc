@@ -32,10 +32,14 @@ StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
     ::close(fd);
     return IoError(path.string() + " is a directory, not a file");
   }
-  if (st.st_size > 0) data.reserve(static_cast<size_t>(st.st_size));
-  char buf[1 << 16];
+  // Read straight into the string, sized from fstat (one copy, not two through a stack buffer);
+  // the loop still follows a file that is longer or shorter than fstat said.
+  size_t expected = st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
+  size_t filled = 0;
+  data.resize(std::max<size_t>(expected + 1, 4096));
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (filled == data.size()) data.resize(data.size() * 2);
+    ssize_t n = ::read(fd, data.data() + filled, data.size() - filled);
     if (n < 0) {
       if (errno == EINTR) continue;
       std::string err = ErrnoText();
@@ -43,9 +47,10 @@ StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
       return IoError("cannot read " + path.string() + ": " + err);
     }
     if (n == 0) break;
-    data.append(buf, static_cast<size_t>(n));
+    filled += static_cast<size_t>(n);
   }
   ::close(fd);
+  data.resize(filled);
   return data;
 }
 
