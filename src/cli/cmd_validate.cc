@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "base/lifetime.h"
 #include "batch/batch.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
@@ -92,6 +93,8 @@ int RunValidateCommand(const std::vector<std::string>& args, std::ostream& out, 
     if (issue.severity >= Severity::kWarning) err << FormatIssue(issue) << "\n";
   }
   if (!loaded.ok()) return Fail(err, "validate", loaded.status());
+  KeepUntilProcessExit(loaded->validator);
+  KeepUntilProcessExit(loaded->context);
   const validation::Validator& validator = *loaded->validator;
   for (const std::string& profile : profiles) {
     if (Status s = validator.CheckProfile(profile); !s.ok()) {

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/lifetime.h"
 #include "cli/commands.h"
 
 namespace {
@@ -44,6 +45,7 @@ void PrintUsage(std::ostream& out) {
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
+  silta::EnableKeepUntilProcessExit();
   if (argc < 2) {
     PrintUsage(std::cerr);
     return silta::cli::kExitUsage;
