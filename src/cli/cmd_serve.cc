@@ -108,6 +108,7 @@ int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std
     // A missing dependency only hides the profiles it holds: a warning, not a refusal to start.
     packages::ContextOptions options;
     options.allow_missing_dependencies = true;
+    if (auto r4 = context::CorePackage(); r4.ok()) options.loaded.push_back(*r4);
     IssueCollector warnings;
     auto built = packages::ConformanceContext::Build(cache, roots, &warnings, options);
     for (const Issue& warning : warnings.issues()) {

@@ -27,6 +27,8 @@ StatusOr<LoadedValidator> LoadValidator(const std::vector<std::string>& igs, Iss
   // would define is reported where it is used.
   packages::ContextOptions context_options;
   context_options.allow_missing_dependencies = true;
+  SILTA_ASSIGN_OR_RETURN(auto core, CorePackage());
+  context_options.loaded.push_back(std::move(core));
   SILTA_ASSIGN_OR_RETURN(auto from_cache, packages::ConformanceContext::Build(
                                               cache, roots, warnings, context_options));
   // What the --ig options name comes first: its definitions win over the packages'.
@@ -48,7 +50,9 @@ StatusOr<std::shared_ptr<const packages::ConformanceContext>> LoadSiltaContext()
   packages::PackageCache cache;
   std::vector<std::shared_ptr<const packages::Package>> all = {silta};
   for (const auto& [name, version] : silta->manifest().dependencies) {
-    auto dependency = cache.Load(name, version);
+    auto dependency = name == kCorePackageName && version == kCorePackageVersion
+                          ? CorePackage()
+                          : cache.Load(name, version);
     if (!dependency.ok()) {
       return Status(dependency.status().code(),
                     "Silta's profiles need " + name + "#" + version +

@@ -82,8 +82,13 @@ StatusOr<std::shared_ptr<const ConformanceContext>> ConformanceContext::Build(
       continue;
     }
     chosen_version[name] = resolved->id.version;
-    SILTA_ASSIGN_OR_RETURN(std::shared_ptr<const Package> package,
-                           cache.Load(resolved->id.name, resolved->id.version));
+    std::shared_ptr<const Package> package;
+    for (const std::shared_ptr<const Package>& loaded : options.loaded) {
+      if (loaded->id() == resolved->id) package = loaded;
+    }
+    if (package == nullptr) {
+      SILTA_ASSIGN_OR_RETURN(package, cache.Load(resolved->id.name, resolved->id.version));
+    }
     std::vector<std::string> ancestors = request.ancestors;
     ancestors.push_back(name);
     for (const auto& [dep_name, dep_version] : package->manifest().dependencies) {

@@ -281,6 +281,9 @@ struct ResourceRef {
 struct ContextOptions {
   // Report a dependency missing from the cache as a warning instead of failing.
   bool allow_missing_dependencies = false;
+  // Packages this process has loaded already (R4 core, for the type model): a request that
+  // resolves to one of their ids takes it as it is instead of reading its index again.
+  std::vector<std::shared_ptr<const Package>> loaded;
 };
 
 class ConformanceContext {

@@ -952,6 +952,29 @@ TEST_F(ResolutionTest, ContextFollowsDependenciesAndFindsAcrossPackages) {
   EXPECT_FALSE((*context)->FindByUrl("http://example.org/StructureDefinition/unrelated"));
 }
 
+// A package the process holds already is taken as it is, for the id it resolves to only.
+TEST_F(ResolutionTest, ContextTakesAPackageLoadedAlreadyInsteadOfReadingItAgain) {
+  Install("root.pkg", "1.0.0", {{"dep.b", "1.0.0"}});
+  Install("dep.b", "1.0.0");
+  Install("dep.b", "1.1.0");
+  auto dep_b = cache_.Load("dep.b", "1.0.0");
+  auto other_version = cache_.Load("dep.b", "1.1.0");
+  ASSERT_TRUE(dep_b.ok() && other_version.ok());
+  ContextOptions options;
+  options.loaded = {*other_version};
+  auto not_taken = ConformanceContext::Build(cache_, {{"root.pkg", "1.0.0"}}, nullptr, options);
+  ASSERT_TRUE(not_taken.ok()) << not_taken.status().ToString();
+  ASSERT_THAT((*not_taken)->packages(), SizeIs(2));
+  EXPECT_NE((*not_taken)->packages()[1].get(), other_version->get());
+  EXPECT_EQ((*not_taken)->packages()[1]->id().ToString(), "dep.b#1.0.0");
+
+  options.loaded = {*dep_b};
+  auto taken = ConformanceContext::Build(cache_, {{"root.pkg", "1.0.0"}}, nullptr, options);
+  ASSERT_TRUE(taken.ok()) << taken.status().ToString();
+  ASSERT_THAT((*taken)->packages(), SizeIs(2));
+  EXPECT_EQ((*taken)->packages()[1].get(), dep_b->get());
+}
+
 TEST_F(ResolutionTest, MissingDependencyIsAnErrorNamingIt) {
   Install("root.pkg", "1.0.0", {{"absent.pkg", "3.0.0"}});
   auto context = ConformanceContext::Build(cache_, {{"root.pkg", "1.0.0"}});
@@ -960,8 +983,10 @@ TEST_F(ResolutionTest, MissingDependencyIsAnErrorNamingIt) {
   EXPECT_THAT(context.status().message(), HasSubstr("root.pkg#1.0.0 depends on absent.pkg#3.0.0"));
 
   IssueCollector warnings;
-  auto lenient = ConformanceContext::Build(cache_, {{"root.pkg", "1.0.0"}}, &warnings,
-                                           {.allow_missing_dependencies = true});
+  ContextOptions lenient_options;
+  lenient_options.allow_missing_dependencies = true;
+  auto lenient =
+      ConformanceContext::Build(cache_, {{"root.pkg", "1.0.0"}}, &warnings, lenient_options);
   ASSERT_TRUE(lenient.ok());
   EXPECT_THAT((*lenient)->packages(), SizeIs(1));
   ASSERT_THAT(warnings.issues(), SizeIs(1));
