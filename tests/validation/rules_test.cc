@@ -331,6 +331,46 @@ TEST(ParametersSlicing, ProfileDiscriminatorOverSeveralTypes) {
   EXPECT_TRUE(o.Errors().empty()) << o.Describe();
 }
 
+// R4 profiling.html, discriminator type "type": "The slices are differentiated by type of the
+// nominated element". A path through resolve() nominates the referenced resource, so a List
+// sliced that way takes one entry per target type its slices name with targetProfile.
+TEST(ListSlicing, TypeDiscriminatorThroughResolveUsesTheTargetType) {
+  std::string list_profile = R"json({"resourceType":"StructureDefinition",
+    "url":"http://acme.test/StructureDefinition/list","name":"L","status":"active",
+    "fhirVersion":"4.0.1","kind":"resource","abstract":false,"type":"List",
+    "baseDefinition":"http://hl7.org/fhir/StructureDefinition/List","derivation":"constraint",
+    "differential":{"element":[{"id":"List","path":"List"},
+    {"id":"List.entry","path":"List.entry",
+     "slicing":{"discriminator":[{"type":"type","path":"item.resolve()"}],"rules":"closed"}},
+    {"id":"List.entry:cond","path":"List.entry","sliceName":"cond","min":1,"max":"1"},
+    {"id":"List.entry:cond.item","path":"List.entry.item","type":[{"code":"Reference",
+     "targetProfile":["http://hl7.org/fhir/StructureDefinition/Condition"]}]},
+    {"id":"List.entry:obs","path":"List.entry","sliceName":"obs","min":1,"max":"1"},
+    {"id":"List.entry:obs.item","path":"List.entry.item","type":[{"code":"Reference",
+     "targetProfile":["http://hl7.org/fhir/StructureDefinition/Observation"]}]}]}})json";
+  auto v = ValidatorWith({list_profile});
+  auto list_of = [](std::string_view second) {
+    return R"({"resourceType":"List","status":"current","mode":"working","contained":[
+      {"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p"}},)" +
+           std::string(second) + R"(],"entry":[{"item":{"reference":"#c1"}},
+      {"item":{"reference":"#x2"}}]})";
+  };
+  std::vector<std::string> profile = {"http://acme.test/StructureDefinition/list"};
+  Outcome good = ValidateText(
+      *v,
+      list_of(R"({"resourceType":"Observation","id":"x2","status":"final","code":{"text":"t"}})"),
+      profile);
+  EXPECT_TRUE(good.Errors().empty()) << good.Describe();
+  // Two Conditions: the Condition slice has one too many and the Observation slice none.
+  Outcome two = ValidateText(
+      *v, list_of(R"({"resourceType":"Condition","id":"x2","subject":{"reference":"Patient/p"}})"),
+      profile);
+  EXPECT_TRUE(two.HasError("SLICE_CARDINALITY_MAX")) << two.Describe();
+  EXPECT_TRUE(two.HasError("SLICE_CARDINALITY_MIN")) << two.Describe();
+  EXPECT_FALSE(two.HasError("SLICING_CLOSED")) << two.Describe();
+  EXPECT_EQ(two.Errors().size(), 2u) << two.Describe();
+}
+
 // ElementDefinition.type.targetProfile: "If any profiles are specified, then the content must
 // conform to at least one of them" - judged where the target is at hand (here: contained).
 TEST(References, ResolvableTargetMustConformToATargetProfile) {
