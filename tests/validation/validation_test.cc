@@ -1,9 +1,11 @@
 // Unit tests of the validator, one group per family of checks.
 #include <gtest/gtest.h>
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -178,6 +180,32 @@ TEST(Primitives, ValidValuesPass) {
     "photo":[{"contentType":"text/plain","data":"YWJj ZA=="}],"identifier":[{"system":"urn:oid:1.2.246.21"},
     {"system":"urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66"}]})");
   EXPECT_TRUE(o.Errors().empty()) << o.Describe();
+}
+
+// R4 definitions such as ValueSet.url ("An absolute URI that is used to identify this value
+// set ...") and ValueSet.compose.include.system ("An absolute URI which is the code system from
+// which the selected codes come from"): relative and fragment values do not do, in contained
+// resources neither; urn: and http(s): URIs are absolute (RFC 3986 section 4.3).
+TEST(Primitives, ElementsDefinedAsAbsoluteUris) {
+  Outcome bad = Check(R"({"resourceType":"ValueSet","url":"ValueSet/vs1","status":"draft",
+    "contained":[{"resourceType":"CodeSystem","id":"cs","url":"cs","status":"draft",
+      "content":"complete"}],
+    "compose":{"include":[{"system":"#cs"}]}})");
+  std::vector<std::string> places;
+  for (const auto* issue : bad.Errors()) {
+    if (issue->message_id == "URI_NOT_ABSOLUTE") places.push_back(issue->expression);
+  }
+  std::sort(places.begin(), places.end());
+  EXPECT_EQ(places, (std::vector<std::string>{"ValueSet.compose.include[0].system",
+                                              "ValueSet.contained[0].url", "ValueSet.url"}))
+      << bad.Describe();
+  Outcome good = Check(R"({"resourceType":"ValueSet","status":"draft",
+    "url":"urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66",
+    "compose":{"include":[{"system":"http://loinc.org"},{"system":"urn:oid:2.16.840.1.113883.6.1"}]}})");
+  EXPECT_FALSE(good.HasError("URI_NOT_ABSOLUTE")) << good.Describe();
+  // Elements whose definition does not call for an absolute URI keep any URI.
+  Outcome other = Check(R"({"resourceType":"Patient","identifier":[{"system":"local-ids"}]})");
+  EXPECT_FALSE(other.HasError("URI_NOT_ABSOLUTE")) << other.Describe();
 }
 
 // --- bindings ------------------------------------------------------------------------------
