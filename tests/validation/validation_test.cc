@@ -292,6 +292,38 @@ TEST(Invariants, Dom6AsksOnlyTheContainingResourceForANarrative) {
   EXPECT_TRUE(dom6_locations(with).empty()) << with.Describe();
 }
 
+// R4 que-12, "If there are more than one enableWhen, enableBehavior must be specified", and
+// Questionnaire.item.enableBehavior: "This element must be specified if more than one
+// enableWhen value is provided" (the published expression counts "> 2"; the stated rule is
+// what is checked): two conditions need enableBehavior, one does not.
+TEST(Invariants, Que12AsksForEnableBehaviorFromTwoConditions) {
+  auto que12_at = [](const Outcome& o) {
+    std::vector<std::string> at;
+    for (const Issue* i : o.Errors()) {
+      if (i->message.find("que-12") != std::string::npos) at.push_back(i->expression);
+    }
+    return at;
+  };
+  auto questionnaire = [](std::string_view item) {
+    return R"({"resourceType":"Questionnaire","status":"draft","item":[
+      {"linkId":"a","type":"boolean"},{"linkId":"b","type":"boolean"},)" +
+           std::string(item) + "]}";
+  };
+  const char* two = R"({"linkId":"c","type":"string","enableWhen":[
+      {"question":"a","operator":"=","answerBoolean":true},
+      {"question":"b","operator":"=","answerBoolean":true}]})";
+  Outcome missing = Check(questionnaire(two));
+  EXPECT_EQ(que12_at(missing), std::vector<std::string>{"Questionnaire.item[2]"})
+      << missing.Describe();
+  Outcome stated = Check(questionnaire(R"({"linkId":"c","type":"string","enableBehavior":"all",
+      "enableWhen":[{"question":"a","operator":"=","answerBoolean":true},
+      {"question":"b","operator":"=","answerBoolean":true}]})"));
+  EXPECT_TRUE(que12_at(stated).empty()) << stated.Describe();
+  Outcome one = Check(questionnaire(R"({"linkId":"c","type":"string",
+      "enableWhen":[{"question":"a","operator":"=","answerBoolean":true}]})"));
+  EXPECT_TRUE(que12_at(one).empty()) << one.Describe();
+}
+
 TEST(Invariants, Ext1IsNative) {
   Outcome o = Check(R"({"resourceType":"Patient","extension":[{
     "url":"http://hl7.org/fhir/StructureDefinition/patient-birthPlace",
