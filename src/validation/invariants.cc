@@ -301,6 +301,7 @@ void Walker::RunConstraints(const model::Element& e, std::span<const Constraint*
           break;
         }
         fhirpath::EvaluationContext context;
+        context.terminology = v_.member_of();
         auto result = fhirpath::Evaluate(*c->compiled, &e, context);
         // Execution errors mean the invariant cannot be judged on this data: not a finding.
         if (!result.ok() || result->empty()) continue;

@@ -371,6 +371,47 @@ TEST(ListSlicing, TypeDiscriminatorThroughResolveUsesTheTargetType) {
   EXPECT_EQ(two.Errors().size(), 2u) << two.Describe();
 }
 
+// R4 fhirpath.html, memberOf(valueset): "When invoked on a concept-valued element, returns true
+// if any code in the concept is a member of the given valueset". A profile's invariant using it
+// is answered from the loaded value sets; a code of a system they do not hold (LOINC here)
+// cannot be judged offline and leaves it unjudged, a code of a system the value set does not
+// include is not a member.
+TEST(Invariants, MemberOfAnsweredFromTheLoadedValueSets) {
+  std::string value_set = R"({"resourceType":"ValueSet","url":"http://acme.test/ValueSet/low",
+    "status":"draft","compose":{"include":[{
+    "system":"http://hl7.org/fhir/allergy-intolerance-criticality","concept":[{"code":"low"}]},
+    {"system":"http://loinc.org"}]}})";
+  std::string profile = R"json({"resourceType":"StructureDefinition",
+    "url":"http://acme.test/StructureDefinition/basic-low","name":"B","status":"active",
+    "fhirVersion":"4.0.1","kind":"resource","abstract":false,"type":"Basic",
+    "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Basic","derivation":"constraint",
+    "differential":{"element":[{"id":"Basic","path":"Basic"},{"id":"Basic.code","path":"Basic.code",
+    "constraint":[{"key":"low-1","severity":"error","human":"in the value set",
+    "expression":"memberOf('http://acme.test/ValueSet/low')"}]}]}})json";
+  auto v = ValidatorWith({value_set, profile});
+  auto basic = [](std::string_view system, std::string_view code) {
+    return R"({"resourceType":"Basic","code":{"coding":[{"system":")" + std::string(system) +
+           R"(","code":")" + std::string(code) + R"("}]}})";
+  };
+  std::vector<std::string> on = {"http://acme.test/StructureDefinition/basic-low"};
+  const char* criticality = "http://hl7.org/fhir/allergy-intolerance-criticality";
+  auto low1 = [](const Outcome& o) {
+    std::vector<std::string> at;
+    for (const Issue* i : o.Errors()) {
+      if (i->message.find("low-1") != std::string::npos) at.push_back(i->expression);
+    }
+    return at;
+  };
+  Outcome in = ValidateText(*v, basic(criticality, "low"), on);
+  EXPECT_TRUE(low1(in).empty()) << in.Describe();
+  Outcome out = ValidateText(*v, basic(criticality, "high"), on);
+  EXPECT_EQ(low1(out), std::vector<std::string>{"Basic.code"}) << out.Describe();
+  Outcome unknown = ValidateText(*v, basic("http://loinc.org", "1234-5"), on);
+  EXPECT_TRUE(low1(unknown).empty()) << unknown.Describe();
+  Outcome elsewhere = ValidateText(*v, basic("http://acme.test/other-system", "low"), on);
+  EXPECT_EQ(low1(elsewhere), std::vector<std::string>{"Basic.code"}) << elsewhere.Describe();
+}
+
 // ElementDefinition.type.targetProfile: "If any profiles are specified, then the content must
 // conform to at least one of them" - judged where the target is at hand (here: contained).
 TEST(References, ResolvableTargetMustConformToATargetProfile) {
