@@ -238,6 +238,7 @@ class Walker {
   // definitions.cc
   void CheckDiscriminatorPaths(const model::Element& structure_definition);
   void CheckBindingsBindable(const model::Element& structure_definition);
+  void CheckSearchParamTypes(const model::Element& capability_statement);
   void CheckFixedValuesKept(const model::Element& structure_definition,
                             std::span<const model::Element* const> differential);
   bool ContainedResourcesReferenced(const model::Element& resource);

@@ -412,6 +412,31 @@ TEST(Invariants, MemberOfAnsweredFromTheLoadedValueSets) {
   EXPECT_EQ(low1(elsewhere), std::vector<std::string>{"Basic.code"}) << elsewhere.Describe();
 }
 
+// R4 CapabilityStatement.rest.resource.searchParam.type: "It SHALL be the same as the type in
+// the search parameter definition" (R4's individual-gender, Patient's gender, is a token).
+TEST(CapabilityStatements, SearchParamTypeIsTheDefinitionsType) {
+  auto v = ValidatorWith({});
+  auto capability = [](std::string_view definition, std::string_view type) {
+    return R"({"resourceType":"CapabilityStatement","status":"draft","date":"2024-01-01",
+      "kind":"requirements","fhirVersion":"4.0.1","format":["json"],"rest":[{"mode":"server",
+      "resource":[{"type":"Patient","searchParam":[{"name":"gender","definition":")" +
+           std::string(definition) + R"(","type":")" + std::string(type) + R"("}]}]}]})";
+  };
+  const char* gender = "http://hl7.org/fhir/SearchParameter/individual-gender";
+  Outcome same = ValidateText(*v, capability(gender, "token"));
+  EXPECT_FALSE(same.HasError("CAPABILITY_SEARCHPARAM_TYPE")) << same.Describe();
+  Outcome other = ValidateText(*v, capability(gender, "string"));
+  ASSERT_TRUE(other.HasError("CAPABILITY_SEARCHPARAM_TYPE")) << other.Describe();
+  for (const Issue* i : other.Errors()) {
+    if (i->message_id == "CAPABILITY_SEARCHPARAM_TYPE") {
+      EXPECT_EQ(i->expression, "CapabilityStatement.rest[0].resource[0].searchParam[0]");
+    }
+  }
+  // A definition that is not at hand cannot be compared.
+  Outcome unknown = ValidateText(*v, capability("http://acme.test/SearchParameter/x", "string"));
+  EXPECT_FALSE(unknown.HasError("CAPABILITY_SEARCHPARAM_TYPE")) << unknown.Describe();
+}
+
 // ElementDefinition.type.targetProfile: "If any profiles are specified, then the content must
 // conform to at least one of them" - judged where the target is at hand (here: contained).
 TEST(References, ResolvableTargetMustConformToATargetProfile) {
