@@ -171,10 +171,13 @@ class JsonParser : public internal::ParserBase {
           (extras != nullptr && extras->kind == JsonKind::kArray)) {
         const JsonMember* m =
             value != nullptr && value->kind == JsonKind::kArray ? slot.value : slot.extras;
+        // Found at the property itself, as a wrong JSON type or an empty array is.
+        PushChoicePath(def, *slot.type);
         Error(IssueType::kStructure, "JSON_UNEXPECTED_ARRAY",
               "'" + std::string(m->name) + "' repeats at most once: expected a single value, " +
                   "found an array",
               m->value.offset);
+        PopPath();
         return;
       }
       PushChoicePath(def, *slot.type);
@@ -185,10 +188,12 @@ class JsonParser : public internal::ParserBase {
     for (const JsonMember* m : {slot.value, slot.extras}) {
       if (m == nullptr) continue;
       if (m->value.kind != JsonKind::kArray) {
+        PushPath(def.name, -1);
         Error(IssueType::kStructure, "JSON_EXPECTED_ARRAY",
               "'" + std::string(m->name) + "' can repeat, so it must be a JSON array, found " +
                   json::KindName(m->value.kind),
               m->value.offset);
+        PopPath();
         return;
       }
       if (m->value.items.empty()) {
