@@ -218,6 +218,13 @@ void Walker::ValidateResourceExtras(const model::Element& resource,
     }
   }
   for (const std::string& canonical : explicit_profiles) validate_against(canonical, false);
+  for (const ValidatorOptions::GlobalProfile& global : opt_.global_profiles) {
+    if (!resource.type()->IsA(global.type)) continue;
+    Report(Severity::kInformation, IssueType::kInformational, "PROFILE_GLOBAL",
+           "validated against " + global.profile + ", a global profile of " + global.guide,
+           resource);
+    validate_against(global.profile, true);
+  }
   if (resource.type()->name == "StructureDefinition" && resource.Child("differential") != nullptr) {
     CheckDiscriminatorPaths(resource);
   }
