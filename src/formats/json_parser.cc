@@ -102,6 +102,7 @@ class JsonParser : public internal::ParserBase {
   // Reads the members of `obj` as the elements of `type` and attaches them to `parent`.
   void FillObject(Element* parent, const JsonNode& obj, const TypeDef& type, bool is_resource) {
     size_t slot_mark = slots_.size();
+    const size_t errors_before = error_count_;
     for (const JsonMember& m : obj.members) {
       if (is_resource && m.name == "resourceType") continue;
       bool is_extras = !m.name.empty() && m.name[0] == '_';
@@ -160,6 +161,9 @@ class JsonParser : public internal::ParserBase {
     }
     slots_.resize(slot_mark);
     FinishChildren(parent, child_mark);
+    if (error_count_ > errors_before && parent->children().empty() && !parent->has_value()) {
+      parent->set_content_rejected();
+    }
   }
 
   void BuildSlot(const Slot& slot) {

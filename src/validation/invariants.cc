@@ -284,7 +284,7 @@ void Walker::RunConstraints(const model::Element& e, std::span<const Constraint*
     bool ok = true;
     switch (c->native) {
       case NativeConstraint::kEle1:
-        ok = e.is_resource() || e.has_value() || HasChildOtherThanId(e);
+        ok = e.is_resource() || e.has_value() || HasChildOtherThanId(e) || e.content_rejected();
         break;
       case NativeConstraint::kDom3:
         ok = ContainedResourcesReferenced(e);

@@ -324,6 +324,22 @@ TEST(Invariants, Que12AsksForEnableBehaviorFromTwoConditions) {
   EXPECT_TRUE(que12_at(one).empty()) << one.Describe();
 }
 
+// An element the parser emptied by refusing its malformed content (here 'profile' as a string
+// where R4 JSON wants an array for a repeating element) is not empty in the source: the parser's
+// error is the finding, ele-1 ("must have a @value or children") would only repeat it.
+TEST(Invariants, Ele1DoesNotRepeatTheParsersFinding) {
+  // An element that is empty in the source still breaks ele-1.
+  Outcome empty = Check(R"({"resourceType":"Patient","meta":{"id":"m"}})");
+  std::vector<const Issue*> errors = empty.Errors();
+  EXPECT_TRUE(std::any_of(errors.begin(), errors.end(), [](const Issue* i) {
+    return i->message.find("ele-1") != std::string::npos;
+  })) << empty.Describe();
+  Outcome o = Check(R"({"resourceType":"Patient","meta":{"profile":"http://acme.test/p"}})");
+  ASSERT_EQ(o.Errors().size(), 1u) << o.Describe();
+  EXPECT_EQ(o.Errors()[0]->message_id, "JSON_EXPECTED_ARRAY");
+  EXPECT_EQ(o.Errors()[0]->expression, "Patient.meta.profile");
+}
+
 TEST(Invariants, Ext1IsNative) {
   Outcome o = Check(R"({"resourceType":"Patient","extension":[{
     "url":"http://hl7.org/fhir/StructureDefinition/patient-birthPlace",
