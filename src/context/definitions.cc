@@ -1,7 +1,10 @@
 #include "context/definitions.h"
 
+#include <rapidjson/document.h>
+
 #include <cstdlib>
 #include <filesystem>
+#include <vector>
 
 #include "context/context.h"
 #include "context/ig_sources.h"
@@ -12,6 +15,38 @@ std::string DefaultMappingsDir() {
   if (const char* env = std::getenv("SILTA_MAPPINGS")) return env;
   return SILTA_DEFAULT_MAPPINGS_DIR;
 }
+
+namespace {
+
+// The `global` profiles of the ImplementationGuides among what the --ig options name (files,
+// folders, tarballs): the guides the resources are validated under.
+std::vector<validation::ValidatorOptions::GlobalProfile> GlobalProfiles(
+    const std::vector<std::shared_ptr<const packages::Package>>& named) {
+  std::vector<validation::ValidatorOptions::GlobalProfile> out;
+  for (const auto& package : named) {
+    for (const packages::ResourceEntry* entry : package->OfType("ImplementationGuide")) {
+      auto text = package->ReadResource(*entry);
+      if (!text.ok()) continue;
+      rapidjson::Document ig;
+      ig.Parse(text->data(), text->size());
+      if (ig.HasParseError() || !ig.IsObject() || !ig.HasMember("global") ||
+          !ig["global"].IsArray()) {
+        continue;
+      }
+      std::string guide = ig.HasMember("url") && ig["url"].IsString() ? ig["url"].GetString() : "";
+      for (const auto& g : ig["global"].GetArray()) {
+        if (!g.IsObject() || !g.HasMember("type") || !g["type"].IsString() ||
+            !g.HasMember("profile") || !g["profile"].IsString()) {
+          continue;
+        }
+        out.push_back({g["type"].GetString(), g["profile"].GetString(), guide});
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 StatusOr<LoadedValidator> LoadValidator(const std::vector<std::string>& igs, IssueSink* warnings,
                                         validation::ValidatorOptions options) {
@@ -34,6 +69,8 @@ StatusOr<LoadedValidator> LoadValidator(const std::vector<std::string>& igs, Iss
   // What the --ig options name comes first: its definitions win over the packages'.
   std::vector<std::shared_ptr<const packages::Package>> all = sources.local;
   all.insert(all.end(), from_cache->packages().begin(), from_cache->packages().end());
+  std::vector<validation::ValidatorOptions::GlobalProfile> globals = GlobalProfiles(sources.local);
+  options.global_profiles.insert(options.global_profiles.end(), globals.begin(), globals.end());
   LoadedValidator loaded;
   loaded.context = sources.local.empty()
                        ? from_cache

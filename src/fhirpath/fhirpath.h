@@ -69,8 +69,8 @@ struct CompileOptions {
   bool strict = false;
 };
 
-// memberOf() asks this. No module supplies one yet (the validator does not set it), so
-// memberOf() on a non-empty input is an execution error until one does.
+// memberOf() asks this. The validator supplies one for invariants (answered from the loaded
+// packages); without one, memberOf() on a non-empty input is an execution error.
 class TerminologyProvider {
  public:
   virtual ~TerminologyProvider() = default;

@@ -102,6 +102,7 @@ class JsonParser : public internal::ParserBase {
   // Reads the members of `obj` as the elements of `type` and attaches them to `parent`.
   void FillObject(Element* parent, const JsonNode& obj, const TypeDef& type, bool is_resource) {
     size_t slot_mark = slots_.size();
+    const size_t errors_before = error_count_;
     for (const JsonMember& m : obj.members) {
       if (is_resource && m.name == "resourceType") continue;
       bool is_extras = !m.name.empty() && m.name[0] == '_';
@@ -160,6 +161,9 @@ class JsonParser : public internal::ParserBase {
     }
     slots_.resize(slot_mark);
     FinishChildren(parent, child_mark);
+    if (error_count_ > errors_before && parent->children().empty() && !parent->has_value()) {
+      parent->set_content_rejected();
+    }
   }
 
   void BuildSlot(const Slot& slot) {
@@ -171,10 +175,13 @@ class JsonParser : public internal::ParserBase {
           (extras != nullptr && extras->kind == JsonKind::kArray)) {
         const JsonMember* m =
             value != nullptr && value->kind == JsonKind::kArray ? slot.value : slot.extras;
+        // Found at the property itself, as a wrong JSON type or an empty array is.
+        PushChoicePath(def, *slot.type);
         Error(IssueType::kStructure, "JSON_UNEXPECTED_ARRAY",
               "'" + std::string(m->name) + "' repeats at most once: expected a single value, " +
                   "found an array",
               m->value.offset);
+        PopPath();
         return;
       }
       PushChoicePath(def, *slot.type);
@@ -185,10 +192,12 @@ class JsonParser : public internal::ParserBase {
     for (const JsonMember* m : {slot.value, slot.extras}) {
       if (m == nullptr) continue;
       if (m->value.kind != JsonKind::kArray) {
+        PushPath(def.name, -1);
         Error(IssueType::kStructure, "JSON_EXPECTED_ARRAY",
               "'" + std::string(m->name) + "' can repeat, so it must be a JSON array, found " +
                   json::KindName(m->value.kind),
               m->value.offset);
+        PopPath();
         return;
       }
       if (m->value.items.empty()) {

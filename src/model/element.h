@@ -35,6 +35,10 @@ class Element {
 
   // Primitives: the lexical value as it appears in JSON/XML (for xhtml, the whole div markup).
   bool has_value() const { return has_value_; }
+  // The parser refused what this element held (a property of the wrong JSON shape, an unknown
+  // one...) and reported it: an element left empty that way is not empty in the source, so
+  // "must have a value or children" (ele-1) would only repeat the parser's finding.
+  bool content_rejected() const { return content_rejected_; }
   std::string_view value() const { return {value_, value_size_}; }
 
   // Children in definition order; repeated elements are adjacent in document order. For a
@@ -63,6 +67,7 @@ class Element {
     has_value_ = true;
   }
   void set_location(SourceLocation location) { location_ = location; }
+  void set_content_rejected() { content_rejected_ = true; }
   void set_index(uint32_t index) { index_ = index; }
   // `children` must live in the same arena; their parent pointers are set here.
   void set_children(std::span<Element*> children);
@@ -77,6 +82,7 @@ class Element {
   uint32_t child_count_ = 0;
   uint32_t index_ = 0;
   bool has_value_ = false;
+  bool content_rejected_ = false;
   SourceLocation location_;
 };
 

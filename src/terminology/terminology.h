@@ -1,7 +1,7 @@
 // Facade of the terminology module: code validation against the CodeSystems and ValueSets of
 // the loaded FHIR packages, and optionally a FHIR terminology server for what they lack. Used by
-// the profile validator (binding checks); FHIRPath memberOf() could ask it through
-// fhirpath::TerminologyProvider, which nothing wires up yet.
+// the profile validator (binding checks, and FHIRPath memberOf() in invariants, through the
+// validator's fhirpath::TerminologyProvider).
 //
 // The packages answer first. Codes from systems that have no CodeSystem in the packages
 // (SNOMED CT, LOINC, UCUM, BCP-47...) come back as kUnknownSystem so the caller can say "not

@@ -16,6 +16,7 @@
 
 #include "base/issues.h"
 #include "base/string_map.h"
+#include "fhirpath/fhirpath.h"
 #include "json/json.h"
 #include "model/element.h"
 #include "packages/packages.h"
@@ -75,6 +76,9 @@ class Validator::Impl {
                                         std::span<const CodeAndSystem> codings,
                                         CodeCheck* scratch) const;
 
+  // FHIRPath memberOf() for the invariants, answered by the same code checks as the bindings.
+  const fhirpath::TerminologyProvider* member_of() const { return &member_of_; }
+
  private:
   StatusOr<std::unique_ptr<internal::CompiledProfile>> Compile(std::string_view canonical) const;
   std::string TypeOfProfile(std::string_view canonical) const;
@@ -109,6 +113,20 @@ class Validator::Impl {
   // TypeRoot results per TypeDef::index; filled once, read without locks.
   mutable std::unique_ptr<std::atomic<const internal::ElementPlan*>[]> type_roots_;
   mutable std::unique_ptr<std::atomic<bool>[]> type_root_done_;
+
+  // memberOf(): true when the code, Coding or CodeableConcept is in the value set, false when
+  // it certainly is not; anything the packages cannot tell is an execution error, so that the
+  // invariant is left unjudged rather than guessed.
+  class MemberOfProvider final : public fhirpath::TerminologyProvider {
+   public:
+    explicit MemberOfProvider(const Impl* impl) : impl_(impl) {}
+    StatusOr<bool> MemberOf(const fhirpath::Value& coded,
+                            std::string_view value_set_url) const override;
+
+   private:
+    const Impl* impl_;
+  };
+  MemberOfProvider member_of_{this};
 
   mutable std::shared_mutex codes_mu_;
   mutable StringMap<CodeCheck> codes_;
@@ -220,6 +238,7 @@ class Walker {
   // definitions.cc
   void CheckDiscriminatorPaths(const model::Element& structure_definition);
   void CheckBindingsBindable(const model::Element& structure_definition);
+  void CheckSearchParamTypes(const model::Element& capability_statement);
   void CheckFixedValuesKept(const model::Element& structure_definition,
                             std::span<const model::Element* const> differential);
   bool ContainedResourcesReferenced(const model::Element& resource);

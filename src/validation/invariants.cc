@@ -284,7 +284,7 @@ void Walker::RunConstraints(const model::Element& e, std::span<const Constraint*
     bool ok = true;
     switch (c->native) {
       case NativeConstraint::kEle1:
-        ok = e.is_resource() || e.has_value() || HasChildOtherThanId(e);
+        ok = e.is_resource() || e.has_value() || HasChildOtherThanId(e) || e.content_rejected();
         break;
       case NativeConstraint::kDom3:
         ok = ContainedResourcesReferenced(e);
@@ -301,6 +301,7 @@ void Walker::RunConstraints(const model::Element& e, std::span<const Constraint*
           break;
         }
         fhirpath::EvaluationContext context;
+        context.terminology = v_.member_of();
         auto result = fhirpath::Evaluate(*c->compiled, &e, context);
         // Execution errors mean the invariant cannot be judged on this data: not a finding.
         if (!result.ok() || result->empty()) continue;

@@ -113,6 +113,15 @@ std::shared_ptr<const fhirpath::CompiledExpression> ConstraintCache::CompilePath
   return compiled.ok() ? *compiled : nullptr;
 }
 
+namespace {
+
+constexpr std::string_view kQue12AsPublished =
+    "enableWhen.count() > 2 implies enableBehavior.exists()";
+constexpr std::string_view kQue12AsStated =
+    "enableWhen.count() > 1 implies enableBehavior.exists()";
+
+}  // namespace
+
 const Constraint* ConstraintCache::Get(std::string_view context_type, std::string_view key,
                                        std::string_view expression, Severity severity,
                                        bool best_practice, std::string_view human) {
@@ -145,6 +154,16 @@ const Constraint* ConstraintCache::Get(std::string_view context_type, std::strin
     // invariant fails on valid data (R5 corrected it to "answer is boolean").
     c->native = NativeConstraint::kSkip;
     c->skip_reason = "defective in R4: tests the System type Boolean instead of FHIR boolean";
+  } else if (key == "que-12" && expression == kQue12AsPublished) {
+    // R4's que-12 says "If there are more than one enableWhen, enableBehavior must be
+    // specified", as does Questionnaire.item.enableBehavior ("This element must be specified if
+    // more than one enableWhen value is provided"), but its published expression counts "> 2"
+    // and lets two enableWhen without enableBehavior through. The stated rule is checked.
+    c->compiled = CompilePath(context_type, kQue12AsStated);
+    if (c->compiled == nullptr) {
+      c->native = NativeConstraint::kSkip;
+      c->skip_reason = "does not compile";
+    }
   } else if (expression.find("htmlChecks") != std::string_view::npos) {
     c->native = NativeConstraint::kSkip;
     c->skip_reason = "narrative rules are checked natively";

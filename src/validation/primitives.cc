@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace silta::validation::internal {
 
@@ -194,7 +196,73 @@ std::string Shown(std::string_view value) {
   return "'" + std::string(value.substr(0, 40)) + (value.size() > 40 ? "...'" : "'");
 }
 
+// Read from the R4 4.0.1 definitions: every element whose definition begins "An absolute URI"
+// or "An absolute URL" (the canonical resources' url: "An absolute URI that is used to identify
+// this ... when it is referenced in a specification, model, design or an instance"), sorted.
+constexpr std::array<std::string_view, 37> kAbsoluteUriElements = {
+    "ActivityDefinition.url",
+    "CapabilityStatement.rest.compartment",
+    "CapabilityStatement.rest.resource.searchParam.definition",
+    "CapabilityStatement.url",
+    "ChargeItemDefinition.url",
+    "CodeSystem.url",
+    "CompartmentDefinition.url",
+    "ConceptMap.group.element.target.dependsOn.system",
+    "ConceptMap.group.source",
+    "ConceptMap.group.target",
+    "ConceptMap.url",
+    "EffectEvidenceSynthesis.url",
+    "EventDefinition.url",
+    "Evidence.url",
+    "EvidenceVariable.url",
+    "ExampleScenario.url",
+    "GraphDefinition.url",
+    "ImplementationGuide.url",
+    "Library.url",
+    "Measure.url",
+    "OperationDefinition.url",
+    "PlanDefinition.url",
+    "Questionnaire.url",
+    "ResearchDefinition.url",
+    "ResearchElementDefinition.url",
+    "RiskEvidenceSynthesis.url",
+    "SearchParameter.url",
+    "StructureDefinition.baseDefinition",
+    "StructureDefinition.mapping.uri",
+    "StructureDefinition.url",
+    "StructureMap.url",
+    "TerminologyCapabilities.url",
+    "TestScript.url",
+    "ValueSet.compose.exclude.system",
+    "ValueSet.compose.include.system",
+    "ValueSet.expansion.contains.system",
+    "ValueSet.url",
+};
+static_assert(std::is_sorted(kAbsoluteUriElements.begin(), kAbsoluteUriElements.end()));
+
 }  // namespace
+
+bool DefinedAsAbsoluteUri(std::string_view definition_path) {
+  return std::binary_search(kAbsoluteUriElements.begin(), kAbsoluteUriElements.end(),
+                            definition_path);
+}
+
+PrimitiveProblem CheckAbsoluteUri(std::string_view definition_path, std::string_view value) {
+  if (!DefinedAsAbsoluteUri(definition_path) || IsAbsoluteUri(value)) return {};
+  return Problem(
+      "URI_NOT_ABSOLUTE",
+      std::string(definition_path) + " must be an absolute URI (scheme:...), not " + Shown(value));
+}
+
+bool IsAbsoluteUri(std::string_view value) {
+  size_t colon = value.find(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (!alpha(value[0])) return false;
+  return std::all_of(
+      value.begin() + 1, value.begin() + static_cast<std::ptrdiff_t>(colon),
+      [&](char c) { return alpha(c) || IsDigit(c) || c == '+' || c == '-' || c == '.'; });
+}
 
 PrimitiveProblem CheckPrimitive(model::Primitive type, std::string_view value) {
   using model::Primitive;

@@ -20,6 +20,20 @@ struct PrimitiveProblem {
 // integer and decimal syntax, Unicode and control characters). Not xhtml: narrative.h.
 PrimitiveProblem CheckPrimitive(model::Primitive type, std::string_view value);
 
+// True for the R4 elements whose definition reads "An absolute URI ..." (or URL): the `url` of
+// the canonical resources, ValueSet.compose.include.system and a few more (`definition_path` as
+// in the base definition, "ValueSet.compose.include.system"). Such a value SHALL be an absolute
+// URI, a fragment or relative reference ("#cs", "ValueSet/x") will not do.
+bool DefinedAsAbsoluteUri(std::string_view definition_path);
+
+// RFC 3986 section 4.3: absolute-URI = scheme ":" hier-part [ "?" query ], the scheme a letter
+// followed by letters, digits, "+", "-" or ".".
+bool IsAbsoluteUri(std::string_view value);
+
+// The problem with `value` in the element `definition_path` if that element is one of the above
+// and the value is not absolute.
+PrimitiveProblem CheckAbsoluteUri(std::string_view definition_path, std::string_view value);
+
 // 1 MB: the largest string FHIR allows.
 inline constexpr size_t kMaxStringBytes = 1024 * 1024;
 

@@ -1,6 +1,7 @@
 // Rules that apply to a resource as a whole: the profiles it declares or is asked to meet, the
-// vital-signs profiles the specification imposes, a StructureDefinition's differential, and
-// dom-3 (every contained resource is referenced).
+// vital-signs profiles the specification imposes, a StructureDefinition's differential, a
+// CapabilityStatement's search parameter types against their definitions, and dom-3 (every
+// contained resource is referenced).
 #include <algorithm>
 #include <string>
 
@@ -152,6 +153,37 @@ void Walker::CheckFixedValuesKept(const model::Element& sd,
   }
 }
 
+// R4 CapabilityStatement.rest.resource.searchParam.type: "While this can be looked up from the
+// definition, it is included here as a convenience ... It SHALL be the same as the type in the
+// search parameter definition." Judged where the definition is at hand in the loaded packages.
+void Walker::CheckSearchParamTypes(const model::Element& capability_statement) {
+  for (const model::Element* rest : capability_statement.Children("rest")) {
+    for (const model::Element* resource : rest->Children("resource")) {
+      for (const model::Element* param : resource->Children("searchParam")) {
+        std::string_view definition = ChildValue(*param, "definition");
+        std::string_view type = ChildValue(*param, "type");
+        if (definition.empty() || type.empty()) continue;
+        packages::ResourceRef found = v_.context().FindByUrl(definition);
+        if (!found || found.entry->resource_type != "SearchParameter") continue;
+        auto json = v_.context().ReadResource(found);
+        if (!json.ok()) continue;
+        rapidjson::Document sp;
+        sp.Parse(json->data(), json->size());
+        if (sp.HasParseError() || !sp.IsObject() || !sp.HasMember("type") ||
+            !sp["type"].IsString()) {
+          continue;
+        }
+        std::string_view defined(sp["type"].GetString(), sp["type"].GetStringLength());
+        if (defined == type) continue;
+        Report(Severity::kError, IssueType::kInvalid, "CAPABILITY_SEARCHPARAM_TYPE",
+               "the search parameter's type is " + std::string(type) + ", but its definition " +
+                   std::string(definition) + " has type " + std::string(defined),
+               *param);
+      }
+    }
+  }
+}
+
 void Walker::ValidateResourceExtras(const model::Element& resource,
                                     std::span<const std::string> explicit_profiles) {
   auto validate_against = [&](std::string_view canonical, bool declared) {
@@ -186,10 +218,18 @@ void Walker::ValidateResourceExtras(const model::Element& resource,
     }
   }
   for (const std::string& canonical : explicit_profiles) validate_against(canonical, false);
+  for (const ValidatorOptions::GlobalProfile& global : opt_.global_profiles) {
+    if (!resource.type()->IsA(global.type)) continue;
+    Report(Severity::kInformation, IssueType::kInformational, "PROFILE_GLOBAL",
+           "validated against " + global.profile + ", a global profile of " + global.guide,
+           resource);
+    validate_against(global.profile, true);
+  }
   if (resource.type()->name == "StructureDefinition" && resource.Child("differential") != nullptr) {
     CheckDiscriminatorPaths(resource);
   }
   if (resource.type()->name == "StructureDefinition") CheckBindingsBindable(resource);
+  if (resource.type()->name == "CapabilityStatement") CheckSearchParamTypes(resource);
   if (resource.type()->name == "StructureDefinition" && resource.Child("differential") != nullptr &&
       resource.Child("snapshot") == nullptr) {
     CheckProfileDifferential(resource);

@@ -168,12 +168,24 @@ bool Walker::SliceMatches(const Slicing& slicing, const ElementPlan& slice,
       case Discriminator::Kind::kType: {
         const ElementPlan* node = expected.node != nullptr ? expected.node : &slice;
         if (node->types.empty()) break;
+        // R4 profiling.html#discriminator: "type" tells the slices apart by the type of the
+        // nominated element. Through resolve() that element is the referenced resource, whose
+        // type the slice states with the Reference's targetProfile, not with the type code
+        // "Reference" itself.
+        const bool through_reference = d.path.find("resolve()") != std::string::npos;
+        // A Reference without target profiles allows any resource: nothing to tell apart.
+        const bool constrained =
+            !through_reference ||
+            std::any_of(node->types.begin(), node->types.end(),
+                        [](const TypeRule& t) { return !t.target_types.empty(); });
         bool any = std::any_of(found.begin(), found.end(), [&](const model::Element* f) {
           return std::any_of(node->types.begin(), node->types.end(), [&](const TypeRule& t) {
-            return t.type != nullptr && f->type()->IsA(t.type);
+            if (!through_reference) return t.type != nullptr && f->type()->IsA(t.type);
+            return std::any_of(t.target_types.begin(), t.target_types.end(),
+                               [&](const std::string& target) { return f->type()->IsA(target); });
           });
         });
-        if (!any) return false;
+        if (constrained && !any) return false;
         break;
       }
       case Discriminator::Kind::kProfile: {

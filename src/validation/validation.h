@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/issues.h"
 #include "base/status.h"
@@ -44,6 +45,16 @@ struct ValidatorOptions {
   // Asked about codes the packages cannot check (terminology::MakeTxClient: `--tx`); null: the
   // validator stays offline. The validator sees only the answers, never the transport.
   std::shared_ptr<const terminology::RemoteTerminology> terminology_server;
+  // R4 ImplementationGuide.global: "A set of profiles that all resources covered by this
+  // implementation guide must conform to". The profiles of the guides the user validates under
+  // (`--ig`), by resource type; a resource of that type (or one derived from it) is also held
+  // to the profile.
+  struct GlobalProfile {
+    std::string type;     // "Patient"
+    std::string profile;  // canonical URL
+    std::string guide;    // the ImplementationGuide's url, for messages
+  };
+  std::vector<GlobalProfile> global_profiles;
 };
 
 // Generates the snapshot of a StructureDefinition that has only a differential. `lookup` finds

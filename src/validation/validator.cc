@@ -316,6 +316,40 @@ const CodeCheck& Validator::Impl::CheckCodeableConcept(std::string_view value_se
   return *best;
 }
 
+StatusOr<bool> Validator::Impl::MemberOfProvider::MemberOf(const fhirpath::Value& coded,
+                                                           std::string_view value_set_url) const {
+  std::vector<CodeAndSystem> codings;
+  if (!coded.is_element()) {
+    if (coded.type() != fhirpath::ValueType::kString) {
+      return InvalidArgumentError("memberOf() needs a code, Coding or CodeableConcept");
+    }
+    codings.push_back({{}, coded.string()});
+  } else {
+    const model::Element& e = *coded.element();
+    auto add_coding = [&](const model::Element& coding) {
+      const model::Element* system = coding.Child("system");
+      const model::Element* code = coding.Child("code");
+      if (code == nullptr || !code->has_value()) return;
+      codings.push_back(
+          {system != nullptr && system->has_value() ? system->value() : "", code->value()});
+    };
+    if (e.has_value()) {
+      codings.push_back({{}, e.value()});  // a code (or string) element
+    } else if (e.Child("coding") != nullptr) {
+      for (const model::Element* coding : e.Children("coding")) add_coding(*coding);
+    } else {
+      add_coding(e);
+    }
+  }
+  if (codings.empty()) return false;  // no code: not in any value set
+  CodeCheck scratch;
+  const CodeCheck& check = impl_->CheckCodeableConcept(value_set_url, codings, &scratch);
+  if (check.validity == terminology::Validity::kValid) return true;
+  if (check.validity == terminology::Validity::kInvalid) return false;
+  return FailedPreconditionError("memberOf('" + std::string(value_set_url) +
+                                 "') cannot be answered offline: " + check.message);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 SnapshotGenerator DefaultSnapshotGenerator() {

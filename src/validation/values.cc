@@ -131,6 +131,9 @@ void Walker::CheckPrimitiveValue(const model::Element& e, const ElementPlan& pla
     }
     if (kind == model::Primitive::kXhtml) CheckNarrative(e);
     PrimitiveProblem problem = CheckPrimitive(kind, value);
+    if (problem.ok() && e.definition() != nullptr) {
+      problem = CheckAbsoluteUri(e.definition()->path, value);
+    }
     if (!problem.ok()) {
       // Attachment content is judged as a whole (data with size and hash), on the Attachment.
       const model::Element& at =

@@ -134,6 +134,24 @@ TEST_F(IgCliTest, PackageTarballReadWithoutInstalling) {
   EXPECT_THAT(r.out, HasSubstr("Patient.birthDate: minimum required = 1"));
 }
 
+// R4 ImplementationGuide.global: "A set of profiles that all resources covered by this
+// implementation guide must conform to". Validating under a guide passed with --ig holds the
+// Patient to the guide's global Patient profile, without --profile; without the guide, not.
+TEST_F(IgCliTest, GlobalProfilesOfTheGuideApply) {
+  fs::path profile = Write("born.json", kProfileJson);
+  fs::path guide = Write("guide.json", R"({"resourceType":"ImplementationGuide",
+    "url":"http://example.org/fhir/ImplementationGuide/born-guide","name":"BornGuide",
+    "status":"active","packageId":"example.born","fhirVersion":["4.0.1"],
+    "global":[{"type":"Patient","profile":"http://example.org/fhir/StructureDefinition/born"}]})");
+  RunResult under = Run("validate " + patient_.string() + " --ig " + profile.string() + " --ig " +
+                        guide.string());
+  EXPECT_EQ(under.exit_code, 1) << under.err;
+  EXPECT_THAT(under.out, HasSubstr("Patient.birthDate: minimum required = 1"));
+  RunResult without = Run("validate " + patient_.string() + " --ig " + profile.string());
+  EXPECT_EQ(without.exit_code, 0) << without.out << without.err;
+  EXPECT_THAT(without.out, Not(HasSubstr("Patient.birthDate")));
+}
+
 TEST_F(IgCliTest, ProblemsInAFileNameTheFileAndPlace) {
   fs::path bad =
       Write("bad.json", "{\n  \"resourceType\": \"StructureDefinition\",\n  \"url\": }\n");

@@ -331,6 +331,112 @@ TEST(ParametersSlicing, ProfileDiscriminatorOverSeveralTypes) {
   EXPECT_TRUE(o.Errors().empty()) << o.Describe();
 }
 
+// R4 profiling.html, discriminator type "type": "The slices are differentiated by type of the
+// nominated element". A path through resolve() nominates the referenced resource, so a List
+// sliced that way takes one entry per target type its slices name with targetProfile.
+TEST(ListSlicing, TypeDiscriminatorThroughResolveUsesTheTargetType) {
+  std::string list_profile = R"json({"resourceType":"StructureDefinition",
+    "url":"http://acme.test/StructureDefinition/list","name":"L","status":"active",
+    "fhirVersion":"4.0.1","kind":"resource","abstract":false,"type":"List",
+    "baseDefinition":"http://hl7.org/fhir/StructureDefinition/List","derivation":"constraint",
+    "differential":{"element":[{"id":"List","path":"List"},
+    {"id":"List.entry","path":"List.entry",
+     "slicing":{"discriminator":[{"type":"type","path":"item.resolve()"}],"rules":"closed"}},
+    {"id":"List.entry:cond","path":"List.entry","sliceName":"cond","min":1,"max":"1"},
+    {"id":"List.entry:cond.item","path":"List.entry.item","type":[{"code":"Reference",
+     "targetProfile":["http://hl7.org/fhir/StructureDefinition/Condition"]}]},
+    {"id":"List.entry:obs","path":"List.entry","sliceName":"obs","min":1,"max":"1"},
+    {"id":"List.entry:obs.item","path":"List.entry.item","type":[{"code":"Reference",
+     "targetProfile":["http://hl7.org/fhir/StructureDefinition/Observation"]}]}]}})json";
+  auto v = ValidatorWith({list_profile});
+  auto list_of = [](std::string_view second) {
+    return R"({"resourceType":"List","status":"current","mode":"working","contained":[
+      {"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p"}},)" +
+           std::string(second) + R"(],"entry":[{"item":{"reference":"#c1"}},
+      {"item":{"reference":"#x2"}}]})";
+  };
+  std::vector<std::string> profile = {"http://acme.test/StructureDefinition/list"};
+  Outcome good = ValidateText(
+      *v,
+      list_of(R"({"resourceType":"Observation","id":"x2","status":"final","code":{"text":"t"}})"),
+      profile);
+  EXPECT_TRUE(good.Errors().empty()) << good.Describe();
+  // Two Conditions: the Condition slice has one too many and the Observation slice none.
+  Outcome two = ValidateText(
+      *v, list_of(R"({"resourceType":"Condition","id":"x2","subject":{"reference":"Patient/p"}})"),
+      profile);
+  EXPECT_TRUE(two.HasError("SLICE_CARDINALITY_MAX")) << two.Describe();
+  EXPECT_TRUE(two.HasError("SLICE_CARDINALITY_MIN")) << two.Describe();
+  EXPECT_FALSE(two.HasError("SLICING_CLOSED")) << two.Describe();
+  EXPECT_EQ(two.Errors().size(), 2u) << two.Describe();
+}
+
+// R4 fhirpath.html, memberOf(valueset): "When invoked on a concept-valued element, returns true
+// if any code in the concept is a member of the given valueset". A profile's invariant using it
+// is answered from the loaded value sets; a code of a system they do not hold (LOINC here)
+// cannot be judged offline and leaves it unjudged, a code of a system the value set does not
+// include is not a member.
+TEST(Invariants, MemberOfAnsweredFromTheLoadedValueSets) {
+  std::string value_set = R"({"resourceType":"ValueSet","url":"http://acme.test/ValueSet/low",
+    "status":"draft","compose":{"include":[{
+    "system":"http://hl7.org/fhir/allergy-intolerance-criticality","concept":[{"code":"low"}]},
+    {"system":"http://loinc.org"}]}})";
+  std::string profile = R"json({"resourceType":"StructureDefinition",
+    "url":"http://acme.test/StructureDefinition/basic-low","name":"B","status":"active",
+    "fhirVersion":"4.0.1","kind":"resource","abstract":false,"type":"Basic",
+    "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Basic","derivation":"constraint",
+    "differential":{"element":[{"id":"Basic","path":"Basic"},{"id":"Basic.code","path":"Basic.code",
+    "constraint":[{"key":"low-1","severity":"error","human":"in the value set",
+    "expression":"memberOf('http://acme.test/ValueSet/low')"}]}]}})json";
+  auto v = ValidatorWith({value_set, profile});
+  auto basic = [](std::string_view system, std::string_view code) {
+    return R"({"resourceType":"Basic","code":{"coding":[{"system":")" + std::string(system) +
+           R"(","code":")" + std::string(code) + R"("}]}})";
+  };
+  std::vector<std::string> on = {"http://acme.test/StructureDefinition/basic-low"};
+  const char* criticality = "http://hl7.org/fhir/allergy-intolerance-criticality";
+  auto low1 = [](const Outcome& o) {
+    std::vector<std::string> at;
+    for (const Issue* i : o.Errors()) {
+      if (i->message.find("low-1") != std::string::npos) at.push_back(i->expression);
+    }
+    return at;
+  };
+  Outcome in = ValidateText(*v, basic(criticality, "low"), on);
+  EXPECT_TRUE(low1(in).empty()) << in.Describe();
+  Outcome out = ValidateText(*v, basic(criticality, "high"), on);
+  EXPECT_EQ(low1(out), std::vector<std::string>{"Basic.code"}) << out.Describe();
+  Outcome unknown = ValidateText(*v, basic("http://loinc.org", "1234-5"), on);
+  EXPECT_TRUE(low1(unknown).empty()) << unknown.Describe();
+  Outcome elsewhere = ValidateText(*v, basic("http://acme.test/other-system", "low"), on);
+  EXPECT_EQ(low1(elsewhere), std::vector<std::string>{"Basic.code"}) << elsewhere.Describe();
+}
+
+// R4 CapabilityStatement.rest.resource.searchParam.type: "It SHALL be the same as the type in
+// the search parameter definition" (R4's individual-gender, Patient's gender, is a token).
+TEST(CapabilityStatements, SearchParamTypeIsTheDefinitionsType) {
+  auto v = ValidatorWith({});
+  auto capability = [](std::string_view definition, std::string_view type) {
+    return R"({"resourceType":"CapabilityStatement","status":"draft","date":"2024-01-01",
+      "kind":"requirements","fhirVersion":"4.0.1","format":["json"],"rest":[{"mode":"server",
+      "resource":[{"type":"Patient","searchParam":[{"name":"gender","definition":")" +
+           std::string(definition) + R"(","type":")" + std::string(type) + R"("}]}]}]})";
+  };
+  const char* gender = "http://hl7.org/fhir/SearchParameter/individual-gender";
+  Outcome same = ValidateText(*v, capability(gender, "token"));
+  EXPECT_FALSE(same.HasError("CAPABILITY_SEARCHPARAM_TYPE")) << same.Describe();
+  Outcome other = ValidateText(*v, capability(gender, "string"));
+  ASSERT_TRUE(other.HasError("CAPABILITY_SEARCHPARAM_TYPE")) << other.Describe();
+  for (const Issue* i : other.Errors()) {
+    if (i->message_id == "CAPABILITY_SEARCHPARAM_TYPE") {
+      EXPECT_EQ(i->expression, "CapabilityStatement.rest[0].resource[0].searchParam[0]");
+    }
+  }
+  // A definition that is not at hand cannot be compared.
+  Outcome unknown = ValidateText(*v, capability("http://acme.test/SearchParameter/x", "string"));
+  EXPECT_FALSE(unknown.HasError("CAPABILITY_SEARCHPARAM_TYPE")) << unknown.Describe();
+}
+
 // ElementDefinition.type.targetProfile: "If any profiles are specified, then the content must
 // conform to at least one of them" - judged where the target is at hand (here: contained).
 TEST(References, ResolvableTargetMustConformToATargetProfile) {

@@ -1,9 +1,11 @@
 // Unit tests of the validator, one group per family of checks.
 #include <gtest/gtest.h>
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -180,6 +182,32 @@ TEST(Primitives, ValidValuesPass) {
   EXPECT_TRUE(o.Errors().empty()) << o.Describe();
 }
 
+// R4 definitions such as ValueSet.url ("An absolute URI that is used to identify this value
+// set ...") and ValueSet.compose.include.system ("An absolute URI which is the code system from
+// which the selected codes come from"): relative and fragment values do not do, in contained
+// resources neither; urn: and http(s): URIs are absolute (RFC 3986 section 4.3).
+TEST(Primitives, ElementsDefinedAsAbsoluteUris) {
+  Outcome bad = Check(R"({"resourceType":"ValueSet","url":"ValueSet/vs1","status":"draft",
+    "contained":[{"resourceType":"CodeSystem","id":"cs","url":"cs","status":"draft",
+      "content":"complete"}],
+    "compose":{"include":[{"system":"#cs"}]}})");
+  std::vector<std::string> places;
+  for (const auto* issue : bad.Errors()) {
+    if (issue->message_id == "URI_NOT_ABSOLUTE") places.push_back(issue->expression);
+  }
+  std::sort(places.begin(), places.end());
+  EXPECT_EQ(places, (std::vector<std::string>{"ValueSet.compose.include[0].system",
+                                              "ValueSet.contained[0].url", "ValueSet.url"}))
+      << bad.Describe();
+  Outcome good = Check(R"({"resourceType":"ValueSet","status":"draft",
+    "url":"urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66",
+    "compose":{"include":[{"system":"http://loinc.org"},{"system":"urn:oid:2.16.840.1.113883.6.1"}]}})");
+  EXPECT_FALSE(good.HasError("URI_NOT_ABSOLUTE")) << good.Describe();
+  // Elements whose definition does not call for an absolute URI keep any URI.
+  Outcome other = Check(R"({"resourceType":"Patient","identifier":[{"system":"local-ids"}]})");
+  EXPECT_FALSE(other.HasError("URI_NOT_ABSOLUTE")) << other.Describe();
+}
+
 // --- bindings ------------------------------------------------------------------------------
 
 TEST(Bindings, RequiredCodeNotInValueSet) {
@@ -262,6 +290,54 @@ TEST(Invariants, Dom6AsksOnlyTheContainingResourceForANarrative) {
     "contained":[{"resourceType":"Organization","id":"o1","name":"X"}],
     "managingOrganization":{"reference":"#o1"}})");
   EXPECT_TRUE(dom6_locations(with).empty()) << with.Describe();
+}
+
+// R4 que-12, "If there are more than one enableWhen, enableBehavior must be specified", and
+// Questionnaire.item.enableBehavior: "This element must be specified if more than one
+// enableWhen value is provided" (the published expression counts "> 2"; the stated rule is
+// what is checked): two conditions need enableBehavior, one does not.
+TEST(Invariants, Que12AsksForEnableBehaviorFromTwoConditions) {
+  auto que12_at = [](const Outcome& o) {
+    std::vector<std::string> at;
+    for (const Issue* i : o.Errors()) {
+      if (i->message.find("que-12") != std::string::npos) at.push_back(i->expression);
+    }
+    return at;
+  };
+  auto questionnaire = [](std::string_view item) {
+    return R"({"resourceType":"Questionnaire","status":"draft","item":[
+      {"linkId":"a","type":"boolean"},{"linkId":"b","type":"boolean"},)" +
+           std::string(item) + "]}";
+  };
+  const char* two = R"({"linkId":"c","type":"string","enableWhen":[
+      {"question":"a","operator":"=","answerBoolean":true},
+      {"question":"b","operator":"=","answerBoolean":true}]})";
+  Outcome missing = Check(questionnaire(two));
+  EXPECT_EQ(que12_at(missing), std::vector<std::string>{"Questionnaire.item[2]"})
+      << missing.Describe();
+  Outcome stated = Check(questionnaire(R"({"linkId":"c","type":"string","enableBehavior":"all",
+      "enableWhen":[{"question":"a","operator":"=","answerBoolean":true},
+      {"question":"b","operator":"=","answerBoolean":true}]})"));
+  EXPECT_TRUE(que12_at(stated).empty()) << stated.Describe();
+  Outcome one = Check(questionnaire(R"({"linkId":"c","type":"string",
+      "enableWhen":[{"question":"a","operator":"=","answerBoolean":true}]})"));
+  EXPECT_TRUE(que12_at(one).empty()) << one.Describe();
+}
+
+// An element the parser emptied by refusing its malformed content (here 'profile' as a string
+// where R4 JSON wants an array for a repeating element) is not empty in the source: the parser's
+// error is the finding, ele-1 ("must have a @value or children") would only repeat it.
+TEST(Invariants, Ele1DoesNotRepeatTheParsersFinding) {
+  // An element that is empty in the source still breaks ele-1.
+  Outcome empty = Check(R"({"resourceType":"Patient","meta":{"id":"m"}})");
+  std::vector<const Issue*> errors = empty.Errors();
+  EXPECT_TRUE(std::any_of(errors.begin(), errors.end(), [](const Issue* i) {
+    return i->message.find("ele-1") != std::string::npos;
+  })) << empty.Describe();
+  Outcome o = Check(R"({"resourceType":"Patient","meta":{"profile":"http://acme.test/p"}})");
+  ASSERT_EQ(o.Errors().size(), 1u) << o.Describe();
+  EXPECT_EQ(o.Errors()[0]->message_id, "JSON_EXPECTED_ARRAY");
+  EXPECT_EQ(o.Errors()[0]->expression, "Patient.meta.profile");
 }
 
 TEST(Invariants, Ext1IsNative) {
