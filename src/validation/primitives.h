@@ -25,6 +25,8 @@ PrimitiveProblem CheckPrimitive(model::Primitive type, std::string_view value);
 // in the base definition, "ValueSet.compose.include.system"). Such a value SHALL be an absolute
 // URI, a fragment or relative reference ("#cs", "ValueSet/x") will not do.
 bool DefinedAsAbsoluteUri(std::string_view definition_path);
+// How many elements that is (a test compares the list with the R4 definitions).
+size_t AbsoluteUriElementCount();
 
 // RFC 3986 section 4.3: absolute-URI = scheme ":" hier-part [ "?" query ], the scheme a letter
 // followed by letters, digits, "+", "-" or ".".

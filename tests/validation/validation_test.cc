@@ -18,6 +18,7 @@
 #include "support/r4.h"
 #include "validation/impl.h"
 #include "validation/invariants.h"
+#include "validation/primitives.h"
 
 namespace silta::validation {
 namespace {
@@ -190,13 +191,15 @@ TEST(Primitives, ElementsDefinedAsAbsoluteUris) {
   Outcome bad = Check(R"({"resourceType":"ValueSet","url":"ValueSet/vs1","status":"draft",
     "contained":[{"resourceType":"CodeSystem","id":"cs","url":"cs","status":"draft",
       "content":"complete"}],
-    "compose":{"include":[{"system":"#cs"}]}})");
+    "compose":{"include":[{"system":"#cs"}],"exclude":[{"system":"cs"}]}})");
   std::vector<std::string> places;
   for (const auto* issue : bad.Errors()) {
     if (issue->message_id == "URI_NOT_ABSOLUTE") places.push_back(issue->expression);
   }
   std::sort(places.begin(), places.end());
-  EXPECT_EQ(places, (std::vector<std::string>{"ValueSet.compose.include[0].system",
+  // compose.exclude reuses compose.include's definition (contentReference), rule included.
+  EXPECT_EQ(places, (std::vector<std::string>{"ValueSet.compose.exclude[0].system",
+                                              "ValueSet.compose.include[0].system",
                                               "ValueSet.contained[0].url", "ValueSet.url"}))
       << bad.Describe();
   Outcome good = Check(R"({"resourceType":"ValueSet","status":"draft",
@@ -772,6 +775,54 @@ TEST(Invariants, NativeTableMatchesR4Definitions) {
     ASSERT_NE(found, nullptr) << native.key << " is not an invariant of " << context << " in R4";
     EXPECT_EQ((*found)["expression"].GetString(), native.expression) << native.key;
   }
+}
+
+// The absolute-URI elements are exactly those whose R4 definition says so: every element of a
+// uri, url or canonical type, in the snapshots of the R4 resource definitions, whose definition
+// begins "An absolute URI" or "An absolute URL". An element that reuses another by
+// contentReference (ValueSet.compose.exclude is ValueSet.compose.include) is checked through the
+// definition it reuses, so it needs no row of its own. A later reading of the definitions that
+// finds more, or fewer, must change the table.
+TEST(Primitives, AbsoluteUriTableMatchesR4Definitions) {
+  std::vector<std::string> from_r4;
+  for (const auto& file : std::filesystem::directory_iterator(silta::testing::R4PackageDir())) {
+    std::string name = file.path().filename().string();
+    if (name.rfind("StructureDefinition-", 0) != 0) continue;
+    auto text = ReadFile(file.path());
+    ASSERT_TRUE(text.ok()) << name;
+    rapidjson::Document sd;
+    sd.Parse(text->data(), text->size());
+    ASSERT_FALSE(sd.HasParseError()) << name;
+    if (!sd.HasMember("kind") || std::string_view(sd["kind"].GetString()) != "resource" ||
+        !sd.HasMember("derivation") ||
+        std::string_view(sd["derivation"].GetString()) != "specialization" ||
+        !sd.HasMember("snapshot")) {
+      continue;
+    }
+    for (const auto& element : sd["snapshot"]["element"].GetArray()) {
+      if (!element.HasMember("definition") || !element.HasMember("type")) continue;
+      std::string_view definition = element["definition"].GetString();
+      if (definition.rfind("An absolute URI", 0) != 0 &&
+          definition.rfind("An absolute URL", 0) != 0) {
+        continue;
+      }
+      bool uri_typed = false;
+      for (const auto& type : element["type"].GetArray()) {
+        std::string_view code = type["code"].GetString();
+        uri_typed = uri_typed || code == "uri" || code == "url" || code == "canonical";
+      }
+      if (uri_typed) from_r4.push_back(element["path"].GetString());
+    }
+  }
+  std::sort(from_r4.begin(), from_r4.end());
+  from_r4.erase(std::unique(from_r4.begin(), from_r4.end()), from_r4.end());
+  ASSERT_FALSE(from_r4.empty());
+  for (const std::string& path : from_r4) {
+    EXPECT_TRUE(internal::DefinedAsAbsoluteUri(path)) << path << " is defined as an absolute URI";
+  }
+  EXPECT_FALSE(internal::DefinedAsAbsoluteUri("Patient.identifier.system"));
+  EXPECT_FALSE(internal::DefinedAsAbsoluteUri("Coding.system"));
+  EXPECT_EQ(from_r4.size(), internal::AbsoluteUriElementCount());
 }
 
 // The native answers must be exactly what their FHIRPath expressions give, on every element of
