@@ -76,8 +76,17 @@ class BumpAllocator {
 bool ParseJsonTree(std::string_view text, std::pmr::memory_resource* arena, uint32_t max_depth,
                    JsonNode* root, JsonParseError* error);
 
+// The same with RapidJSON alone: ParseJsonTree's fallback and the reference it must agree with
+// (tests and the JSON fuzzer compare the two).
+bool ParseJsonTreeWithRapidJson(std::string_view text, std::pmr::memory_resource* arena,
+                                uint32_t max_depth, JsonNode* root, JsonParseError* error);
+
 // Equality as JSON values: object member order ignored, numbers compared by their text.
 bool JsonEquals(const JsonNode& a, const JsonNode& b);
+
+// The same tree node for node: kinds, text, member order and names, and every offset. What
+// ParseJsonTree must give wherever RapidJSON alone gives a tree (tests and the fuzzer check it).
+bool JsonTreesIdentical(const JsonNode& a, const JsonNode& b);
 
 // Describes the first difference found (a JSON-pointer-like path), for test failure messages.
 std::string JsonDiff(const JsonNode& a, const JsonNode& b);
