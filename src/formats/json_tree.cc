@@ -341,11 +341,25 @@ class OnDemandBuilder {
     // What a refused document left on the thread's stacks.
     items_.clear();
     members_.clear();
-    simdjson::ondemand::value value;
-    // A scalar at the root cannot be a simdjson value (SCALAR_DOCUMENT_AS_VALUE); no FHIR
-    // document or client record is one, so RapidJSON reads those.
-    if (doc.get_value().get(value) != simdjson::SUCCESS) return false;
-    if (!Value(value, 1, root)) return false;
+    // The root is started through the document, whose start checks that the text ends with
+    // the matching bracket and, where that alone cannot tell, that brackets balance. A scalar
+    // at the root cannot be a simdjson value (SCALAR_DOCUMENT_AS_VALUE); no FHIR document or
+    // client record is one, so RapidJSON reads those.
+    std::string_view token;
+    if (doc.raw_json_token().get(token) != simdjson::SUCCESS || token.empty()) return false;
+    root->offset = Offset(token.data());
+    root->offset -= root->offset > 0 ? 1 : 0;  // as for any container, see Value
+    if (token[0] == '{') {
+      simdjson::ondemand::object object;
+      if (doc.get_object().get(object) != simdjson::SUCCESS) return false;
+      if (!Members(object, 1, root)) return false;
+    } else if (token[0] == '[') {
+      simdjson::ondemand::array array;
+      if (doc.get_array().get(array) != simdjson::SUCCESS) return false;
+      if (!Items(array, 1, root)) return false;
+    } else {
+      return false;
+    }
     // Trailing content: simdjson stops after the root value; RapidJSON refuses what follows.
     const char* trailing = nullptr;
     return doc.current_location().get(trailing) == simdjson::OUT_OF_BOUNDS;
@@ -404,10 +418,14 @@ class OnDemandBuilder {
   }
 
   bool Object(simdjson::ondemand::value& value, uint32_t depth, JsonNode* node) {
-    if (TooDeep(depth)) return false;
-    node->kind = JsonKind::kObject;
     simdjson::ondemand::object object;
     if (value.get_object().get(object) != simdjson::SUCCESS) return false;
+    return Members(object, depth, node);
+  }
+
+  bool Members(simdjson::ondemand::object& object, uint32_t depth, JsonNode* node) {
+    if (TooDeep(depth)) return false;
+    node->kind = JsonKind::kObject;
     const size_t first = members_.size();
     for (auto result : object) {
       simdjson::ondemand::field field;
@@ -440,10 +458,14 @@ class OnDemandBuilder {
   }
 
   bool Array(simdjson::ondemand::value& value, uint32_t depth, JsonNode* node) {
-    if (TooDeep(depth)) return false;
-    node->kind = JsonKind::kArray;
     simdjson::ondemand::array array;
     if (value.get_array().get(array) != simdjson::SUCCESS) return false;
+    return Items(array, depth, node);
+  }
+
+  bool Items(simdjson::ondemand::array& array, uint32_t depth, JsonNode* node) {
+    if (TooDeep(depth)) return false;
+    node->kind = JsonKind::kArray;
     const size_t first = items_.size();
     for (auto result : array) {
       simdjson::ondemand::value child;
