@@ -194,6 +194,17 @@ TEST(JsonTree, RefusesBadStringsAsRapidJsonDoes) {
   // Invalid UTF-8, in a value and in a name.
   ExpectRefused("{\"a\":\"\xff\"}", "malformed JSON: Invalid encoding in string.", 6);
   ExpectRefused("{\"\xc3\":1}", "malformed JSON: Invalid encoding in string.", 2);
+  // Whatever simdjson's and RapidJSON's UTF-8 checks make of the edges of UTF-8 (overlong forms,
+  // encoded surrogates, beyond U+10FFFF, truncated sequences, noncharacters), ParseJsonTree
+  // agrees with RapidJSON, in values and in names.
+  for (const char* bytes : {"\xC0\x80", "\xC1\xBF", "\xE0\x80\x80", "\xED\xA0\x80", "\xED\xBF\xBF",
+                            "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xF0\x9F\x98", "\xE2\x82",
+                            "\x80", "\xEF\xBF\xBE", "\xF4\x8F\xBF\xBF", "\xEE\x80\x80"}) {
+    std::string value = std::string(R"({"a":"x)") + bytes + "\"}";
+    std::string name = std::string(R"({"x)") + bytes + "\":1}";
+    EXPECT_EQ(Disagreement(value), "") << value;
+    EXPECT_EQ(Disagreement(name), "") << name;
+  }
   // RapidJSON decodes a lone low surrogate to bytes that are not UTF-8 and leaves them to the
   // FHIR checks (PRIMITIVE_*); ParseJsonTree does the same.
   std::pmr::monotonic_buffer_resource arena;
