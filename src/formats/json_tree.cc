@@ -572,9 +572,11 @@ thread_local std::vector<JsonNode> OnDemandBuilder::items_;
 thread_local std::vector<JsonMember> OnDemandBuilder::members_;
 
 // Documents up to this size reuse the thread's parser (creating one costs more than parsing a
-// resource); a larger one gets a parser of its own, so that its buffers (several times the
-// text) are not kept for the life of the thread.
-constexpr size_t kReusedParserMaxBytes = size_t{8} << 20;
+// resource); a larger one gets a parser of its own, so that its buffers (about six times the
+// text: structural indexes and a string buffer) are not kept for the life of the thread. The
+// R4 examples are nearly all far smaller; above this the parse itself costs more than the new
+// parser.
+constexpr size_t kReusedParserMaxBytes = size_t{1} << 20;
 
 bool IterateWith(simdjson::ondemand::parser& parser, const char* copy, size_t size,
                  std::pmr::memory_resource* arena, uint32_t max_depth, JsonNode* root) {
