@@ -284,7 +284,7 @@ TEST(JsonTree, AgreesWithRapidJsonOnEveryOneByteChange) {
       "\"x\":null,\"n\":[0,-1.5e+3,12, 0.25E-2],\"s\":\"a\\\"\\u00e4\\ud83d\\ude00\\n\","
       "\"k\\u00e4\":{\"e\":[],\"o\":{}},\"t\":\"\xC3\xA4\xE2\x82\xAC\"}\n";
   const std::string replacements =
-      std::string("\"\\{}[],:0-+.eE u \t\x01\x7f\xff\xc3", 24) + std::string(1, '\0');
+      std::string("\"\\{}[],:0-+.eE u \t\x01\x7f\xff\xc3") + std::string(1, '\0');
   size_t checked = 0;
   for (size_t i = 0; i <= seed.size(); ++i) {
     if (i < seed.size()) {
@@ -307,7 +307,7 @@ TEST(JsonTree, AgreesWithRapidJsonOnEveryOneByteChange) {
       checked += 2;
     }
   }
-  EXPECT_GT(checked, 9000u);
+  EXPECT_GT(checked, 8000u);
 }
 
 }  // namespace
