@@ -1,7 +1,8 @@
 // A lossless JSON tree: numbers keep their exact text, members keep document order (duplicates
 // included, so callers can report them), and every node records its byte offset. Built with
-// RapidJSON's SAX reader into an arena; used as the first stage of FHIR JSON parsing and to
-// compare JSON documents exactly.
+// simdjson's On-Demand API into an arena, with RapidJSON's SAX reader for what that refuses
+// (the errors are RapidJSON's); used as the first stage of FHIR JSON parsing and to compare JSON
+// documents exactly.
 #pragma once
 
 #include <cstddef>
