@@ -28,6 +28,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 namespace {
 
+constexpr silta::formats::Format kFormat = silta::formats::Format::SILTA_FUZZ_FORMAT;
+
 void CheckJsonTreeParity(std::string_view text) {
   std::pmr::monotonic_buffer_resource arena;
   silta::formats::JsonNode fast, reference;
@@ -52,9 +54,7 @@ void CheckJsonTreeParity(std::string_view text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  if (silta::formats::Format::SILTA_FUZZ_FORMAT == silta::formats::Format::kJson) {
-    CheckJsonTreeParity(text);
-  }
+  if (kFormat == silta::formats::Format::kJson) CheckJsonTreeParity(text);
   silta::IssueCollector sink;
   auto doc = silta::formats::Parse(text, silta::formats::Format::SILTA_FUZZ_FORMAT, g_model, sink);
   if (doc == nullptr || sink.HasErrors()) return 0;
