@@ -9,7 +9,7 @@ export SILTA_ROOT
 SILTA_DEBIAN_PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   g++ clang-14 libclang-rt-14-dev clang-format
-  rapidjson-dev libpugixml-dev libarchive-dev libpcre2-dev libcli11-dev
+  rapidjson-dev libsimdjson-dev libpugixml-dev libarchive-dev libpcre2-dev libcli11-dev
   libcurl4-openssl-dev libpoco-dev libsqlite3-dev libssl-dev zlib1g-dev openssl
   libpq-dev postgresql
   libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev

@@ -1,7 +1,8 @@
 // A lossless JSON tree: numbers keep their exact text, members keep document order (duplicates
 // included, so callers can report them), and every node records its byte offset. Built with
-// RapidJSON's SAX reader into an arena; used as the first stage of FHIR JSON parsing and to
-// compare JSON documents exactly.
+// simdjson's On-Demand API into an arena, with RapidJSON's SAX reader for what that refuses
+// (the errors are RapidJSON's); used as the first stage of FHIR JSON parsing and to compare JSON
+// documents exactly.
 #pragma once
 
 #include <cstddef>
@@ -76,8 +77,17 @@ class BumpAllocator {
 bool ParseJsonTree(std::string_view text, std::pmr::memory_resource* arena, uint32_t max_depth,
                    JsonNode* root, JsonParseError* error);
 
+// The same with RapidJSON alone: ParseJsonTree's fallback and the reference it must agree with
+// (tests and the JSON fuzzer compare the two).
+bool ParseJsonTreeWithRapidJson(std::string_view text, std::pmr::memory_resource* arena,
+                                uint32_t max_depth, JsonNode* root, JsonParseError* error);
+
 // Equality as JSON values: object member order ignored, numbers compared by their text.
 bool JsonEquals(const JsonNode& a, const JsonNode& b);
+
+// The same tree node for node: kinds, text, member order and names, and every offset. What
+// ParseJsonTree must give wherever RapidJSON alone gives a tree (tests and the fuzzer check it).
+bool JsonTreesIdentical(const JsonNode& a, const JsonNode& b);
 
 // Describes the first difference found (a JSON-pointer-like path), for test failure messages.
 std::string JsonDiff(const JsonNode& a, const JsonNode& b);
