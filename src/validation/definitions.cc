@@ -122,4 +122,44 @@ void Walker::CheckDiscriminatorPaths(const model::Element& sd) {
   }
 }
 
+// R4 CodeSystem.concept.property.code: "A code that is a reference to CodeSystem.property.code",
+// and CodeSystem.property.type is "The type of the property value". A concept's property must
+// name a property the code system declares, with a value of the declared type. A supplement's
+// properties may be declared by the code system it supplements, so supplements are not judged.
+void Walker::CheckCodeSystemProperties(const model::Element& code_system) {
+  if (ChildValue(code_system, "content") == "supplement") return;
+  StringMap<std::string_view> declared;  // property code -> type
+  for (const model::Element* property : code_system.Children("property")) {
+    declared.try_emplace(std::string(ChildValue(*property, "code")), ChildValue(*property, "type"));
+  }
+  std::vector<const model::Element*> concepts;
+  for (const model::Element* c : code_system.Children("concept")) concepts.push_back(c);
+  while (!concepts.empty()) {
+    const model::Element* concept_element = concepts.back();
+    concepts.pop_back();
+    for (const model::Element* c : concept_element->Children("concept")) concepts.push_back(c);
+    for (const model::Element* property : concept_element->Children("property")) {
+      const model::Element* code = property->Child("code");
+      if (code == nullptr) continue;
+      std::string_view name = ChildValue(*property, "code");
+      auto it = declared.find(name);
+      if (it == declared.end()) {
+        Report(Severity::kError, IssueType::kInvalid, "CODESYSTEM_PROPERTY_UNDEFINED",
+               "the property '" + std::string(name.substr(0, 80)) +
+                   "' is not declared in CodeSystem.property, which concept properties refer to",
+               *code);
+        continue;
+      }
+      const model::Element* value = property->Child("value");
+      if (value == nullptr || it->second.empty()) continue;
+      if (value->type()->name != it->second) {
+        Report(Severity::kError, IssueType::kInvalid, "CODESYSTEM_PROPERTY_WRONG_TYPE",
+               "the property '" + std::string(name.substr(0, 80)) + "' is declared of type " +
+                   std::string(it->second) + ", but this value is of type " + value->type()->name,
+               *value);
+      }
+    }
+  }
+}
+
 }  // namespace silta::validation::internal

@@ -228,6 +228,112 @@ TEST(ProfileDefinitions, BindingsOnlyOnCodedStringAndUriElements) {
   EXPECT_TRUE(on_choice.HasError("PROFILE_BINDING_NOT_BINDABLE")) << on_choice.Describe();
 }
 
+// A Patient profile with the given differential elements after the root, and the snapshot
+// elements given (none: no snapshot).
+std::string PatientProfile(std::string_view differential, std::string_view snapshot = "") {
+  std::string sd =
+      R"({"resourceType":"StructureDefinition","url":"http://acme.test/StructureDefinition/p",
+      "name":"P","status":"active","fhirVersion":"4.0.1","kind":"resource","abstract":false,
+      "type":"Patient","baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient",
+      "derivation":"constraint",)";
+  if (!snapshot.empty()) sd += R"("snapshot":{"element":[)" + std::string(snapshot) + "]},";
+  return sd + R"("differential":{"element":[{"id":"Patient","path":"Patient"},)" +
+         std::string(differential) + "]}}";
+}
+
+// R4 StructureDefinition.differential: "A differential view is expressed relative to the base
+// StructureDefinition - a statement of differences that it applies." Its paths must exist in the
+// base whether or not a snapshot comes with it.
+TEST(ProfileDefinitions, DifferentialIsJudgedAlsoBesideASnapshot) {
+  const char* snapshot = R"({"id":"Patient","path":"Patient","definition":"x","min":0,"max":"*",
+    "base":{"path":"Patient","min":0,"max":"*"}})";
+  auto v = ValidatorWith({});
+  Outcome good = ValidateText(
+      *v, PatientProfile(R"({"id":"Patient.gender","path":"Patient.gender","min":1})", snapshot));
+  EXPECT_FALSE(good.HasError("PROFILE_DIFFERENTIAL_INVALID")) << good.Describe();
+  Outcome bad = ValidateText(
+      *v, PatientProfile(R"({"id":"Patient.foo","path":"Patient.foo","min":1})", snapshot));
+  ASSERT_TRUE(bad.HasError("PROFILE_DIFFERENTIAL_INVALID")) << bad.Describe();
+  for (const Issue* e : bad.Errors()) {
+    if (e->message_id == "PROFILE_DIFFERENTIAL_INVALID") {
+      EXPECT_EQ(e->expression, "StructureDefinition.differential.element[1]");
+    }
+  }
+}
+
+// R4 binding strength "required": "To be conformant, the concept in this element SHALL be from
+// the specified value set"; profiling.html: profiles "cannot break the rules established in the
+// base". Patient.gender is bound required to administrative-gender: a profile may keep it
+// required, not relax it.
+TEST(ProfileDefinitions, RequiredBindingCannotBeRelaxed) {
+  auto gender = [](std::string_view strength) {
+    return R"({"id":"Patient.gender","path":"Patient.gender","binding":{"strength":")" +
+           std::string(strength) +
+           R"(","valueSet":"http://hl7.org/fhir/ValueSet/administrative-gender"}})";
+  };
+  auto v = ValidatorWith({});
+  Outcome kept = ValidateText(*v, PatientProfile(gender("required")));
+  EXPECT_FALSE(kept.HasError("PROFILE_DIFFERENTIAL_INVALID")) << kept.Describe();
+  Outcome relaxed = ValidateText(*v, PatientProfile(gender("extensible")));
+  ASSERT_TRUE(relaxed.HasError("PROFILE_DIFFERENTIAL_INVALID")) << relaxed.Describe();
+  for (const Issue* e : relaxed.Errors()) {
+    EXPECT_EQ(e->expression, "StructureDefinition.differential.element[1]");
+  }
+  // Patient.maritalStatus is extensible in R4: a profile may make it stronger.
+  Outcome tightened = ValidateText(
+      *v, PatientProfile(R"({"id":"Patient.maritalStatus","path":"Patient.maritalStatus",
+        "binding":{"strength":"required",
+        "valueSet":"http://hl7.org/fhir/ValueSet/marital-status"}})"));
+  EXPECT_FALSE(tightened.HasError("PROFILE_DIFFERENTIAL_INVALID")) << tightened.Describe();
+}
+
+// R4's Extension snapshot types Extension.url as http://hl7.org/fhirpath/System.String with the
+// structuredefinition-fhir-type extension "uri": a differential restating the type as "uri" (as
+// R4's own complex extensions do) names the type the base allows.
+TEST(ProfileDefinitions, FhirTypeOfASystemTypedElementIsTheBaseType) {
+  auto extension = [](std::string_view url_type) {
+    return R"({"resourceType":"StructureDefinition","url":"http://acme.test/StructureDefinition/e",
+      "name":"E","status":"active","fhirVersion":"4.0.1","kind":"complex-type","abstract":false,
+      "context":[{"type":"element","expression":"Patient"}],"type":"Extension",
+      "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Extension",
+      "derivation":"constraint","differential":{"element":[{"id":"Extension","path":"Extension"},
+      {"id":"Extension.url","path":"Extension.url","type":[{"code":")" +
+           std::string(url_type) + R"("}],"fixedUri":"http://acme.test/StructureDefinition/e"},
+      {"id":"Extension.value[x]","path":"Extension.value[x]","type":[{"code":"string"}]}]}})";
+  };
+  auto v = ValidatorWith({});
+  Outcome uri = ValidateText(*v, extension("uri"));
+  EXPECT_FALSE(uri.HasError("PROFILE_DIFFERENTIAL_INVALID")) << uri.Describe();
+  Outcome boolean = ValidateText(*v, extension("boolean"));
+  EXPECT_TRUE(boolean.HasError("PROFILE_DIFFERENTIAL_INVALID")) << boolean.Describe();
+}
+
+// R4 CodeSystem.concept.property.code: "A code that is a reference to CodeSystem.property.code";
+// CodeSystem.property.type: "The type of the property value".
+TEST(CodeSystems, ConceptPropertiesUseDeclaredPropertiesAndTypes) {
+  auto code_system = [](std::string_view property) {
+    return R"({"resourceType":"CodeSystem","url":"http://acme.test/CodeSystem/c","name":"C",
+      "status":"draft","content":"complete","property":[{"code":"p","type":"string"}],
+      "concept":[{"code":"a","display":"A"},{"code":"b","display":"B","concept":[{"code":"b1",
+      "display":"B1","property":[)" +
+           std::string(property) + "]}]}]}";
+  };
+  auto v = ValidatorWith({});
+  Outcome good = ValidateText(*v, code_system(R"({"code":"p","valueString":"x"})"));
+  EXPECT_FALSE(good.HasError("CODESYSTEM_PROPERTY_UNDEFINED")) << good.Describe();
+  EXPECT_FALSE(good.HasError("CODESYSTEM_PROPERTY_WRONG_TYPE")) << good.Describe();
+  Outcome undeclared = ValidateText(*v, code_system(R"({"code":"q","valueString":"x"})"));
+  ASSERT_TRUE(undeclared.HasError("CODESYSTEM_PROPERTY_UNDEFINED")) << undeclared.Describe();
+  for (const Issue* e : undeclared.Errors()) {
+    EXPECT_EQ(e->expression, "CodeSystem.concept[1].concept[0].property[0].code");
+  }
+  Outcome wrong_type = ValidateText(*v, code_system(R"({"code":"p","valueInteger":3})"));
+  ASSERT_TRUE(wrong_type.HasError("CODESYSTEM_PROPERTY_WRONG_TYPE")) << wrong_type.Describe();
+  for (const Issue* e : wrong_type.Errors()) {
+    EXPECT_EQ(e->expression, "CodeSystem.concept[1].concept[0].property[0].value.ofType(integer)");
+  }
+}
+
 // --- Parameters and slicing ------------------------------------------------------------------
 
 // A Parameters profile sliced by name (closed), one slice with parts sliced by name, another

@@ -531,6 +531,29 @@ TEST(Bundles, DocumentAndMessage) {
   EXPECT_TRUE(msg.HasError("BUNDLE_MESSAGE_HEADER")) << msg.Describe();
 }
 
+// R4 MessageHeader.focus (comment): "The transaction data is always included in the bundle that
+// is the full message." A focus naming no entry is an error on that focus.
+TEST(Bundles, MessageFocusMustBeInTheMessage) {
+  auto message = [](std::string_view focus) {
+    return R"({"resourceType":"Bundle","type":"message","timestamp":"2020-01-01T00:00:00Z",
+      "entry":[{"fullUrl":"urn:uuid:267b18ce-3d37-4581-9baa-6fada338038b","resource":{
+        "resourceType":"MessageHeader","id":"h","eventCoding":{"system":"http://example.org/ev",
+        "code":"x"},"source":{"endpoint":"http://example.org/src"},"focus":[{"reference":")" +
+           std::string(focus) + R"("}]}},
+      {"fullUrl":"http://example.org/fhir/Patient/p1","resource":{"resourceType":"Patient",
+        "id":"p1"}}]})";
+  };
+  Outcome good = Check(message("http://example.org/fhir/Patient/p1"));
+  EXPECT_FALSE(good.HasError("REFERENCE_NOT_IN_MESSAGE")) << good.Describe();
+  Outcome bad = Check(message("http://example.org/fhir/Patient/p2"));
+  ASSERT_TRUE(bad.HasError("REFERENCE_NOT_IN_MESSAGE")) << bad.Describe();
+  for (const Issue* e : bad.Errors()) {
+    if (e->message_id == "REFERENCE_NOT_IN_MESSAGE") {
+      EXPECT_EQ(e->expression, "Bundle.entry[0].resource.focus[0]");
+    }
+  }
+}
+
 TEST(Bundles, ReferencesResolveInsideTheBundle) {
   Outcome o = Check(R"({"resourceType":"Bundle","type":"collection","entry":[
     {"fullUrl":"http://example.org/fhir/Observation/1","resource":{"resourceType":"Observation",
