@@ -185,7 +185,9 @@ TEST(Primitives, ValidValuesPass) {
 // R4 definitions such as ValueSet.url ("An absolute URI that is used to identify this value
 // set ...") and ValueSet.compose.include.system ("An absolute URI which is the code system from
 // which the selected codes come from"): relative and fragment values do not do, in contained
-// resources neither; urn: and http(s): URIs are absolute (RFC 3986 section 4.3).
+// resources neither; urn: and http(s): URIs are absolute (RFC 3986 section 4.3). An include's
+// system names the code system all of the include is drawn from, so a bad one is reported on the
+// include.
 TEST(Primitives, ElementsDefinedAsAbsoluteUris) {
   Outcome bad = Check(R"({"resourceType":"ValueSet","url":"ValueSet/vs1","status":"draft",
     "contained":[{"resourceType":"CodeSystem","id":"cs","url":"cs","status":"draft",
@@ -196,7 +198,7 @@ TEST(Primitives, ElementsDefinedAsAbsoluteUris) {
     if (issue->message_id == "URI_NOT_ABSOLUTE") places.push_back(issue->expression);
   }
   std::sort(places.begin(), places.end());
-  EXPECT_EQ(places, (std::vector<std::string>{"ValueSet.compose.include[0].system",
+  EXPECT_EQ(places, (std::vector<std::string>{"ValueSet.compose.include[0]",
                                               "ValueSet.contained[0].url", "ValueSet.url"}))
       << bad.Describe();
   Outcome good = Check(R"({"resourceType":"ValueSet","status":"draft",
