@@ -308,6 +308,31 @@ TEST(ProfileDefinitions, FhirTypeOfASystemTypedElementIsTheBaseType) {
   EXPECT_TRUE(boolean.HasError("PROFILE_DIFFERENTIAL_INVALID")) << boolean.Describe();
 }
 
+// R4 ElementDefinition.slicing: "Slicing can be used in any resource that has cardinality ..* on
+// the base resource, or any resource with a choice of types": an extension whose value[x] has one
+// slice per type (named as the renamed choices valueBoolean, valueCodeableConcept) allows both
+// types; a second type slice is not limited to the first one's type.
+TEST(ProfileDefinitions, ChoiceSlicedByTypeTwice) {
+  auto extension = [](std::string_view second_type) {
+    return R"({"resourceType":"StructureDefinition","url":"http://acme.test/StructureDefinition/e",
+      "name":"E","status":"active","fhirVersion":"4.0.1","kind":"complex-type","abstract":false,
+      "context":[{"type":"element","expression":"Address"}],"type":"Extension",
+      "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Extension",
+      "derivation":"constraint","differential":{"element":[{"id":"Extension","path":"Extension"},
+      {"id":"Extension.url","path":"Extension.url",
+       "fixedUri":"http://acme.test/StructureDefinition/e"},
+      {"id":"Extension.valueBoolean:valueBoolean","path":"Extension.valueBoolean",
+       "sliceName":"valueBoolean","type":[{"code":"boolean"}]},
+      {"id":"Extension.valueCodeableConcept:valueCodeableConcept",
+       "path":"Extension.valueCodeableConcept","sliceName":"valueCodeableConcept",
+       "type":[{"code":")" +
+           std::string(second_type) + R"("}]}]}})";
+  };
+  auto v = ValidatorWith({});
+  Outcome two_types = ValidateText(*v, extension("CodeableConcept"));
+  EXPECT_FALSE(two_types.HasError("PROFILE_DIFFERENTIAL_INVALID")) << two_types.Describe();
+}
+
 // R4 CodeSystem.concept.property.code: "A code that is a reference to CodeSystem.property.code";
 // CodeSystem.property.type: "The type of the property value".
 TEST(CodeSystems, ConceptPropertiesUseDeclaredPropertiesAndTypes) {
