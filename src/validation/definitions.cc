@@ -162,4 +162,61 @@ void Walker::CheckCodeSystemProperties(const model::Element& code_system) {
   }
 }
 
+// R4 ElementDefinition.constraint.expression: "A FHIRPath expression of constraint that can be
+// executed to see if this constraint is met." An expression that is not FHIRPath (it does not
+// parse, or calls a function FHIRPath does not have) cannot be executed by anyone. Only the syntax
+// is judged: names are not checked against the element's type, since a profile's expressions may
+// reach into the resource (%resource) or into types a slice or choice narrows to.
+void Walker::CheckConstraintExpressions(const model::Element& sd) {
+  for (std::string_view view : {"differential", "snapshot"}) {
+    const model::Element* elements = sd.Child(view);
+    if (elements == nullptr) continue;
+    for (const model::Element* element : elements->Children("element")) {
+      for (const model::Element* constraint : element->Children("constraint")) {
+        const model::Element* expression = constraint->Child("expression");
+        if (expression == nullptr) continue;
+        std::string_view text = ChildValue(*constraint, "expression");
+        if (text.empty()) continue;
+        fhirpath::CompileOptions options{
+            .model = v_.shared_model(), .context_type = {}, .strict = false};
+        auto compiled = fhirpath::CompiledExpression::Compile(text, options);
+        if (compiled.ok()) continue;
+        Report(Severity::kError, IssueType::kInvalid, "PROFILE_CONSTRAINT_EXPRESSION",
+               "the expression of constraint '" + std::string(ChildValue(*constraint, "key")) +
+                   "' is not valid FHIRPath: " + std::string(compiled.status().message()),
+               *expression);
+      }
+    }
+  }
+}
+
+// R4 ElementDefinition.type.profile: "Identifies a profile structure or implementation Guide that
+// applies to the datatype this element refers to. If any profiles are specified, then the content
+// must conform to at least one of them." A profile of another type (a HumanName profile on an
+// Identifier) can never be conformed to. Profiles that cannot be found are left to the instance
+// validation that meets them; type codes the model does not know (logical models) are not judged.
+void Walker::CheckTypeProfiles(const model::Element& sd) {
+  const model::Element* elements = sd.Child("differential");
+  if (elements == nullptr) elements = sd.Child("snapshot");
+  if (elements == nullptr) return;
+  for (const model::Element* element : elements->Children("element")) {
+    for (const model::Element* type : element->Children("type")) {
+      const model::TypeDef* code = v_.model().Find(ChildValue(*type, "code"));
+      if (code == nullptr) continue;
+      for (const model::Element* profile : type->Children("profile")) {
+        std::string_view url = profile->value();
+        if (url.empty()) continue;
+        auto found = Profile(url);
+        if (!found.ok() || *found == nullptr || (*found)->model_type == nullptr) continue;
+        if ((*found)->model_type->IsA(code)) continue;
+        Report(Severity::kError, IssueType::kInvalid, "PROFILE_TYPE_PROFILE_WRONG_TYPE",
+               "the profile " + std::string(url.substr(0, 120)) + " constrains " +
+                   (*found)->model_type->name + ", not " + code->name +
+                   ", the type it is given for",
+               *profile);
+      }
+    }
+  }
+}
+
 }  // namespace silta::validation::internal

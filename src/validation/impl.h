@@ -240,6 +240,8 @@ class Walker {
   void CheckBindingsBindable(const model::Element& structure_definition);
   void CheckSearchParamTypes(const model::Element& capability_statement);
   void CheckCodeSystemProperties(const model::Element& code_system);
+  void CheckConstraintExpressions(const model::Element& structure_definition);
+  void CheckTypeProfiles(const model::Element& structure_definition);
   void CheckFixedValuesKept(const model::Element& structure_definition,
                             std::span<const model::Element* const> differential);
   bool ContainedResourcesReferenced(const model::Element& resource);

@@ -229,7 +229,11 @@ void Walker::ValidateResourceExtras(const model::Element& resource,
   if (resource.type()->name == "StructureDefinition" && resource.Child("differential") != nullptr) {
     CheckDiscriminatorPaths(resource);
   }
-  if (resource.type()->name == "StructureDefinition") CheckBindingsBindable(resource);
+  if (resource.type()->name == "StructureDefinition") {
+    CheckBindingsBindable(resource);
+    CheckConstraintExpressions(resource);
+    CheckTypeProfiles(resource);
+  }
   if (resource.type()->name == "CapabilityStatement") CheckSearchParamTypes(resource);
   if (resource.type()->name == "CodeSystem") CheckCodeSystemProperties(resource);
   // The differential states the profile's constraints on its base whether or not a snapshot is

@@ -333,6 +333,48 @@ TEST(ProfileDefinitions, ChoiceSlicedByTypeTwice) {
   EXPECT_FALSE(two_types.HasError("PROFILE_DIFFERENTIAL_INVALID")) << two_types.Describe();
 }
 
+// R4 ElementDefinition.constraint.expression: "A FHIRPath expression of constraint that can be
+// executed to see if this constraint is met"; one that does not parse cannot be executed.
+TEST(ProfileDefinitions, ConstraintExpressionsMustBeFhirPath) {
+  auto constrained = [](std::string_view expression) {
+    return PatientProfile(R"({"id":"Patient.gender","path":"Patient.gender","constraint":[
+      {"key":"acme-1","severity":"error","human":"a gender","expression":")" +
+                          std::string(expression) + R"("}]})");
+  };
+  auto v = ValidatorWith({});
+  Outcome good = ValidateText(*v, constrained("$this = 'female' or $this = 'male'"));
+  EXPECT_FALSE(good.HasError("PROFILE_CONSTRAINT_EXPRESSION")) << good.Describe();
+  Outcome bad = ValidateText(*v, constrained("$this = 'female' or ("));
+  ASSERT_TRUE(bad.HasError("PROFILE_CONSTRAINT_EXPRESSION")) << bad.Describe();
+  for (const Issue* e : bad.Errors()) {
+    if (e->message_id == "PROFILE_CONSTRAINT_EXPRESSION") {
+      EXPECT_EQ(e->expression,
+                "StructureDefinition.differential.element[1].constraint[0].expression");
+    }
+  }
+}
+
+// R4 ElementDefinition.type.profile: "Identifies a profile structure or implementation Guide that
+// applies to the datatype this element refers to. If any profiles are specified, then the content
+// must conform to at least one of them": a HumanName definition cannot apply to an Identifier.
+TEST(ProfileDefinitions, TypeProfileMustBeOfThatType) {
+  auto identifier = [](std::string_view profile) {
+    return PatientProfile(R"({"id":"Patient.identifier","path":"Patient.identifier",
+      "type":[{"code":"Identifier","profile":[")" +
+                          std::string(profile) + R"("]}]})");
+  };
+  auto v = ValidatorWith({});
+  Outcome good = ValidateText(*v, identifier("http://hl7.org/fhir/StructureDefinition/Identifier"));
+  EXPECT_FALSE(good.HasError("PROFILE_TYPE_PROFILE_WRONG_TYPE")) << good.Describe();
+  Outcome bad = ValidateText(*v, identifier("http://hl7.org/fhir/StructureDefinition/HumanName"));
+  ASSERT_TRUE(bad.HasError("PROFILE_TYPE_PROFILE_WRONG_TYPE")) << bad.Describe();
+  for (const Issue* e : bad.Errors()) {
+    if (e->message_id == "PROFILE_TYPE_PROFILE_WRONG_TYPE") {
+      EXPECT_EQ(e->expression, "StructureDefinition.differential.element[1].type[0].profile[0]");
+    }
+  }
+}
+
 // R4 CodeSystem.concept.property.code: "A code that is a reference to CodeSystem.property.code";
 // CodeSystem.property.type: "The type of the property value".
 TEST(CodeSystems, ConceptPropertiesUseDeclaredPropertiesAndTypes) {
