@@ -195,13 +195,32 @@ void Walker::CheckConstraintExpressions(const model::Element& sd) {
 // must conform to at least one of them." A profile of another type (a HumanName profile on an
 // Identifier) can never be conformed to. Profiles that cannot be found are left to the instance
 // validation that meets them; type codes the model does not know (logical models) are not judged.
+//
+// A constraint "cannot break the rules established in the base" (R4 profiling.html): a Reference or
+// canonical whose base element names its targets (targetProfile: "the target of the reference ...
+// must conform to at least one of them") can only keep or narrow them, so each targetProfile of
+// the constraint must be of a type the base element allows (PROFILE_TARGET_NOT_IN_BASE).
 void Walker::CheckTypeProfiles(const model::Element& sd) {
   const model::Element* elements = sd.Child("differential");
   if (elements == nullptr) elements = sd.Child("snapshot");
   if (elements == nullptr) return;
+  const CompiledProfile* base = nullptr;
+  if (ChildValue(sd, "derivation") == "constraint") {
+    std::string_view base_url = ChildValue(sd, "baseDefinition");
+    if (!base_url.empty()) {
+      if (auto found = Profile(base_url); found.ok()) base = *found;
+    }
+  }
   for (const model::Element* element : elements->Children("element")) {
+    const ElementPlan* base_element = nullptr;
+    if (base != nullptr) {
+      auto it = base->by_path.find(ChildValue(*element, "path"));
+      if (it != base->by_path.end()) base_element = it->second;
+    }
     for (const model::Element* type : element->Children("type")) {
-      const model::TypeDef* code = v_.model().Find(ChildValue(*type, "code"));
+      std::string_view code_name = ChildValue(*type, "code");
+      if (base_element != nullptr) CheckTargetsInBase(*type, code_name, *base_element);
+      const model::TypeDef* code = v_.model().Find(code_name);
       if (code == nullptr) continue;
       for (const model::Element* profile : type->Children("profile")) {
         std::string_view url = profile->value();
@@ -216,6 +235,39 @@ void Walker::CheckTypeProfiles(const model::Element& sd) {
                *profile);
       }
     }
+  }
+}
+
+void Walker::CheckTargetsInBase(const model::Element& type, std::string_view code,
+                                const ElementPlan& base_element) {
+  if (code != "Reference" && code != "canonical") return;
+  const TypeRule* base_rule = nullptr;
+  for (const TypeRule& rule : base_element.types) {
+    if (rule.code == code) base_rule = &rule;
+  }
+  if (base_rule == nullptr || base_rule->target_types.empty()) return;
+  for (const std::string& allowed : base_rule->target_types) {
+    if (allowed == "Resource" || allowed == "DomainResource") return;
+  }
+  for (const model::Element* target : type.Children("targetProfile")) {
+    std::string_view url = target->value();
+    if (url.empty()) continue;
+    auto found = Profile(url);
+    if (!found.ok() || *found == nullptr || (*found)->model_type == nullptr) continue;
+    const model::TypeDef* target_type = (*found)->model_type;
+    bool allowed = false;
+    for (const std::string& name : base_rule->target_types)
+      allowed = allowed || target_type->IsA(name);
+    if (allowed) continue;
+    std::string listed;
+    for (const std::string& name : base_rule->target_types) {
+      listed += (listed.empty() ? "" : ", ") + name;
+    }
+    Report(Severity::kError, IssueType::kInvalid, "PROFILE_TARGET_NOT_IN_BASE",
+           "the target profile " + std::string(url.substr(0, 120)) + " is for " +
+               target_type->name + ", which the base does not allow here (it allows " + listed +
+               ")",
+           *target);
   }
 }
 

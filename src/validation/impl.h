@@ -242,6 +242,8 @@ class Walker {
   void CheckCodeSystemProperties(const model::Element& code_system);
   void CheckConstraintExpressions(const model::Element& structure_definition);
   void CheckTypeProfiles(const model::Element& structure_definition);
+  void CheckTargetsInBase(const model::Element& type, std::string_view code,
+                          const ElementPlan& base_element);
   void CheckFixedValuesKept(const model::Element& structure_definition,
                             std::span<const model::Element* const> differential);
   bool ContainedResourcesReferenced(const model::Element& resource);

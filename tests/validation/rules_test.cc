@@ -375,6 +375,32 @@ TEST(ProfileDefinitions, TypeProfileMustBeOfThatType) {
   }
 }
 
+// R4 profiling.html: a constraint "cannot break the rules established in the base";
+// ElementDefinition.type.targetProfile: the target "must conform to at least one of them". R4's
+// Patient.generalPractitioner is Reference(Organization | Practitioner | PractitionerRole): a
+// profile may narrow it to Practitioner, not widen it to Observation.
+TEST(ProfileDefinitions, TargetProfilesStayWithinTheBaseTargets) {
+  auto practitioner = [](std::string_view target) {
+    return PatientProfile(
+        R"({"id":"Patient.generalPractitioner","path":"Patient.generalPractitioner",
+      "type":[{"code":"Reference","targetProfile":[")" +
+        std::string(target) + R"("]}]})");
+  };
+  auto v = ValidatorWith({});
+  Outcome narrowed =
+      ValidateText(*v, practitioner("http://hl7.org/fhir/StructureDefinition/Practitioner"));
+  EXPECT_FALSE(narrowed.HasError("PROFILE_TARGET_NOT_IN_BASE")) << narrowed.Describe();
+  Outcome widened =
+      ValidateText(*v, practitioner("http://hl7.org/fhir/StructureDefinition/Observation"));
+  ASSERT_TRUE(widened.HasError("PROFILE_TARGET_NOT_IN_BASE")) << widened.Describe();
+  for (const Issue* e : widened.Errors()) {
+    if (e->message_id == "PROFILE_TARGET_NOT_IN_BASE") {
+      EXPECT_EQ(e->expression,
+                "StructureDefinition.differential.element[1].type[0].targetProfile[0]");
+    }
+  }
+}
+
 // R4 CodeSystem.concept.property.code: "A code that is a reference to CodeSystem.property.code";
 // CodeSystem.property.type: "The type of the property value".
 TEST(CodeSystems, ConceptPropertiesUseDeclaredPropertiesAndTypes) {
