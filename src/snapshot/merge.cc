@@ -148,6 +148,39 @@ void CheckCardinality(const Json& target, const Json& diff, const MergeContext& 
     ReportIssue(ctx, Severity::kError, IssueType::kStructure, kMaxWidened,
                 "max " + std::string(max) + " is above the base max " + std::string(base_max));
   }
+  // R4 eld-2 "Min <= Max" holds for the resulting element: a differential min above the max it
+  // inherits (or a max below the min it inherits) leaves an element no instance can meet. When
+  // the differential states both, eld-2 on the differential element already says so.
+  if ((min == nullptr) == max.empty()) return;
+  const Json* effective_min = min != nullptr ? min : base_min;
+  std::string_view effective_max = !max.empty() ? max : base_max;
+  if (effective_min == nullptr || !effective_min->IsInt() || effective_max.empty()) return;
+  long long max_value = ParseMax(effective_max);
+  if (max_value >= 0 && effective_min->GetInt() > max_value) {
+    ReportIssue(ctx, Severity::kError, IssueType::kStructure, kMinAboveMax,
+                "min " + std::to_string(effective_min->GetInt()) + " is above max " +
+                    std::string(effective_max));
+  }
+}
+
+// R4 ElementDefinition.slicing: "Slicing can be used in any resource that has cardinality ..* on
+// the base resource, or any resource with a choice of types." The base resource's cardinality is
+// the element's `base`; choices ([x]) may be sliced by type whatever their cardinality.
+void CheckSlicing(const Json& target, const Json& diff, const MergeContext& ctx) {
+  if (json::Member(diff, "slicing") == nullptr) return;
+  std::string_view path = json::StringMember(target, "path");
+  if (path.size() > 3 && path.substr(path.size() - 3) == "[x]") return;
+  std::string_view base_max;
+  if (const Json* base = json::Member(target, "base"); base != nullptr && base->IsObject()) {
+    base_max = json::StringMember(*base, "max");
+  }
+  if (base_max.empty()) base_max = json::StringMember(target, "max");
+  if (base_max.empty()) return;
+  long long value = ParseMax(base_max);
+  if (value < 0 || value > 1) return;
+  ReportIssue(ctx, Severity::kError, IssueType::kStructure, kSlicingSingle,
+              "slicing on an element that does not repeat (max " + std::string(base_max) +
+                  " in the base) and is not a choice of types");
 }
 
 // R4 BindingStrength "required": "To be conformant, the concept in this element SHALL be from
@@ -206,6 +239,7 @@ void MergeDifferential(Json& target, const Json& diff, Allocator& alloc, const M
   CheckCardinality(target, diff, ctx);
   if (const Json* types = json::Member(diff, "type")) CheckTypes(target, *types, ctx);
   CheckBinding(target, diff, ctx);
+  CheckSlicing(target, diff, ctx);
 
   json::ForEachMember(diff, [&](std::string_view name, const Json& value) {
     if (name == "id" || name == "path" || name == "base") return;

@@ -401,6 +401,39 @@ TEST(ProfileDefinitions, TargetProfilesStayWithinTheBaseTargets) {
   }
 }
 
+// R4 eld-2 "Min <= Max" holds for the element the differential makes: Patient.maritalStatus is
+// 0..1 in R4, so a differential min of 2 leaves min above max.
+TEST(ProfileDefinitions, MinAboveTheInheritedMax) {
+  auto v = ValidatorWith({});
+  Outcome bad = ValidateText(
+      *v,
+      PatientProfile(R"({"id":"Patient.maritalStatus","path":"Patient.maritalStatus","min":2})"));
+  EXPECT_TRUE(bad.HasError("PROFILE_DIFFERENTIAL_INVALID")) << bad.Describe();
+  Outcome good = ValidateText(
+      *v,
+      PatientProfile(R"({"id":"Patient.maritalStatus","path":"Patient.maritalStatus","min":1})"));
+  EXPECT_FALSE(good.HasError("PROFILE_DIFFERENTIAL_INVALID")) << good.Describe();
+}
+
+// R4 ElementDefinition.slicing: "Slicing can be used in any resource that has cardinality ..* on
+// the base resource, or any resource with a choice of types": Patient.gender is 0..1 and of one
+// type; Patient.identifier is 0..*.
+TEST(ProfileDefinitions, SlicingOnlyOnRepeatingOrChoiceElements) {
+  auto v = ValidatorWith({});
+  Outcome single =
+      ValidateText(*v, PatientProfile(R"({"id":"Patient.gender","path":"Patient.gender",
+      "slicing":{"discriminator":[{"type":"value","path":"$this"}],"rules":"open"}})"));
+  EXPECT_TRUE(single.HasError("PROFILE_DIFFERENTIAL_INVALID")) << single.Describe();
+  Outcome repeating =
+      ValidateText(*v, PatientProfile(R"({"id":"Patient.identifier","path":"Patient.identifier",
+      "slicing":{"discriminator":[{"type":"value","path":"system"}],"rules":"open"}})"));
+  EXPECT_FALSE(repeating.HasError("PROFILE_DIFFERENTIAL_INVALID")) << repeating.Describe();
+  Outcome choice =
+      ValidateText(*v, PatientProfile(R"({"id":"Patient.deceased[x]","path":"Patient.deceased[x]",
+      "slicing":{"discriminator":[{"type":"type","path":"$this"}],"rules":"closed"}})"));
+  EXPECT_FALSE(choice.HasError("PROFILE_DIFFERENTIAL_INVALID")) << choice.Describe();
+}
+
 // R4 CodeSystem.concept.property.code: "A code that is a reference to CodeSystem.property.code";
 // CodeSystem.property.type: "The type of the property value".
 TEST(CodeSystems, ConceptPropertiesUseDeclaredPropertiesAndTypes) {
