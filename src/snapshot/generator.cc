@@ -1,6 +1,7 @@
 #include "snapshot/generator.h"
 
 #include <cctype>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -328,6 +329,17 @@ class ProfileBuild {
       slice = CloneWorking(sliced, alloc_);
       slice->slices.clear();
       json::EraseMember(slice->element, "slicing");
+      // An implied type slicing narrows the choice to the types of its slices so far; a further
+      // type slice ("valueBoolean", then "valueCodeableConcept") starts from the types the choice
+      // allowed before that narrowing, not from the earlier slices' types.
+      if (implied_choice) {
+        if (const Json* types = json::Member(sliced.element, "type")) {
+          pre_implied_types_.try_emplace(&sliced, Json(*types, alloc_));
+        }
+      } else if (auto before = pre_implied_types_.find(&sliced);
+                 before != pre_implied_types_.end() && implied_type_slicing_.count(&sliced)) {
+        json::SetMember(slice->element, "type", Json(before->second, alloc_), alloc_);
+      }
     }
     slice->slice_name = slice_name;
     slice->added_by_differential = true;
@@ -495,6 +507,8 @@ class ProfileBuild {
   bool specialization_ = false;
   std::vector<std::pair<Node*, std::string>> targets_;
   std::unordered_set<const Node*> implied_type_slicing_;
+  // The types of a choice before its implied type slicing narrowed them (see CreateSlice).
+  std::unordered_map<const Node*, Json> pre_implied_types_;
 };
 
 const Json* SnapshotElements(const Json& sd) {

@@ -86,6 +86,30 @@ void MergeObject(Json& target, std::string_view name, const Json& value, Allocat
   });
 }
 
+// R4 snapshots type the primitive value elements (Extension.url, Element.id, a primitive's
+// value) with a FHIRPath system type (http://hl7.org/fhirpath/System.String) and name the FHIR
+// type they stand for in the structuredefinition-fhir-type extension; a differential that names
+// that FHIR type ("uri" for Extension.url) names the same type.
+bool HasFhirTypeExtension(const Json& element, std::string_view code) {
+  const Json* types = json::Member(element, "type");
+  if (types == nullptr || !types->IsArray()) return false;
+  for (const Json& type : types->GetArray()) {
+    const Json* extensions = json::Member(type, "extension");
+    if (extensions == nullptr || !extensions->IsArray()) continue;
+    for (const Json& extension : extensions->GetArray()) {
+      if (json::StringMember(extension, "url") !=
+          "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type") {
+        continue;
+      }
+      if (json::StringMember(extension, "valueUrl") == code ||
+          json::StringMember(extension, "valueUri") == code) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 void CheckTypes(const Json& target, const Json& diff_types, const MergeContext& ctx) {
   const Json* base_types = json::Member(target, "type");
   if (base_types == nullptr || !base_types->IsArray() || base_types->Empty() ||
@@ -94,7 +118,8 @@ void CheckTypes(const Json& target, const Json& diff_types, const MergeContext& 
   }
   for (const Json& type : diff_types.GetArray()) {
     std::string_view code = json::StringMember(type, "code");
-    bool allowed = HasTypeCode(target, code) || HasTypeCode(target, "*");
+    bool allowed =
+        HasTypeCode(target, code) || HasTypeCode(target, "*") || HasFhirTypeExtension(target, code);
     // A resource-typed element (contained, Bundle.entry.resource) may be narrowed to any
     // resource; Element/BackboneElement appear in logical models being constrained.
     for (std::string_view open_type :
@@ -122,6 +147,59 @@ void CheckCardinality(const Json& target, const Json& diff, const MergeContext& 
   if (!base_max.empty() && !max.empty() && ParseMax(max) > ParseMax(base_max)) {
     ReportIssue(ctx, Severity::kError, IssueType::kStructure, kMaxWidened,
                 "max " + std::string(max) + " is above the base max " + std::string(base_max));
+  }
+  // R4 eld-2 "Min <= Max" holds for the resulting element: a differential min above the max it
+  // inherits (or a max below the min it inherits) leaves an element no instance can meet. When
+  // the differential states both, eld-2 on the differential element already says so.
+  if ((min == nullptr) == max.empty()) return;
+  const Json* effective_min = min != nullptr ? min : base_min;
+  std::string_view effective_max = !max.empty() ? max : base_max;
+  if (effective_min == nullptr || !effective_min->IsInt() || effective_max.empty()) return;
+  long long max_value = ParseMax(effective_max);
+  if (max_value >= 0 && effective_min->GetInt() > max_value) {
+    ReportIssue(ctx, Severity::kError, IssueType::kStructure, kMinAboveMax,
+                "min " + std::to_string(effective_min->GetInt()) + " is above max " +
+                    std::string(effective_max));
+  }
+}
+
+// R4 ElementDefinition.slicing: "Slicing can be used in any resource that has cardinality ..* on
+// the base resource, or any resource with a choice of types." The base resource's cardinality is
+// the element's `base`; choices ([x]) may be sliced by type whatever their cardinality.
+void CheckSlicing(const Json& target, const Json& diff, const MergeContext& ctx) {
+  if (json::Member(diff, "slicing") == nullptr) return;
+  std::string_view path = json::StringMember(target, "path");
+  if (path.size() > 3 && path.substr(path.size() - 3) == "[x]") return;
+  std::string_view base_max;
+  if (const Json* base = json::Member(target, "base"); base != nullptr && base->IsObject()) {
+    base_max = json::StringMember(*base, "max");
+  }
+  if (base_max.empty()) base_max = json::StringMember(target, "max");
+  if (base_max.empty()) return;
+  long long value = ParseMax(base_max);
+  if (value < 0 || value > 1) return;
+  ReportIssue(ctx, Severity::kError, IssueType::kStructure, kSlicingSingle,
+              "slicing on an element that does not repeat (max " + std::string(base_max) +
+                  " in the base) and is not a choice of types");
+}
+
+// R4 BindingStrength "required": "To be conformant, the concept in this element SHALL be from
+// the specified value set", and a profile "cannot break the rules established in the base"
+// (profiling.html): a required binding cannot be relaxed to extensible, preferred or example,
+// which would let through codes the base refuses.
+void CheckBinding(const Json& target, const Json& diff, const MergeContext& ctx) {
+  const Json* base_binding = json::Member(target, "binding");
+  const Json* binding = json::Member(diff, "binding");
+  if (base_binding == nullptr || binding == nullptr || !base_binding->IsObject() ||
+      !binding->IsObject()) {
+    return;
+  }
+  std::string_view base_strength = json::StringMember(*base_binding, "strength");
+  std::string_view strength = json::StringMember(*binding, "strength");
+  if (base_strength == "required" && !strength.empty() && strength != "required") {
+    ReportIssue(ctx, Severity::kError, IssueType::kBusinessRule, kBindingWeakened,
+                "the binding strength cannot be changed from required (the base) to " +
+                    std::string(strength));
   }
 }
 
@@ -160,6 +238,8 @@ long long ParseMax(std::string_view max) {
 void MergeDifferential(Json& target, const Json& diff, Allocator& alloc, const MergeContext& ctx) {
   CheckCardinality(target, diff, ctx);
   if (const Json* types = json::Member(diff, "type")) CheckTypes(target, *types, ctx);
+  CheckBinding(target, diff, ctx);
+  CheckSlicing(target, diff, ctx);
 
   json::ForEachMember(diff, [&](std::string_view name, const Json& value) {
     if (name == "id" || name == "path" || name == "base") return;

@@ -40,6 +40,9 @@ inline constexpr std::string_view kTypeNotInBase = "SNAPSHOT_TYPE_NOT_IN_BASE";
 inline constexpr std::string_view kMinWidened = "SNAPSHOT_MIN_WIDENED";
 inline constexpr std::string_view kMaxWidened = "SNAPSHOT_MAX_WIDENED";
 inline constexpr std::string_view kNotExpandable = "SNAPSHOT_CANNOT_EXPAND";
+inline constexpr std::string_view kBindingWeakened = "SNAPSHOT_BINDING_WEAKENED";
+inline constexpr std::string_view kMinAboveMax = "SNAPSHOT_MIN_ABOVE_MAX";
+inline constexpr std::string_view kSlicingSingle = "SNAPSHOT_SLICING_NOT_REPEATING";
 
 // Memoizing, thread-safe source of StructureDefinitions with snapshots: a definition that has a
 // snapshot is returned as is, one that has not is generated once and kept.

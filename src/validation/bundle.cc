@@ -188,7 +188,26 @@ void Walker::CheckBundle(const model::Element& bundle, const BundleIndex& index)
       Report(Severity::kError, IssueType::kInvalid, "BUNDLE_MESSAGE_HEADER",
              "the first entry of a message Bundle must be a MessageHeader",
              entries.empty() ? bundle : *entries[0]);
+    } else {
+      CheckMessageFocus(*first);
     }
+  }
+}
+
+// R4 MessageHeader.focus: "The transaction data is always included in the bundle that is the
+// full message." A focus that names no entry of the message leaves the message without its data.
+// Local (#id) references point into the MessageHeader itself and are left to the reference rules.
+void Walker::CheckMessageFocus(const model::Element& header) {
+  for (const model::Element* focus : header.Children("focus")) {
+    std::string_view ref = ChildValue(*focus, "reference");
+    if (ref.empty() || ref[0] == '#') continue;
+    bool in_bundle = false;
+    if (ResolveInBundle(*focus, ref, &in_bundle) != nullptr) continue;
+    Report(Severity::kError, IssueType::kNotFound, "REFERENCE_NOT_IN_MESSAGE",
+           "the MessageHeader focus '" + std::string(ref.substr(0, 80)) +
+               "' cannot be resolved inside the message Bundle, which must include the data "
+               "of the message",
+           *focus);
   }
 }
 

@@ -239,6 +239,11 @@ class Walker {
   void CheckDiscriminatorPaths(const model::Element& structure_definition);
   void CheckBindingsBindable(const model::Element& structure_definition);
   void CheckSearchParamTypes(const model::Element& capability_statement);
+  void CheckCodeSystemProperties(const model::Element& code_system);
+  void CheckConstraintExpressions(const model::Element& structure_definition);
+  void CheckTypeProfiles(const model::Element& structure_definition);
+  void CheckTargetsInBase(const model::Element& type, std::string_view code,
+                          const ElementPlan& base_element);
   void CheckFixedValuesKept(const model::Element& structure_definition,
                             std::span<const model::Element* const> differential);
   bool ContainedResourcesReferenced(const model::Element& resource);
@@ -252,6 +257,7 @@ class Walker {
   // Bundles (bundle.cc).
   void IndexBundle(const model::Element& bundle, BundleIndex& index);
   void CheckBundle(const model::Element& bundle, const BundleIndex& index);
+  void CheckMessageFocus(const model::Element& header);
   void CheckDocumentReachability(const model::Element& bundle, const BundleIndex& index);
   // The Bundle entry an element is in, or null.
   static const model::Element* EntryOf(const model::Element& e);

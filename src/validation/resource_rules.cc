@@ -69,8 +69,9 @@ std::string VitalSignProfile(const model::Element& resource) {
 
 }  // namespace
 
-// A profile without a snapshot: its differential must produce one (a differential that names
-// paths the base does not have, widens cardinality, etc. is wrong).
+// A profile's differential must produce a snapshot from its base (a differential that names
+// paths the base does not have, widens cardinality, etc. is wrong); the snapshot is generated
+// from the differential alone, ignoring any snapshot the definition carries.
 void Walker::CheckProfileDifferential(const model::Element& sd) {
   IssueCollector found;
   Status status = v_.CheckDifferential(formats::WriteJson(sd, {.pretty = false}), found);
@@ -228,10 +229,21 @@ void Walker::ValidateResourceExtras(const model::Element& resource,
   if (resource.type()->name == "StructureDefinition" && resource.Child("differential") != nullptr) {
     CheckDiscriminatorPaths(resource);
   }
-  if (resource.type()->name == "StructureDefinition") CheckBindingsBindable(resource);
+  if (resource.type()->name == "StructureDefinition") {
+    CheckBindingsBindable(resource);
+    CheckConstraintExpressions(resource);
+    CheckTypeProfiles(resource);
+  }
   if (resource.type()->name == "CapabilityStatement") CheckSearchParamTypes(resource);
+  if (resource.type()->name == "CodeSystem") CheckCodeSystemProperties(resource);
+  // The differential states the profile's constraints on its base whether or not a snapshot is
+  // given beside it (R4 StructureDefinition.differential: "a statement of differences that it
+  // applies"): a constraint whose differential names paths the base lacks, or widens it, is wrong
+  // even when a snapshot came with it. Specializations define their elements rather than
+  // constrain a base, so with a snapshot their own snapshot is the definition.
   if (resource.type()->name == "StructureDefinition" && resource.Child("differential") != nullptr &&
-      resource.Child("snapshot") == nullptr) {
+      (resource.Child("snapshot") == nullptr ||
+       ChildValue(resource, "derivation") == "constraint")) {
     CheckProfileDifferential(resource);
   }
   if (std::string vital_sign = VitalSignProfile(resource); !vital_sign.empty()) {

@@ -135,9 +135,17 @@ void Walker::CheckPrimitiveValue(const model::Element& e, const ElementPlan& pla
       problem = CheckAbsoluteUri(e.definition()->path, value);
     }
     if (!problem.ok()) {
-      // Attachment content is judged as a whole (data with size and hash), on the Attachment.
-      const model::Element& at =
-          e.parent() != nullptr && e.parent()->type() == v_.attachment_type() ? *e.parent() : e;
+      // Attachment content is judged as a whole (data with size and hash), on the Attachment. A
+      // ValueSet include/exclude is drawn from its system ("the code system from which the
+      // selected codes come from", R4 ValueSet.compose.include.system), so a system that names no
+      // code system makes the whole include wrong: it is located on the include. (An exclude
+      // reuses the include's definition, path included, so this covers it too.)
+      bool on_parent =
+          e.parent() != nullptr && (e.parent()->type() == v_.attachment_type() ||
+                                    (std::string_view(problem.message_id) == "URI_NOT_ABSOLUTE" &&
+                                     e.definition() != nullptr &&
+                                     e.definition()->path == "ValueSet.compose.include.system"));
+      const model::Element& at = on_parent ? *e.parent() : e;
       Report(Severity::kError, IssueType::kValue, problem.message_id, std::move(problem.message),
              at);
     }

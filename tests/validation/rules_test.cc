@@ -228,6 +228,238 @@ TEST(ProfileDefinitions, BindingsOnlyOnCodedStringAndUriElements) {
   EXPECT_TRUE(on_choice.HasError("PROFILE_BINDING_NOT_BINDABLE")) << on_choice.Describe();
 }
 
+// A Patient profile with the given differential elements after the root, and the snapshot
+// elements given (none: no snapshot).
+std::string PatientProfile(std::string_view differential, std::string_view snapshot = "") {
+  std::string sd =
+      R"({"resourceType":"StructureDefinition","url":"http://acme.test/StructureDefinition/p",
+      "name":"P","status":"active","fhirVersion":"4.0.1","kind":"resource","abstract":false,
+      "type":"Patient","baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient",
+      "derivation":"constraint",)";
+  if (!snapshot.empty()) sd += R"("snapshot":{"element":[)" + std::string(snapshot) + "]},";
+  return sd + R"("differential":{"element":[{"id":"Patient","path":"Patient"},)" +
+         std::string(differential) + "]}}";
+}
+
+// R4 StructureDefinition.differential: "A differential view is expressed relative to the base
+// StructureDefinition - a statement of differences that it applies." Its paths must exist in the
+// base whether or not a snapshot comes with it.
+TEST(ProfileDefinitions, DifferentialIsJudgedAlsoBesideASnapshot) {
+  const char* snapshot = R"({"id":"Patient","path":"Patient","definition":"x","min":0,"max":"*",
+    "base":{"path":"Patient","min":0,"max":"*"}})";
+  auto v = ValidatorWith({});
+  Outcome good = ValidateText(
+      *v, PatientProfile(R"({"id":"Patient.gender","path":"Patient.gender","min":1})", snapshot));
+  EXPECT_FALSE(good.HasError("PROFILE_DIFFERENTIAL_INVALID")) << good.Describe();
+  Outcome bad = ValidateText(
+      *v, PatientProfile(R"({"id":"Patient.foo","path":"Patient.foo","min":1})", snapshot));
+  ASSERT_TRUE(bad.HasError("PROFILE_DIFFERENTIAL_INVALID")) << bad.Describe();
+  for (const Issue* e : bad.Errors()) {
+    if (e->message_id == "PROFILE_DIFFERENTIAL_INVALID") {
+      EXPECT_EQ(e->expression, "StructureDefinition.differential.element[1]");
+    }
+  }
+}
+
+// R4 binding strength "required": "To be conformant, the concept in this element SHALL be from
+// the specified value set"; profiling.html: profiles "cannot break the rules established in the
+// base". Patient.gender is bound required to administrative-gender: a profile may keep it
+// required, not relax it.
+TEST(ProfileDefinitions, RequiredBindingCannotBeRelaxed) {
+  auto gender = [](std::string_view strength) {
+    return R"({"id":"Patient.gender","path":"Patient.gender","binding":{"strength":")" +
+           std::string(strength) +
+           R"(","valueSet":"http://hl7.org/fhir/ValueSet/administrative-gender"}})";
+  };
+  auto v = ValidatorWith({});
+  Outcome kept = ValidateText(*v, PatientProfile(gender("required")));
+  EXPECT_FALSE(kept.HasError("PROFILE_DIFFERENTIAL_INVALID")) << kept.Describe();
+  Outcome relaxed = ValidateText(*v, PatientProfile(gender("extensible")));
+  ASSERT_TRUE(relaxed.HasError("PROFILE_DIFFERENTIAL_INVALID")) << relaxed.Describe();
+  for (const Issue* e : relaxed.Errors()) {
+    EXPECT_EQ(e->expression, "StructureDefinition.differential.element[1]");
+  }
+  // Patient.maritalStatus is extensible in R4: a profile may make it stronger.
+  Outcome tightened = ValidateText(
+      *v, PatientProfile(R"({"id":"Patient.maritalStatus","path":"Patient.maritalStatus",
+        "binding":{"strength":"required",
+        "valueSet":"http://hl7.org/fhir/ValueSet/marital-status"}})"));
+  EXPECT_FALSE(tightened.HasError("PROFILE_DIFFERENTIAL_INVALID")) << tightened.Describe();
+}
+
+// R4's Extension snapshot types Extension.url as http://hl7.org/fhirpath/System.String with the
+// structuredefinition-fhir-type extension "uri": a differential restating the type as "uri" (as
+// R4's own complex extensions do) names the type the base allows.
+TEST(ProfileDefinitions, FhirTypeOfASystemTypedElementIsTheBaseType) {
+  auto extension = [](std::string_view url_type) {
+    return R"({"resourceType":"StructureDefinition","url":"http://acme.test/StructureDefinition/e",
+      "name":"E","status":"active","fhirVersion":"4.0.1","kind":"complex-type","abstract":false,
+      "context":[{"type":"element","expression":"Patient"}],"type":"Extension",
+      "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Extension",
+      "derivation":"constraint","differential":{"element":[{"id":"Extension","path":"Extension"},
+      {"id":"Extension.url","path":"Extension.url","type":[{"code":")" +
+           std::string(url_type) + R"("}],"fixedUri":"http://acme.test/StructureDefinition/e"},
+      {"id":"Extension.value[x]","path":"Extension.value[x]","type":[{"code":"string"}]}]}})";
+  };
+  auto v = ValidatorWith({});
+  Outcome uri = ValidateText(*v, extension("uri"));
+  EXPECT_FALSE(uri.HasError("PROFILE_DIFFERENTIAL_INVALID")) << uri.Describe();
+  Outcome boolean = ValidateText(*v, extension("boolean"));
+  EXPECT_TRUE(boolean.HasError("PROFILE_DIFFERENTIAL_INVALID")) << boolean.Describe();
+}
+
+// R4 ElementDefinition.slicing: "Slicing can be used in any resource that has cardinality ..* on
+// the base resource, or any resource with a choice of types": an extension whose value[x] has one
+// slice per type (named as the renamed choices valueBoolean, valueCodeableConcept) allows both
+// types; a second type slice is not limited to the first one's type.
+TEST(ProfileDefinitions, ChoiceSlicedByTypeTwice) {
+  auto extension = [](std::string_view second_type) {
+    return R"({"resourceType":"StructureDefinition","url":"http://acme.test/StructureDefinition/e",
+      "name":"E","status":"active","fhirVersion":"4.0.1","kind":"complex-type","abstract":false,
+      "context":[{"type":"element","expression":"Address"}],"type":"Extension",
+      "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Extension",
+      "derivation":"constraint","differential":{"element":[{"id":"Extension","path":"Extension"},
+      {"id":"Extension.url","path":"Extension.url",
+       "fixedUri":"http://acme.test/StructureDefinition/e"},
+      {"id":"Extension.valueBoolean:valueBoolean","path":"Extension.valueBoolean",
+       "sliceName":"valueBoolean","type":[{"code":"boolean"}]},
+      {"id":"Extension.valueCodeableConcept:valueCodeableConcept",
+       "path":"Extension.valueCodeableConcept","sliceName":"valueCodeableConcept",
+       "type":[{"code":")" +
+           std::string(second_type) + R"("}]}]}})";
+  };
+  auto v = ValidatorWith({});
+  Outcome two_types = ValidateText(*v, extension("CodeableConcept"));
+  EXPECT_FALSE(two_types.HasError("PROFILE_DIFFERENTIAL_INVALID")) << two_types.Describe();
+}
+
+// R4 ElementDefinition.constraint.expression: "A FHIRPath expression of constraint that can be
+// executed to see if this constraint is met"; one that does not parse cannot be executed.
+TEST(ProfileDefinitions, ConstraintExpressionsMustBeFhirPath) {
+  auto constrained = [](std::string_view expression) {
+    return PatientProfile(R"({"id":"Patient.gender","path":"Patient.gender","constraint":[
+      {"key":"acme-1","severity":"error","human":"a gender","expression":")" +
+                          std::string(expression) + R"("}]})");
+  };
+  auto v = ValidatorWith({});
+  Outcome good = ValidateText(*v, constrained("$this = 'female' or $this = 'male'"));
+  EXPECT_FALSE(good.HasError("PROFILE_CONSTRAINT_EXPRESSION")) << good.Describe();
+  Outcome bad = ValidateText(*v, constrained("$this = 'female' or ("));
+  ASSERT_TRUE(bad.HasError("PROFILE_CONSTRAINT_EXPRESSION")) << bad.Describe();
+  for (const Issue* e : bad.Errors()) {
+    if (e->message_id == "PROFILE_CONSTRAINT_EXPRESSION") {
+      EXPECT_EQ(e->expression,
+                "StructureDefinition.differential.element[1].constraint[0].expression");
+    }
+  }
+}
+
+// R4 ElementDefinition.type.profile: "Identifies a profile structure or implementation Guide that
+// applies to the datatype this element refers to. If any profiles are specified, then the content
+// must conform to at least one of them": a HumanName definition cannot apply to an Identifier.
+TEST(ProfileDefinitions, TypeProfileMustBeOfThatType) {
+  auto identifier = [](std::string_view profile) {
+    return PatientProfile(R"({"id":"Patient.identifier","path":"Patient.identifier",
+      "type":[{"code":"Identifier","profile":[")" +
+                          std::string(profile) + R"("]}]})");
+  };
+  auto v = ValidatorWith({});
+  Outcome good = ValidateText(*v, identifier("http://hl7.org/fhir/StructureDefinition/Identifier"));
+  EXPECT_FALSE(good.HasError("PROFILE_TYPE_PROFILE_WRONG_TYPE")) << good.Describe();
+  Outcome bad = ValidateText(*v, identifier("http://hl7.org/fhir/StructureDefinition/HumanName"));
+  ASSERT_TRUE(bad.HasError("PROFILE_TYPE_PROFILE_WRONG_TYPE")) << bad.Describe();
+  for (const Issue* e : bad.Errors()) {
+    if (e->message_id == "PROFILE_TYPE_PROFILE_WRONG_TYPE") {
+      EXPECT_EQ(e->expression, "StructureDefinition.differential.element[1].type[0].profile[0]");
+    }
+  }
+}
+
+// R4 profiling.html: a constraint "cannot break the rules established in the base";
+// ElementDefinition.type.targetProfile: the target "must conform to at least one of them". R4's
+// Patient.generalPractitioner is Reference(Organization | Practitioner | PractitionerRole): a
+// profile may narrow it to Practitioner, not widen it to Observation.
+TEST(ProfileDefinitions, TargetProfilesStayWithinTheBaseTargets) {
+  auto practitioner = [](std::string_view target) {
+    return PatientProfile(
+        R"({"id":"Patient.generalPractitioner","path":"Patient.generalPractitioner",
+      "type":[{"code":"Reference","targetProfile":[")" +
+        std::string(target) + R"("]}]})");
+  };
+  auto v = ValidatorWith({});
+  Outcome narrowed =
+      ValidateText(*v, practitioner("http://hl7.org/fhir/StructureDefinition/Practitioner"));
+  EXPECT_FALSE(narrowed.HasError("PROFILE_TARGET_NOT_IN_BASE")) << narrowed.Describe();
+  Outcome widened =
+      ValidateText(*v, practitioner("http://hl7.org/fhir/StructureDefinition/Observation"));
+  ASSERT_TRUE(widened.HasError("PROFILE_TARGET_NOT_IN_BASE")) << widened.Describe();
+  for (const Issue* e : widened.Errors()) {
+    if (e->message_id == "PROFILE_TARGET_NOT_IN_BASE") {
+      EXPECT_EQ(e->expression,
+                "StructureDefinition.differential.element[1].type[0].targetProfile[0]");
+    }
+  }
+}
+
+// R4 eld-2 "Min <= Max" holds for the element the differential makes: Patient.maritalStatus is
+// 0..1 in R4, so a differential min of 2 leaves min above max.
+TEST(ProfileDefinitions, MinAboveTheInheritedMax) {
+  auto v = ValidatorWith({});
+  Outcome bad = ValidateText(
+      *v,
+      PatientProfile(R"({"id":"Patient.maritalStatus","path":"Patient.maritalStatus","min":2})"));
+  EXPECT_TRUE(bad.HasError("PROFILE_DIFFERENTIAL_INVALID")) << bad.Describe();
+  Outcome good = ValidateText(
+      *v,
+      PatientProfile(R"({"id":"Patient.maritalStatus","path":"Patient.maritalStatus","min":1})"));
+  EXPECT_FALSE(good.HasError("PROFILE_DIFFERENTIAL_INVALID")) << good.Describe();
+}
+
+// R4 ElementDefinition.slicing: "Slicing can be used in any resource that has cardinality ..* on
+// the base resource, or any resource with a choice of types": Patient.gender is 0..1 and of one
+// type; Patient.identifier is 0..*.
+TEST(ProfileDefinitions, SlicingOnlyOnRepeatingOrChoiceElements) {
+  auto v = ValidatorWith({});
+  Outcome single =
+      ValidateText(*v, PatientProfile(R"({"id":"Patient.gender","path":"Patient.gender",
+      "slicing":{"discriminator":[{"type":"value","path":"$this"}],"rules":"open"}})"));
+  EXPECT_TRUE(single.HasError("PROFILE_DIFFERENTIAL_INVALID")) << single.Describe();
+  Outcome repeating =
+      ValidateText(*v, PatientProfile(R"({"id":"Patient.identifier","path":"Patient.identifier",
+      "slicing":{"discriminator":[{"type":"value","path":"system"}],"rules":"open"}})"));
+  EXPECT_FALSE(repeating.HasError("PROFILE_DIFFERENTIAL_INVALID")) << repeating.Describe();
+  Outcome choice =
+      ValidateText(*v, PatientProfile(R"({"id":"Patient.deceased[x]","path":"Patient.deceased[x]",
+      "slicing":{"discriminator":[{"type":"type","path":"$this"}],"rules":"closed"}})"));
+  EXPECT_FALSE(choice.HasError("PROFILE_DIFFERENTIAL_INVALID")) << choice.Describe();
+}
+
+// R4 CodeSystem.concept.property.code: "A code that is a reference to CodeSystem.property.code";
+// CodeSystem.property.type: "The type of the property value".
+TEST(CodeSystems, ConceptPropertiesUseDeclaredPropertiesAndTypes) {
+  auto code_system = [](std::string_view property) {
+    return R"({"resourceType":"CodeSystem","url":"http://acme.test/CodeSystem/c","name":"C",
+      "status":"draft","content":"complete","property":[{"code":"p","type":"string"}],
+      "concept":[{"code":"a","display":"A"},{"code":"b","display":"B","concept":[{"code":"b1",
+      "display":"B1","property":[)" +
+           std::string(property) + "]}]}]}";
+  };
+  auto v = ValidatorWith({});
+  Outcome good = ValidateText(*v, code_system(R"({"code":"p","valueString":"x"})"));
+  EXPECT_FALSE(good.HasError("CODESYSTEM_PROPERTY_UNDEFINED")) << good.Describe();
+  EXPECT_FALSE(good.HasError("CODESYSTEM_PROPERTY_WRONG_TYPE")) << good.Describe();
+  Outcome undeclared = ValidateText(*v, code_system(R"({"code":"q","valueString":"x"})"));
+  ASSERT_TRUE(undeclared.HasError("CODESYSTEM_PROPERTY_UNDEFINED")) << undeclared.Describe();
+  for (const Issue* e : undeclared.Errors()) {
+    EXPECT_EQ(e->expression, "CodeSystem.concept[1].concept[0].property[0].code");
+  }
+  Outcome wrong_type = ValidateText(*v, code_system(R"({"code":"p","valueInteger":3})"));
+  ASSERT_TRUE(wrong_type.HasError("CODESYSTEM_PROPERTY_WRONG_TYPE")) << wrong_type.Describe();
+  for (const Issue* e : wrong_type.Errors()) {
+    EXPECT_EQ(e->expression, "CodeSystem.concept[1].concept[0].property[0].value.ofType(integer)");
+  }
+}
+
 // --- Parameters and slicing ------------------------------------------------------------------
 
 // A Parameters profile sliced by name (closed), one slice with parts sliced by name, another

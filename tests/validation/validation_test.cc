@@ -186,7 +186,9 @@ TEST(Primitives, ValidValuesPass) {
 // R4 definitions such as ValueSet.url ("An absolute URI that is used to identify this value
 // set ...") and ValueSet.compose.include.system ("An absolute URI which is the code system from
 // which the selected codes come from"): relative and fragment values do not do, in contained
-// resources neither; urn: and http(s): URIs are absolute (RFC 3986 section 4.3).
+// resources neither; urn: and http(s): URIs are absolute (RFC 3986 section 4.3). An include's
+// system names the code system all of the include is drawn from, so a bad one is reported on the
+// include.
 TEST(Primitives, ElementsDefinedAsAbsoluteUris) {
   Outcome bad = Check(R"({"resourceType":"ValueSet","url":"ValueSet/vs1","status":"draft",
     "contained":[{"resourceType":"CodeSystem","id":"cs","url":"cs","status":"draft",
@@ -197,10 +199,11 @@ TEST(Primitives, ElementsDefinedAsAbsoluteUris) {
     if (issue->message_id == "URI_NOT_ABSOLUTE") places.push_back(issue->expression);
   }
   std::sort(places.begin(), places.end());
-  // compose.exclude reuses compose.include's definition (contentReference), rule included.
-  EXPECT_EQ(places, (std::vector<std::string>{"ValueSet.compose.exclude[0].system",
-                                              "ValueSet.compose.include[0].system",
-                                              "ValueSet.contained[0].url", "ValueSet.url"}))
+  // compose.exclude reuses compose.include's definition (contentReference), rule included;
+  // the finding is on the include (or exclude) that the system identifies.
+  EXPECT_EQ(places,
+            (std::vector<std::string>{"ValueSet.compose.exclude[0]", "ValueSet.compose.include[0]",
+                                      "ValueSet.contained[0].url", "ValueSet.url"}))
       << bad.Describe();
   Outcome good = Check(R"({"resourceType":"ValueSet","status":"draft",
     "url":"urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66",
@@ -532,6 +535,29 @@ TEST(Bundles, DocumentAndMessage) {
       Check(R"({"resourceType":"Bundle","type":"message","timestamp":"2020-01-01T00:00:00Z",
     "entry":[{"fullUrl":"http://example.org/fhir/Patient/1","resource":{"resourceType":"Patient","id":"1"}}]})");
   EXPECT_TRUE(msg.HasError("BUNDLE_MESSAGE_HEADER")) << msg.Describe();
+}
+
+// R4 MessageHeader.focus (comment): "The transaction data is always included in the bundle that
+// is the full message." A focus naming no entry is an error on that focus.
+TEST(Bundles, MessageFocusMustBeInTheMessage) {
+  auto message = [](std::string_view focus) {
+    return R"({"resourceType":"Bundle","type":"message","timestamp":"2020-01-01T00:00:00Z",
+      "entry":[{"fullUrl":"urn:uuid:267b18ce-3d37-4581-9baa-6fada338038b","resource":{
+        "resourceType":"MessageHeader","id":"h","eventCoding":{"system":"http://example.org/ev",
+        "code":"x"},"source":{"endpoint":"http://example.org/src"},"focus":[{"reference":")" +
+           std::string(focus) + R"("}]}},
+      {"fullUrl":"http://example.org/fhir/Patient/p1","resource":{"resourceType":"Patient",
+        "id":"p1"}}]})";
+  };
+  Outcome good = Check(message("http://example.org/fhir/Patient/p1"));
+  EXPECT_FALSE(good.HasError("REFERENCE_NOT_IN_MESSAGE")) << good.Describe();
+  Outcome bad = Check(message("http://example.org/fhir/Patient/p2"));
+  ASSERT_TRUE(bad.HasError("REFERENCE_NOT_IN_MESSAGE")) << bad.Describe();
+  for (const Issue* e : bad.Errors()) {
+    if (e->message_id == "REFERENCE_NOT_IN_MESSAGE") {
+      EXPECT_EQ(e->expression, "Bundle.entry[0].resource.focus[0]");
+    }
+  }
 }
 
 TEST(Bundles, ReferencesResolveInsideTheBundle) {
