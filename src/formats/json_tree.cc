@@ -285,44 +285,6 @@ bool IsPlainNumber(std::string_view n) {
   return i == size;
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// The four hex digits after "\u" at `p`, or -1.
-int32_t Hex4(const char* p, const char* end) {
-  if (end - p < 4) return -1;
-  int32_t v = 0;
-  for (int i = 0; i < 4; ++i) {
-    int d = HexDigit(p[i]);
-    if (d < 0) return -1;
-    v = v * 16 + d;
-  }
-  return v;
-}
-
-char* PutUtf8(char* out, uint32_t cp) {
-  if (cp < 0x80) {
-    *out++ = static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    *out++ = static_cast<char>(0xC0 | (cp >> 6));
-    *out++ = static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    *out++ = static_cast<char>(0xE0 | (cp >> 12));
-    *out++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *out++ = static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    *out++ = static_cast<char>(0xF0 | (cp >> 18));
-    *out++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    *out++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *out++ = static_cast<char>(0x80 | (cp & 0x3F));
-  }
-  return out;
-}
-
 // Builds the tree with simdjson's On-Demand API over the arena's padded copy of the text. Every
 // scalar is checked here (On-Demand validates structure, UTF-8 and unescaped control characters,
 // not tokens it is not asked to convert). Returns false, leaving the error to RapidJSON, on
@@ -386,12 +348,20 @@ class OnDemandBuilder {
       case '"': {
         // Taken, not left for the container to skip: On-Demand skips a string followed by a
         // colon as a member name, which would let `{"a":"b":1}` through.
-        simdjson::ondemand::raw_json_string taken;
-        if (value.get_raw_json_string().get(taken) != simdjson::SUCCESS) return false;
         token = TrimEnd(token);
         if (token.size() < 2 || token.back() != '"') return false;
         node->kind = JsonKind::kString;
-        return String(token.data() + 1, token.data() + token.size() - 1, &node->text);
+        std::string_view raw = token.substr(1, token.size() - 2);
+        if (raw.find('\\') == std::string_view::npos) {
+          simdjson::ondemand::raw_json_string taken;
+          if (value.get_raw_json_string().get(taken) != simdjson::SUCCESS) return false;
+          node->text = raw.empty() ? std::string_view("", 0) : raw;
+          return true;
+        }
+        std::string_view decoded;
+        if (value.get_string().get(decoded) != simdjson::SUCCESS) return false;
+        node->text = Keep(decoded);
+        return true;
       }
       case 't':
         node->kind = JsonKind::kBool;
@@ -442,7 +412,14 @@ class OnDemandBuilder {
       if (*p != '"' || p < name) return false;
       JsonMember member;
       member.name_offset = Offset(name) - 1;
-      if (!String(name, p, &member.name)) return false;
+      std::string_view raw(name, static_cast<size_t>(p - name));
+      if (raw.find('\\') == std::string_view::npos) {
+        member.name = raw.empty() ? std::string_view("", 0) : raw;
+      } else {
+        std::string_view decoded;
+        if (field.unescaped_key().get(decoded) != simdjson::SUCCESS) return false;
+        member.name = Keep(decoded);
+      }
       if (!Value(child, depth + 1, &member.value)) return false;
       members_.push_back(member);
     }
@@ -484,79 +461,16 @@ class OnDemandBuilder {
     return true;
   }
 
-  // The string between its quotes [begin, end) of the arena's copy. Without a backslash it is
-  // that text (simdjson has checked its UTF-8 and that it has no control characters); with one,
-  // it is decoded into the arena here as RapidJSON decodes it, and anything RapidJSON refuses
-  // or would decode to bytes that are not UTF-8 (a lone surrogate) is left to RapidJSON.
-  bool String(const char* begin, const char* end, std::string_view* out) {
-    const size_t size = static_cast<size_t>(end - begin);
-    if (size == 0) {
-      *out = {"", 0};
-      return true;
-    }
-    const char* slash = static_cast<const char*>(std::memchr(begin, '\\', size));
-    if (slash == nullptr) {
-      *out = {begin, size};
-      return true;
-    }
-    // Decoding never lengthens the text.
-    char* const start = static_cast<char*>(arena_.Allocate(size, 1));
-    char* w = start;
-    const char* p = begin;
-    while (slash != nullptr) {
-      std::memcpy(w, p, static_cast<size_t>(slash - p));
-      w += slash - p;
-      p = slash + 1;
-      if (p >= end) return false;
-      switch (*p++) {
-        case '"':
-          *w++ = '"';
-          break;
-        case '\\':
-          *w++ = '\\';
-          break;
-        case '/':
-          *w++ = '/';
-          break;
-        case 'b':
-          *w++ = '\b';
-          break;
-        case 'f':
-          *w++ = '\f';
-          break;
-        case 'n':
-          *w++ = '\n';
-          break;
-        case 'r':
-          *w++ = '\r';
-          break;
-        case 't':
-          *w++ = '\t';
-          break;
-        case 'u': {
-          int32_t cp = Hex4(p, end);
-          if (cp < 0) return false;
-          p += 4;
-          if (cp >= 0xDC00 && cp <= 0xDFFF) return false;
-          if (cp >= 0xD800 && cp <= 0xDBFF) {
-            if (end - p < 6 || p[0] != '\\' || p[1] != 'u') return false;
-            int32_t low = Hex4(p + 2, end);
-            if (low < 0xDC00 || low > 0xDFFF) return false;
-            p += 6;
-            cp = (((cp - 0xD800) << 10) | (low - 0xDC00)) + 0x10000;
-          }
-          w = PutUtf8(w, static_cast<uint32_t>(cp));
-          break;
-        }
-        default:
-          return false;
-      }
-      slash = static_cast<const char*>(std::memchr(p, '\\', static_cast<size_t>(end - p)));
-    }
-    std::memcpy(w, p, static_cast<size_t>(end - p));
-    w += end - p;
-    *out = {start, static_cast<size_t>(w - start)};
-    return true;
+  // A string with escapes, as simdjson decoded it into its parser's buffer (which the next
+  // document reuses), kept in the arena. Decoding never lengthens the text. Without escapes a
+  // string is the arena copy's own text (simdjson has checked its UTF-8 and that it holds no
+  // control characters). Anything simdjson refuses, a lone surrogate among them, is left to
+  // RapidJSON, which gives the verdict and message it always gave.
+  std::string_view Keep(std::string_view decoded) {
+    if (decoded.empty()) return {"", 0};
+    char* kept = static_cast<char*>(arena_.Allocate(decoded.size(), 1));
+    std::memcpy(kept, decoded.data(), decoded.size());
+    return {kept, decoded.size()};
   }
 
   BumpAllocator arena_;
