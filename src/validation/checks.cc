@@ -116,11 +116,7 @@ void Walker::CheckBindingTo(const model::Element& e, const std::string& value_se
     found = &v_.CheckCode(value_set, ChildValue(e, "system"), code, &scratch);
     shown_code = code;
   } else if (type == "CodeableConcept") {
-    for (const model::Element* c : e.Children("coding")) {
-      std::string_view code = ChildValue(*c, "code");
-      if (code.empty()) continue;
-      codings.push_back({ChildValue(*c, "system"), code});
-    }
+    for (const model::Element* c : e.Children("coding")) AppendCoding(*c, &codings);
     if (codings.empty()) return;  // text only: nothing to check
     found = &v_.CheckCodeableConcept(value_set, codings, &scratch);
   } else {

@@ -311,6 +311,9 @@ const model::Element* ContainingResource(const model::Element& e);
 // resource's container, else the containing resource.
 const model::Element* Container(const model::Element& e);
 std::string_view ChildValue(const model::Element& e, std::string_view name);
+// Appends the (system, code) of `coding` when it has a code: what a binding or memberOf()
+// judges of a Coding, and of each coding of a CodeableConcept.
+void AppendCoding(const model::Element& coding, std::vector<CodeAndSystem>* codings);
 // "1", "*": a cardinality bound as ElementDefinition writes it.
 inline std::string CountText(uint32_t n) {
   return n == model::kUnbounded ? std::string("*") : std::to_string(n);

@@ -10,6 +10,11 @@ std::string_view ChildValue(const model::Element& e, std::string_view name) {
   return c != nullptr && c->has_value() ? c->value() : std::string_view();
 }
 
+void AppendCoding(const model::Element& coding, std::vector<CodeAndSystem>* codings) {
+  std::string_view code = ChildValue(coding, "code");
+  if (!code.empty()) codings->push_back({ChildValue(coding, "system"), code});
+}
+
 const model::Element* ContainingResource(const model::Element& e) {
   const model::Element* r = &e;
   while (r != nullptr && !r->is_resource()) r = r->parent();

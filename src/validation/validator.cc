@@ -326,19 +326,13 @@ StatusOr<bool> Validator::Impl::MemberOfProvider::MemberOf(const fhirpath::Value
     codings.push_back({{}, coded.string()});
   } else {
     const model::Element& e = *coded.element();
-    auto add_coding = [&](const model::Element& coding) {
-      const model::Element* system = coding.Child("system");
-      const model::Element* code = coding.Child("code");
-      if (code == nullptr || !code->has_value()) return;
-      codings.push_back(
-          {system != nullptr && system->has_value() ? system->value() : "", code->value()});
-    };
     if (e.has_value()) {
       codings.push_back({{}, e.value()});  // a code (or string) element
     } else if (e.Child("coding") != nullptr) {
-      for (const model::Element* coding : e.Children("coding")) add_coding(*coding);
+      for (const model::Element* coding : e.Children("coding"))
+        internal::AppendCoding(*coding, &codings);
     } else {
-      add_coding(e);
+      internal::AppendCoding(e, &codings);
     }
   }
   if (codings.empty()) return false;  // no code: not in any value set
